@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class EmailChannelConfig(AppConfig):
+    name = "helpline.channels.email"
+    label = "email"
+    verbose_name = "Email channel"
+
+    def ready(self):
+        from helpline.channels.email import receivers  # noqa: F401

@@ -1,0 +1,155 @@
+"""Conversations and the messages on them, from every channel."""
+
+from django.db import models
+
+from helpline.core.models import Location, Mailbox, Team, User
+from helpline.customers.models import Customer, Identity
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    PHONE = "phone", "Phone"
+    CHAT = "chat", "Chat"
+    WEB = "web", "Web form"
+    SMS = "sms", "SMS"
+    WALK_IN = "walk_in", "Walk-in"
+
+
+class Status(models.TextChoices):
+    NEW = "new", "New"
+    OPEN = "open", "Open"
+    PENDING = "pending", "Pending"
+    SOLVED = "solved", "Solved"
+    CLOSED = "closed", "Closed"
+
+
+class Priority(models.TextChoices):
+    LOW = "low", "Low"
+    NORMAL = "normal", "Normal"
+    HIGH = "high", "High"
+    URGENT = "urgent", "Urgent"
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=64, unique=True)
+
+    def __str__(self):
+        return self.name
+
+
+class ConversationQuerySet(models.QuerySet):
+    def visible_to(self, user: User):
+        if user.sees_everything:
+            return self
+        return self.filter(location_id__in=user.location_ids())
+
+
+class Conversation(models.Model):
+    subject = models.CharField(max_length=998, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    channel = models.CharField(max_length=10, choices=Channel.choices, help_text="Channel of origin")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="conversations")
+    location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.SET_NULL)
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL)
+    assignee = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned"
+    )
+    mailbox = models.ForeignKey(Mailbox, null=True, blank=True, on_delete=models.SET_NULL)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="conversations")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    last_customer_message_at = models.DateTimeField(null=True, blank=True)
+    last_message_at = models.DateTimeField(null=True, blank=True)
+    solved_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ConversationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-last_message_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "last_customer_message_at"]),
+            models.Index(fields=["location", "status"]),
+            models.Index(fields=["customer", "-created_at"]),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.subject}"
+
+    @property
+    def token(self) -> str:
+        """The subject token that threads replies to this conversation."""
+        return f"[#{self.pk}]"
+
+
+class Direction(models.TextChoices):
+    INBOUND = "inbound", "From the customer"
+    OUTBOUND = "outbound", "To the customer"
+    NOTE = "note", "Internal note"
+
+
+class MessageKind(models.TextChoices):
+    NORMAL = "normal", "Normal"
+    AUTO_REPLY = "auto_reply", "Auto-reply"
+    BOUNCE = "bounce", "Bounce"
+    BULK = "bulk", "Bulk or mailing list"
+
+
+class Delivery(models.TextChoices):
+    NOT_APPLICABLE = "", "—"
+    QUEUED = "queued", "Queued"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    UNDELIVERED = "undelivered", "Bounced"
+
+
+class Message(models.Model):
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    kind = models.CharField(max_length=12, choices=MessageKind.choices, default=MessageKind.NORMAL)
+    author = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
+    identity = models.ForeignKey(
+        Identity, null=True, blank=True, on_delete=models.SET_NULL, help_text="Customer side"
+    )
+    text = models.TextField(blank=True, help_text="The new part, without quoted history")
+    full_text = models.TextField(blank=True)
+    html = models.TextField(blank=True, help_text="Sanitised HTML")
+    external_id = models.CharField(max_length=998, blank=True, help_text="e.g. the Message-ID")
+    thread_key = models.CharField(max_length=998, blank=True, db_index=True)
+    meta = models.JSONField(default=dict, blank=True)
+    delivery = models.CharField(max_length=12, choices=Delivery.choices, blank=True, default="")
+    delivery_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="message_unique_external_id",
+            )
+        ]
+        indexes = [models.Index(fields=["conversation", "created_at"])]
+
+    def __str__(self):
+        return f"{self.direction} {self.channel} on #{self.conversation_id}"
+
+
+def attachment_path(instance, filename):
+    return f"attachments/{instance.message.conversation_id}/{instance.message_id}/{filename}"
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=500)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=255, default="application/octet-stream")
+    size = models.PositiveBigIntegerField(default=0)
+    content_id = models.CharField(max_length=255, blank=True, help_text="For inline cid: images")
+    inline = models.BooleanField(default=False)
+
+    def __str__(self):
+        return self.filename

@@ -1,0 +1,13 @@
+"""Writing the activity log. Only domain actions call this."""
+
+from helpline.core.models import Activity
+
+
+def record(actor, verb: str, subject, **data) -> Activity:
+    return Activity.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        verb=verb,
+        subject_type=subject._meta.model_name,
+        subject_id=subject.pk,
+        data=data,
+    )

@@ -1,0 +1,137 @@
+"""The organisation: locations, teams, agents, mailboxes and the activity log."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class Location(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    timezone = models.CharField(max_length=64, default="UTC")
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 code, for holidays")
+    region = models.CharField(max_length=10, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    MANAGER = "manager", "Manager"
+    AGENT = "agent", "Agent"
+
+
+class User(AbstractUser):
+    """An agent, manager or admin of the desk."""
+
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.AGENT)
+    locations = models.ManyToManyField(Location, blank=True, related_name="agents")
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.role == Role.ADMIN or self.is_superuser
+
+    def location_ids(self) -> set[int]:
+        if not hasattr(self, "_location_ids"):
+            self._location_ids = set(self.locations.values_list("id", flat=True))
+        return self._location_ids
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.SET_NULL)
+    lead = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="teams_led"
+    )
+    members = models.ManyToManyField(User, blank=True, related_name="teams")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class MailboxDelivery(models.TextChoices):
+    IMAP = "imap", "Polled over IMAP"
+    PUSH = "push", "Delivered by the mail server (LMTP/SMTP or pipe)"
+
+
+class Mailbox(models.Model):
+    """A support address. Mail to it lands on its location and team."""
+
+    address = models.EmailField(unique=True)
+    name = models.CharField(max_length=200, blank=True, help_text="Display name for outgoing mail")
+    location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.SET_NULL)
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL)
+    delivery = models.CharField(
+        max_length=10, choices=MailboxDelivery.choices, default=MailboxDelivery.PUSH
+    )
+    imap_host = models.CharField(max_length=255, blank=True)
+    imap_port = models.PositiveIntegerField(default=993)
+    imap_ssl = models.BooleanField(default=True)
+    imap_user = models.CharField(max_length=255, blank=True)
+    imap_password_encrypted = models.TextField(blank=True, editable=False)
+    imap_folder = models.CharField(max_length=255, default="INBOX")
+    send_acknowledgement = models.BooleanField(
+        default=True, help_text="Confirm receipt of a new conversation to the customer"
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name_plural = "mailboxes"
+        ordering = ["address"]
+
+    def __str__(self):
+        return self.address
+
+    def set_imap_password(self, password: str) -> None:
+        from helpline.core.secrets import encrypt
+
+        self.imap_password_encrypted = encrypt(password)
+
+    def imap_password(self) -> str:
+        from helpline.core.secrets import decrypt
+
+        return decrypt(self.imap_password_encrypted) if self.imap_password_encrypted else ""
+
+    @property
+    def from_header(self) -> str:
+        from email.headerregistry import Address
+
+        return str(Address(display_name=self.name, addr_spec=self.address))
+
+
+class Activity(models.Model):
+    """One row per domain action: who did what, on what, when."""
+
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
+    verb = models.CharField(max_length=64)
+    subject_type = models.CharField(max_length=32)
+    subject_id = models.BigIntegerField()
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name_plural = "activities"
+        indexes = [models.Index(fields=["subject_type", "subject_id"])]
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.actor or 'system'} {self.verb} {self.subject_type}#{self.subject_id}"
+
+
+class ApiToken(models.Model):
+    """A per-agent API token; only its hash is kept."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, blank=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.prefix}… ({self.user})"
