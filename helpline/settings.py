@@ -156,6 +156,7 @@ HELPLINE_MAX_EMAIL_BYTES = envint("HELPLINE_MAX_EMAIL_BYTES", 25 * 1024 * 1024)
 HELPLINE_IMAP_POLL_SECONDS = envint("HELPLINE_IMAP_POLL_SECONDS", 60)
 HELPLINE_OUTBOX_RETRY_SECONDS = envint("HELPLINE_OUTBOX_RETRY_SECONDS", 60)
 HELPLINE_OUTBOX_MAX_ATTEMPTS = envint("HELPLINE_OUTBOX_MAX_ATTEMPTS", 8)
+HELPLINE_OUTBOX_CLAIM_SECONDS = envint("HELPLINE_OUTBOX_CLAIM_SECONDS", 300)
 
 # Celery. Without a broker configured, a SQLite file in the data folder
 # carries the queue (kombu's SQLAlchemy transport), so a bare machine runs a
@@ -177,3 +178,14 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+CELERY_BEAT_SCHEDULE = {
+    "send-due-outbound": {
+        "task": "helpline.channels.email.tasks.send_due_outbound",
+        "schedule": 30.0,
+    },
+    "fetch-mailboxes": {
+        "task": "helpline.channels.email.tasks.fetch_all_mailboxes",
+        "schedule": float(HELPLINE_IMAP_POLL_SECONDS),
+    },
+}

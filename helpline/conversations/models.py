@@ -48,7 +48,9 @@ class Conversation(models.Model):
     subject = models.CharField(max_length=998, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
-    channel = models.CharField(max_length=10, choices=Channel.choices, help_text="Channel of origin")
+    channel = models.CharField(
+        max_length=10, choices=Channel.choices, help_text="Channel of origin"
+    )
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="conversations")
     location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.SET_NULL)
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL)
@@ -105,7 +107,9 @@ class Delivery(models.TextChoices):
 
 
 class Message(models.Model):
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
     channel = models.CharField(max_length=10, choices=Channel.choices)
     direction = models.CharField(max_length=10, choices=Direction.choices)
     kind = models.CharField(max_length=12, choices=MessageKind.choices, default=MessageKind.NORMAL)

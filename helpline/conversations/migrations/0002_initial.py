@@ -6,85 +6,139 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('conversations', '0001_initial'),
-        ('core', '0001_initial'),
-        ('customers', '0001_initial'),
+        ("conversations", "0001_initial"),
+        ("core", "0001_initial"),
+        ("customers", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='conversation',
-            name='assignee',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned', to=settings.AUTH_USER_MODEL),
+            model_name="conversation",
+            name="assignee",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="assigned",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='conversation',
-            name='customer',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='conversations', to='customers.customer'),
+            model_name="conversation",
+            name="customer",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="conversations",
+                to="customers.customer",
+            ),
         ),
         migrations.AddField(
-            model_name='conversation',
-            name='location',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='core.location'),
+            model_name="conversation",
+            name="location",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                to="core.location",
+            ),
         ),
         migrations.AddField(
-            model_name='conversation',
-            name='mailbox',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='core.mailbox'),
+            model_name="conversation",
+            name="mailbox",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                to="core.mailbox",
+            ),
         ),
         migrations.AddField(
-            model_name='conversation',
-            name='team',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='core.team'),
+            model_name="conversation",
+            name="team",
+            field=models.ForeignKey(
+                blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to="core.team"
+            ),
         ),
         migrations.AddField(
-            model_name='message',
-            name='author',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL),
+            model_name="message",
+            name="author",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='message',
-            name='conversation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='conversations.conversation'),
+            model_name="message",
+            name="conversation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="messages",
+                to="conversations.conversation",
+            ),
         ),
         migrations.AddField(
-            model_name='message',
-            name='identity',
-            field=models.ForeignKey(blank=True, help_text='Customer side', null=True, on_delete=django.db.models.deletion.SET_NULL, to='customers.identity'),
+            model_name="message",
+            name="identity",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Customer side",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                to="customers.identity",
+            ),
         ),
         migrations.AddField(
-            model_name='attachment',
-            name='message',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='conversations.message'),
+            model_name="attachment",
+            name="message",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="attachments",
+                to="conversations.message",
+            ),
         ),
         migrations.AddField(
-            model_name='conversation',
-            name='tags',
-            field=models.ManyToManyField(blank=True, related_name='conversations', to='conversations.tag'),
+            model_name="conversation",
+            name="tags",
+            field=models.ManyToManyField(
+                blank=True, related_name="conversations", to="conversations.tag"
+            ),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(fields=['conversation', 'created_at'], name='conversatio_convers_4b968d_idx'),
+            model_name="message",
+            index=models.Index(
+                fields=["conversation", "created_at"], name="conversatio_convers_4b968d_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='message',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id', ''), _negated=True), fields=('channel', 'external_id'), name='message_unique_external_id'),
+            model_name="message",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_id", ""), _negated=True),
+                fields=("channel", "external_id"),
+                name="message_unique_external_id",
+            ),
         ),
         migrations.AddIndex(
-            model_name='conversation',
-            index=models.Index(fields=['status', 'last_customer_message_at'], name='conversatio_status_5ebf52_idx'),
+            model_name="conversation",
+            index=models.Index(
+                fields=["status", "last_customer_message_at"], name="conversatio_status_5ebf52_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='conversation',
-            index=models.Index(fields=['location', 'status'], name='conversatio_locatio_a3ad02_idx'),
+            model_name="conversation",
+            index=models.Index(
+                fields=["location", "status"], name="conversatio_locatio_a3ad02_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='conversation',
-            index=models.Index(fields=['customer', '-created_at'], name='conversatio_custome_2dd3fc_idx'),
+            model_name="conversation",
+            index=models.Index(
+                fields=["customer", "-created_at"], name="conversatio_custome_2dd3fc_idx"
+            ),
         ),
     ]

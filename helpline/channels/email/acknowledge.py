@@ -1,0 +1,57 @@
+"""The automatic "we have your message" answer, sent only to people."""
+
+import re
+
+from django.db import transaction
+from django.utils import timezone
+
+from helpline.channels.email import outbox
+from helpline.conversations.models import Channel, Direction, Message, MessageKind
+from helpline.core.activity import record
+from helpline.core.models import Mailbox
+
+ROBOT_SENDER = re.compile(
+    r"^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounces?|notifications?)[@+\-.]", re.I
+)
+
+TEMPLATE = """Hello{name},
+
+Thank you for writing to us. We have received your message and will answer as
+soon as we can. Your reference is {token}; keep it in the subject if you write
+again about this.
+"""
+
+
+def should_acknowledge(message: Message) -> bool:
+    conversation = message.conversation
+    mailbox = conversation.mailbox
+    if message.channel != Channel.EMAIL or message.kind != MessageKind.NORMAL:
+        return False
+    if mailbox is None or not mailbox.send_acknowledgement or message.identity is None:
+        return False
+    sender = message.identity.value
+    if ROBOT_SENDER.match(sender) or Mailbox.objects.filter(address__iexact=sender).exists():
+        return False  # never start a mail loop with a robot or with ourselves
+    return True
+
+
+@transaction.atomic
+def acknowledge(message: Message) -> Message | None:
+    if not should_acknowledge(message):
+        return None
+    conversation = message.conversation
+    first_name = conversation.customer.first_name
+    text = TEMPLATE.format(name=f" {first_name}" if first_name else "", token=conversation.token)
+    ack = Message.objects.create(
+        conversation=conversation,
+        channel=Channel.EMAIL,
+        direction=Direction.OUTBOUND,
+        kind=MessageKind.AUTO_REPLY,
+        text=text,
+        full_text=text,
+        created_at=timezone.now(),
+        meta={"automatic": "acknowledgement"},
+    )
+    outbox.queue_reply(ack, message.identity.value, {"Auto-Submitted": "auto-replied"})
+    record(None, "conversation.acknowledged", conversation, message_id=ack.pk)
+    return ack

@@ -1,0 +1,189 @@
+"""Inbound mail: raw bytes in, a message on a conversation out.
+
+The pipe command, the LMTP/SMTP listener, the IMAP poller and the mailbox
+importer all call `ingest`. The raw bytes are committed first; a message that
+cannot be parsed or stored is quarantined with its reason and can be
+re-processed with `reprocess`.
+"""
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from helpline.channels.email.models import RawEmail, RawStatus
+from helpline.channels.email.parse import parse_email
+from helpline.channels.email.parsed import ParsedEmail, UnparseableEmail
+from helpline.conversations.models import Channel, Delivery, Direction, Message, MessageKind
+from helpline.conversations.receive import Inbound, IncomingAttachment, receive
+from helpline.core.models import Mailbox
+from helpline.customers.identities import InvalidIdentity
+from helpline.customers.models import IdentityKind
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestResult:
+    status: str  # "stored", "duplicate" or "quarantined"
+    raw: RawEmail
+    message: Message | None = None
+    reason: str = ""
+
+
+def ingest(raw: bytes, *, source: str, mailbox: Mailbox | None = None) -> IngestResult:
+    digest = hashlib.sha256(raw).hexdigest()
+    stored, created = _keep_raw(raw, digest, source, mailbox)
+    if not created and stored.status != RawStatus.RECEIVED:
+        return IngestResult("duplicate", stored, stored.message)
+    return process(stored)
+
+
+def _keep_raw(raw: bytes, digest: str, source: str, mailbox: Mailbox | None):
+    with transaction.atomic():
+        return RawEmail.objects.get_or_create(
+            sha256=digest,
+            defaults={"data": raw, "size": len(raw), "source": source, "mailbox": mailbox},
+        )
+
+
+def process(stored: RawEmail) -> IngestResult:
+    """Parse and store one kept raw email; quarantine it when that fails."""
+    raw = bytes(stored.data)
+    try:
+        parsed = parse_email(raw, max_bytes=settings.HELPLINE_MAX_EMAIL_BYTES)
+    except UnparseableEmail as exc:
+        return _quarantine(stored, str(exc))
+    except Exception as exc:  # a parser bug must not lose the mail
+        log.exception("parsing raw email %s failed", stored.sha256)
+        return _quarantine(stored, f"parser error: {type(exc).__name__}: {exc}")
+    try:
+        with transaction.atomic():
+            received = _store(stored, parsed)
+            status = "stored" if received.created else "duplicate"
+            RawEmail.objects.filter(pk=stored.pk).update(
+                status=RawStatus.STORED,
+                message=received.message,
+                reason="" if received.created else "same Message-ID already stored",
+                processed_at=timezone.now(),
+            )
+    except (InvalidIdentity, ValueError) as exc:
+        return _quarantine(stored, str(exc))
+    stored.refresh_from_db()
+    return IngestResult(status, stored, received.message)
+
+
+def _quarantine(stored: RawEmail, reason: str) -> IngestResult:
+    RawEmail.objects.filter(pk=stored.pk).update(
+        status=RawStatus.QUARANTINED, reason=reason[:2000], processed_at=timezone.now()
+    )
+    stored.refresh_from_db()
+    log.warning("quarantined raw email %s: %s", stored.sha256[:12], reason)
+    return IngestResult("quarantined", stored, reason=reason)
+
+
+def _store(stored: RawEmail, parsed: ParsedEmail):
+    sender = parsed.from_.email if parsed.from_ else ""
+    mailbox = stored.mailbox or _mailbox_for(parsed)
+    conversation = None
+    if parsed.kind == MessageKind.BOUNCE:
+        conversation = _mark_bounced(parsed)
+    if not sender and conversation is None:
+        raise UnparseableEmailForStorage("no sender address to attribute the message to")
+    refs = parsed.thread_ids()
+    return receive(
+        Inbound(
+            channel=Channel.EMAIL,
+            identity_kind=IdentityKind.EMAIL,
+            # A robot's mail on a known conversation is not a customer's identity.
+            identity_value="" if conversation is not None else sender,
+            name=parsed.from_.name if parsed.from_ else "",
+            subject=parsed.subject,
+            text=parsed.new_text,
+            full_text=parsed.text,
+            html=parsed.html,
+            kind=parsed.kind,
+            external_id=parsed.message_id or f"{stored.sha256}@no-message-id",
+            thread_ids=refs,
+            thread_key=parsed.references[0] if parsed.references else (refs[0] if refs else ""),
+            conversation=conversation,
+            mailbox=mailbox,
+            received_at=parsed.date if _plausible(parsed.date) else None,
+            attachments=[
+                IncomingAttachment(a.filename, a.content_type, a.content, a.content_id, a.inline)
+                for a in parsed.attachments
+            ],
+            meta=_meta(parsed, sender),
+        )
+    )
+
+
+class UnparseableEmailForStorage(ValueError):
+    pass
+
+
+def _plausible(date) -> bool:
+    """Trust the Date header unless it is in the future or absurdly old."""
+    if date is None or date.tzinfo is None:
+        return False
+    now = timezone.now()
+    return now - timedelta(days=365 * 30) < date <= now + timedelta(minutes=5)
+
+
+def _meta(parsed: ParsedEmail, sender: str) -> dict:
+    meta = {
+        "from": sender,
+        "to": [a.email for a in parsed.to if a.email],
+        "cc": [a.email for a in parsed.cc if a.email],
+    }
+    if parsed.reply_to:
+        meta["reply_to"] = [a.email for a in parsed.reply_to if a.email]
+    if parsed.problems:
+        meta["problems"] = parsed.problems
+    if parsed.bounced_recipients:
+        meta["bounced_recipients"] = parsed.bounced_recipients
+    return meta
+
+
+def _mailbox_for(parsed: ParsedEmail) -> Mailbox | None:
+    addresses = [a.email for a in [*parsed.to, *parsed.cc] if a.email]
+    if not addresses:
+        return None
+    return (
+        Mailbox.objects.filter(address__in=addresses, active=True)
+        .select_related("location", "team")
+        .first()
+    )
+
+
+def _mark_bounced(parsed: ParsedEmail):
+    """Mark the outgoing message a bounce reports on; return its conversation."""
+    if not parsed.bounced_message_id:
+        return None
+    original = (
+        Message.objects.filter(
+            channel=Channel.EMAIL,
+            direction=Direction.OUTBOUND,
+            external_id=parsed.bounced_message_id,
+        )
+        .select_related("conversation")
+        .first()
+    )
+    if original is None:
+        return None
+    recipients = ", ".join(parsed.bounced_recipients) or "the recipient"
+    Message.objects.filter(pk=original.pk).update(
+        delivery=Delivery.UNDELIVERED, delivery_error=f"bounced for {recipients}"
+    )
+    return original.conversation
+
+
+def reprocess(stored: RawEmail) -> IngestResult:
+    """Try a quarantined message again (after a fix, or a raised size limit)."""
+    RawEmail.objects.filter(pk=stored.pk).update(status=RawStatus.RECEIVED, reason="")
+    stored.refresh_from_db()
+    return process(stored)

@@ -1,0 +1,183 @@
+"""Outgoing mail: outbox rows written with the message, delivered by a worker.
+
+A row is claimed with a conditional UPDATE, so two workers never send it
+twice; a worker that dies mid-send leaves a claim that goes stale and is
+taken again. Failures are retried with back-off and shown on the message.
+"""
+
+import logging
+from datetime import timedelta
+from email.utils import make_msgid
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from helpline.channels.email.models import OutboundEmail, OutboxStatus
+from helpline.conversations.models import Channel, Conversation, Delivery, Direction, Message
+
+log = logging.getLogger(__name__)
+
+
+def _stale_claims_before():
+    """A claim older than this belongs to a worker that died mid-send."""
+    return timezone.now() - timedelta(seconds=settings.HELPLINE_OUTBOX_CLAIM_SECONDS)
+
+
+def _mail_domain(conversation: Conversation) -> str:
+    if conversation.mailbox_id:
+        return conversation.mailbox.address.rsplit("@", 1)[-1]
+    return settings.HELPLINE_MAIL_DOMAIN
+
+
+def reply_subject(conversation: Conversation) -> str:
+    subject = conversation.subject or "Your request"
+    if not subject.lower().startswith("re:"):
+        subject = f"Re: {subject}"
+    return f"{subject} {conversation.token}"
+
+
+def queue_reply(message: Message, recipient: str, extra_headers: dict | None = None):
+    """Write the outbox row for an outgoing message; call inside its transaction."""
+    conversation = message.conversation
+    mailbox = conversation.mailbox
+    thread = list(
+        conversation.messages.filter(channel=Channel.EMAIL)
+        .exclude(external_id="")
+        .exclude(external_id__endswith="@no-message-id")
+        .exclude(pk=message.pk)
+        .order_by("created_at", "id")
+        .values_list("external_id", "direction")
+    )
+    inbound_ids = [mid for mid, direction in thread if direction == Direction.INBOUND]
+    message_id = make_msgid(domain=_mail_domain(conversation))
+    Message.objects.filter(pk=message.pk).update(
+        external_id=message_id.strip("<>"), delivery=Delivery.QUEUED
+    )
+    outbound = OutboundEmail.objects.create(
+        message=message,
+        mailbox=mailbox,
+        from_header=mailbox.from_header if mailbox else settings.DEFAULT_FROM_EMAIL,
+        to=[recipient],
+        subject=reply_subject(conversation),
+        message_id_header=message_id,
+        in_reply_to=f"<{inbound_ids[-1]}>" if inbound_ids else "",
+        # The root and the latest messages are enough for every mail client to thread.
+        references=" ".join(f"<{mid}>" for mid, _ in (thread[:1] + thread[-19:][1:])),
+        extra_headers=extra_headers or {},
+        next_attempt_at=timezone.now(),
+    )
+    transaction.on_commit(lambda: _enqueue(outbound.pk))
+    return outbound
+
+
+def _enqueue(outbound_id: int) -> None:
+    from helpline.channels.email.tasks import send_outbound
+
+    try:
+        send_outbound.delay(outbound_id)
+    except Exception:  # the broker is down: the periodic sweep sends it later
+        log.exception("could not enqueue outbound email %s", outbound_id)
+
+
+def claim(outbound_id: int) -> OutboundEmail | None:
+    now = timezone.now()
+    claimable = Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now) | Q(
+        status=OutboxStatus.SENDING, claimed_at__lt=_stale_claims_before()
+    )
+    taken = OutboundEmail.objects.filter(claimable, pk=outbound_id).update(
+        status=OutboxStatus.SENDING, claimed_at=now
+    )
+    if not taken:
+        return None
+    return OutboundEmail.objects.select_related("message").get(pk=outbound_id)
+
+
+def deliver(outbound_id: int) -> str:
+    """Send one outbox row if it is due and not taken; return its status afterwards."""
+    outbound = claim(outbound_id)
+    if outbound is None:
+        return "skipped"
+    try:
+        _build(outbound).send(fail_silently=False)
+    except Exception as exc:
+        return _failed(outbound, f"{type(exc).__name__}: {exc}")
+    now = timezone.now()
+    OutboundEmail.objects.filter(pk=outbound.pk).update(
+        status=OutboxStatus.SENT, sent_at=now, attempts=outbound.attempts + 1, last_error=""
+    )
+    Message.objects.filter(pk=outbound.message_id).update(delivery=Delivery.SENT, delivery_error="")
+    return OutboxStatus.SENT
+
+
+def _build(outbound: OutboundEmail) -> EmailMultiAlternatives:
+    headers = {"Message-ID": outbound.message_id_header, **outbound.extra_headers}
+    if outbound.in_reply_to:
+        headers["In-Reply-To"] = outbound.in_reply_to
+    if outbound.references:
+        headers["References"] = outbound.references
+    message = outbound.message
+    email = EmailMultiAlternatives(
+        subject=outbound.subject,
+        body=message.text,
+        from_email=outbound.from_header,
+        to=outbound.to,
+        cc=outbound.cc,
+        headers=headers,
+    )
+    if message.html:
+        email.attach_alternative(message.html, "text/html")
+    return email
+
+
+def backoff(attempts: int) -> timedelta:
+    base = settings.HELPLINE_OUTBOX_RETRY_SECONDS
+    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 3600))
+
+
+def _failed(outbound: OutboundEmail, error: str) -> str:
+    attempts = outbound.attempts + 1
+    final = attempts >= settings.HELPLINE_OUTBOX_MAX_ATTEMPTS
+    status = OutboxStatus.FAILED if final else OutboxStatus.PENDING
+    OutboundEmail.objects.filter(pk=outbound.pk).update(
+        status=status,
+        attempts=attempts,
+        last_error=error[:2000],
+        claimed_at=None,
+        next_attempt_at=timezone.now() + backoff(attempts),
+    )
+    shown = error if final else f"{error} (attempt {attempts}, retrying)"
+    Message.objects.filter(pk=outbound.message_id).update(
+        delivery=Delivery.FAILED if final else Delivery.QUEUED, delivery_error=shown[:2000]
+    )
+    log.warning("sending outbound email %s failed: %s", outbound.pk, error)
+    return status
+
+
+def due_ids(limit: int = 500) -> list[int]:
+    now = timezone.now()
+    return list(
+        OutboundEmail.objects.filter(
+            Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
+            | Q(status=OutboxStatus.SENDING, claimed_at__lt=_stale_claims_before())
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+@transaction.atomic
+def retry(actor, outbound: OutboundEmail) -> OutboundEmail:
+    """An agent asks to send a failed message again."""
+    from helpline.core.activity import record
+
+    OutboundEmail.objects.filter(pk=outbound.pk).update(
+        status=OutboxStatus.PENDING, next_attempt_at=timezone.now(), claimed_at=None, attempts=0
+    )
+    Message.objects.filter(pk=outbound.message_id).update(delivery=Delivery.QUEUED)
+    record(actor, "message.retried", outbound.message, outbound_id=outbound.pk)
+    transaction.on_commit(lambda: _enqueue(outbound.pk))
+    outbound.refresh_from_db()
+    return outbound

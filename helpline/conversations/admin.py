@@ -1,0 +1,36 @@
+"""A read-only look at conversations until the desk exists; changes go through actions."""
+
+from django.contrib import admin
+
+from helpline.conversations.models import Conversation, Message
+from helpline.customers.admin import ReadOnlyInline
+
+
+class MessageInline(ReadOnlyInline):
+    model = Message
+    fields = [
+        "created_at",
+        "channel",
+        "direction",
+        "kind",
+        "author",
+        "identity",
+        "text",
+        "delivery",
+    ]
+    readonly_fields = fields
+
+
+@admin.register(Conversation)
+class ConversationAdmin(admin.ModelAdmin):
+    list_display = ["id", "subject", "customer", "channel", "status", "location", "assignee"]
+    list_filter = ["status", "channel", "location", "priority"]
+    search_fields = ["subject"]
+    list_select_related = ["customer", "location", "assignee"]
+    inlines = [MessageInline]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False

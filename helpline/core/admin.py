@@ -1,0 +1,95 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from helpline.core.models import Activity, ApiToken, Location, Mailbox, Team, User
+
+
+@admin.register(Location)
+class LocationAdmin(admin.ModelAdmin):
+    list_display = ["name", "timezone", "country", "region"]
+    search_fields = ["name"]
+
+
+@admin.register(User)
+class AgentAdmin(UserAdmin):
+    list_display = ["username", "email", "first_name", "last_name", "role", "is_active"]
+    list_filter = ["role", "is_active", "locations"]
+    fieldsets = [
+        *UserAdmin.fieldsets,
+        ("Helpline", {"fields": ["role", "locations"]}),
+    ]
+    add_fieldsets = [
+        *UserAdmin.add_fieldsets,
+        ("Helpline", {"fields": ["email", "role", "locations"]}),
+    ]
+    filter_horizontal = ["groups", "user_permissions", "locations"]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "location", "lead"]
+    filter_horizontal = ["members"]
+
+
+class MailboxForm(forms.ModelForm):
+    imap_password = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Stored encrypted. Leave empty to keep the current password.",
+    )
+
+    class Meta:
+        model = Mailbox
+        exclude = ["imap_password_encrypted"]
+
+    def save(self, commit=True):
+        mailbox = super().save(commit=False)
+        if self.cleaned_data.get("imap_password"):
+            mailbox.set_imap_password(self.cleaned_data["imap_password"])
+        if commit:
+            mailbox.save()
+        return mailbox
+
+
+@admin.register(Mailbox)
+class MailboxAdmin(admin.ModelAdmin):
+    form = MailboxForm
+    list_display = ["address", "name", "location", "team", "delivery", "active"]
+    list_filter = ["delivery", "active", "location"]
+    fieldsets = [
+        (None, {"fields": ["address", "name", "location", "team", "active"]}),
+        ("Incoming mail", {"fields": ["delivery", "send_acknowledgement"]}),
+        (
+            "IMAP",
+            {
+                "fields": [
+                    "imap_host",
+                    "imap_port",
+                    "imap_ssl",
+                    "imap_user",
+                    "imap_password",
+                    "imap_folder",
+                ]
+            },
+        ),
+    ]
+
+
+@admin.register(Activity)
+class ActivityAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "actor", "verb", "subject_type", "subject_id"]
+    list_filter = ["verb", "subject_type"]
+    readonly_fields = ["created_at", "actor", "verb", "subject_type", "subject_id", "data"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["prefix", "user", "name", "created_at", "last_used_at"]
+    readonly_fields = ["prefix", "key_hash", "created_at", "last_used_at"]

@@ -1,0 +1,114 @@
+"""Named examples shared by the whole suite, and real servers started per test."""
+
+import os
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_FIXTURES = REPO.parent / "shared" / "fixtures"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip on a laptop that lacks a service; fail in CI, where everything must run."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"required in CI: {reason}")
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def north(db):
+    from helpline.core.models import Location
+
+    return Location.objects.create(name="North Street", timezone="Europe/London", country="GB")
+
+
+@pytest.fixture
+def south(db):
+    from helpline.core.models import Location
+
+    return Location.objects.create(name="South Mall", timezone="Europe/Berlin", country="DE")
+
+
+@pytest.fixture
+def admin(db):
+    from helpline.core.models import Role, User
+
+    return User.objects.create_user(
+        "ada", "ada@shop.test", "pw-ada-123", role=Role.ADMIN, first_name="Ada"
+    )
+
+
+@pytest.fixture
+def agent_north(north):
+    from helpline.core.models import Role, User
+
+    agent = User.objects.create_user(
+        "nora", "nora@shop.test", "pw-nora-123", role=Role.AGENT, first_name="Nora"
+    )
+    agent.locations.add(north)
+    return agent
+
+
+@pytest.fixture
+def agent_south(south):
+    from helpline.core.models import Role, User
+
+    agent = User.objects.create_user(
+        "sam", "sam@shop.test", "pw-sam-123", role=Role.AGENT, first_name="Sam"
+    )
+    agent.locations.add(south)
+    return agent
+
+
+@pytest.fixture
+def mailbox(north):
+    from helpline.core.models import Mailbox
+
+    return Mailbox.objects.create(address="support@shop.test", name="Shop Support", location=north)
+
+
+class SmtpInbox:
+    """A real SMTP server (aiosmtpd) on loopback that keeps what it receives."""
+
+    def __init__(self):
+        self.messages: list = []
+        self.arrived = threading.Condition()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.arrived:
+            self.messages.append(envelope)
+            self.arrived.notify_all()
+        return "250 OK"
+
+    def wait_for(self, count: int, timeout: float = 30) -> list:
+        with self.arrived:
+            self.arrived.wait_for(lambda: len(self.messages) >= count, timeout)
+        return self.messages
+
+
+@pytest.fixture
+def smtp_server(settings):
+    inbox = SmtpInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_USE_TLS = False
+    try:
+        yield inbox
+    finally:
+        controller.stop()

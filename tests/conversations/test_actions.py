@@ -1,0 +1,106 @@
+"""Agents' operations on conversations: each one validated, logged and transactional."""
+
+import pytest
+
+from helpline.channels.email.models import OutboundEmail
+from helpline.conversations import actions
+from helpline.conversations.models import Delivery, Direction, Status
+from helpline.conversations.receive import Inbound, receive
+from helpline.core.models import Activity
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def conversation(mailbox):
+    received = receive(
+        Inbound(
+            channel="email",
+            identity_kind="email",
+            identity_value="maria@example.com",
+            name="Maria Lopez",
+            subject="Order 123",
+            text="Where is it?",
+            external_id="q1@example.com",
+            mailbox=mailbox,
+        )
+    )
+    return received.message.conversation
+
+
+def test_a_reply_is_queued_in_the_outbox_with_threading_headers(conversation, agent_north):
+    message = actions.reply(agent_north, conversation, "It ships today.")
+    outbound = OutboundEmail.objects.get(message=message)
+    conversation.refresh_from_db()
+    message.refresh_from_db()
+
+    assert message.direction == Direction.OUTBOUND
+    assert message.delivery == Delivery.QUEUED
+    assert outbound.to == ["maria@example.com"]
+    assert outbound.from_header == "Shop Support <support@shop.test>"
+    assert outbound.subject == f"Re: Order 123 [#{conversation.pk}]"
+    assert outbound.in_reply_to == "<q1@example.com>"
+    assert "<q1@example.com>" in outbound.references
+    assert message.external_id == outbound.message_id_header.strip("<>")
+    assert outbound.message_id_header.endswith("@shop.test>")
+    assert conversation.first_response_at == message.created_at
+    assert conversation.status == Status.OPEN
+    assert Activity.objects.filter(verb="conversation.replied", actor=agent_north).exists()
+
+
+def test_a_reply_without_text_is_refused_and_nothing_is_written(conversation, agent_north):
+    with pytest.raises(actions.ActionError) as error:
+        actions.reply(agent_north, conversation, "   ")
+    assert error.value.field == "text"
+    assert not OutboundEmail.objects.exists()
+
+
+def test_a_note_stays_internal(conversation, agent_north):
+    note = actions.add_note(agent_north, conversation, "Called the courier.")
+    assert note.direction == Direction.NOTE
+    assert not OutboundEmail.objects.exists()
+
+
+def test_an_agent_of_another_location_cannot_be_assigned(conversation, agent_north, agent_south):
+    actions.assign(agent_north, conversation, assignee=agent_north)
+    assert conversation.assignee == agent_north
+
+    with pytest.raises(actions.ActionError) as error:
+        actions.assign(agent_north, conversation, assignee=agent_south)
+    assert error.value.field == "assignee"
+
+
+def test_solving_stamps_the_time_and_reopening_clears_it(conversation, agent_north):
+    actions.update(agent_north, conversation, status=Status.SOLVED)
+    assert conversation.solved_at is not None
+    actions.update(agent_north, conversation, status=Status.OPEN)
+    assert conversation.solved_at is None
+    logged = Activity.objects.filter(verb="conversation.updated").first()
+    assert logged.data["after"] == {"status": "open"}
+
+
+def test_an_unknown_status_names_the_field(conversation, agent_north):
+    with pytest.raises(actions.ActionError) as error:
+        actions.update(agent_north, conversation, status="archived")
+    assert error.value.field == "status"
+
+
+def test_tags_are_normalised(conversation, agent_north):
+    actions.set_tags(agent_north, conversation, ["Refund", " refund", "VIP", ""])
+    assert sorted(conversation.tags.values_list("name", flat=True)) == ["refund", "vip"]
+
+
+def test_an_agent_logs_a_walk_in(agent_north, north):
+    from helpline.customers.actions import create_customer
+
+    customer = create_customer(
+        agent_north, name="Tom Baker", location=north, identities=[("phone", "07700 900123")]
+    )
+    conversation = actions.start_conversation(
+        agent_north, customer, channel="walk_in", subject="Repair", text="Brought in a kettle"
+    )
+    message = conversation.messages.get()
+    assert message.author == agent_north
+    assert message.channel == "walk_in"
+    assert conversation.location == north
+    assert customer.identities.get().value == "+447700900123"
