@@ -41,7 +41,20 @@ class MailboxForm(forms.ModelForm):
 
     class Meta:
         model = Mailbox
-        exclude = ["imap_password_encrypted"]
+        fields = [
+            "address",
+            "name",
+            "location",
+            "team",
+            "active",
+            "delivery",
+            "send_acknowledgement",
+            "imap_host",
+            "imap_port",
+            "imap_ssl",
+            "imap_user",
+            "imap_folder",
+        ]
 
     def save(self, commit=True):
         mailbox = super().save(commit=False)

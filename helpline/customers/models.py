@@ -72,3 +72,6 @@ class CustomerNote(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.body[:60]

@@ -30,9 +30,9 @@ def should_acknowledge(message: Message) -> bool:
     if mailbox is None or not mailbox.send_acknowledgement or message.identity is None:
         return False
     sender = message.identity.value
-    if ROBOT_SENDER.match(sender) or Mailbox.objects.filter(address__iexact=sender).exists():
-        return False  # never start a mail loop with a robot or with ourselves
-    return True
+    # Never start a mail loop with a robot or with ourselves.
+    is_robot = ROBOT_SENDER.match(sender) is not None
+    return not is_robot and not Mailbox.objects.filter(address__iexact=sender).exists()
 
 
 @transaction.atomic

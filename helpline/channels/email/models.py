@@ -41,6 +41,9 @@ class ImapCursor(models.Model):
     last_uid = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
+    def __str__(self):
+        return f"{self.mailbox} at UID {self.last_uid} (validity {self.uidvalidity})"
+
 
 class OutboxStatus(models.TextChoices):
     PENDING = "pending", "Waiting to be sent"

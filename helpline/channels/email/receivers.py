@@ -1,4 +1,4 @@
-"""What the email channel does when a message arrives: confirm receipt to people, never to robots."""
+"""What the email channel does when a message arrives: confirm receipt to people."""
 
 from django.dispatch import receiver
 
