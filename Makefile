@@ -17,13 +17,15 @@ lint: install
 	$(BIN)/ruff format --check .
 
 # The suite on the embedded default (SQLite); with DATABASE_URL set, on that database.
+# Tests get a fresh data folder and Redis as the broker (database 15 of the local server).
+TEST_ENV = HELPLINE_DATA_DIR=$$(mktemp -d) \
+	CELERY_BROKER_URL=$${TEST_BROKER_URL:-redis://127.0.0.1:6379/15}
+
 test-sqlite: install
-	HELPLINE_DATA_DIR=$$(mktemp -d) $(BIN)/pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
 test-postgres: install
-	HELPLINE_DATA_DIR=$$(mktemp -d) \
-	DATABASE_URL=$${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/helpline} \
-	CELERY_TEST_BROKER_URL=$${CELERY_TEST_BROKER_URL:-redis://127.0.0.1:6379/15} \
+	$(TEST_ENV) DATABASE_URL=$${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/helpline} \
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint test-sqlite test-postgres

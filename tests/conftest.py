@@ -112,3 +112,25 @@ def smtp_server(settings):
         yield inbox
     finally:
         controller.stop()
+
+
+def subprocess_env(**extra) -> dict:
+    """Environment for a `helpline` child process that uses this test's database."""
+    from django.conf import settings
+    from django.db import connection
+
+    db = settings.DATABASES["default"]
+    name = connection.settings_dict["NAME"]
+    if db["ENGINE"].endswith("sqlite3"):
+        url = f"sqlite:///{name}"
+    else:
+        user = db.get("USER") or "postgres"
+        url = f"postgres://{user}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{name}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "HELPLINE_DATA_DIR": str(settings.DATA_DIR),
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.update({key: str(value) for key, value in extra.items()})
+    return env
