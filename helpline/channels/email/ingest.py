@@ -64,24 +64,26 @@ def process(stored: RawEmail) -> IngestResult:
     try:
         with transaction.atomic():
             received = _store(stored, parsed)
-            status = "stored" if received.created else "duplicate"
-            RawEmail.objects.filter(pk=stored.pk).update(
+            _set_status(
+                stored,
                 status=RawStatus.STORED,
                 message=received.message,
                 reason="" if received.created else "same Message-ID already stored",
-                processed_at=timezone.now(),
             )
     except (InvalidIdentity, ValueError) as exc:
         return _quarantine(stored, str(exc))
-    stored.refresh_from_db()
-    return IngestResult(status, stored, received.message)
+    return IngestResult("stored" if received.created else "duplicate", stored, received.message)
+
+
+def _set_status(stored: RawEmail, **fields) -> None:
+    fields["processed_at"] = timezone.now()
+    RawEmail.objects.filter(pk=stored.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(stored, name, value)
 
 
 def _quarantine(stored: RawEmail, reason: str) -> IngestResult:
-    RawEmail.objects.filter(pk=stored.pk).update(
-        status=RawStatus.QUARANTINED, reason=reason[:2000], processed_at=timezone.now()
-    )
-    stored.refresh_from_db()
+    _set_status(stored, status=RawStatus.QUARANTINED, reason=reason[:2000])
     log.warning("quarantined raw email %s: %s", stored.sha256[:12], reason)
     return IngestResult("quarantined", stored, reason=reason)
 
