@@ -1,0 +1,49 @@
+"""Who is calling: an agent's Bearer token, or the desk UI's logged-in session."""
+
+from django.conf import settings
+from ninja.security import APIKeyCookie, HttpBearer
+
+from helpline.api import tokens
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer <key>` with a key from `helpline create-token`."""
+
+    def authenticate(self, request, token):
+        user = tokens.authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class SessionAuth(APIKeyCookie):
+    """The Django session of a logged-in agent; unsafe methods need the CSRF token.
+
+    Unlike ninja's `django_auth`, a request without a session is simply not
+    authenticated here (401), rather than failing the CSRF check (403).
+    """
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def _get_key(self, request):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        return super()._get_key(request)
+
+    def authenticate(self, request, key):
+        if key is None:
+            return None
+        user = request.user
+        return user if user.is_authenticated and user.is_active else None
+
+
+def user_from_authorization_header(request):
+    """For plain Django views that also accept a Bearer token (attachment downloads)."""
+    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return tokens.authenticate(key.strip())
+
+
+api_auth = [TokenAuth(), SessionAuth()]

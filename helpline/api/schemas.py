@@ -1,0 +1,228 @@
+"""What the API reads and writes. Output schemas read model instances directly."""
+
+from datetime import datetime
+from typing import Literal
+
+from django.urls import reverse
+from ninja import Field, Schema
+from pydantic import AwareDatetime
+
+from helpline.conversations.models import Channel, Delivery, Direction, MessageKind
+from helpline.conversations.models import Priority as PriorityChoice
+from helpline.conversations.models import Status as StatusChoice
+from helpline.customers.models import IdentityKind
+
+StatusName = Literal[tuple(StatusChoice.values)]
+PriorityName = Literal[tuple(PriorityChoice.values)]
+ChannelName = Literal[tuple(Channel.values)]
+IdentityKindName = Literal[tuple(IdentityKind.values)]
+DeliveryName = Literal[tuple(Delivery.values)]
+DirectionName = Literal[tuple(Direction.values)]
+MessageKindName = Literal[tuple(MessageKind.values)]
+
+
+class ErrorItem(Schema):
+    field: str | None
+    message: str
+
+
+class ErrorOut(Schema):
+    detail: list[ErrorItem]
+
+
+class Ref(Schema):
+    id: int
+    name: str
+
+
+class UserRef(Schema):
+    id: int
+    username: str
+    name: str
+
+    @staticmethod
+    def resolve_name(obj) -> str:
+        return obj.get_full_name() or obj.username
+
+
+# Customers
+
+
+class IdentityOut(Schema):
+    id: int
+    kind: str
+    value: str
+
+
+class NoteOut(Schema):
+    id: int
+    body: str
+    author: UserRef | None
+    created_at: datetime
+
+
+class CustomerOut(Schema):
+    id: int
+    name: str
+    location: Ref | None
+    merged_into_id: int | None
+    identities: list[IdentityOut]
+    created_at: datetime
+    updated_at: datetime
+
+
+class CustomerDetail(CustomerOut):
+    notes: list[NoteOut]
+
+
+class CustomerPage(Schema):
+    items: list[CustomerOut]
+    next_cursor: str | None
+
+
+class CustomerFilters(Schema):
+    q: str | None = Field(None, max_length=200, description="Part of a name, email or phone")
+    location: int | None = Field(None, ge=1, le=2**63 - 1, description="Home location id")
+
+
+class CustomerIn(Schema):
+    name: str = Field("", max_length=200)
+    location_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    emails: list[str] = Field(default_factory=list, max_length=20)
+    phones: list[str] = Field(default_factory=list, max_length=20)
+
+
+class CustomerPatch(Schema):
+    name: str | None = Field(None, max_length=200)
+    location_id: int | None = Field(None, ge=1, le=2**63 - 1)
+
+
+class NoteIn(Schema):
+    body: str = Field(..., min_length=1, max_length=20_000)
+
+
+class IdentityIn(Schema):
+    kind: IdentityKindName
+    value: str = Field(..., min_length=1, max_length=320)
+
+
+# Conversations
+
+
+class ConversationOut(Schema):
+    id: int
+    subject: str
+    status: StatusName
+    priority: PriorityName
+    channel: ChannelName
+    customer: Ref
+    location: Ref | None
+    team: Ref | None
+    assignee: UserRef | None
+    mailbox_id: int | None
+    tags: list[str]
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    last_customer_message_at: datetime | None
+    last_message_at: datetime | None
+    solved_at: datetime | None
+
+    @staticmethod
+    def resolve_customer(obj) -> dict:
+        return {"id": obj.customer_id, "name": str(obj.customer)}
+
+    @staticmethod
+    def resolve_tags(obj) -> list[str]:
+        return sorted(tag.name for tag in obj.tags.all())
+
+
+class ConversationPage(Schema):
+    items: list[ConversationOut]
+    next_cursor: str | None
+
+
+class ConversationFilters(Schema):
+    status: StatusName | None = None
+    channel: ChannelName | None = None
+    priority: PriorityName | None = None
+    location: int | None = Field(None, ge=1, le=2**63 - 1)
+    team: int | None = Field(None, ge=1, le=2**63 - 1)
+    assignee: str | None = Field(
+        None, pattern=r"^(me|none|[1-9][0-9]{0,17})$", description='A user id, "me" or "none"'
+    )
+    tag: str | None = Field(None, max_length=64)
+    customer: int | None = Field(None, ge=1, le=2**63 - 1)
+    updated_since: AwareDatetime | None = Field(
+        None, description="ISO 8601 with a time zone, e.g. 2025-01-31T09:00:00Z"
+    )
+    order: Literal["last_message", "newest"] = Field(
+        "last_message", description="last_message: latest activity first; newest: newest first"
+    )
+
+
+class ConversationIn(Schema):
+    customer_id: int = Field(..., ge=1, le=2**63 - 1)
+    channel: ChannelName
+    subject: str = Field("", max_length=998)
+    text: str = Field("", max_length=100_000)
+    location_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    team_id: int | None = Field(None, ge=1, le=2**63 - 1)
+
+
+class ConversationPatch(Schema):
+    status: StatusName | None = None
+    priority: PriorityName | None = None
+    subject: str | None = Field(None, max_length=998)
+    assignee_id: int | None = Field(None, ge=1, le=2**63 - 1, description="null unassigns")
+    team_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    tags: list[str] | None = Field(None, max_length=50)
+
+
+class ReplyIn(Schema):
+    text: str = Field(..., min_length=1, max_length=100_000)
+    html: str = Field("", max_length=500_000)
+
+
+class InternalNoteIn(Schema):
+    text: str = Field(..., min_length=1, max_length=100_000)
+
+
+# Messages
+
+
+class AttachmentOut(Schema):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    inline: bool
+    url: str
+
+    @staticmethod
+    def resolve_url(obj, context) -> str:
+        path = reverse("attachment-download", args=[obj.pk])
+        request = (context or {}).get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class MessageOut(Schema):
+    id: int
+    conversation_id: int
+    channel: ChannelName
+    direction: DirectionName
+    kind: MessageKindName
+    author: UserRef | None
+    identity: IdentityOut | None
+    text: str
+    html: str
+    external_id: str
+    delivery: DeliveryName
+    delivery_error: str
+    created_at: datetime
+    attachments: list[AttachmentOut]
+
+
+class MessagePage(Schema):
+    items: list[MessageOut]
+    next_cursor: str | None

@@ -1,0 +1,50 @@
+"""Per-agent API tokens. The key is shown once; only its SHA-256 is kept."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from helpline.core.activity import record
+from helpline.core.models import ApiToken, User
+
+KEY_PREFIX = "hlp_"
+# last_used_at is a hint for admins, not an audit trail: write it at most this often.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def issue_token(user: User, name: str = "", *, actor: User | None = None) -> str:
+    """Create a token for `user` and return its key; the key cannot be read again."""
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=name[:100], key_hash=hash_key(key), prefix=key[:8]
+    )
+    record(actor or user, "api_token.issued", token, user_id=user.pk, name=token.name)
+    return key
+
+
+def authenticate(key: str) -> User | None:
+    """The active user a key belongs to, or None."""
+    if not key or not key.startswith(KEY_PREFIX) or len(key) > 200:
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=hash_key(key), user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or token.last_used_at < now - LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
+        ).update(last_used_at=now)
+    return token.user
