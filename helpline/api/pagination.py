@@ -43,8 +43,12 @@ class Ordering:
     keys: tuple[Key, ...]  # the last one must be unique (the primary key)
 
     def order_by(self):
+        # NULLS LAST only where needed: an index without it serves the plain order.
+        nulls_last = {True: True, False: None}
         return [
-            F(k.field).desc(nulls_last=True) if k.descending else F(k.field).asc(nulls_last=True)
+            F(k.field).desc(nulls_last=nulls_last[k.nullable])
+            if k.descending
+            else F(k.field).asc(nulls_last=nulls_last[k.nullable])
             for k in self.keys
         ]
 

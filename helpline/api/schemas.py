@@ -125,7 +125,7 @@ class ConversationOut(Schema):
     updated_at: datetime
     first_response_at: datetime | None
     last_customer_message_at: datetime | None
-    last_message_at: datetime | None
+    last_message_at: datetime
     solved_at: datetime | None
 
     @staticmethod

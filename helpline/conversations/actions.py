@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from helpline.channels.email import outbox
+from helpline.channels.email.parse import sanitize_html
 from helpline.conversations.models import (
     Channel,
     Conversation,
@@ -46,13 +47,15 @@ def start_conversation(
     if channel not in Channel.values:
         raise ActionError(f"unknown channel {channel!r}", "channel")
     identity = customer.identities.order_by("id").first()
+    now = timezone.now()
     conversation = Conversation.objects.create(
         subject=subject,
         channel=channel,
         customer=customer,
         location=location or customer.location,
         team=team,
-        created_at=timezone.now(),
+        created_at=now,
+        last_message_at=now,
     )
     record(actor, "conversation.created", conversation, channel=channel)
     if text:
@@ -88,7 +91,7 @@ def reply(actor: User, conversation: Conversation, text: str, *, html: str = "")
         author=actor,
         text=text,
         full_text=text,
-        html=html,
+        html=sanitize_html(html) if html.strip() else "",
         created_at=now,
     )
     outbox.queue_reply(message, recipient)

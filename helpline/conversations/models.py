@@ -63,7 +63,7 @@ class Conversation(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     first_response_at = models.DateTimeField(null=True, blank=True)
     last_customer_message_at = models.DateTimeField(null=True, blank=True)
-    last_message_at = models.DateTimeField(null=True, blank=True)
+    last_message_at = models.DateTimeField(help_text="Latest message, or the creation time")
     solved_at = models.DateTimeField(null=True, blank=True)
 
     objects = ConversationQuerySet.as_manager()
@@ -71,6 +71,12 @@ class Conversation(models.Model):
     class Meta:
         ordering = ["-last_message_at", "-id"]
         indexes = [
+            # The API's and the inbox's "latest activity first", for everyone and per location.
+            models.Index(fields=["-last_message_at", "-id"], name="conversation_by_activity"),
+            models.Index(
+                fields=["location", "-last_message_at", "-id"],
+                name="conversation_location_activity",
+            ),
             models.Index(fields=["status", "last_customer_message_at"]),
             models.Index(fields=["location", "status"]),
             models.Index(fields=["customer", "-created_at"]),

@@ -207,6 +207,7 @@ def _start_conversation(inbound: Inbound, identity: Identity | None, at) -> Conv
         team=inbound.team or (mailbox.team if mailbox else None),
         mailbox=mailbox,
         created_at=at,
+        last_message_at=at,
     )
     if inbound.kind != MessageKind.NORMAL:
         tag, _ = Tag.objects.get_or_create(name=inbound.kind.replace("_", "-"))
@@ -217,7 +218,7 @@ def _start_conversation(inbound: Inbound, identity: Identity | None, at) -> Conv
 
 def _note_customer_message(conversation: Conversation, message: Message, at) -> None:
     changed = ["last_message_at", "updated_at"]
-    conversation.last_message_at = max(filter(None, [conversation.last_message_at, at]))
+    conversation.last_message_at = max(conversation.last_message_at, at)
     if message.kind == MessageKind.NORMAL:
         # A robot's reply (out-of-office, bounce) neither reopens nor restarts a wait.
         conversation.last_customer_message_at = at

@@ -27,12 +27,6 @@ class ApiClient:
         return self.client.patch(f"/api{path}", json.dumps(body), content_type="application/json")
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """The named agents have passwords; hashing them properly costs a second a test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def api_as():
     def make(user) -> ApiClient:

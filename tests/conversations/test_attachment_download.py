@@ -15,11 +15,6 @@ SAFE_HEADERS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def attach(location, filename: str, content_type: str, content: bytes = b"data"):
     message = receive(
         Inbound(
