@@ -29,6 +29,9 @@ class ConversationAdmin(admin.ModelAdmin):
     list_select_related = ["customer", "location", "assignee"]
     inlines = [MessageInline]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
     def has_change_permission(self, request, obj=None):
         return False
 

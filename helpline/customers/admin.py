@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from helpline.conversations.models import Conversation
+from helpline.conversations.models import Conversation, Message
 from helpline.customers.models import Customer, CustomerNote, Identity
 
 
@@ -42,6 +42,20 @@ class CustomerAdmin(admin.ModelAdmin):
     list_filter = ["location"]
     search_fields = ["name", "identities__value"]
     inlines = [IdentityInline, NoteInline, ConversationInline]
+    change_form_template = "admin/customers/customer/timeline.html"
+    timeline_length = 200
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        timeline = (
+            Message.objects.filter(conversation__customer_id=object_id)
+            .select_related("conversation", "author", "identity")
+            .order_by("-created_at", "-id")[: self.timeline_length]
+        )
+        extra_context = {**(extra_context or {}), "timeline": timeline}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_change_permission(self, request, obj=None):
         return False
