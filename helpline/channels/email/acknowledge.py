@@ -1,6 +1,7 @@
 """The automatic "we have your message" answer, sent only to people."""
 
 import re
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,6 +14,10 @@ from helpline.core.models import Mailbox
 ROBOT_SENDER = re.compile(
     r"^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounces?|notifications?)[@+\-.]", re.I
 )
+
+# Old mail (a mailbox's history taken on its first IMAP poll, an import) is not
+# answered: its sender stopped waiting long ago.
+RECENT = timedelta(days=1)
 
 TEMPLATE = """Hello{name},
 
@@ -28,6 +33,8 @@ def should_acknowledge(message: Message) -> bool:
     if message.channel != Channel.EMAIL or message.kind != MessageKind.NORMAL:
         return False
     if mailbox is None or not mailbox.send_acknowledgement or message.identity is None:
+        return False
+    if message.created_at < timezone.now() - RECENT:
         return False
     sender = message.identity.value
     # Never start a mail loop with a robot or with ourselves.

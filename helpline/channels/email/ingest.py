@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from helpline.channels.email.models import RawEmail, RawStatus
@@ -189,3 +190,23 @@ def reprocess(stored: RawEmail) -> IngestResult:
     RawEmail.objects.filter(pk=stored.pk).update(status=RawStatus.RECEIVED, reason="")
     stored.refresh_from_db()
     return process(stored)
+
+
+# Long enough that `ingest` running right now is never mistaken for a crash.
+UNPROCESSED_AFTER = timedelta(minutes=10)
+
+
+def awaiting_reprocess():
+    """Raw emails waiting for a reprocess: quarantined, or stuck unprocessed."""
+    stuck = Q(status=RawStatus.RECEIVED, received_at__lt=timezone.now() - UNPROCESSED_AFTER)
+    return (
+        RawEmail.objects.filter(Q(status=RawStatus.QUARANTINED) | stuck)
+        .defer("data")
+        .order_by("received_at", "pk")
+    )
+
+
+def why_waiting(raw: RawEmail) -> str:
+    if raw.status == RawStatus.QUARANTINED:
+        return (raw.reason.splitlines() or [""])[0]
+    return "not processed (processing crashed or was interrupted)"

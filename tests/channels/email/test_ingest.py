@@ -1,6 +1,8 @@
 """Raw mail in, one message on the right conversation out; nothing lost, nothing twice."""
 
+from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.utils import format_datetime
 
 import pytest
 
@@ -19,6 +21,7 @@ def mail(
     subject="My order",
     body="Where is my order?",
     message_id="<m1@customer.example>",
+    date=None,
     **headers,
 ) -> bytes:
     msg = EmailMessage()
@@ -27,7 +30,7 @@ def mail(
     msg["Subject"] = subject
     if message_id:
         msg["Message-ID"] = message_id
-    msg["Date"] = "Mon, 02 Nov 2026 10:00:00 +0000"
+    msg["Date"] = date or format_datetime(datetime.now(UTC))
     for name, value in headers.items():
         msg[name.replace("_", "-")] = value
     msg.set_content(body)
@@ -210,3 +213,12 @@ def test_a_bounce_lands_on_its_conversation_and_marks_the_reply_undelivered(
     assert OutboundEmail.objects.count() == outbox_before  # nobody answers a bounce
     assert Customer.objects.count() == 1  # the mailer daemon is not a customer
     assert Conversation.objects.count() == 1
+
+
+def test_old_mail_taken_from_a_mailbox_history_is_not_acknowledged(
+    mailbox, django_capture_on_commit_callbacks
+):
+    old = mail(date="Tue, 03 Mar 2026 09:00:00 +0000")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert ingest(old, source="imap").status == "stored"
+    assert not OutboundEmail.objects.exists()
