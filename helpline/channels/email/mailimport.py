@@ -1,0 +1,445 @@
+"""Import existing mail: an mbox file (also .gz), a Maildir, or a folder of .eml files.
+
+Every message goes through `ingest(raw, source="import")`, like mail that arrives
+live, so it is kept raw first, threaded, deduplicated and quarantined the same way.
+
+Reading
+  * mbox is streamed from a binary handle, one message at a time: a message
+    starts at a line beginning with ``From `` that follows a blank line (or
+    opens the file) and that looks like an envelope line (it holds a time,
+    ``hh:mm``), so a body line "From what I hear..." that a sloppy writer left
+    unescaped does not split a message. The ``From `` line itself is the
+    envelope and is not part of the message, nor is the blank line that
+    separates two messages. Body lines ``>From ``, ``>>From `` ... lose one
+    ``>`` (mboxrd unescaping): mboxrd writers then give back the exact bytes
+    that were delivered (so the sha256 matches the same mail fetched over
+    IMAP); for an old mboxo file the only change is that a quoted ``>From `` in
+    a body reads ``From ``.
+  * A Maildir is read from ``cur/`` and ``new/`` (never ``tmp/``, where
+    deliveries are still being written), file names sorted; the ``:2,FLAGS``
+    part of a name is the client's flags and is ignored, as are dot-files.
+    Maildir++ sub-folders (``.Sent``, ``.Trash``) are not imported: point
+    PATH at one to import it.
+  * A folder is walked recursively: ``*.eml`` (and ``*.eml.gz``) are one
+    message each, ``*.mbox``/``*.mbx`` (and ``.gz``) are mbox files, a
+    sub-folder with cur/new/tmp is a Maildir; other files are counted as
+    ignored.
+  * A file given as PATH is an mbox when it starts with ``From ``, otherwise
+    one message; gzip is recognised by its magic bytes.
+
+Resuming (after Ctrl-C or kill -9)
+  Correctness comes from `ingest`: it deduplicates by the sha256 of the raw
+  bytes, so a message imported twice is stored once whatever happens. Speed
+  comes from a checkpoint per mbox file in ``HELPLINE_DATA_DIR/import-progress/``,
+  keyed by database, absolute path, size and modification time, holding the
+  byte offset (of the decompressed stream) up to which every message was
+  committed: a rerun seeks there instead of reading, hashing and looking up a
+  gigabyte again. A changed file (size or mtime) starts over, safely, thanks to
+  the dedup. Folders of files have no checkpoint: a rerun reads each file and
+  `ingest` answers "duplicate" after one indexed lookup.
+
+Transactions
+  Messages are committed in batches (``batch`` messages, default 50): the
+  transactions of `ingest` then become savepoints, and one commit covers the
+  batch. The source file stays the durable copy, so an interrupted batch is
+  simply imported again on the next run. When a message raises, its batch is
+  rolled back and imported again one message at a time outside any batch,
+  where `ingest` commits each raw message first: a message that keeps failing
+  is kept (status "received") and counted as failed, and the others are
+  stored.
+
+Acknowledgements
+  Imported mail is history: while importing, the "we have your message"
+  acknowledgement receiver is disconnected so that old customers do not get
+  an answer to years-old mail.
+"""
+
+import contextlib
+import gzip
+import hashlib
+import json
+import logging
+import os
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from helpline.channels.email.ingest import ingest
+from helpline.core.models import Mailbox
+
+log = logging.getLogger(__name__)
+
+GZIP_MAGIC = b"\x1f\x8b"
+_ENVELOPE_TIME = re.compile(rb"\d{1,2}:\d\d")
+_ESCAPED_FROM = re.compile(rb"^>+From ")
+_EML = (".eml", ".eml.gz")
+_MBOX = (".mbox", ".mbx", ".mbox.gz", ".mbx.gz")
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def is_from_line(line: bytes) -> bool:
+    return line.startswith(b"From ") and _ENVELOPE_TIME.search(line) is not None
+
+
+def read_mbox(handle: BinaryIO, start: int = 0) -> Iterator[tuple[bytes, int]]:
+    """Yield (raw message, offset just past it) from an mbox handle, streaming.
+
+    ``start`` must be 0 or an offset this function yielded (the start of a From_ line).
+    """
+    if start:
+        handle.seek(start)
+    position = start
+    lines: list[bytes] = []
+    in_message = False
+    previous_blank = True  # the file start counts as a blank line
+    for line in handle:
+        if previous_blank and is_from_line(line):
+            if in_message:
+                yield _message(lines), position
+            lines = []
+            in_message = True
+        elif in_message:
+            if line[:1] == b">" and _ESCAPED_FROM.match(line):
+                lines.append(line[1:])
+            else:
+                lines.append(line)
+        previous_blank = line in (b"\n", b"\r\n")
+        position += len(line)
+    if in_message:
+        yield _message(lines), position
+
+
+def _message(lines: list[bytes]) -> bytes:
+    if lines and lines[-1] in (b"\n", b"\r\n"):
+        lines = lines[:-1]  # the blank line that separates messages
+    return b"".join(lines)
+
+
+def open_maybe_gzip(path: Path) -> BinaryIO:
+    raw = open(path, "rb")  # noqa: SIM115 - returned to the caller, who closes it
+    if raw.read(2) == GZIP_MAGIC:
+        raw.seek(0)
+        return gzip.GzipFile(fileobj=raw, mode="rb")
+    raw.seek(0)
+    return raw
+
+
+@dataclass
+class Source:
+    """One file to read: an mbox, or a single message."""
+
+    path: Path
+    kind: str  # "mbox" or "message"
+
+    @property
+    def size(self) -> int:
+        return self.path.stat().st_size
+
+
+def find_sources(path: Path) -> tuple[list[Source], int]:
+    """The files under PATH to import, in a stable order, and how many were ignored."""
+    path = Path(path)
+    if path.is_file():
+        return [Source(path, _file_kind(path))], 0
+    if not path.is_dir():
+        raise FileNotFoundError(f"{path}: no such file or folder")
+    if _is_maildir(path):
+        return _maildir_sources(path), 0
+    sources: list[Source] = []
+    ignored = 0
+    for folder, dirs, files in os.walk(path):
+        here = Path(folder)
+        dirs.sort()
+        for name in list(dirs):
+            if _is_maildir(here / name):
+                sources.extend(_maildir_sources(here / name))
+                dirs.remove(name)
+        for name in sorted(files):
+            lower = name.lower()
+            if lower.endswith(_EML):
+                sources.append(Source(here / name, "message"))
+            elif lower.endswith(_MBOX):
+                sources.append(Source(here / name, "mbox"))
+            elif not name.startswith("."):
+                ignored += 1
+    return sources, ignored
+
+
+def _is_maildir(path: Path) -> bool:
+    return all((path / sub).is_dir() for sub in ("cur", "new", "tmp"))
+
+
+def _maildir_sources(path: Path) -> list[Source]:
+    sources = []
+    for sub in ("cur", "new"):
+        names = sorted(n for n in os.listdir(path / sub) if not n.startswith("."))
+        sources.extend(Source(path / sub / n, "message") for n in names)
+    return sources
+
+
+def _file_kind(path: Path) -> str:
+    with open_maybe_gzip(path) as handle:
+        head = handle.read(5)
+    return "mbox" if head == b"From " else "message"
+
+
+# --------------------------------------------------------------------------- checkpoints
+
+
+class Checkpoints:
+    """How far each mbox file was imported into this database."""
+
+    def __init__(self, folder: Path, enabled: bool = True):
+        self.folder = folder
+        self.enabled = enabled
+        db = connection.settings_dict
+        self.database = f"{db['ENGINE']}:{db.get('HOST') or ''}:{db.get('PORT') or ''}:{db['NAME']}"
+
+    def _file(self, source: Path) -> Path:
+        stat = source.stat()
+        key = f"{self.database}\0{source.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}"
+        return self.folder / (hashlib.sha256(key.encode()).hexdigest()[:32] + ".json")
+
+    def load(self, source: Path) -> dict:
+        if not self.enabled:
+            return {"offset": 0, "messages": 0, "done": False}
+        try:
+            return json.loads(self._file(source).read_text())
+        except (OSError, ValueError):
+            return {"offset": 0, "messages": 0, "done": False}
+
+    def save(self, source: Path, offset: int, messages: int, done: bool = False) -> None:
+        if not self.enabled:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        target = self._file(source)
+        state = {
+            "path": str(source.resolve()),
+            "offset": offset,
+            "messages": messages,
+            "done": done,
+        }
+        temporary = target.with_suffix(".tmp")
+        temporary.write_text(json.dumps(state))
+        os.replace(temporary, target)
+
+
+# --------------------------------------------------------------------------- importing
+
+
+@dataclass
+class ImportReport:
+    path: str
+    stored: int = 0
+    duplicate: int = 0
+    quarantined: int = 0
+    failed: int = 0  # ingest raised; the raw bytes are kept when possible, see `failures`
+    resumed: int = 0  # skipped without reading: done by an earlier run (mbox checkpoint)
+    ignored_files: int = 0
+    interrupted: bool = False
+    seconds: float = 0.0
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def messages(self) -> int:
+        return self.stored + self.duplicate + self.quarantined + self.failed
+
+    def as_json(self) -> dict:
+        return {
+            "path": self.path,
+            "messages": self.messages,
+            "stored": self.stored,
+            "duplicate": self.duplicate,
+            "quarantined": self.quarantined,
+            "failed": self.failed,
+            "resumed": self.resumed,
+            "ignored_files": self.ignored_files,
+            "interrupted": self.interrupted,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+class _Batch:
+    """Ingest messages in one transaction per `size` messages; retry failures alone."""
+
+    def __init__(self, importer: "MailImporter", size: int):
+        self.importer = importer
+        self.size = max(1, size)
+        self.pending: list[tuple[bytes, str]] = []
+        self.on_commit: list = []  # checkpoint saves, run once the batch is durable
+
+    def add(self, raw: bytes, where: str) -> None:
+        self.pending.append((raw, where))
+        if len(self.pending) >= self.size:
+            self.flush()
+
+    def after_commit(self, callback) -> None:
+        if self.pending:
+            self.on_commit.append(callback)
+        else:
+            callback()
+
+    def flush(self) -> None:
+        pending, self.pending = self.pending, []
+        callbacks, self.on_commit = self.on_commit, []
+        if not pending:
+            for callback in callbacks:
+                callback()
+            return
+        try:
+            outcomes = []
+            with transaction.atomic():
+                for raw, _where in pending:
+                    outcomes.append(self.importer.ingest_one(raw))
+        except Exception:  # noqa: BLE001 - the batch is rolled back and done one by one
+            log.warning("a batch of %d messages failed; importing them one by one", len(pending))
+            outcomes = None
+        if outcomes is not None:
+            for outcome in outcomes:
+                self.importer.count(outcome)
+        else:
+            for raw, where in pending:
+                try:
+                    self.importer.count(self.importer.ingest_one(raw))
+                except Exception as exc:  # noqa: BLE001 - one bad message must not stop the rest
+                    log.exception("importing %s failed", where)
+                    self.importer.fail(where, exc)
+        for callback in callbacks:
+            callback()
+
+
+class MailImporter:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        mailbox: Mailbox | None = None,
+        batch: int = 50,
+        resume: bool = True,
+        progress=None,
+    ):
+        self.path = Path(path)
+        self.mailbox = mailbox
+        self.batch_size = batch
+        self.checkpoints = Checkpoints(Path(settings.DATA_DIR) / "import-progress", resume)
+        self.progress = progress  # a tqdm-like object (update(n), set_postfix_str), or None
+        self.report = ImportReport(path=str(path))
+
+    # -- counting
+
+    def ingest_one(self, raw: bytes) -> str:
+        return ingest(raw, source="import", mailbox=self.mailbox).status
+
+    def count(self, outcome: str) -> None:
+        setattr(self.report, outcome, getattr(self.report, outcome) + 1)
+        self._show()
+
+    def fail(self, where: str, exc: Exception) -> None:
+        self.report.failed += 1
+        self.report.failures.append(f"{where}: {type(exc).__name__}: {exc}")
+        self._show()
+
+    def _show(self) -> None:
+        if self.progress is not None:
+            r = self.report
+            self.progress.set_postfix_str(
+                f"stored {r.stored}, duplicate {r.duplicate}, quarantined {r.quarantined}"
+                + (f", failed {r.failed}" if r.failed else ""),
+                refresh=False,
+            )
+
+    def _advance(self, nbytes: int) -> None:
+        if self.progress is not None and nbytes:
+            self.progress.update(nbytes)
+
+    # -- running
+
+    def sources(self) -> list[Source]:
+        sources, self.report.ignored_files = find_sources(self.path)
+        return sources
+
+    def run(self, sources: list[Source] | None = None) -> ImportReport:
+        started = time.monotonic()
+        sources = self.sources() if sources is None else sources
+        batch = _Batch(self, self.batch_size)
+        try:
+            with _no_acknowledgements():
+                for source in sources:
+                    if source.kind == "mbox":
+                        self._import_mbox(source, batch)
+                    else:
+                        self._import_message(source, batch)
+                batch.flush()
+        except KeyboardInterrupt:
+            # The open batch was not committed; its messages are read again next time.
+            self.report.interrupted = True
+        finally:
+            self.report.seconds = time.monotonic() - started
+        return self.report
+
+    def _import_message(self, source: Source, batch: _Batch) -> None:
+        try:
+            with open_maybe_gzip(source.path) as handle:
+                raw = handle.read()
+        except OSError as exc:
+            self.fail(str(source.path), exc)
+            return
+        batch.add(raw, str(source.path))
+        self._advance(source.size)
+
+    def _import_mbox(self, source: Source, batch: _Batch) -> None:
+        state = self.checkpoints.load(source.path)
+        size = source.size
+        if state.get("done"):
+            self.report.resumed += state["messages"]
+            self._advance(size)
+            return
+        offset, done_messages = state["offset"], state["messages"]
+        self.report.resumed += done_messages
+        with open(source.path, "rb") as disk:
+            gzipped = disk.read(2) == GZIP_MAGIC
+            disk.seek(0)
+            handle = gzip.GzipFile(fileobj=disk, mode="rb") if gzipped else disk
+            read_before = 0
+            last_save = time.monotonic()
+            end, total = offset, done_messages
+            for raw, end in read_mbox(handle, offset):  # noqa: B007 - end is used after the loop
+                total += 1
+                batch.add(raw, f"{source.path} message {total}")
+                on_disk = disk.tell()
+                self._advance(on_disk - read_before)
+                read_before = on_disk
+                if time.monotonic() - last_save > 1.0:
+                    last_save = time.monotonic()
+                    batch.after_commit(self._saver(source.path, end, total))
+            self._advance(size - read_before)
+        batch.after_commit(self._saver(source.path, end, total, done=True))
+
+    def _saver(self, path: Path, offset: int, messages: int, done: bool = False):
+        def save():
+            if self.report.failed:
+                return  # a failed message must be tried again: keep the older checkpoint
+            self.checkpoints.save(path, offset, messages, done)
+
+        return save
+
+
+@contextlib.contextmanager
+def _no_acknowledgements():
+    from helpline.channels.email.receivers import acknowledge_new_conversation
+    from helpline.conversations.events import message_received
+
+    disconnected = message_received.disconnect(acknowledge_new_conversation)
+    try:
+        yield
+    finally:
+        if disconnected:
+            message_received.connect(acknowledge_new_conversation)

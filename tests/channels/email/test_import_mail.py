@@ -1,0 +1,284 @@
+"""`helpline import-mail`: mbox, Maildir and .eml folders in, every message exactly once."""
+
+import gzip
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from email.message import EmailMessage
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from helpline.channels.email.mailimport import read_mbox
+from helpline.channels.email.models import OutboundEmail, RawEmail, RawStatus
+from helpline.conversations.models import Message
+from tests.conftest import REPO, SHARED_FIXTURES, require, subprocess_env
+
+FEDORA_MONTH = (
+    SHARED_FIXTURES
+    / "jwzthreading/jwzthreading/tests/data/fedora-devel-mailman/2010-January.txt.gz"
+)
+
+
+def mail(n: int, body: str = "", **headers) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = f"Customer {n} <customer{n}@example.com>"
+    msg["To"] = "support@shop.test"
+    msg["Subject"] = f"Question {n}"
+    msg["Message-ID"] = f"<q{n}@example.com>"
+    msg["Date"] = "Mon, 02 Nov 2026 10:00:00 +0000"
+    for name, value in headers.items():
+        msg[name.replace("_", "-")] = value
+    msg.set_content(body or f"Hello, this is question number {n}.\n")
+    return bytes(msg).replace(b"\r\n", b"\n")
+
+
+def mbox(messages: list[bytes]) -> bytes:
+    """An mboxrd file: From_ lines, '>'-escaped From lines, a blank line after each message."""
+    out = []
+    for raw in messages:
+        out.append(b"From customer@example.com Mon Nov  2 10:00:00 2026\n")
+        for line in raw.splitlines(keepends=True):
+            stripped = line.lstrip(b">")
+            out.append(b">" + line if stripped.startswith(b"From ") else line)
+        if not raw.endswith(b"\n"):
+            out.append(b"\n")
+        out.append(b"\n")
+    return b"".join(out)
+
+
+def import_mail(*args) -> dict:
+    out = io.StringIO()
+    call_command("import_mail", *[str(a) for a in args], "--json", "--quiet", stdout=out)
+    return json.loads(out.getvalue().strip().splitlines()[-1])
+
+
+def stored_ids() -> list[str]:
+    return list(Message.objects.filter(direction="inbound").values_list("external_id", flat=True))
+
+
+# --------------------------------------------------------------------------- reading mbox
+
+
+def test_an_mbox_is_split_on_from_lines_after_a_blank_line_and_unescaped():
+    body = "Line one.\n\nFrom what I hear, it broke.\n>From the manual: page 3.\n"
+    data = mbox([mail(1, body), mail(2)])
+
+    messages = [raw for raw, _ in read_mbox(io.BytesIO(data))]
+
+    assert len(messages) == 2
+    assert messages[0] == mail(1, body)  # the delivered bytes exactly, '>From' unescaped
+    assert messages[1] == mail(2)
+
+
+def test_reading_resumes_at_an_offset_it_yielded():
+    data = mbox([mail(1), mail(2), mail(3)])
+    first, after_first = next(read_mbox(io.BytesIO(data)))
+
+    rest = [raw for raw, _ in read_mbox(io.BytesIO(data), after_first)]
+
+    assert first == mail(1)
+    assert rest == [mail(2), mail(3)]
+
+
+def test_an_mbox_with_crlf_line_ends_is_read():
+    data = mbox([mail(1), mail(2)]).replace(b"\n", b"\r\n")
+
+    messages = [raw for raw, _ in read_mbox(io.BytesIO(data))]
+
+    assert [m.replace(b"\r\n", b"\n") for m in messages] == [mail(1), mail(2)]
+
+
+# --------------------------------------------------------------------------- importing
+
+
+@pytest.mark.django_db
+def test_an_mbox_is_imported(tmp_path, mailbox):
+    path = tmp_path / "archive.mbox"
+    path.write_bytes(mbox([mail(n) for n in range(5)]))
+
+    report = import_mail(path)
+
+    assert report["stored"] == 5 and report["duplicate"] == 0 and report["quarantined"] == 0
+    assert sorted(stored_ids()) == [f"q{n}@example.com" for n in range(5)]
+    assert set(RawEmail.objects.values_list("source", flat=True)) == {"import"}
+
+
+@pytest.mark.django_db
+def test_a_gzipped_mbox_is_imported(tmp_path, mailbox):
+    path = tmp_path / "2010-January.txt.gz"
+    path.write_bytes(gzip.compress(mbox([mail(n) for n in range(3)])))
+
+    assert import_mail(path)["stored"] == 3
+
+
+@pytest.mark.django_db
+def test_a_maildir_is_imported_from_cur_and_new_but_not_tmp(tmp_path, mailbox):
+    maildir = tmp_path / "Maildir"
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    (maildir / "cur" / "1700000000.M1P1Q1.host:2,S").write_bytes(mail(1))
+    (maildir / "cur" / "1700000001.M2P1Q2.host:2,RS").write_bytes(mail(2))
+    (maildir / "new" / "1700000002.M3P1Q3.host").write_bytes(mail(3))
+    (maildir / "tmp" / "1700000003.M4P1Q4.host").write_bytes(mail(4))  # still being delivered
+
+    report = import_mail(maildir)
+
+    assert report["stored"] == 3
+    assert sorted(stored_ids()) == ["q1@example.com", "q2@example.com", "q3@example.com"]
+
+
+@pytest.mark.django_db
+def test_a_folder_of_eml_files_is_searched_recursively(tmp_path, mailbox):
+    (tmp_path / "2025" / "march").mkdir(parents=True)
+    (tmp_path / "a.eml").write_bytes(mail(1))
+    (tmp_path / "2025" / "b.EML").write_bytes(mail(2))
+    (tmp_path / "2025" / "march" / "c.eml.gz").write_bytes(gzip.compress(mail(3)))
+    (tmp_path / "2025" / "old.mbox").write_bytes(mbox([mail(4), mail(5)]))
+    (tmp_path / "2025" / "notes.txt").write_text("not mail")
+
+    report = import_mail(tmp_path, "--mailbox", "support@shop.test")
+
+    assert report["stored"] == 5
+    assert report["ignored_files"] == 1
+    assert len(stored_ids()) == 5
+
+
+@pytest.mark.django_db
+def test_a_rerun_imports_nothing_twice(tmp_path, mailbox):
+    path = tmp_path / "archive.mbox"
+    path.write_bytes(mbox([mail(n) for n in range(4)]))
+    folder = tmp_path / "eml"
+    folder.mkdir()
+    for n in range(4, 7):
+        (folder / f"{n}.eml").write_bytes(mail(n))
+    import_mail(path)
+    import_mail(folder)
+
+    again = import_mail(path)
+    from_scratch = import_mail(path, "--restart")
+    folder_again = import_mail(folder)
+
+    assert again["stored"] == 0 and again["resumed"] == 4  # the checkpoint: not read again
+    assert from_scratch["stored"] == 0 and from_scratch["duplicate"] == 4
+    assert folder_again["stored"] == 0 and folder_again["duplicate"] == 3
+    assert len(stored_ids()) == 7
+    assert RawEmail.objects.count() == 7
+
+
+@pytest.mark.django_db
+def test_an_mbox_that_grew_is_read_again_without_duplicates(tmp_path, mailbox):
+    path = tmp_path / "archive.mbox"
+    path.write_bytes(mbox([mail(1), mail(2)]))
+    import_mail(path)
+    path.write_bytes(mbox([mail(1), mail(2), mail(3)]))
+
+    report = import_mail(path)
+
+    assert report["stored"] == 1 and report["duplicate"] == 2
+    assert len(stored_ids()) == 3
+
+
+@pytest.mark.django_db
+def test_a_broken_message_is_quarantined_not_lost(tmp_path, mailbox):
+    broken = b"this line is not a header\nand this is no email at all\n"
+    path = tmp_path / "archive.mbox"
+    path.write_bytes(mbox([mail(1), broken, mail(2)]))
+
+    report = import_mail(path)
+
+    assert (report["stored"], report["quarantined"]) == (2, 1)
+    kept = RawEmail.objects.get(status=RawStatus.QUARANTINED)
+    assert bytes(kept.data) == broken
+    assert kept.reason
+
+
+@pytest.mark.django_db
+def test_imported_mail_is_not_acknowledged(tmp_path, mailbox):
+    assert mailbox.send_acknowledgement
+    path = tmp_path / "archive.mbox"
+    path.write_bytes(mbox([mail(n) for n in range(3)]))
+
+    import_mail(path, "--mailbox", mailbox.address)
+
+    assert len(stored_ids()) == 3
+    assert not OutboundEmail.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_unknown_mailbox_or_path_is_refused(tmp_path, mailbox):
+    with pytest.raises(CommandError, match="no mailbox"):
+        import_mail(tmp_path, "--mailbox", "nobody@shop.test")
+    with pytest.raises(CommandError, match="no such file"):
+        import_mail(tmp_path / "missing.mbox")
+
+
+@pytest.mark.django_db
+def test_the_summary_names_every_count(tmp_path, mailbox):
+    path = tmp_path / "archive.mbox"
+    path.write_bytes(mbox([mail(1), mail(1), b"garbage without headers\n"]))
+    out = io.StringIO()
+
+    call_command("import_mail", str(path), "--quiet", stdout=out)
+
+    assert "1 imported, 1 skipped as duplicate, 1 quarantined" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_a_real_mailing_list_month_is_fully_accounted_for(mailbox):
+    require(FEDORA_MONTH.exists(), f"the shared fixture {FEDORA_MONTH} is present")
+
+    report = import_mail(FEDORA_MONTH)
+
+    assert report["messages"] == 292
+    assert report["stored"] + report["duplicate"] + report["quarantined"] == 292
+    assert report["failed"] == 0
+    assert RawEmail.objects.count() + report["duplicate"] >= 292
+
+
+# --------------------------------------------------------------------------- kill -9
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_killed_midway_then_rerun_stores_every_message_once(tmp_path, mailbox):
+    count = 400
+    path = tmp_path / "big.mbox"
+    path.write_bytes(mbox([mail(n, body=f"Message {n}.\n" * 40) for n in range(count)]))
+    env = subprocess_env(LOG_LEVEL="WARNING")
+    command = [sys.executable, "-m", "helpline.cli", "import-mail", str(path), "--quiet", "--json"]
+
+    child = subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while RawEmail.objects.count() < 60 and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(child.pid, signal.SIGKILL)
+    child.communicate()
+    interrupted_at = RawEmail.objects.count()
+
+    rerun = subprocess.run(command, env=env, cwd=REPO, capture_output=True, check=True)
+    report = json.loads(rerun.stdout.decode().strip().splitlines()[-1])
+
+    assert 0 < interrupted_at < count, "the import was killed part-way"
+    assert report["stored"] + report["duplicate"] + report["resumed"] == count
+    ids = stored_ids()
+    assert len(ids) == count
+    assert sorted(ids) == sorted(f"q{n}@example.com" for n in range(count))
+    assert RawEmail.objects.count() == count
+
+
+def test_the_test_helpers_write_what_python_mailbox_reads(tmp_path):
+    """The mbox written by these tests is a real one: the standard library reads it too."""
+    import mailbox as stdlib_mailbox
+
+    path = tmp_path / "x.mbox"
+    path.write_bytes(mbox([mail(1), mail(2)]))
+
+    assert [m["Message-ID"] for m in stdlib_mailbox.mbox(path)] == [
+        "<q1@example.com>",
+        "<q2@example.com>",
+    ]
