@@ -2,11 +2,15 @@
 
 Each sub-command is a Django management command of the same name with
 underscores (`helpline fetch-mail` runs `fetch_mail`); Django's own commands
-(migrate, createsuperuser, shell) work too.
+(migrate, createsuperuser, shell) work too; Django's `check` is
+`helpline django-check`, because `helpline check` checks the setup.
 """
 
 import os
 import sys
+
+# Sub-commands whose management command has another name.
+ALIASES = {"check": "check_setup", "django-check": "check"}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -15,7 +19,7 @@ def main(argv: list[str] | None = None) -> None:
     from django.core.management import execute_from_command_line
 
     if len(argv) > 1 and not argv[1].startswith("-"):
-        argv[1] = argv[1].replace("-", "_")
+        argv[1] = ALIASES.get(argv[1], argv[1].replace("-", "_"))
     execute_from_command_line(["helpline", *argv[1:]])
 
 

@@ -34,6 +34,16 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def fresh_mailbox_cache():
+    """Each test has its own mailboxes; ingest's short-lived cache must not outlive it."""
+    from helpline.channels.email.ingest import forget_mailboxes
+
+    forget_mailboxes()
+    yield
+    forget_mailboxes()
+
+
 @pytest.fixture
 def north(db):
     from helpline.core.models import Location

@@ -87,18 +87,23 @@ def receive(inbound: Inbound) -> Received:
 def _stored_duplicate(inbound: Inbound) -> Message | None:
     if not inbound.external_id:
         return None
-    return Message.objects.filter(channel=inbound.channel, external_id=inbound.external_id).first()
+    # The explicit exclude lets SQLite use the partial unique index.
+    return (
+        Message.objects.filter(channel=inbound.channel, external_id=inbound.external_id)
+        .exclude(external_id="")
+        .first()
+    )
 
 
 @transaction.atomic
 def _receive(inbound: Inbound) -> Received:
-    duplicate = _stored_duplicate(inbound)
-    if duplicate is not None:
-        return Received(duplicate, created=False)
+    known = _known_messages(inbound)
+    if inbound.external_id in known:
+        return Received(Message.objects.get(pk=known[inbound.external_id][0]), created=False)
 
     at = inbound.received_at or timezone.now()
     identity = _known_identity(inbound)
-    conversation = inbound.conversation or _thread(inbound)
+    conversation = inbound.conversation or _thread(inbound, known)
     if conversation is not None and conversation.status == Status.CLOSED:
         conversation = None  # a closed conversation stays closed; this starts a follow-up
     if identity is None and inbound.identity_value:
@@ -155,15 +160,27 @@ def _known_identity(inbound: Inbound) -> Identity | None:
     return identity
 
 
-def _thread(inbound: Inbound) -> Conversation | None:
+def _known_messages(inbound: Inbound) -> dict[str, tuple[int, int]]:
+    """This message and the ones it refers to, if stored: external id -> (id, conversation id).
+
+    One query answers both "is this a duplicate?" and "which thread is it in?".
+    """
+    ids = {i for i in [inbound.external_id, *inbound.thread_ids] if i}
+    if not ids:
+        return {}
+    rows = (
+        Message.objects.filter(channel=inbound.channel, external_id__in=ids)
+        .exclude(external_id="")
+        .values_list("external_id", "id", "conversation_id")
+    )
+    return {external_id: (pk, conversation_id) for external_id, pk, conversation_id in rows}
+
+
+def _thread(inbound: Inbound, known: dict[str, tuple[int, int]]) -> Conversation | None:
     ids = [i for i in inbound.thread_ids if i]
     if ids:
-        parent = (
-            Message.objects.filter(channel=inbound.channel, external_id__in=ids)
-            .order_by("-id")
-            .values_list("conversation_id", flat=True)
-            .first()
-        )
+        # The nearest stored message this one refers to.
+        parent = next((known[i][1] for i in ids if i in known), None)
         if parent is None:
             # A reply to a message we never saw, in a thread we did see.
             parent = (

@@ -15,8 +15,8 @@ ROBOT_SENDER = re.compile(
     r"^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounces?|notifications?)[@+\-.]", re.I
 )
 
-# Old mail (a mailbox's history taken on its first IMAP poll, an import) is not
-# answered: its sender stopped waiting long ago.
+# Imported and old mail (a mailbox's history taken on its first IMAP poll) is
+# not answered: its sender stopped waiting long ago.
 RECENT = timedelta(days=1)
 
 TEMPLATE = """Hello{name},
@@ -34,7 +34,7 @@ def should_acknowledge(message: Message) -> bool:
         return False
     if mailbox is None or not mailbox.send_acknowledgement or message.identity is None:
         return False
-    if message.created_at < timezone.now() - RECENT:
+    if message.meta.get("source") == "import" or message.created_at < timezone.now() - RECENT:
         return False
     sender = message.identity.value
     # Never start a mail loop with a robot or with ourselves.

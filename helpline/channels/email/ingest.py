@@ -8,11 +8,12 @@ re-processed with `reprocess`.
 
 import hashlib
 import logging
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DataError
 from django.db.models import Q
 from django.utils import timezone
 
@@ -37,24 +38,29 @@ class IngestResult:
 
 
 def ingest(raw: bytes, *, source: str, mailbox: Mailbox | None = None) -> IngestResult:
-    digest = hashlib.sha256(raw).hexdigest()
-    stored, created = _keep_raw(raw, digest, source, mailbox)
-    if not created and stored.status != RawStatus.RECEIVED:
+    stored = _keep_raw(raw, source, mailbox)
+    if stored.status != RawStatus.RECEIVED:
         return IngestResult("duplicate", stored, stored.message)
-    return process(stored)
+    return process(stored, raw)
 
 
-def _keep_raw(raw: bytes, digest: str, source: str, mailbox: Mailbox | None):
-    with transaction.atomic():
-        return RawEmail.objects.get_or_create(
-            sha256=digest,
-            defaults={"data": raw, "size": len(raw), "source": source, "mailbox": mailbox},
-        )
+def _keep_raw(raw: bytes, source: str, mailbox: Mailbox | None) -> RawEmail:
+    """Commit the bytes (outside a transaction) before anything can go wrong with them.
+
+    The same bytes twice are one row: the second insert is ignored, and the
+    row's status tells whether it still waits to be processed.
+    """
+    digest = hashlib.sha256(raw).hexdigest()
+    RawEmail.objects.bulk_create(
+        [RawEmail(sha256=digest, data=raw, size=len(raw), source=source, mailbox=mailbox)],
+        ignore_conflicts=True,
+    )
+    return RawEmail.objects.defer("data").get(sha256=digest)
 
 
-def process(stored: RawEmail) -> IngestResult:
+def process(stored: RawEmail, raw: bytes | None = None) -> IngestResult:
     """Parse and store one kept raw email; quarantine it when that fails."""
-    raw = bytes(stored.data)
+    raw = bytes(stored.data) if raw is None else raw
     try:
         parsed = parse_email(raw, max_bytes=settings.HELPLINE_MAX_EMAIL_BYTES)
     except UnparseableEmail as exc:
@@ -63,16 +69,17 @@ def process(stored: RawEmail) -> IngestResult:
         log.exception("parsing raw email %s failed", stored.sha256)
         return _quarantine(stored, f"parser error: {type(exc).__name__}: {exc}")
     try:
-        with transaction.atomic():
-            received = _store(stored, parsed)
-            _set_status(
-                stored,
-                status=RawStatus.STORED,
-                message=received.message,
-                reason="" if received.created else "same Message-ID already stored",
-            )
-    except (InvalidIdentity, ValueError) as exc:
+        received = _store(stored, parsed)
+    except (InvalidIdentity, ValueError, DataError) as exc:
         return _quarantine(stored, str(exc))
+    # Marked after the message committed: a crash in between leaves the raw
+    # email "received", and reprocessing it finds the stored duplicate.
+    _set_status(
+        stored,
+        status=RawStatus.STORED,
+        message=received.message,
+        reason="" if received.created else "same Message-ID already stored",
+    )
     return IngestResult("stored" if received.created else "duplicate", stored, received.message)
 
 
@@ -120,7 +127,7 @@ def _store(stored: RawEmail, parsed: ParsedEmail):
                 IncomingAttachment(a.filename, a.content_type, a.content, a.content_id, a.inline)
                 for a in parsed.attachments
             ],
-            meta=_meta(parsed, sender),
+            meta=_meta(parsed, sender, stored.source),
         )
     )
 
@@ -137,8 +144,9 @@ def _plausible(date) -> bool:
     return now - timedelta(days=365 * 30) < date <= now + timedelta(minutes=5)
 
 
-def _meta(parsed: ParsedEmail, sender: str) -> dict:
+def _meta(parsed: ParsedEmail, sender: str, source: str) -> dict:
     meta = {
+        "source": source,
         "from": sender,
         "to": [a.email for a in parsed.to if a.email],
         "cc": [a.email for a in parsed.cc if a.email],
@@ -153,14 +161,31 @@ def _meta(parsed: ParsedEmail, sender: str) -> dict:
 
 
 def _mailbox_for(parsed: ParsedEmail) -> Mailbox | None:
-    addresses = [a.email for a in [*parsed.to, *parsed.cc] if a.email]
-    if not addresses:
-        return None
-    return (
-        Mailbox.objects.filter(address__in=addresses, active=True)
-        .select_related("location", "team")
-        .first()
-    )
+    by_address = _active_mailboxes()
+    for address in [*parsed.to, *parsed.cc]:
+        if address.email in by_address:
+            return by_address[address.email]
+    return None
+
+
+_mailbox_cache: tuple[float, dict[str, Mailbox]] = (0.0, {})
+MAILBOX_CACHE_SECONDS = 30
+
+
+def _active_mailboxes() -> dict[str, Mailbox]:
+    """Active mailboxes by address, read at most every 30 s: few, and rarely changed."""
+    global _mailbox_cache
+    read_at, by_address = _mailbox_cache
+    if time.monotonic() - read_at > MAILBOX_CACHE_SECONDS:
+        mailboxes = Mailbox.objects.filter(active=True).select_related("location", "team")
+        by_address = {m.address.lower(): m for m in mailboxes}
+        _mailbox_cache = (time.monotonic(), by_address)
+    return by_address
+
+
+def forget_mailboxes() -> None:
+    global _mailbox_cache
+    _mailbox_cache = (0.0, {})
 
 
 def _mark_bounced(parsed: ParsedEmail):

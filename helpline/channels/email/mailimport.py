@@ -30,8 +30,8 @@ Reading
 Resuming (after Ctrl-C or kill -9)
   Correctness comes from `ingest`: it deduplicates by the sha256 of the raw
   bytes, so a message imported twice is stored once whatever happens. Speed
-  comes from a checkpoint per mbox file in ``HELPLINE_DATA_DIR/import-progress/``,
-  keyed by database, absolute path, size and modification time, holding the
+  comes from a checkpoint per mbox file (an ImportCheckpoint row in the same
+  database), keyed by absolute path, size and modification time, holding the
   byte offset (of the decompressed stream) up to which every message was
   committed: a rerun seeks there instead of reading, hashing and looking up a
   gigabyte again. A changed file (size or mtime) starts over, safely, thanks to
@@ -49,15 +49,12 @@ Transactions
   stored.
 
 Acknowledgements
-  Imported mail is history: while importing, the "we have your message"
-  acknowledgement receiver is disconnected so that old customers do not get
-  an answer to years-old mail.
+  Imported mail is history: messages ingested with source "import" never get
+  the "we have your message" acknowledgement (see acknowledge.py).
 """
 
-import contextlib
 import gzip
 import hashlib
-import json
 import logging
 import os
 import re
@@ -67,10 +64,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
 from helpline.channels.email.ingest import ingest
+from helpline.channels.email.models import ImportCheckpoint
 from helpline.core.models import Mailbox
 
 log = logging.getLogger(__name__)
@@ -195,41 +192,42 @@ def _file_kind(path: Path) -> str:
 
 
 class Checkpoints:
-    """How far each mbox file was imported into this database."""
+    """How far each mbox file was imported, kept in the database it was imported into.
 
-    def __init__(self, folder: Path, enabled: bool = True):
-        self.folder = folder
+    Kept beside the data, a checkpoint can never outlive it: a fresh database
+    starts every import from the beginning.
+    """
+
+    def __init__(self, enabled: bool = True):
         self.enabled = enabled
-        db = connection.settings_dict
-        self.database = f"{db['ENGINE']}:{db.get('HOST') or ''}:{db.get('PORT') or ''}:{db['NAME']}"
 
-    def _file(self, source: Path) -> Path:
+    @staticmethod
+    def _key(source: Path) -> str:
         stat = source.stat()
-        key = f"{self.database}\0{source.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}"
-        return self.folder / (hashlib.sha256(key.encode()).hexdigest()[:32] + ".json")
+        key = f"{source.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}"
+        return hashlib.sha256(key.encode()).hexdigest()
 
     def load(self, source: Path) -> dict:
+        start = {"offset": 0, "messages": 0, "done": False}
         if not self.enabled:
-            return {"offset": 0, "messages": 0, "done": False}
-        try:
-            return json.loads(self._file(source).read_text())
-        except (OSError, ValueError):
-            return {"offset": 0, "messages": 0, "done": False}
+            return start
+        found = ImportCheckpoint.objects.filter(key=self._key(source)).first()
+        if found is None:
+            return start
+        return {"offset": found.offset, "messages": found.messages, "done": found.done}
 
     def save(self, source: Path, offset: int, messages: int, done: bool = False) -> None:
         if not self.enabled:
             return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        target = self._file(source)
-        state = {
-            "path": str(source.resolve()),
-            "offset": offset,
-            "messages": messages,
-            "done": done,
-        }
-        temporary = target.with_suffix(".tmp")
-        temporary.write_text(json.dumps(state))
-        os.replace(temporary, target)
+        ImportCheckpoint.objects.update_or_create(
+            key=self._key(source),
+            defaults={
+                "path": str(source.resolve()),
+                "offset": offset,
+                "messages": messages,
+                "done": done,
+            },
+        )
 
 
 # --------------------------------------------------------------------------- importing
@@ -329,7 +327,7 @@ class MailImporter:
         self.path = Path(path)
         self.mailbox = mailbox
         self.batch_size = batch
-        self.checkpoints = Checkpoints(Path(settings.DATA_DIR) / "import-progress", resume)
+        self.checkpoints = Checkpoints(resume)
         self.progress = progress  # a tqdm-like object (update(n), set_postfix_str), or None
         self.report = ImportReport(path=str(path))
 
@@ -371,13 +369,12 @@ class MailImporter:
         sources = self.sources() if sources is None else sources
         batch = _Batch(self, self.batch_size)
         try:
-            with _no_acknowledgements():
-                for source in sources:
-                    if source.kind == "mbox":
-                        self._import_mbox(source, batch)
-                    else:
-                        self._import_message(source, batch)
-                batch.flush()
+            for source in sources:
+                if source.kind == "mbox":
+                    self._import_mbox(source, batch)
+                else:
+                    self._import_message(source, batch)
+            batch.flush()
         except KeyboardInterrupt:
             # The open batch was not committed; its messages are read again next time.
             self.report.interrupted = True
@@ -430,16 +427,3 @@ class MailImporter:
             self.checkpoints.save(path, offset, messages, done)
 
         return save
-
-
-@contextlib.contextmanager
-def _no_acknowledgements():
-    from helpline.channels.email.receivers import acknowledge_new_conversation
-    from helpline.conversations.events import message_received
-
-    disconnected = message_received.disconnect(acknowledge_new_conversation)
-    try:
-        yield
-    finally:
-        if disconnected:
-            message_received.connect(acknowledge_new_conversation)

@@ -45,6 +45,20 @@ class ImapCursor(models.Model):
         return f"{self.mailbox} at UID {self.last_uid} (validity {self.uidvalidity})"
 
 
+class ImportCheckpoint(models.Model):
+    """How far `helpline import-mail` got in an mbox file; kept with the data it describes."""
+
+    key = models.CharField(max_length=64, unique=True, help_text="sha256 of path, size, mtime")
+    path = models.TextField()
+    offset = models.BigIntegerField(default=0)
+    messages = models.PositiveIntegerField(default=0)
+    done = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.path} at byte {self.offset}"
+
+
 class OutboxStatus(models.TextChoices):
     PENDING = "pending", "Waiting to be sent"
     SENDING = "sending", "Being sent"

@@ -1,0 +1,26 @@
+"""State changes of the organisation's people. Every one is logged in the activity log."""
+
+import secrets
+
+from django.db import transaction
+
+from helpline.core.activity import record
+from helpline.core.models import Role, User
+
+DEFAULT_ADMIN_EMAIL = "admin@localhost"
+
+
+@transaction.atomic
+def create_first_admin(email: str = "", password: str = "") -> tuple[str, str | None] | None:
+    """The first admin when there is no user yet: (username, generated password or None).
+
+    The username is the email. Without a password one is generated and
+    returned, to be shown once.
+    """
+    if User.objects.exists():
+        return None
+    email = email.strip() or DEFAULT_ADMIN_EMAIL
+    generated = None if password else secrets.token_urlsafe(12)
+    user = User.objects.create_superuser(email, email, password or generated, role=Role.ADMIN)
+    record(None, "user.created", user, role=Role.ADMIN, first_admin=True)
+    return email, generated

@@ -1,0 +1,30 @@
+"""`helpline serve`: the web server alone (waitress, a production WSGI server in pure Python)."""
+
+import signal
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Run the web server (waitress). Static files are served by WhiteNoise."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--threads", type=int, default=8)
+
+    def handle(self, *args, host, port, threads, **options):
+        from waitress import create_server
+
+        from helpline.wsgi import application
+
+        server = create_server(application, host=host, port=port, threads=threads)
+        # waitress closes its sockets on SystemExit; SIGTERM should do what Ctrl-C does.
+        signal.signal(signal.SIGTERM, _exit)
+        self.stdout.write(f"Serving Helpline on http://{host}:{port}/")
+        self.stdout.flush()
+        server.run()
+
+
+def _exit(signum, frame):
+    raise SystemExit(0)

@@ -1,0 +1,172 @@
+"""The demo dataset: believable, complete, valid, and loaded only once."""
+
+import subprocess
+import sys
+from datetime import timedelta
+from io import StringIO
+from pathlib import Path
+
+import phonenumbers
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.utils import timezone
+
+from helpline.conversations.models import Channel, Conversation, Direction, Message, Status
+from helpline.core.demo import DEMO_PASSWORD, DemoAlreadyLoaded, load_demo
+from helpline.core.models import Activity, Location, Mailbox, Role, Team, User
+from helpline.customers.models import Customer, Identity, IdentityKind
+
+HELPLINE = str(Path(sys.executable).with_name("helpline"))
+
+
+@pytest.fixture
+def demo(db):
+    return load_demo(customers=60, conversations=240, seed=7)
+
+
+def test_it_creates_the_numbers_asked_for(demo):
+    assert Customer.objects.count() == 60
+    assert Conversation.objects.count() == 240
+    assert Location.objects.count() == 3
+    assert Team.objects.count() == 2
+    assert Mailbox.objects.count() == 3
+    assert User.objects.count() == 8
+    assert demo.counts["conversations"] == 240
+
+
+def test_its_locations_have_timezones_and_countries(demo):
+    assert {(loc.country, loc.timezone) for loc in Location.objects.all()} == {
+        ("GB", "Europe/London"),
+        ("DE", "Europe/Berlin"),
+        ("ES", "Europe/Madrid"),
+    }
+
+
+def test_its_staff_has_one_admin_managers_and_agents_of_one_or_two_locations(demo):
+    roles = sorted(User.objects.values_list("role", flat=True))
+    assert roles.count(Role.ADMIN) == 1
+    assert 1 <= roles.count(Role.MANAGER) <= 2
+    for agent in User.objects.filter(role=Role.AGENT):
+        assert 1 <= agent.locations.count() <= 2
+
+
+def test_the_demo_agents_log_in_with_the_demo_password(demo):
+    assert authenticate(username="james", password=DEMO_PASSWORD) is not None
+    assert authenticate(username="olivia", password=DEMO_PASSWORD).sees_everything
+
+
+def test_it_uses_every_channel(demo):
+    channels = set(Conversation.objects.values_list("channel", flat=True))
+    assert {Channel.EMAIL, Channel.PHONE, Channel.WEB, Channel.WALK_IN} <= channels
+    assert channels & {Channel.CHAT, Channel.SMS}
+
+
+def test_customers_write_in_several_languages(demo):
+    languages = {m.get("language") for m in Message.objects.values_list("meta", flat=True)}
+    assert {"en", "de", "es"} <= languages
+    assert Message.objects.filter(text__contains="Guten Tag").exists()
+    assert Message.objects.filter(text__contains="Hola").exists()
+
+
+def test_its_phone_numbers_are_valid_e164_and_its_addresses_reserved(demo):
+    phones = Identity.objects.filter(kind=IdentityKind.PHONE).values_list("value", flat=True)
+    assert phones
+    for value in phones:
+        number = phonenumbers.parse(value)
+        assert phonenumbers.is_valid_number(number), value
+        assert phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) == value
+    emails = Identity.objects.filter(kind=IdentityKind.EMAIL).values_list("value", flat=True)
+    assert emails
+    assert all(e == e.lower() for e in emails)
+    assert all(e.rsplit("@", 1)[1] in {"example.com", "example.org", "example.net"} for e in emails)
+
+
+def test_every_customer_can_be_reached(demo):
+    for customer in Customer.objects.prefetch_related("identities"):
+        kinds = {i.kind for i in customer.identities.all()}
+        assert kinds & {IdentityKind.EMAIL, IdentityKind.PHONE}
+
+
+def test_its_history_spreads_over_the_last_year_in_a_believable_order(demo):
+    now = timezone.now()
+    statuses = set()
+    for conversation in Conversation.objects.prefetch_related("messages"):
+        statuses.add(conversation.status)
+        assert now - timedelta(days=366) < conversation.created_at < now
+        messages = list(conversation.messages.all())
+        assert messages[0].direction == Direction.INBOUND
+        assert messages[0].created_at == conversation.created_at
+        exchanged = [
+            m for m in messages if m.direction != Direction.NOTE and "automatic" not in m.meta
+        ]
+        assert conversation.last_message_at == max(m.created_at for m in exchanged)
+        if conversation.first_response_at:
+            assert conversation.first_response_at > conversation.created_at
+        if conversation.status in (Status.SOLVED, Status.CLOSED):
+            assert conversation.solved_at >= conversation.last_message_at
+    assert {Status.OPEN, Status.PENDING, Status.SOLVED, Status.CLOSED} <= statuses
+    spread = Conversation.objects.order_by("created_at")
+    assert spread.last().created_at - spread.first().created_at > timedelta(days=180)
+
+
+def test_it_has_notes_quoted_replies_tags_and_robots(demo):
+    assert Message.objects.filter(direction=Direction.NOTE).exists()
+    assert Message.objects.filter(full_text__contains="\n> ").exists()
+    assert Conversation.objects.filter(tags__isnull=False).exists()
+    assert Message.objects.filter(kind="auto_reply").exists()
+
+
+def test_the_activity_log_shows_what_the_actions_would_have_recorded(demo):
+    inbound = Message.objects.filter(direction=Direction.INBOUND).count()
+    replies = Message.objects.filter(direction=Direction.OUTBOUND, kind="normal").count()
+    assert Activity.objects.filter(verb="message.received").count() == inbound
+    assert Activity.objects.filter(verb="conversation.replied").count() == replies
+    assert Activity.objects.filter(verb="conversation.created").count() == 240
+    reply = Activity.objects.filter(verb="conversation.replied").first()
+    message = Message.objects.get(pk=reply.data["message_id"])
+    assert reply.subject_id == message.conversation_id
+    assert reply.created_at == message.created_at
+    assert reply.actor == message.author
+
+
+def test_it_refuses_to_load_a_second_time(demo):
+    with pytest.raises(DemoAlreadyLoaded):
+        load_demo(customers=5, conversations=5)
+    assert Customer.objects.count() == 60
+
+
+def test_the_command_prints_the_agents_and_does_nothing_the_second_time(db):
+    out = StringIO()
+    call_command("demo", customers=10, conversations=20, stdout=out)
+    assert "Demo loaded" in out.getvalue()
+    assert DEMO_PASSWORD in out.getvalue()
+    again = StringIO()
+    call_command("demo", customers=10, conversations=20, stdout=again)
+    assert "already loaded" in again.getvalue()
+    assert Conversation.objects.count() == 20
+
+
+def test_the_same_seed_gives_the_same_data(tmp_path):
+    def generate(folder: Path) -> str:
+        env = {"HELPLINE_DATA_DIR": str(folder), "PATH": "/usr/bin:/bin"}
+        run = [HELPLINE]
+        subprocess.run([*run, "migrate", "-v0"], env=env, check=True)
+        subprocess.run(
+            [*run, "demo", "--customers", "15", "--conversations", "30", "--seed", "5"],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        dump = (
+            "from helpline.conversations.models import Message as M; "
+            "print([(m.conversation.customer.name, m.text) for m in M.objects.order_by('id')])"
+        )
+        result = subprocess.run(
+            [*run, "shell", "-c", dump], env=env, check=True, capture_output=True, text=True
+        )
+        return result.stdout
+
+    first, second = generate(tmp_path / "a"), generate(tmp_path / "b")
+    assert first == second
+    assert "Hello" in first or "Hola" in first or "Guten" in first
