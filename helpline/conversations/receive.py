@@ -24,7 +24,7 @@ from helpline.conversations.models import (
     Status,
     Tag,
 )
-from helpline.core.activity import record
+from helpline.core.activity import record_many
 from helpline.core.models import Location, Mailbox, Team, User
 from helpline.customers.actions import resolve_merged
 from helpline.customers.identities import normalise
@@ -74,14 +74,28 @@ class Received:
 
 
 def receive(inbound: Inbound) -> Received:
+    return receive_many([inbound])[0]
+
+
+def receive_many(inbounds: Sequence[Inbound]) -> list[Received]:
+    """Receive several messages in one transaction, with a handful of queries in all.
+
+    The result is the same as receiving them one by one, in order: a later
+    message may reply to an earlier one of the same batch.
+    """
+    if not inbounds:
+        return []
     try:
-        return _receive(inbound)
+        with transaction.atomic():
+            return _Batch(list(inbounds)).run()
     except IntegrityError:
-        # Two deliveries of one message racing: the other one stored it.
-        duplicate = _stored_duplicate(inbound)
+        # A concurrent delivery stored one of these first: take them one at a time.
+        if len(inbounds) > 1:
+            return [receive(inbound) for inbound in inbounds]
+        duplicate = _stored_duplicate(inbounds[0])
         if duplicate is None:
             raise
-        return Received(duplicate, created=False)
+        return [Received(duplicate, created=False)]
 
 
 def _stored_duplicate(inbound: Inbound) -> Message | None:
@@ -95,170 +109,274 @@ def _stored_duplicate(inbound: Inbound) -> Message | None:
     )
 
 
-@transaction.atomic
-def _receive(inbound: Inbound) -> Received:
-    known = _known_messages(inbound)
-    if inbound.external_id in known:
-        return Received(Message.objects.get(pk=known[inbound.external_id][0]), created=False)
+class _Batch:
+    """Plans every message of a batch in memory, then writes each kind of row at once."""
 
-    at = inbound.received_at or timezone.now()
-    identity = _known_identity(inbound)
-    conversation = inbound.conversation or _thread(inbound, known)
-    if conversation is not None and conversation.status == Status.CLOSED:
-        conversation = None  # a closed conversation stays closed; this starts a follow-up
-    if identity is None and inbound.identity_value:
-        owner = conversation.customer if conversation else _new_customer(inbound)
-        identity = _new_identity(inbound, owner)
+    def __init__(self, inbounds: list[Inbound]):
+        self.inbounds = inbounds
+        self.now = timezone.now()
+        # What the database knows, read once for the whole batch.
+        self.stored: dict[tuple[str, str], tuple[int, int]] = {}  # (channel, ext) -> ids
+        self.thread_roots: dict[str, int] = {}  # thread key -> conversation id
+        self.identities: dict[tuple[str, str], Identity] = {}
+        self.conversations: dict[int, Conversation] = {}
+        # What this batch adds.
+        self.planned: dict[tuple[str, str], Message] = {}
+        self.planned_roots: dict[str, Conversation] = {}
+        self.new_customers: list[Customer] = []
+        self.new_identities: list[Identity] = []
+        self.new_conversations: list[Conversation] = []
+        self.changed_conversations: dict[int, Conversation] = {}
+        self.messages: list[tuple[Message, Inbound]] = []
+        self.activities: list[tuple] = []  # (actor, verb, subject, data)
 
-    new_conversation = conversation is None
-    if new_conversation:
-        conversation = _start_conversation(inbound, identity, at)
+    def run(self) -> list[Received]:
+        self._read()
+        results = [self._plan(inbound) for inbound in self.inbounds]
+        self._write()
+        return [
+            Received(_Stored.resolve(r.message), r.created, r.new_conversation) for r in results
+        ]
 
-    message = Message.objects.create(
-        conversation=conversation,
-        channel=inbound.channel,
-        direction=Direction.INBOUND,
-        kind=inbound.kind,
-        author=inbound.logged_by,
-        identity=identity,
-        text=inbound.text,
-        full_text=inbound.full_text or inbound.text,
-        html=inbound.html,
-        external_id=inbound.external_id,
-        thread_key=inbound.thread_key or inbound.external_id,
-        meta=inbound.meta,
-        created_at=at,
-    )
-    for attachment in inbound.attachments:
-        _store_attachment(message, attachment)
+    # Reading -----------------------------------------------------------------
 
-    _note_customer_message(conversation, message, at)
-    record(
-        inbound.logged_by,
-        "message.received",
-        conversation,
-        message_id=message.pk,
-        channel=inbound.channel,
-        kind=inbound.kind,
-    )
-    emit_after_commit(message_received, message=message, new_conversation=new_conversation)
-    return Received(message, created=True, new_conversation=new_conversation)
+    def _read(self) -> None:
+        ids = {i for inbound in self.inbounds for i in _ids(inbound)}
+        channels = {inbound.channel for inbound in self.inbounds}
+        if ids:
+            rows = (
+                Message.objects.filter(channel__in=channels, external_id__in=ids)
+                .exclude(external_id="")
+                .values_list("channel", "external_id", "id", "conversation_id")
+            )
+            self.stored = {(ch, ext): (pk, conv) for ch, ext, pk, conv in rows}
+            roots = (
+                Message.objects.filter(thread_key__in=ids)
+                .order_by("id")
+                .values_list("thread_key", "conversation_id")
+            )
+            self.thread_roots = dict(roots)  # the latest conversation of each thread wins
+        keys = {_identity_key(inbound) for inbound in self.inbounds} - {None}
+        if keys:
+            found = Identity.objects.select_related("customer").filter(
+                value__in={value for _, value in keys}
+            )
+            for identity in found:
+                if (identity.kind, identity.value) in keys:
+                    if identity.customer.merged_into_id:
+                        identity.customer = resolve_merged(identity.customer)
+                    self.identities[(identity.kind, identity.value)] = identity
+        wanted = {conv for _, conv in self.stored.values()} | set(self.thread_roots.values())
+        wanted |= {int(m.group(1)) for i in self.inbounds if (m := SUBJECT_TOKEN.search(i.subject))}
+        wanted |= {i.conversation.pk for i in self.inbounds if i.conversation is not None}
+        if wanted:
+            # Locked in id order, so that two batches never wait on each other in a cycle.
+            locked = (
+                Conversation.objects.select_for_update(of=("self",))
+                .select_related("customer")
+                .filter(pk__in=wanted)
+                .order_by("pk")
+            )
+            self.conversations = {c.pk: c for c in locked}
+
+    # Planning ----------------------------------------------------------------
+
+    def _plan(self, inbound: Inbound) -> Received:
+        key = (inbound.channel, inbound.external_id)
+        if inbound.external_id and key in self.planned:
+            return Received(self.planned[key], created=False)
+        if inbound.external_id and key in self.stored:
+            return Received(_Stored(self.stored[key][0]), created=False)
+
+        at = inbound.received_at or self.now
+        identity_key = _identity_key(inbound)
+        identity = self.identities.get(identity_key)
+        conversation = self._conversation_of(inbound)
+        if conversation is not None and conversation.status == Status.CLOSED:
+            conversation = None  # a closed conversation stays closed; this starts a follow-up
+        if identity is None and identity_key is not None:
+            owner = conversation.customer if conversation else self._new_customer(inbound)
+            identity = Identity(customer=owner, kind=identity_key[0], value=identity_key[1])
+            self.new_identities.append(identity)
+            self.identities[identity_key] = identity
+
+        new_conversation = conversation is None
+        if new_conversation:
+            conversation = self._new_conversation(inbound, identity, at)
+
+        message = Message(
+            conversation=conversation,
+            channel=inbound.channel,
+            direction=Direction.INBOUND,
+            kind=inbound.kind,
+            author=inbound.logged_by,
+            identity=identity,
+            text=inbound.text,
+            full_text=inbound.full_text or inbound.text,
+            html=inbound.html,
+            external_id=inbound.external_id,
+            thread_key=inbound.thread_key or inbound.external_id,
+            meta=inbound.meta,
+            created_at=at,
+        )
+        self.messages.append((message, inbound))
+        if inbound.external_id:
+            self.planned[key] = message
+        if message.thread_key:
+            self.planned_roots[message.thread_key] = conversation
+        self._note_customer_message(conversation, message, at, new_conversation)
+        return Received(message, created=True, new_conversation=new_conversation)
+
+    def _conversation_of(self, inbound: Inbound) -> Conversation | None:
+        if inbound.conversation is not None:
+            return self.conversations.get(inbound.conversation.pk, inbound.conversation)
+        for ref in inbound.thread_ids:
+            if not ref:
+                continue
+            if (inbound.channel, ref) in self.planned:
+                return self.planned[(inbound.channel, ref)].conversation
+            if (inbound.channel, ref) in self.stored:
+                return self.conversations.get(self.stored[(inbound.channel, ref)][1])
+        # A reply to a message we never saw, in a thread we did see.
+        for ref in inbound.thread_ids:
+            if ref in self.planned_roots:
+                return self.planned_roots[ref]
+            if ref in self.thread_roots:
+                return self.conversations.get(self.thread_roots[ref])
+        match = SUBJECT_TOKEN.search(inbound.subject or "")
+        if match:
+            return self.conversations.get(int(match.group(1)))
+        return None
+
+    def _new_customer(self, inbound: Inbound) -> Customer:
+        location = inbound.location or (inbound.mailbox.location if inbound.mailbox else None)
+        customer = Customer(name=inbound.name[:200], location=location)
+        self.new_customers.append(customer)
+        self.activities.append(
+            (inbound.logged_by, "customer.created", customer, {"channel": inbound.channel})
+        )
+        return customer
+
+    def _new_conversation(self, inbound: Inbound, identity: Identity | None, at) -> Conversation:
+        mailbox = inbound.mailbox
+        customer = identity.customer if identity else self._new_customer(inbound)
+        conversation = Conversation(
+            subject=SUBJECT_TOKEN.sub("", inbound.subject).strip()[:998],
+            channel=inbound.channel,
+            customer=customer,
+            location=inbound.location
+            or (mailbox.location if mailbox else None)
+            or customer.location,
+            team=inbound.team or (mailbox.team if mailbox else None),
+            mailbox=mailbox,
+            created_at=at,
+            updated_at=self.now,
+            last_message_at=at,
+        )
+        conversation.robot_tag = (
+            inbound.kind.replace("_", "-") if inbound.kind != MessageKind.NORMAL else ""
+        )
+        self.new_conversations.append(conversation)
+        self.activities.append(
+            (inbound.logged_by, "conversation.created", conversation, {"channel": inbound.channel})
+        )
+        return conversation
+
+    def _note_customer_message(self, conversation, message, at, new_conversation) -> None:
+        conversation.last_message_at = max(conversation.last_message_at, at)
+        conversation.updated_at = self.now
+        if message.kind == MessageKind.NORMAL:
+            # A robot's reply (out-of-office, bounce) neither reopens nor restarts a wait.
+            previous = conversation.last_customer_message_at
+            conversation.last_customer_message_at = max(previous, at) if previous else at
+            if conversation.status in (Status.PENDING, Status.SOLVED):
+                conversation.status = Status.OPEN
+                conversation.solved_at = None
+        if not new_conversation:
+            self.changed_conversations[conversation.pk] = conversation
+
+    # Writing -----------------------------------------------------------------
+
+    def _write(self) -> None:
+        Customer.objects.bulk_create(self.new_customers)
+        Identity.objects.bulk_create(self.new_identities)
+        Conversation.objects.bulk_create(self.new_conversations)
+        self._tag_robot_conversations()
+        Message.objects.bulk_create([message for message, _ in self.messages])
+        self._store_attachments()
+        Conversation.objects.bulk_update(
+            list(self.changed_conversations.values()),
+            ["last_message_at", "last_customer_message_at", "status", "solved_at", "updated_at"],
+        )
+        for message, inbound in self.messages:
+            self.activities.append(
+                (
+                    inbound.logged_by,
+                    "message.received",
+                    message.conversation,
+                    {"message_id": message.pk, "channel": message.channel, "kind": message.kind},
+                )
+            )
+        record_many(self.activities)
+        new = {id(c) for c in self.new_conversations}
+        for message, _ in self.messages:
+            emit_after_commit(
+                message_received, message=message, new_conversation=id(message.conversation) in new
+            )
+
+    def _tag_robot_conversations(self) -> None:
+        tagged = [c for c in self.new_conversations if c.robot_tag]
+        if not tagged:
+            return
+        tags = {}
+        for name in {c.robot_tag for c in tagged}:
+            tags[name], _ = Tag.objects.get_or_create(name=name)
+        through = Conversation.tags.through
+        through.objects.bulk_create(
+            [through(conversation_id=c.pk, tag_id=tags[c.robot_tag].pk) for c in tagged]
+        )
+
+    def _store_attachments(self) -> None:
+        attachments = []
+        for message, inbound in self.messages:
+            for incoming in inbound.attachments:
+                attachment = Attachment(
+                    message=message,
+                    filename=incoming.filename[:255],
+                    content_type=incoming.content_type[:255],
+                    size=len(incoming.content),
+                    content_id=incoming.content_id[:255],
+                    inline=incoming.inline,
+                )
+                attachment.file.save(
+                    _safe_filename(incoming.filename), ContentFile(incoming.content), False
+                )
+                attachments.append(attachment)
+        Attachment.objects.bulk_create(attachments)
 
 
-def _known_identity(inbound: Inbound) -> Identity | None:
+class _Stored:
+    """A message the database already holds, fetched only when asked for."""
+
+    def __init__(self, pk: int):
+        self.pk = pk
+
+    @staticmethod
+    def resolve(message):
+        if isinstance(message, _Stored):
+            return Message.objects.get(pk=message.pk)
+        return message
+
+
+def _ids(inbound: Inbound) -> list[str]:
+    return [i for i in [inbound.external_id, *inbound.thread_ids] if i]
+
+
+def _identity_key(inbound: Inbound) -> tuple[str, str] | None:
     if not inbound.identity_value:
         return None
     region = inbound.location.country if inbound.location else ""
-    value = normalise(inbound.identity_kind, inbound.identity_value, region)
-    identity = (
-        Identity.objects.select_related("customer")
-        .filter(kind=inbound.identity_kind, value=value)
-        .first()
-    )
-    if identity is not None and identity.customer.merged_into_id:
-        identity.customer = resolve_merged(identity.customer)
-    return identity
-
-
-def _known_messages(inbound: Inbound) -> dict[str, tuple[int, int]]:
-    """This message and the ones it refers to, if stored: external id -> (id, conversation id).
-
-    One query answers both "is this a duplicate?" and "which thread is it in?".
-    """
-    ids = {i for i in [inbound.external_id, *inbound.thread_ids] if i}
-    if not ids:
-        return {}
-    rows = (
-        Message.objects.filter(channel=inbound.channel, external_id__in=ids)
-        .exclude(external_id="")
-        .values_list("external_id", "id", "conversation_id")
-    )
-    return {external_id: (pk, conversation_id) for external_id, pk, conversation_id in rows}
-
-
-def _thread(inbound: Inbound, known: dict[str, tuple[int, int]]) -> Conversation | None:
-    ids = [i for i in inbound.thread_ids if i]
-    if ids:
-        # The nearest stored message this one refers to.
-        parent = next((known[i][1] for i in ids if i in known), None)
-        if parent is None:
-            # A reply to a message we never saw, in a thread we did see.
-            parent = (
-                Message.objects.filter(thread_key__in=ids)
-                .order_by("-id")
-                .values_list("conversation_id", flat=True)
-                .first()
-            )
-        if parent is not None:
-            return Conversation.objects.get(pk=parent)
-    match = SUBJECT_TOKEN.search(inbound.subject or "")
-    if match:
-        return Conversation.objects.filter(pk=int(match.group(1))).first()
-    return None
-
-
-def _new_customer(inbound: Inbound) -> Customer:
-    location = inbound.location or (inbound.mailbox.location if inbound.mailbox else None)
-    customer = Customer.objects.create(name=inbound.name[:200], location=location)
-    record(inbound.logged_by, "customer.created", customer, channel=inbound.channel)
-    return customer
-
-
-def _new_identity(inbound: Inbound, customer: Customer) -> Identity:
-    region = inbound.location.country if inbound.location else ""
-    return Identity.objects.create(
-        customer=customer,
-        kind=inbound.identity_kind,
-        value=normalise(inbound.identity_kind, inbound.identity_value, region),
-    )
-
-
-def _start_conversation(inbound: Inbound, identity: Identity | None, at) -> Conversation:
-    mailbox = inbound.mailbox
-    customer = identity.customer if identity else _new_customer(inbound)
-    conversation = Conversation.objects.create(
-        subject=SUBJECT_TOKEN.sub("", inbound.subject).strip()[:998],
-        channel=inbound.channel,
-        customer=customer,
-        location=inbound.location or (mailbox.location if mailbox else None) or customer.location,
-        team=inbound.team or (mailbox.team if mailbox else None),
-        mailbox=mailbox,
-        created_at=at,
-        last_message_at=at,
-    )
-    if inbound.kind != MessageKind.NORMAL:
-        tag, _ = Tag.objects.get_or_create(name=inbound.kind.replace("_", "-"))
-        conversation.tags.add(tag)
-    record(inbound.logged_by, "conversation.created", conversation, channel=inbound.channel)
-    return conversation
-
-
-def _note_customer_message(conversation: Conversation, message: Message, at) -> None:
-    changed = ["last_message_at", "updated_at"]
-    conversation.last_message_at = max(conversation.last_message_at, at)
-    if message.kind == MessageKind.NORMAL:
-        # A robot's reply (out-of-office, bounce) neither reopens nor restarts a wait.
-        conversation.last_customer_message_at = at
-        changed.append("last_customer_message_at")
-        if conversation.status in (Status.PENDING, Status.SOLVED):
-            conversation.status = Status.OPEN
-            conversation.solved_at = None
-            changed += ["status", "solved_at"]
-    conversation.save(update_fields=changed)
-
-
-def _store_attachment(message: Message, incoming: IncomingAttachment) -> Attachment:
-    attachment = Attachment(
-        message=message,
-        filename=incoming.filename[:255],
-        content_type=incoming.content_type[:255],
-        size=len(incoming.content),
-        content_id=incoming.content_id[:255],
-        inline=incoming.inline,
-    )
-    attachment.file.save(_safe_filename(incoming.filename), ContentFile(incoming.content), False)
-    attachment.save()
-    return attachment
+    return inbound.identity_kind, normalise(inbound.identity_kind, inbound.identity_value, region)
 
 
 def _safe_filename(name: str) -> str:

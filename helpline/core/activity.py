@@ -11,3 +11,19 @@ def record(actor, verb: str, subject, **data) -> Activity:
         subject_id=subject.pk,
         data=data,
     )
+
+
+def record_many(entries) -> None:
+    """Several rows at once: (actor, verb, subject, data) each; subjects must be saved."""
+    Activity.objects.bulk_create(
+        [
+            Activity(
+                actor=actor if getattr(actor, "pk", None) else None,
+                verb=verb,
+                subject_type=subject._meta.model_name,
+                subject_id=subject.pk,
+                data=data,
+            )
+            for actor, verb, subject, data in entries
+        ]
+    )

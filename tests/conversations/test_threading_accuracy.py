@@ -13,7 +13,7 @@ from itertools import combinations
 
 import pytest
 
-from helpline.channels.email.ingest import ingest
+from helpline.channels.email.ingest import ingest_many
 from helpline.conversations.models import Message
 from tests.conftest import SHARED_FIXTURES, require
 
@@ -46,14 +46,20 @@ def pairs(groups: dict[int, int], members: set[int]) -> set[tuple[int, int]]:
 
 
 @pytest.mark.django_db
-def test_a_mailing_list_month_is_threaded_like_its_archive(tmp_path):
+@pytest.mark.parametrize("batch", [1, 50], ids=["one-by-one", "in-batches"])
+def test_a_mailing_list_month_is_threaded_like_its_archive(tmp_path, batch):
     require(EXPECTED.exists(), f"the shared fixtures at {SHARED_FIXTURES}")
     expected = json.loads(EXPECTED.read_text())
     mbox_path = tmp_path / "month.mbox"
     mbox_path.write_bytes(gzip.decompress((MONTH / "2010-January.txt.gz").read_bytes()))
 
     idx_by_message_id = {m["message_id"].strip("<>"): m["idx"] for m in expected["messages"]}
-    results = [ingest(m.as_bytes(), source="import") for m in mailbox.mbox(mbox_path)]
+    raws = [m.as_bytes() for m in mailbox.mbox(mbox_path)]
+    results = [
+        result
+        for start in range(0, len(raws), batch)
+        for result in ingest_many(raws[start : start + batch], source="import")
+    ]
     assert len(results) == len(expected["messages"]) == 292
     assert all(r.status in ("stored", "duplicate") for r in results)
 
@@ -71,7 +77,8 @@ def test_a_mailing_list_month_is_threaded_like_its_archive(tmp_path):
     recall = len(ours_pairs & true_pairs) / len(true_pairs)
     in_order = _parents_before_children(expected, ours)
     print(
-        f"\njwz month: {len(members)} messages, {len(set(truth.values()))} threads, "
+        f"\njwz month in batches of {batch}: {len(members)} messages, "
+        f"{len(set(truth.values()))} threads, "
         f"{len({ours[i] for i in members})} conversations; pair precision {precision:.3f}, "
         f"recall {recall:.3f}; parent-before-child order {in_order:.3f}"
     )

@@ -9,7 +9,6 @@ re-processed with `reprocess`.
 import hashlib
 import logging
 import time
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -21,66 +20,120 @@ from helpline.channels.email.models import RawEmail, RawStatus
 from helpline.channels.email.parse import parse_email
 from helpline.channels.email.parsed import ParsedEmail, UnparseableEmail
 from helpline.conversations.models import Channel, Delivery, Direction, Message, MessageKind
-from helpline.conversations.receive import Inbound, IncomingAttachment, receive
+from helpline.conversations.receive import Inbound, IncomingAttachment, receive_many
 from helpline.core.models import Mailbox
-from helpline.customers.identities import InvalidIdentity
+from helpline.customers.identities import InvalidIdentity, normalise_email
 from helpline.customers.models import IdentityKind
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
 class IngestResult:
-    status: str  # "stored", "duplicate" or "quarantined"
-    raw: RawEmail
-    message: Message | None = None
-    reason: str = ""
+    def __init__(self, status: str, raw: RawEmail, message: Message | None = None, reason=""):
+        self.status = status  # "stored", "duplicate" or "quarantined"
+        self.raw = raw
+        self._message = message
+        self.reason = reason
+
+    @property
+    def message(self) -> Message | None:
+        """The stored message; for a duplicate, fetched only when asked for."""
+        if self._message is None and self.raw.message_id:
+            self._message = Message.objects.get(pk=self.raw.message_id)
+        return self._message
 
 
 def ingest(raw: bytes, *, source: str, mailbox: Mailbox | None = None) -> IngestResult:
-    stored = _keep_raw(raw, source, mailbox)
-    if stored.status != RawStatus.RECEIVED:
-        return IngestResult("duplicate", stored, stored.message)
-    return process(stored, raw)
+    return ingest_many([raw], source=source, mailbox=mailbox)[0]
 
 
-def _keep_raw(raw: bytes, source: str, mailbox: Mailbox | None) -> RawEmail:
+def ingest_many(
+    raws: list[bytes], *, source: str, mailbox: Mailbox | None = None
+) -> list[IngestResult]:
+    """Ingest several messages with a few queries in all (an import, an IMAP batch)."""
+    kept = _keep_raw(raws, source, mailbox)
+    results: list[IngestResult | None] = [None] * len(raws)
+    todo, seen = [], set()
+    for index, (raw, stored) in enumerate(zip(raws, kept, strict=True)):
+        if stored.status != RawStatus.RECEIVED or stored.pk in seen:
+            results[index] = IngestResult("duplicate", stored)
+        else:
+            seen.add(stored.pk)
+            todo.append((index, stored, raw))
+    for (index, _, _), result in zip(
+        todo, _process_many([(stored, raw) for _, stored, raw in todo]), strict=True
+    ):
+        results[index] = result
+    return results
+
+
+def _keep_raw(raws: list[bytes], source: str, mailbox: Mailbox | None) -> list[RawEmail]:
     """Commit the bytes (outside a transaction) before anything can go wrong with them.
 
     The same bytes twice are one row: the second insert is ignored, and the
     row's status tells whether it still waits to be processed.
     """
-    digest = hashlib.sha256(raw).hexdigest()
+    digests = [hashlib.sha256(raw).hexdigest() for raw in raws]
     RawEmail.objects.bulk_create(
-        [RawEmail(sha256=digest, data=raw, size=len(raw), source=source, mailbox=mailbox)],
+        [
+            RawEmail(sha256=digest, data=raw, size=len(raw), source=source, mailbox=mailbox)
+            for digest, raw in zip(digests, raws, strict=True)
+        ],
         ignore_conflicts=True,
     )
-    return RawEmail.objects.defer("data").get(sha256=digest)
+    by_digest = RawEmail.objects.defer("data").in_bulk(digests, field_name="sha256")
+    return [by_digest[digest] for digest in digests]
 
 
 def process(stored: RawEmail, raw: bytes | None = None) -> IngestResult:
     """Parse and store one kept raw email; quarantine it when that fails."""
-    raw = bytes(stored.data) if raw is None else raw
+    return _process_many([(stored, bytes(stored.data) if raw is None else raw)])[0]
+
+
+def _process_many(items: list[tuple[RawEmail, bytes]]) -> list[IngestResult]:
+    results: list[IngestResult | None] = [None] * len(items)
+    ready: list[tuple[int, RawEmail, Inbound]] = []
+    for index, (stored, raw) in enumerate(items):
+        try:
+            parsed = parse_email(raw, max_bytes=settings.HELPLINE_MAX_EMAIL_BYTES)
+        except UnparseableEmail as exc:
+            results[index] = _quarantine(stored, str(exc))
+            continue
+        except Exception as exc:  # a parser bug must not lose the mail
+            log.exception("parsing raw email %s failed", stored.sha256)
+            results[index] = _quarantine(stored, f"parser error: {type(exc).__name__}: {exc}")
+            continue
+        try:
+            ready.append((index, stored, _inbound(stored, parsed)))
+        except (InvalidIdentity, ValueError) as exc:
+            results[index] = _quarantine(stored, str(exc))
     try:
-        parsed = parse_email(raw, max_bytes=settings.HELPLINE_MAX_EMAIL_BYTES)
-    except UnparseableEmail as exc:
-        return _quarantine(stored, str(exc))
-    except Exception as exc:  # a parser bug must not lose the mail
-        log.exception("parsing raw email %s failed", stored.sha256)
-        return _quarantine(stored, f"parser error: {type(exc).__name__}: {exc}")
-    try:
-        received = _store(stored, parsed)
+        received = receive_many([inbound for _, _, inbound in ready])
     except (InvalidIdentity, ValueError, DataError) as exc:
-        return _quarantine(stored, str(exc))
-    # Marked after the message committed: a crash in between leaves the raw
-    # email "received", and reprocessing it finds the stored duplicate.
-    _set_status(
-        stored,
-        status=RawStatus.STORED,
-        message=received.message,
-        reason="" if received.created else "same Message-ID already stored",
+        if len(ready) == 1:
+            index, stored, _ = ready[0]
+            results[index] = _quarantine(stored, str(exc))
+            return results
+        received = None
+    if received is None:  # one bad message spoiled the batch: find it
+        for index, stored, _ in ready:
+            results[index] = _process_many([(stored, items[index][1])])[0]
+        return results
+    now = timezone.now()
+    for (index, stored, _), outcome in zip(ready, received, strict=True):
+        stored.status = RawStatus.STORED
+        stored.message = outcome.message
+        stored.reason = "" if outcome.created else "same Message-ID already stored"
+        stored.processed_at = now
+        status = "stored" if outcome.created else "duplicate"
+        results[index] = IngestResult(status, stored, outcome.message)
+    # Marked after the messages are stored (in the same transaction when there
+    # is one): a crash in between leaves them "received", and reprocessing
+    # finds the stored duplicates.
+    RawEmail.objects.bulk_update(
+        [stored for _, stored, _ in ready], ["status", "message", "reason", "processed_at"]
     )
-    return IngestResult("stored" if received.created else "duplicate", stored, received.message)
+    return results
 
 
 def _set_status(stored: RawEmail, **fields) -> None:
@@ -96,44 +149,50 @@ def _quarantine(stored: RawEmail, reason: str) -> IngestResult:
     return IngestResult("quarantined", stored, reason=reason)
 
 
-def _store(stored: RawEmail, parsed: ParsedEmail):
+def _inbound(stored: RawEmail, parsed: ParsedEmail) -> Inbound:
     sender = parsed.from_.email if parsed.from_ else ""
-    mailbox = stored.mailbox or _mailbox_for(parsed)
+    mailbox = _mailbox_by_id(stored.mailbox_id) or _mailbox_for(parsed)
     conversation = None
     if parsed.kind == MessageKind.BOUNCE:
         conversation = _mark_bounced(parsed)
     if not sender and conversation is None:
         raise UnparseableEmailForStorage("no sender address to attribute the message to")
-    refs = parsed.thread_ids()
-    return receive(
-        Inbound(
-            channel=Channel.EMAIL,
-            identity_kind=IdentityKind.EMAIL,
-            # A robot's mail on a known conversation is not a customer's identity.
-            identity_value="" if conversation is not None else sender,
-            name=parsed.from_.name if parsed.from_ else "",
-            subject=parsed.subject,
-            text=parsed.new_text,
-            full_text=parsed.text,
-            html=parsed.html,
-            kind=parsed.kind,
-            external_id=parsed.message_id or f"{stored.sha256}@no-message-id",
-            thread_ids=refs,
-            thread_key=parsed.references[0] if parsed.references else (refs[0] if refs else ""),
-            conversation=conversation,
-            mailbox=mailbox,
-            received_at=parsed.date if _plausible(parsed.date) else None,
-            attachments=[
-                IncomingAttachment(a.filename, a.content_type, a.content, a.content_id, a.inline)
-                for a in parsed.attachments
-            ],
-            meta=_meta(parsed, sender, stored.source),
-        )
+    if len(parsed.message_id) > MAX_ID_LENGTH:
+        raise UnparseableEmailForStorage(f"Message-ID longer than {MAX_ID_LENGTH} characters")
+    if sender and conversation is None:
+        normalise_email(sender)  # raises InvalidIdentity: quarantined with its reason
+    refs = [ref for ref in parsed.thread_ids() if len(ref) <= MAX_ID_LENGTH]
+    roots = [ref for ref in parsed.references if len(ref) <= MAX_ID_LENGTH] or refs
+    return Inbound(
+        channel=Channel.EMAIL,
+        identity_kind=IdentityKind.EMAIL,
+        # A robot's mail on a known conversation is not a customer's identity.
+        identity_value="" if conversation is not None else sender,
+        name=parsed.from_.name if parsed.from_ else "",
+        subject=parsed.subject,
+        text=parsed.new_text,
+        full_text=parsed.text,
+        html=parsed.html,
+        kind=parsed.kind,
+        external_id=parsed.message_id or f"{stored.sha256}@no-message-id",
+        thread_ids=refs,
+        thread_key=roots[0] if roots else "",
+        conversation=conversation,
+        mailbox=mailbox,
+        received_at=parsed.date if _plausible(parsed.date) else None,
+        attachments=[
+            IncomingAttachment(a.filename, a.content_type, a.content, a.content_id, a.inline)
+            for a in parsed.attachments
+        ],
+        meta=_meta(parsed, sender, stored.source),
     )
 
 
 class UnparseableEmailForStorage(ValueError):
     pass
+
+
+MAX_ID_LENGTH = 998  # RFC 5322's line limit, and the column's
 
 
 def _plausible(date) -> bool:
@@ -181,6 +240,15 @@ def _active_mailboxes() -> dict[str, Mailbox]:
         by_address = {m.address.lower(): m for m in mailboxes}
         _mailbox_cache = (time.monotonic(), by_address)
     return by_address
+
+
+def _mailbox_by_id(pk: int | None) -> Mailbox | None:
+    if pk is None:
+        return None
+    for mailbox in _active_mailboxes().values():
+        if mailbox.pk == pk:
+            return mailbox
+    return Mailbox.objects.filter(pk=pk).select_related("location", "team").first()
 
 
 def forget_mailboxes() -> None:

@@ -66,7 +66,7 @@ from typing import BinaryIO
 
 from django.db import transaction
 
-from helpline.channels.email.ingest import ingest
+from helpline.channels.email.ingest import ingest, ingest_many
 from helpline.channels.email.models import ImportCheckpoint
 from helpline.core.models import Mailbox
 
@@ -293,10 +293,8 @@ class _Batch:
                 callback()
             return
         try:
-            outcomes = []
             with transaction.atomic():
-                for raw, _where in pending:
-                    outcomes.append(self.importer.ingest_one(raw))
+                outcomes = self.importer.ingest_batch([raw for raw, _ in pending])
         except Exception:  # noqa: BLE001 - the batch is rolled back and done one by one
             log.warning("a batch of %d messages failed; importing them one by one", len(pending))
             outcomes = None
@@ -335,6 +333,9 @@ class MailImporter:
 
     def ingest_one(self, raw: bytes) -> str:
         return ingest(raw, source="import", mailbox=self.mailbox).status
+
+    def ingest_batch(self, raws: list[bytes]) -> list[str]:
+        return [r.status for r in ingest_many(raws, source="import", mailbox=self.mailbox)]
 
     def count(self, outcome: str) -> None:
         setattr(self.report, outcome, getattr(self.report, outcome) + 1)
