@@ -127,6 +127,7 @@ class _Batch:
         self.new_identities: list[Identity] = []
         self.new_conversations: list[Conversation] = []
         self.changed_conversations: dict[int, Conversation] = {}
+        self.reopened: set[int | None] = set()
         self.messages: list[tuple[Message, Inbound]] = []
         self.activities: list[tuple] = []  # (actor, verb, subject, data)
 
@@ -292,6 +293,7 @@ class _Batch:
             if conversation.status in (Status.PENDING, Status.SOLVED):
                 conversation.status = Status.OPEN
                 conversation.solved_at = None
+                self.reopened.add(conversation.pk)
         if not new_conversation:
             self.changed_conversations[conversation.pk] = conversation
 
@@ -304,10 +306,7 @@ class _Batch:
         self._tag_robot_conversations()
         Message.objects.bulk_create([message for message, _ in self.messages])
         self._store_attachments()
-        Conversation.objects.bulk_update(
-            list(self.changed_conversations.values()),
-            ["last_message_at", "last_customer_message_at", "status", "solved_at", "updated_at"],
-        )
+        self._update_conversations()
         for message, inbound in self.messages:
             self.activities.append(
                 (
@@ -323,6 +322,20 @@ class _Batch:
             emit_after_commit(
                 message_received, message=message, new_conversation=id(message.conversation) in new
             )
+
+    def _update_conversations(self) -> None:
+        changed = list(self.changed_conversations.values())
+        if not changed:
+            return
+        # What all share in one UPDATE; what differs in a one-field bulk_update each
+        # (its CASE grows with rows times fields).
+        Conversation.objects.filter(pk__in=[c.pk for c in changed]).update(updated_at=self.now)
+        reopened = [c.pk for c in changed if c.pk in self.reopened]
+        if reopened:
+            Conversation.objects.filter(pk__in=reopened).update(status=Status.OPEN, solved_at=None)
+        Conversation.objects.bulk_update(changed, ["last_message_at"])
+        waited = [c for c in changed if c.last_customer_message_at is not None]
+        Conversation.objects.bulk_update(waited, ["last_customer_message_at"])
 
     def _tag_robot_conversations(self) -> None:
         tagged = [c for c in self.new_conversations if c.robot_tag]

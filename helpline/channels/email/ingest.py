@@ -120,19 +120,28 @@ def _process_many(items: list[tuple[RawEmail, bytes]]) -> list[IngestResult]:
             results[index] = _process_many([(stored, items[index][1])])[0]
         return results
     now = timezone.now()
+    duplicates = []
     for (index, stored, _), outcome in zip(ready, received, strict=True):
         stored.status = RawStatus.STORED
         stored.message = outcome.message
-        stored.reason = "" if outcome.created else "same Message-ID already stored"
         stored.processed_at = now
-        status = "stored" if outcome.created else "duplicate"
-        results[index] = IngestResult(status, stored, outcome.message)
+        if not outcome.created:
+            stored.reason = "same Message-ID already stored"
+            duplicates.append(stored.pk)
+        results[index] = IngestResult(
+            "stored" if outcome.created else "duplicate", stored, outcome.message
+        )
     # Marked after the messages are stored (in the same transaction when there
     # is one): a crash in between leaves them "received", and reprocessing
-    # finds the stored duplicates.
-    RawEmail.objects.bulk_update(
-        [stored for _, stored, _ in ready], ["status", "message", "reason", "processed_at"]
+    # finds the stored duplicates. One field per bulk_update: its CASE grows
+    # with rows times fields.
+    batch = [stored for _, stored, _ in ready]
+    RawEmail.objects.filter(pk__in=[r.pk for r in batch]).update(
+        status=RawStatus.STORED, processed_at=now, reason=""
     )
+    RawEmail.objects.bulk_update(batch, ["message"])
+    if duplicates:
+        RawEmail.objects.filter(pk__in=duplicates).update(reason="same Message-ID already stored")
     return results
 
 
