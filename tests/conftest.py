@@ -22,6 +22,14 @@ def require(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+def email_from(address: str = "maria@example.com", **fields):
+    """An email from a customer, as the email channel hands it to `receive`."""
+    from helpline.conversations.receive import Inbound
+
+    fields.setdefault("text", "Where is my order?")
+    return Inbound(channel="email", identity_kind="email", identity_value=address, **fields)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

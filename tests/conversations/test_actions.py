@@ -5,8 +5,9 @@ import pytest
 from helpline.channels.email.models import OutboundEmail
 from helpline.conversations import actions
 from helpline.conversations.models import Delivery, Direction, Status
-from helpline.conversations.receive import Inbound, receive
+from helpline.conversations.receive import receive
 from helpline.core.models import Activity
+from tests.conftest import email_from
 
 pytestmark = pytest.mark.django_db
 
@@ -14,10 +15,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def conversation(mailbox):
     received = receive(
-        Inbound(
-            channel="email",
-            identity_kind="email",
-            identity_value="maria@example.com",
+        email_from(
             name="Maria Lopez",
             subject="Order 123",
             text="Where is it?",

@@ -7,13 +7,13 @@ from helpline.conversations.models import Conversation, Message, Status
 from helpline.conversations.receive import Inbound, IncomingAttachment, receive
 from helpline.core.models import Activity
 from helpline.customers.models import Customer, Identity
+from tests.conftest import email_from
 
 pytestmark = pytest.mark.django_db
 
 
-def email(value="Maria@Example.com", **kwargs):
-    kwargs.setdefault("text", "Where is my order?")
-    return Inbound(channel="email", identity_kind="email", identity_value=value, **kwargs)
+def email(value="Maria@Example.com", **fields):
+    return email_from(value, **fields)
 
 
 def test_a_first_message_creates_customer_identity_and_conversation(mailbox):

@@ -3,22 +3,14 @@
 import pytest
 
 from helpline.conversations.receive import Inbound, receive
+from tests.conftest import email_from
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def maria(north, mailbox):
-    email = receive(
-        Inbound(
-            channel="email",
-            identity_kind="email",
-            identity_value="maria@example.com",
-            subject="Kettle",
-            text="It leaks.",
-            mailbox=mailbox,
-        )
-    )
+    email = receive(email_from(subject="Kettle", text="It leaks.", mailbox=mailbox))
     customer = email.message.conversation.customer
     customer.identities.create(kind="phone", value="+442071838750")
     receive(

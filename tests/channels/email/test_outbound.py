@@ -9,8 +9,8 @@ from helpline.channels.email import outbox
 from helpline.channels.email.models import OutboundEmail, OutboxStatus
 from helpline.conversations import actions
 from helpline.conversations.models import Delivery
-from helpline.conversations.receive import Inbound, receive
-from tests.conftest import free_port
+from helpline.conversations.receive import receive
+from tests.conftest import email_from, free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -18,10 +18,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def conversation(mailbox):
     root = receive(
-        Inbound(
-            channel="email",
-            identity_kind="email",
-            identity_value="maria@example.com",
+        email_from(
             name="Maria",
             subject="Broken kettle",
             text="It leaks.",
@@ -30,10 +27,7 @@ def conversation(mailbox):
         )
     )
     receive(
-        Inbound(
-            channel="email",
-            identity_kind="email",
-            identity_value="maria@example.com",
+        email_from(
             subject="Re: Broken kettle",
             text="Any news?",
             external_id="second@customer.example",

@@ -13,8 +13,8 @@ from aiosmtpd.controller import Controller
 
 from helpline.channels.email.models import OutboundEmail, OutboxStatus
 from helpline.conversations import actions
-from helpline.conversations.receive import Inbound, receive
-from tests.conftest import free_port, require, subprocess_env
+from helpline.conversations.receive import receive
+from tests.conftest import email_from, free_port, require, subprocess_env
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis]
 
@@ -99,14 +99,8 @@ def conversation(mailbox):
     mailbox.send_acknowledgement = False
     mailbox.save()
     received = receive(
-        Inbound(
-            channel="email",
-            identity_kind="email",
-            identity_value="maria@example.com",
-            subject="Kettle",
-            text="It leaks.",
-            external_id="k@customer.example",
-            mailbox=mailbox,
+        email_from(
+            subject="Kettle", text="It leaks.", external_id="k@customer.example", mailbox=mailbox
         )
     )
     return received.message.conversation
