@@ -109,9 +109,14 @@ def reply(actor: User, conversation: Conversation, text: str, *, html: str = "")
 
 
 def _reply_address(conversation: Conversation) -> str:
+    # Only the customer's own addresses: a stranger who wrote into the
+    # conversation (with a guessed subject token) is never answered with it.
     last_inbound = (
         conversation.messages.filter(
-            direction=Direction.INBOUND, identity__kind=IdentityKind.EMAIL, kind="normal"
+            direction=Direction.INBOUND,
+            identity__kind=IdentityKind.EMAIL,
+            identity__customer=conversation.customer_id,
+            kind="normal",
         )
         .select_related("identity")
         .order_by("-created_at", "-id")

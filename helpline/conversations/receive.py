@@ -192,11 +192,14 @@ class _Batch:
         at = inbound.received_at or self.now
         identity_key = _identity_key(inbound)
         identity = self.identities.get(identity_key)
-        conversation = self._conversation_of(inbound)
+        conversation, vouched = self._conversation_of(inbound)
         if conversation is not None and conversation.status == Status.CLOSED:
-            conversation = None  # a closed conversation stays closed; this starts a follow-up
+            conversation, vouched = None, False  # closed stays closed: this starts a follow-up
         if identity is None and identity_key is not None:
-            owner = conversation.customer if conversation else self._new_customer(inbound)
+            # A new address joins the conversation's customer only when the message
+            # proves it saw our mail (it refers to a Message-ID); a subject token
+            # alone can be guessed, so its sender stays a customer of their own.
+            owner = conversation.customer if vouched else self._new_customer(inbound)
             identity = Identity(customer=owner, kind=identity_key[0], value=identity_key[1])
             self.new_identities.append(identity)
             self.identities[identity_key] = identity
@@ -228,26 +231,27 @@ class _Batch:
         self._note_customer_message(conversation, message, at, new_conversation)
         return Received(message, created=True, new_conversation=new_conversation)
 
-    def _conversation_of(self, inbound: Inbound) -> Conversation | None:
+    def _conversation_of(self, inbound: Inbound) -> tuple[Conversation | None, bool]:
+        """The conversation this message continues, and whether it proved it saw that thread."""
         if inbound.conversation is not None:
-            return self.conversations.get(inbound.conversation.pk, inbound.conversation)
+            return self.conversations.get(inbound.conversation.pk, inbound.conversation), True
         for ref in inbound.thread_ids:
             if not ref:
                 continue
             if (inbound.channel, ref) in self.planned:
-                return self.planned[(inbound.channel, ref)].conversation
+                return self.planned[(inbound.channel, ref)].conversation, True
             if (inbound.channel, ref) in self.stored:
-                return self.conversations.get(self.stored[(inbound.channel, ref)][1])
+                return self.conversations.get(self.stored[(inbound.channel, ref)][1]), True
         # A reply to a message we never saw, in a thread we did see.
         for ref in inbound.thread_ids:
             if ref in self.planned_roots:
-                return self.planned_roots[ref]
+                return self.planned_roots[ref], True
             if ref in self.thread_roots:
-                return self.conversations.get(self.thread_roots[ref])
+                return self.conversations.get(self.thread_roots[ref]), True
         match = SUBJECT_TOKEN.search(inbound.subject or "")
         if match:
-            return self.conversations.get(int(match.group(1)))
-        return None
+            return self.conversations.get(int(match.group(1))), False
+        return None, False
 
     def _new_customer(self, inbound: Inbound) -> Customer:
         location = inbound.location or (inbound.mailbox.location if inbound.mailbox else None)

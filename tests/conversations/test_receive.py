@@ -2,6 +2,7 @@
 
 import pytest
 
+from helpline.conversations import actions
 from helpline.conversations.events import message_received
 from helpline.conversations.models import Conversation, Message, Status
 from helpline.conversations.receive import Inbound, IncomingAttachment, receive
@@ -84,14 +85,15 @@ def test_a_reply_to_an_unseen_parent_threads_by_the_thread_root():
     assert late.message.conversation == root.message.conversation
 
 
-def test_a_reply_from_a_new_address_of_a_known_customer_still_threads_by_token():
+def test_a_reply_from_a_new_address_that_cites_our_mail_joins_the_customer():
     root = receive(email(subject="Refund", external_id="root@x"))
     conversation = root.message.conversation
     reply = receive(
         email(
             "maria.lopez@work.example",
-            subject=f"Re: Refund {conversation.token}",
+            subject="Re: Refund",
             external_id="r@y",
+            thread_ids=["root@x"],
         )
     )
 
@@ -100,6 +102,20 @@ def test_a_reply_from_a_new_address_of_a_known_customer_still_threads_by_token()
         "maria@example.com",
         "maria.lopez@work.example",
     }
+
+
+def test_a_new_address_with_only_the_token_threads_but_stays_its_own_customer(agent_north):
+    root = receive(email(subject="Refund", external_id="root@x"))
+    conversation = root.message.conversation
+    stranger = receive(
+        email("someone@else.example", subject=f"Re: Refund {conversation.token}", external_id="s@z")
+    )
+
+    assert stranger.message.conversation == conversation  # the agent sees it in the thread
+    assert stranger.message.identity.customer != conversation.customer
+    assert conversation.customer.identities.count() == 1
+    answer = actions.reply(agent_north, conversation, "Your refund is on its way.")
+    assert answer.outbound.to == ["maria@example.com"]  # never sent to the stranger
 
 
 def test_an_unknown_token_starts_a_new_conversation():
