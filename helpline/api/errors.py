@@ -3,7 +3,7 @@
 from django.http import Http404
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from helpline.conversations.actions import ActionError
+from helpline.core.errors import ActionError
 from helpline.customers.identities import InvalidIdentity
 
 # The first element of a ninja error location says where the value came from;

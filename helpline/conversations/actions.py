@@ -20,16 +20,9 @@ from helpline.conversations.models import (
 )
 from helpline.conversations.receive import Inbound, receive
 from helpline.core.activity import record
+from helpline.core.errors import ActionError
 from helpline.core.models import Location, Team, User
 from helpline.customers.models import Customer, IdentityKind
-
-
-class ActionError(ValueError):
-    """A request that the domain refuses, with a field name when one is to blame."""
-
-    def __init__(self, message: str, field: str = ""):
-        super().__init__(message)
-        self.field = field
 
 
 @transaction.atomic
