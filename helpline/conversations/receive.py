@@ -159,14 +159,18 @@ class _Batch:
             self.thread_roots = dict(roots)  # the latest conversation of each thread wins
         keys = {_identity_key(inbound) for inbound in self.inbounds} - {None}
         if keys:
-            found = Identity.objects.select_related("customer").filter(
-                value__in={value for _, value in keys}
+            found = Identity.objects.filter(value__in={value for _, value in keys})
+            self.identities = {(i.kind, i.value): i for i in found if (i.kind, i.value) in keys}
+            # Locked (customers before conversations, like a merge) and read after
+            # the lock: a merge committing meanwhile is seen, never undone.
+            customers = (
+                Customer.objects.select_for_update()
+                .filter(pk__in={i.customer_id for i in self.identities.values()})
+                .order_by("pk")
             )
-            for identity in found:
-                if (identity.kind, identity.value) in keys:
-                    if identity.customer.merged_into_id:
-                        identity.customer = resolve_merged(identity.customer)
-                    self.identities[(identity.kind, identity.value)] = identity
+            fresh = {customer.pk: customer for customer in customers}
+            for identity in self.identities.values():
+                identity.customer = resolve_merged(fresh[identity.customer_id])
         wanted = {conv for _, conv in self.stored.values()} | set(self.thread_roots.values())
         wanted |= {int(m.group(1)) for i in self.inbounds if (m := SUBJECT_TOKEN.search(i.subject))}
         wanted |= {i.conversation.pk for i in self.inbounds if i.conversation is not None}
