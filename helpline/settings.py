@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "helpline.conversations",
     "helpline.channels.email",
     "helpline.api",
+    "helpline.search",
 ]
 
 MIDDLEWARE = [
