@@ -48,9 +48,18 @@ def ingest(raw: bytes, *, source: str, mailbox: Mailbox | None = None) -> Ingest
 
 
 def ingest_many(
-    raws: list[bytes], *, source: str, mailbox: Mailbox | None = None
+    raws: list[bytes],
+    *,
+    source: str,
+    mailbox: Mailbox | None = None,
+    parsed: list[ParsedEmail | Exception] | None = None,
 ) -> list[IngestResult]:
-    """Ingest several messages with a few queries in all (an import, an IMAP batch)."""
+    """Ingest several messages with a few queries in all (an import, an IMAP batch).
+
+    ``parsed``, when given, is `parse_many(raws, ...)` done beforehand (the
+    importer parses the next batch in another process): one ParsedEmail or the
+    exception parsing raised per raw message, used instead of parsing here.
+    """
     kept = _keep_raw(raws, source, mailbox)
     results: list[IngestResult | None] = [None] * len(raws)
     todo, seen = [], set()
@@ -60,8 +69,9 @@ def ingest_many(
         else:
             seen.add(stored.pk)
             todo.append((index, stored, raw))
+    ahead = None if parsed is None else [parsed[index] for index, _, _ in todo]
     for (index, _, _), result in zip(
-        todo, _process_many([(stored, raw) for _, stored, raw in todo]), strict=True
+        todo, _process_many([(stored, raw) for _, stored, raw in todo], ahead), strict=True
     ):
         results[index] = result
     return results
@@ -90,12 +100,33 @@ def process(stored: RawEmail, raw: bytes | None = None) -> IngestResult:
     return _process_many([(stored, bytes(stored.data) if raw is None else raw)])[0]
 
 
-def _process_many(items: list[tuple[RawEmail, bytes]]) -> list[IngestResult]:
+def parse_many(raws: list[bytes], max_bytes: int | None) -> list[ParsedEmail | Exception]:
+    """Parse each message; what parsing raised stands in for a message that failed.
+
+    Plain data in and out (picklable): the importer runs it in another process.
+    """
+    parsed: list[ParsedEmail | Exception] = []
+    for raw in raws:
+        try:
+            parsed.append(parse_email(raw, max_bytes=max_bytes))
+        except Exception as exc:  # noqa: BLE001 - handed back, quarantined by _process_many
+            parsed.append(exc)
+    return parsed
+
+
+def _process_many(
+    items: list[tuple[RawEmail, bytes]], ahead: list[ParsedEmail | Exception] | None = None
+) -> list[IngestResult]:
     results: list[IngestResult | None] = [None] * len(items)
     ready: list[tuple[int, RawEmail, Inbound]] = []
     for index, (stored, raw) in enumerate(items):
         try:
-            parsed = parse_email(raw, max_bytes=settings.HELPLINE_MAX_EMAIL_BYTES)
+            if ahead is None:
+                parsed = parse_email(raw, max_bytes=settings.HELPLINE_MAX_EMAIL_BYTES)
+            elif isinstance(ahead[index], Exception):
+                raise ahead[index]
+            else:
+                parsed = ahead[index]
         except UnparseableEmail as exc:
             results[index] = _quarantine(stored, str(exc))
             continue
@@ -117,7 +148,8 @@ def _process_many(items: list[tuple[RawEmail, bytes]]) -> list[IngestResult]:
         received = None
     if received is None:  # one bad message spoiled the batch: find it
         for index, stored, _ in ready:
-            results[index] = _process_many([(stored, items[index][1])])[0]
+            again = None if ahead is None else [ahead[index]]
+            results[index] = _process_many([(stored, items[index][1])], again)[0]
         return results
     now = timezone.now()
     duplicates = []

@@ -10,12 +10,16 @@ import sys
 import time
 from email.message import EmailMessage
 
+import psutil
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from helpline.channels.email.mailimport import read_mbox
+from helpline.channels.email.ingest import parse_many
+from helpline.channels.email.mailimport import MailImporter, ParseAhead, _Batch, read_mbox
 from helpline.channels.email.models import OutboundEmail, RawEmail, RawStatus
+from helpline.channels.email.parse import parse_email
+from helpline.channels.email.parsed import ParsedEmail, UnparseableEmail
 from helpline.conversations.models import Message
 from tests.conftest import REPO, SHARED_FIXTURES, require, subprocess_env
 
@@ -269,6 +273,150 @@ def test_an_import_killed_midway_then_rerun_stores_every_message_once(tmp_path, 
     assert len(ids) == count
     assert sorted(ids) == sorted(f"q{n}@example.com" for n in range(count))
     assert RawEmail.objects.count() == count
+
+
+def start_import(path, *extra, **popen) -> subprocess.Popen:
+    env = subprocess_env(LOG_LEVEL="WARNING")
+    command = [sys.executable, "-m", "helpline.cli", "import-mail", str(path), "--quiet", "--json"]
+    return subprocess.Popen([*command, *extra], env=env, cwd=REPO, stdout=subprocess.PIPE, **popen)
+
+
+def children_once_storing(parent: subprocess.Popen, stored: int = 60) -> list[psutil.Process]:
+    """Wait until the import has stored some batches; return its child processes."""
+    deadline = time.monotonic() + 120
+    children: list[psutil.Process] = []
+    while parent.poll() is None and time.monotonic() < deadline:
+        children = children or psutil.Process(parent.pid).children(recursive=True)
+        if children and RawEmail.objects.count() >= stored:
+            break
+        time.sleep(0.05)
+    return children
+
+
+def still_running(processes: list[psutil.Process]) -> list[psutil.Process]:
+    """The processes that have not ended within a minute (a zombie has ended)."""
+    deadline = time.monotonic() + 60
+    while True:
+        running = []
+        for process in processes:
+            try:
+                if process.status() != psutil.STATUS_ZOMBIE:
+                    running.append(process)
+            except psutil.NoSuchProcess:
+                pass
+        if not running or time.monotonic() > deadline:
+            return running
+        time.sleep(0.05)
+
+
+def rerun_report(path) -> dict:
+    env = subprocess_env(LOG_LEVEL="WARNING")
+    command = [sys.executable, "-m", "helpline.cli", "import-mail", str(path), "--quiet", "--json"]
+    rerun = subprocess.run(command, env=env, cwd=REPO, capture_output=True, check=True)
+    return json.loads(rerun.stdout.decode().strip().splitlines()[-1])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_parsing_process_does_not_outlive_a_killed_import(tmp_path, mailbox):
+    count = 400
+    path = tmp_path / "big.mbox"
+    path.write_bytes(mbox([mail(n, body=f"Message {n}.\n" * 40) for n in range(count)]))
+
+    importing = start_import(path, "--jobs", "2")
+    children = children_once_storing(importing)
+    os.kill(importing.pid, signal.SIGKILL)
+    importing.wait()  # not communicate(): a surviving child would hold stdout open
+    importing.stdout.close()
+
+    assert children, "the import parses in a child process"
+    assert 0 < RawEmail.objects.count() < count, "the import was killed part-way"
+    assert still_running(children) == []
+    report = rerun_report(path)
+    assert report["stored"] + report["duplicate"] + report["resumed"] == count
+    assert sorted(stored_ids()) == sorted(f"q{n}@example.com" for n in range(count))
+
+
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
+@pytest.mark.django_db(transaction=True)
+def test_an_import_stopped_by_ctrl_c_or_sigterm_ends_its_child_and_resumes(tmp_path, mailbox, how):
+    count = 400
+    path = tmp_path / "big.mbox"
+    path.write_bytes(mbox([mail(n, body=f"Message {n}.\n" * 40) for n in range(count)]))
+
+    importing = start_import(path, "--jobs", "2", start_new_session=True)
+    children = children_once_storing(importing)
+    if how == "ctrl-c":  # the terminal sends SIGINT to the whole foreground group
+        os.killpg(importing.pid, signal.SIGINT)
+    else:
+        os.kill(importing.pid, signal.SIGTERM)
+    importing.wait()
+    importing.stdout.close()
+    interrupted_at = RawEmail.objects.count()
+
+    assert children, "the import parses in a child process"
+    assert 0 < interrupted_at < count, "the import was stopped part-way"
+    assert importing.returncode == 130
+    assert still_running(children) == []
+    report = rerun_report(path)
+    assert report["stored"] + report["duplicate"] + report["resumed"] == count
+    assert sorted(stored_ids()) == sorted(f"q{n}@example.com" for n in range(count))
+    assert RawEmail.objects.count() == count
+
+
+# --------------------------------------------------------------------------- parsing ahead
+
+
+@pytest.mark.django_db
+def test_a_checkpoint_waits_for_the_commit_of_the_batch_parsed_ahead(tmp_path, mailbox):
+    importer = MailImporter(tmp_path, jobs=2)
+    ahead = ParseAhead()
+    batch = _Batch(importer, 2, ahead)
+    saved: list[int] = []
+    try:
+        batch.add(mail(1), "1")
+        batch.add(mail(2), "2")  # full: sent to the child, not stored yet
+        batch.after_commit(lambda: saved.append(len(stored_ids())))
+        the_first_is_in_flight = list(saved)
+        batch.add(mail(3), "3")
+        batch.add(mail(4), "4")  # sent; the first batch is stored meanwhile
+        after_the_first = list(saved)
+        batch.flush()
+    finally:
+        ahead.close()
+
+    assert the_first_is_in_flight == []
+    assert after_the_first == [2]
+    assert saved == [2]
+    assert len(stored_ids()) == 4
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.django_db
+def test_mail_parsed_here_or_ahead_is_stored_and_quarantined_alike(tmp_path, mailbox, jobs):
+    broken = b"this line is not a header\nand this is no email at all\n"
+    path = tmp_path / "archive.mbox"
+    path.write_bytes(mbox([mail(1), broken, mail(2), mail(3), mail(1), mail(4)]))
+    with pytest.raises(UnparseableEmail) as parsing_here:
+        parse_email(broken)
+
+    report = import_mail(path, "--jobs", jobs, "--batch", 2)
+
+    assert (report["stored"], report["duplicate"], report["quarantined"]) == (4, 1, 1)
+    assert RawEmail.objects.get(status=RawStatus.QUARANTINED).reason == str(parsing_here.value)
+    second = Message.objects.get(external_id="q2@example.com")
+    assert (second.text, second.full_text) == (
+        parse_email(mail(2)).new_text,
+        parse_email(mail(2)).text,
+    )
+
+
+def test_parse_many_hands_back_what_parsing_raised():
+    broken = b"garbage without headers\n"
+
+    parsed = parse_many([mail(1), broken], max_bytes=None)
+
+    assert isinstance(parsed[0], ParsedEmail) and parsed[0].message_id == "q1@example.com"
+    assert isinstance(parsed[1], UnparseableEmail)
 
 
 def test_the_test_helpers_write_what_python_mailbox_reads(tmp_path):

@@ -38,19 +38,28 @@ class Command(BaseCommand):
             help="messages committed together (default 50; 1 commits each message)",
         )
         parser.add_argument(
+            "--jobs",
+            type=int,
+            choices=(1, 2),
+            default=None,
+            metavar="N",
+            help="processes: 2 parses the next batch in a second process while this one "
+            "stores (the default with two cores or more), 1 does everything in this process",
+        )
+        parser.add_argument(
             "--restart",
             action="store_true",
             help="ignore the mbox checkpoints of earlier runs (already stored mail still "
             "counts as duplicate)",
         )
 
-    def handle(self, *args, path, mailbox, json, quiet, batch, restart, **options):
+    def handle(self, *args, path, mailbox, json, quiet, batch, restart, jobs, **options):
         box = None
         if mailbox:
             box = Mailbox.objects.filter(address__iexact=mailbox).first()
             if box is None:
                 raise CommandError(f"no mailbox with the address {mailbox}")
-        importer = MailImporter(Path(path), mailbox=box, batch=batch, resume=not restart)
+        importer = MailImporter(Path(path), mailbox=box, batch=batch, resume=not restart, jobs=jobs)
         try:
             sources = importer.sources()
         except FileNotFoundError as exc:
