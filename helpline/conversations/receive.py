@@ -26,6 +26,7 @@ from helpline.conversations.models import (
 )
 from helpline.core.activity import record_many
 from helpline.core.models import Location, Mailbox, Team, User
+from helpline.core.sql import update_from_values
 from helpline.customers.actions import resolve_merged
 from helpline.customers.identities import normalise
 from helpline.customers.models import Customer, Identity
@@ -335,15 +336,19 @@ class _Batch:
         changed = list(self.changed_conversations.values())
         if not changed:
             return
-        # What all share in one UPDATE; what differs in a one-field bulk_update each
-        # (its CASE grows with rows times fields).
+        # What all share in one UPDATE; what differs in one UPDATE … FROM VALUES per field.
         Conversation.objects.filter(pk__in=[c.pk for c in changed]).update(updated_at=self.now)
         reopened = [c.pk for c in changed if c.pk in self.reopened]
         if reopened:
             Conversation.objects.filter(pk__in=reopened).update(status=Status.OPEN, solved_at=None)
-        Conversation.objects.bulk_update(changed, ["last_message_at"])
-        waited = [c for c in changed if c.last_customer_message_at is not None]
-        Conversation.objects.bulk_update(waited, ["last_customer_message_at"])
+        update_from_values(
+            Conversation, "last_message_at", [(c.pk, c.last_message_at) for c in changed]
+        )
+        update_from_values(
+            Conversation,
+            "last_customer_message_at",
+            [(c.pk, c.last_customer_message_at) for c in changed if c.last_customer_message_at],
+        )
 
     def _tag_robot_conversations(self) -> None:
         tagged = [c for c in self.new_conversations if c.robot_tag]

@@ -22,6 +22,7 @@ from helpline.channels.email.parsed import ParsedEmail, UnparseableEmail
 from helpline.conversations.models import Channel, Delivery, Direction, Message, MessageKind
 from helpline.conversations.receive import Inbound, IncomingAttachment, receive_many
 from helpline.core.models import Mailbox
+from helpline.core.sql import update_from_values
 from helpline.customers.identities import InvalidIdentity, normalise_email
 from helpline.customers.models import IdentityKind
 
@@ -165,13 +166,12 @@ def _process_many(
         )
     # Marked after the messages are stored (in the same transaction when there
     # is one): a crash in between leaves them "received", and reprocessing
-    # finds the stored duplicates. One field per bulk_update: its CASE grows
-    # with rows times fields.
+    # finds the stored duplicates.
     batch = [stored for _, stored, _ in ready]
     RawEmail.objects.filter(pk__in=[r.pk for r in batch]).update(
         status=RawStatus.STORED, processed_at=now, reason=""
     )
-    RawEmail.objects.bulk_update(batch, ["message"])
+    update_from_values(RawEmail, "message", [(r.pk, r.message_id) for r in batch])
     if duplicates:
         RawEmail.objects.filter(pk__in=duplicates).update(reason="same Message-ID already stored")
     return results
