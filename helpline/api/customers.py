@@ -4,6 +4,7 @@ import re
 
 from django.db import IntegrityError
 from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.http import Http404
 from ninja import Query, Router, Status
 
 from helpline.api import lookups
@@ -19,9 +20,12 @@ from helpline.api.schemas import (
     ErrorOut,
     IdentityIn,
     IdentityOut,
+    MergeIn,
+    MergeOut,
     NoteIn,
     NoteOut,
 )
+from helpline.core.models import Activity
 from helpline.customers import actions
 from helpline.customers.identities import InvalidIdentity, normalise
 from helpline.customers.models import Customer, CustomerNote, Identity, IdentityKind
@@ -150,3 +154,63 @@ def add_customer_identity(request, customer_id: int, payload: IdentityIn):
     except IntegrityError:  # another request added it meanwhile
         raise FieldError("value", "already belongs to a customer") from None
     return Status(201, identity)
+
+
+# Merging ---------------------------------------------------------------------
+
+# The domain names the argument to blame; the API names the request value.
+MERGE_FIELDS = {"source": "customer_id", "into": "into_id", "activity": "merge_id"}
+
+
+def _merge_refused(exc: actions.MergeError) -> FieldError:
+    return FieldError(MERGE_FIELDS.get(exc.field, exc.field or None), str(exc))
+
+
+@router.post(
+    "/customers/{int:customer_id}/merge",
+    response={200: MergeOut, **ERRORS},
+    description=(
+        "Merge this customer into `into_id`: its identities, conversations and notes move "
+        "to the target, and this customer is kept with `merged_into_id` set (it leaves the "
+        "customer list but can still be read by id). Answers `{merge_id, customer}`: the "
+        "target as `GET /api/customers/{id}` shows it, and the id to pass to "
+        "`POST /api/customers/merges/{merge_id}/undo`. 404 when this customer is not one "
+        "you serve; 400 naming `into_id` when the target is unknown, not one you serve, "
+        "this customer itself or itself merged; 400 naming `customer_id` when this "
+        "customer was already merged."
+    ),
+)
+def merge_customer(request, customer_id: int, payload: MergeIn):
+    user = request.auth
+    source = get_customer_for(user, customer_id)
+    into = lookups.customer(user, payload.into_id, field="into_id")
+    try:
+        activity = actions.merge(user, source, into)
+    except actions.MergeError as exc:
+        raise _merge_refused(exc) from None
+    return {"merge_id": activity.pk, "customer": _detail(user, into.pk)}
+
+
+@router.post(
+    "/customers/merges/{int:merge_id}/undo",
+    response={200: CustomerDetail, **ERRORS},
+    description=(
+        "Undo a merge: what it moved goes back to the merged customer, which stands alone "
+        "again and is returned. 404 when `merge_id` is not a merge of a customer you serve; "
+        "400 naming `merge_id` when it was already undone, when either customer has been "
+        "merged again since, or when the merged customer is not one you serve."
+    ),
+)
+def undo_merge(request, merge_id: int):
+    user = request.auth
+    activity = Activity.objects.filter(
+        pk=merge_id, verb=actions.MERGED, subject_type=Customer._meta.model_name
+    ).first()
+    if activity is None:
+        raise Http404("No such merge")
+    get_customer_for(user, activity.subject_id)  # the target: 404 unless served
+    try:
+        source = actions.unmerge(user, activity)
+    except actions.MergeError as exc:
+        raise _merge_refused(exc) from None
+    return _detail(user, source.pk)

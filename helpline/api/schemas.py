@@ -226,3 +226,17 @@ class MessageOut(Schema):
 class MessagePage(Schema):
     items: list[MessageOut]
     next_cursor: str | None
+
+
+# Merging customers
+
+
+class MergeIn(Schema):
+    into_id: int = Field(
+        ..., ge=1, le=2**63 - 1, description="The customer that takes over everything"
+    )
+
+
+class MergeOut(Schema):
+    merge_id: int = Field(..., description="Pass to POST /api/customers/merges/{merge_id}/undo")
+    customer: CustomerDetail = Field(..., description="The target, now holding everything")

@@ -15,7 +15,7 @@ from helpline.wsgi import application
 
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
 SEEDED_IDS = st.sampled_from([1, 2, 3])
-ID_FIELDS = {"customer_id", "location_id", "team_id", "assignee_id"}
+ID_FIELDS = {"customer_id", "location_id", "team_id", "assignee_id", "into_id"}
 
 
 @schema.hook
