@@ -2,7 +2,7 @@
 
 from ninja import NinjaAPI
 
-from helpline.api import conversations, customers, errors
+from helpline.api import conversations, customers, errors, search
 from helpline.api.auth import api_auth
 
 
@@ -26,3 +26,4 @@ api = HelplineAPI(
 errors.install(api)
 api.add_router("/", customers.router)
 api.add_router("/", conversations.router)
+api.add_router("/", search.router)

@@ -1,5 +1,6 @@
 """Every error is JSON of one shape: {"detail": [{"field": name or null, "message": text}]}."""
 
+from django.db import DataError
 from django.http import Http404
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -62,6 +63,13 @@ def install(api) -> None:
         response["WWW-Authenticate"] = "Bearer"
         return response
 
+    def refused_by_database(request, exc: DataError):
+        # The safety net for a value no schema caught (a NUL byte, an out-of-range
+        # number): the client's fault, so a 400, never a 500.
+        return api.create_response(
+            request, detail(None, "a value could not be stored as given"), status=400
+        )
+
     def http_error(request, exc: HttpError):
         return api.create_response(request, detail(None, exc.message), status=exc.status_code)
 
@@ -72,3 +80,4 @@ def install(api) -> None:
     api.add_exception_handler(Http404, not_found)
     api.add_exception_handler(AuthenticationError, unauthenticated)
     api.add_exception_handler(HttpError, http_error)
+    api.add_exception_handler(DataError, refused_by_database)

@@ -20,6 +20,9 @@ DeliveryName = Literal[tuple(Delivery.values)]
 DirectionName = Literal[tuple(Direction.values)]
 MessageKindName = Literal[tuple(MessageKind.values)]
 
+# PostgreSQL refuses NUL in text: say so for the field instead of failing in the database.
+NO_NUL = r"^[^\x00]*$"
+
 
 class ErrorItem(Schema):
     field: str | None
@@ -81,7 +84,9 @@ class CustomerPage(Schema):
 
 
 class CustomerFilters(Schema):
-    q: str | None = Field(None, max_length=200, description="Part of a name, email or phone")
+    q: str | None = Field(
+        None, max_length=200, pattern=NO_NUL, description="Part of a name, email or phone"
+    )
     location: int | None = Field(None, ge=1, le=2**63 - 1, description="Home location id")
 
 
@@ -151,7 +156,7 @@ class ConversationFilters(Schema):
     assignee: str | None = Field(
         None, pattern=r"^(me|none|[1-9][0-9]{0,17})$", description='A user id, "me" or "none"'
     )
-    tag: str | None = Field(None, max_length=64)
+    tag: str | None = Field(None, max_length=64, pattern=NO_NUL)
     customer: int | None = Field(None, ge=1, le=2**63 - 1)
     updated_since: AwareDatetime | None = Field(
         None, description="ISO 8601 with a time zone, e.g. 2025-01-31T09:00:00Z"

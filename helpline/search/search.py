@@ -244,7 +244,7 @@ def _phone_identities(user: User, query: str) -> list[tuple[str, str]]:
 
 def _email_identities(query: str) -> list[tuple[str, str]]:
     """The address, or the start of one while it is being typed ("maria@exa")."""
-    if " " in query or "@" not in query:
+    if " " in query or "@" not in query or "\x00" in query:
         return []
     return [(IdentityKind.EMAIL, query.lower())]
 

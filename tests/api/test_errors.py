@@ -115,3 +115,11 @@ def test_a_moment_without_a_time_zone_is_refused_naming_the_field(nora_api, nort
 
     assert response.status_code == 422
     assert [e["field"] for e in response.json()["detail"]] == ["updated_since"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/conversations?tag=a%00", "/customers?q=a%00", "/search/customers?q=a%00b@c"]
+)
+def test_a_nul_byte_in_a_filter_is_a_4xx_not_a_500(path, api_as, admin):
+    response = api_as(admin).get(path)
+    assert 400 <= response.status_code < 500
