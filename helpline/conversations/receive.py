@@ -128,7 +128,7 @@ class _Batch:
         self.new_identities: list[Identity] = []
         self.new_conversations: list[Conversation] = []
         self.changed_conversations: dict[int, Conversation] = {}
-        self.reopened: set[int | None] = set()
+        self.reopened: set[int] = set()
         self.messages: list[tuple[Message, Inbound]] = []
         self.activities: list[tuple] = []  # (actor, verb, subject, data)
 
@@ -233,7 +233,7 @@ class _Batch:
             self.planned[key] = message
         if message.thread_key:
             self.planned_roots[message.thread_key] = conversation
-        self._note_customer_message(conversation, message, at, new_conversation)
+        self._note_customer_message(conversation, message, at)
         return Received(message, created=True, new_conversation=new_conversation)
 
     def _conversation_of(self, inbound: Inbound) -> tuple[Conversation | None, bool]:
@@ -292,7 +292,7 @@ class _Batch:
         )
         return conversation
 
-    def _note_customer_message(self, conversation, message, at, new_conversation) -> None:
+    def _note_customer_message(self, conversation, message, at) -> None:
         conversation.last_message_at = max(conversation.last_message_at, at)
         conversation.updated_at = self.now
         if message.kind == MessageKind.NORMAL:
@@ -303,7 +303,7 @@ class _Batch:
                 conversation.status = Status.OPEN
                 conversation.solved_at = None
                 self.reopened.add(conversation.pk)
-        if not new_conversation:
+        if conversation.pk is not None:  # one created in this batch is inserted as planned
             self.changed_conversations[conversation.pk] = conversation
 
     # Writing -----------------------------------------------------------------
