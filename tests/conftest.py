@@ -3,6 +3,9 @@
 import os
 import socket
 import threading
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
@@ -20,6 +23,29 @@ def require(condition: bool, reason: str) -> None:
     if IN_CI:
         pytest.fail(f"required in CI: {reason}")
     pytest.skip(reason)
+
+
+def raw_mail(
+    sender="Maria López <maria@example.com>",
+    to="support@shop.test",
+    subject="My order",
+    body="Where is my order?",
+    message_id="<m1@customer.example>",
+    date=None,
+    **headers,
+) -> bytes:
+    """The bytes of a plain email; `headers` add more (underscores become hyphens)."""
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Subject"] = subject
+    if message_id:
+        msg["Message-ID"] = message_id
+    msg["Date"] = date or format_datetime(datetime.now(UTC))
+    for name, value in headers.items():
+        msg[name.replace("_", "-")] = value
+    msg.set_content(body)
+    return bytes(msg)
 
 
 def email_from(address: str = "maria@example.com", **fields):

@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import time
-from email.message import EmailMessage
 from io import StringIO
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from helpline.channels.email.models import ImapCursor, RawEmail
 from helpline.conversations.models import Message
 from helpline.core.models import Mailbox, MailboxDelivery
 from tests.channels.email.imap_server import ImapServer, can_run
-from tests.conftest import require, subprocess_env
+from tests.conftest import raw_mail, require, subprocess_env
 
 pytestmark = pytest.mark.imap
 
@@ -56,14 +55,14 @@ def imap_mailbox(request, imap_server, north):
 
 
 def mail(n: int, to: str = "support@shop.test") -> bytes:
-    msg = EmailMessage()
-    msg["From"] = f"Customer {n} <customer{n}@example.com>"
-    msg["To"] = to
-    msg["Subject"] = f"Question number {n}"
-    msg["Message-ID"] = f"<question-{n}@example.com>"
-    msg["Date"] = "Mon, 02 Nov 2026 10:00:00 +0000"
-    msg.set_content(f"Hello, this is question {n}.\n")
-    return bytes(msg).replace(b"\n", b"\r\n")
+    return raw_mail(
+        sender=f"Customer {n} <customer{n}@example.com>",
+        to=to,
+        subject=f"Question number {n}",
+        body=f"Hello, this is question {n}.\n",
+        message_id=f"<question-{n}@example.com>",
+        date="Mon, 02 Nov 2026 10:00:00 +0000",
+    ).replace(b"\n", b"\r\n")
 
 
 def fetch_mail(*args) -> str:

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from email.message import EmailMessage
 
 import psutil
 import pytest
@@ -21,7 +20,7 @@ from helpline.channels.email.models import OutboundEmail, RawEmail, RawStatus
 from helpline.channels.email.parse import parse_email
 from helpline.channels.email.parsed import ParsedEmail, UnparseableEmail
 from helpline.conversations.models import Message
-from tests.conftest import REPO, SHARED_FIXTURES, require, subprocess_env
+from tests.conftest import REPO, SHARED_FIXTURES, raw_mail, require, subprocess_env
 
 FEDORA_MONTH = (
     SHARED_FIXTURES
@@ -30,16 +29,15 @@ FEDORA_MONTH = (
 
 
 def mail(n: int, body: str = "", **headers) -> bytes:
-    msg = EmailMessage()
-    msg["From"] = f"Customer {n} <customer{n}@example.com>"
-    msg["To"] = "support@shop.test"
-    msg["Subject"] = f"Question {n}"
-    msg["Message-ID"] = f"<q{n}@example.com>"
-    msg["Date"] = "Mon, 02 Nov 2026 10:00:00 +0000"
-    for name, value in headers.items():
-        msg[name.replace("_", "-")] = value
-    msg.set_content(body or f"Hello, this is question number {n}.\n")
-    return bytes(msg).replace(b"\r\n", b"\n")
+    return raw_mail(
+        sender=f"Customer {n} <customer{n}@example.com>",
+        to="support@shop.test",
+        subject=f"Question {n}",
+        body=body or f"Hello, this is question number {n}.\n",
+        message_id=f"<q{n}@example.com>",
+        date="Mon, 02 Nov 2026 10:00:00 +0000",
+        **headers,
+    ).replace(b"\r\n", b"\n")
 
 
 def mbox(messages: list[bytes]) -> bytes:

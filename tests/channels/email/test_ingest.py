@@ -1,9 +1,5 @@
 """Raw mail in, one message on the right conversation out; nothing lost, nothing twice."""
 
-from datetime import UTC, datetime
-from email.message import EmailMessage
-from email.utils import format_datetime
-
 import pytest
 
 from helpline.channels.email.ingest import ingest, reprocess
@@ -11,30 +7,9 @@ from helpline.channels.email.models import OutboundEmail, RawEmail, RawStatus
 from helpline.conversations import actions
 from helpline.conversations.models import Conversation, Delivery, Message
 from helpline.customers.models import Customer
+from tests.conftest import raw_mail as mail
 
 pytestmark = pytest.mark.django_db
-
-
-def mail(
-    sender="Maria López <maria@example.com>",
-    to="support@shop.test",
-    subject="My order",
-    body="Where is my order?",
-    message_id="<m1@customer.example>",
-    date=None,
-    **headers,
-) -> bytes:
-    msg = EmailMessage()
-    msg["From"] = sender
-    msg["To"] = to
-    msg["Subject"] = subject
-    if message_id:
-        msg["Message-ID"] = message_id
-    msg["Date"] = date or format_datetime(datetime.now(UTC))
-    for name, value in headers.items():
-        msg[name.replace("_", "-")] = value
-    msg.set_content(body)
-    return bytes(msg)
 
 
 def test_a_mail_is_kept_raw_and_stored_on_a_new_conversation(mailbox):

@@ -7,7 +7,6 @@ import socket
 import subprocess
 import sys
 import time
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -16,20 +15,13 @@ from django.conf import settings
 from helpline.channels.email.models import RawEmail, RawStatus
 from helpline.conversations.models import Conversation, Message
 from helpline.core.models import Mailbox
-from tests.conftest import free_port, subprocess_env
+from tests.conftest import free_port, raw_mail, subprocess_env
 
 HELPLINE = str(Path(sys.executable).parent / "helpline")
 
 
 def mail(message_id="<listener-1@customer.example>", to="support@shop.test", body="Hello") -> bytes:
-    msg = EmailMessage()
-    msg["From"] = "Maria López <maria@example.com>"
-    msg["To"] = to
-    msg["Subject"] = "My order"
-    msg["Message-ID"] = message_id
-    msg["Date"] = "Mon, 02 Nov 2026 10:00:00 +0000"
-    msg.set_content(body)
-    return bytes(msg)
+    return raw_mail(message_id=message_id, to=to, body=body, date="Mon, 02 Nov 2026 10:00:00 +0000")
 
 
 class Listener:

@@ -3,7 +3,6 @@
 import os
 import subprocess
 import sys
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -12,21 +11,14 @@ from django.conf import settings
 from helpline.channels.email.models import RawEmail, RawStatus
 from helpline.conversations.models import Message
 from helpline.core.models import Mailbox
-from tests.conftest import free_port, subprocess_env
+from tests.conftest import free_port, raw_mail, subprocess_env
 
 HELPLINE = str(Path(sys.executable).parent / "helpline")
 EX_TEMPFAIL = 75
 
 
 def mail(message_id="<pipe-1@customer.example>", to="support@shop.test", body="Hello") -> bytes:
-    msg = EmailMessage()
-    msg["From"] = "Maria López <maria@example.com>"
-    msg["To"] = to
-    msg["Subject"] = "My order"
-    msg["Message-ID"] = message_id
-    msg["Date"] = "Mon, 02 Nov 2026 10:00:00 +0000"
-    msg.set_content(body)
-    return bytes(msg)
+    return raw_mail(message_id=message_id, to=to, body=body, date="Mon, 02 Nov 2026 10:00:00 +0000")
 
 
 def pipe(raw: bytes, *args, **env) -> subprocess.CompletedProcess:

@@ -1,7 +1,6 @@
 """`helpline quarantine` lists what could not be stored; `helpline reprocess` tries it again."""
 
 from datetime import timedelta
-from email.message import EmailMessage
 from io import StringIO
 
 import pytest
@@ -11,19 +10,18 @@ from django.utils import timezone
 from helpline.channels.email.ingest import ingest
 from helpline.channels.email.models import RawEmail, RawStatus
 from helpline.conversations.models import Message
+from tests.conftest import raw_mail
 
 pytestmark = pytest.mark.django_db
 
 
 def mail(n=1, body="Hello " * 200) -> bytes:
-    msg = EmailMessage()
-    msg["From"] = "Maria López <maria@example.com>"
-    msg["To"] = "support@shop.test"
-    msg["Subject"] = f"My order {n}"
-    msg["Message-ID"] = f"<order-{n}@customer.example>"
-    msg["Date"] = "Mon, 02 Nov 2026 10:00:00 +0000"
-    msg.set_content(body)
-    return bytes(msg)
+    return raw_mail(
+        subject=f"My order {n}",
+        body=body,
+        message_id=f"<order-{n}@customer.example>",
+        date="Mon, 02 Nov 2026 10:00:00 +0000",
+    )
 
 
 def run(name, *args) -> str:
