@@ -7,7 +7,8 @@ import pytest
 from django.test import Client
 
 from helpline.api.tokens import issue_token
-from helpline.conversations.receive import Inbound, IncomingAttachment, receive
+from helpline.conversations.receive import IncomingAttachment, receive
+from tests.conftest import email_from
 
 
 class ApiClient:
@@ -53,16 +54,7 @@ def ada_api(api_as, admin):
 def write_in(location, sender: str, subject: str, text: str = "Hello", **extra):
     """A customer's email arriving at `location` through the one receive path."""
     return receive(
-        Inbound(
-            channel="email",
-            identity_kind="email",
-            identity_value=sender,
-            name=extra.pop("name", ""),
-            subject=subject,
-            text=text,
-            location=location,
-            **extra,
-        )
+        email_from(sender, subject=subject, text=text, location=location, **extra)
     ).message
 
 

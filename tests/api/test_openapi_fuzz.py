@@ -9,9 +9,10 @@ from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 
 from helpline.api.tokens import issue_token
-from helpline.conversations.receive import Inbound, IncomingAttachment, receive
+from helpline.conversations.receive import IncomingAttachment, receive
 from helpline.core.models import Role, Team, User
 from helpline.wsgi import application
+from tests.conftest import email_from
 
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
 SEEDED_IDS = st.sampled_from([1, 2, 3])
@@ -53,10 +54,8 @@ def bearer(north):
     Team.objects.create(name="Front desk", location=north)
     for n in range(2):
         receive(
-            Inbound(
-                channel="email",
-                identity_kind="email",
-                identity_value=f"customer{n}@example.com",
+            email_from(
+                f"customer{n}@example.com",
                 subject=f"Question {n}",
                 text="Hello",
                 location=north,

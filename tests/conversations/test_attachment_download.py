@@ -5,7 +5,8 @@ import pytest
 from django.test import Client
 
 from helpline.api.tokens import issue_token
-from helpline.conversations.receive import Inbound, IncomingAttachment, receive
+from helpline.conversations.receive import IncomingAttachment, receive
+from tests.conftest import email_from
 
 pytestmark = pytest.mark.django_db
 
@@ -17,10 +18,7 @@ SAFE_HEADERS = {
 
 def attach(location, filename: str, content_type: str, content: bytes = b"data"):
     message = receive(
-        Inbound(
-            channel="email",
-            identity_kind="email",
-            identity_value="maria@example.com",
+        email_from(
             subject="Files",
             text="See attached.",
             location=location,

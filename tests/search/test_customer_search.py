@@ -4,6 +4,7 @@ import pytest
 
 from helpline.conversations.receive import Inbound, receive
 from helpline.search.search import search_customers
+from tests.conftest import email_from
 
 pytestmark = pytest.mark.django_db
 
@@ -30,14 +31,7 @@ def caller(north):
 @pytest.fixture
 def writer(mailbox):
     received = receive(
-        Inbound(
-            channel="email",
-            identity_kind="email",
-            identity_value="Maria.Lopez@Example.com",
-            name="María López",
-            text="Hello",
-            mailbox=mailbox,
-        )
+        email_from("Maria.Lopez@Example.com", name="María López", text="Hello", mailbox=mailbox)
     )
     return received.message.conversation.customer
 
@@ -68,13 +62,7 @@ def test_a_name_finds_its_customer_without_accents(writer, caller, agent_north):
 
 def test_a_new_customer_is_searchable_at_once(mailbox, agent_north):
     customer = receive(
-        Inbound(
-            channel="email",
-            identity_kind="email",
-            identity_value="x@example.com",
-            name="Zoë Ångström",
-            mailbox=mailbox,
-        )
+        email_from("x@example.com", name="Zoë Ångström", text="", mailbox=mailbox)
     ).message.conversation.customer
     assert found(agent_north, "angstrom") == [customer.pk]
 
