@@ -375,7 +375,7 @@ class _Batch:
                     inline=incoming.inline,
                 )
                 attachment.file.save(
-                    _safe_filename(incoming.filename), ContentFile(incoming.content), False
+                    _storage_name(incoming.filename), ContentFile(incoming.content), False
                 )
                 attachments.append(attachment)
         Attachment.objects.bulk_create(attachments)
@@ -405,6 +405,8 @@ def _identity_key(inbound: Inbound) -> tuple[str, str] | None:
     return inbound.identity_kind, normalise(inbound.identity_kind, inbound.identity_value, region)
 
 
-def _safe_filename(name: str) -> str:
+def _storage_name(name: str) -> str:
+    """A file name for storage: Django refuses path parts like '..', and the shown name is kept
+    on the Attachment row anyway."""
     cleaned = re.sub(r"[^\w.\-]+", "_", name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]).strip("._")
     return cleaned[:100] or "attachment"
