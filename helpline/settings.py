@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "helpline.channels.email",
     "helpline.api",
     "helpline.search",
+    "helpline.desk",
 ]
 
 MIDDLEWARE = [
@@ -117,7 +118,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "desk:sign-in"
+LOGIN_REDIRECT_URL = "desk:inbox"
+LOGOUT_REDIRECT_URL = "desk:sign-in"
+# A working day, then sign in again; closing the browser does not sign out.
+SESSION_COOKIE_AGE = envint("HELPLINE_SESSION_HOURS", 10) * 3600
+# Failed sign-ins per account and per address before a pause of as many minutes.
+HELPLINE_SIGN_IN_ATTEMPTS = envint("HELPLINE_SIGN_IN_ATTEMPTS", 5)
+HELPLINE_SIGN_IN_LOCKOUT_MINUTES = envint("HELPLINE_SIGN_IN_LOCKOUT_MINUTES", 15)
+PASSWORD_RESET_TIMEOUT = 3600 * 2
+
+# Sign-in throttling and who-is-viewing presence need one cache all web
+# processes share: Redis when given, else the database (no extra service).
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("CACHE_URL")}
+        if env("CACHE_URL")
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "helpline_cache",
+        }
+    )
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -1,13 +1,11 @@
 from django.contrib import admin
-from django.urls import path
-from django.views.generic import RedirectView
+from django.urls import include, path
 
 from helpline.api.api import api
 from helpline.conversations.views import download_attachment
 
 urlpatterns = [
-    # Until the desk has its own pages, the admin is where people land.
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", include("helpline.desk.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path(

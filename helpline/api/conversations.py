@@ -4,8 +4,8 @@ from django.db import transaction
 from django.db.models import Prefetch
 from ninja import Query, Router, Status
 
+from helpline.access import get_conversation_for, get_message_for
 from helpline.api import lookups
-from helpline.api.access import get_conversation_for, get_message_for
 from helpline.api.errors import FieldError
 from helpline.api.pagination import Key, Ordering, PageParams, paginate
 from helpline.api.schemas import (

@@ -7,8 +7,8 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 from ninja import Query, Router, Status
 
+from helpline.access import get_customer_for
 from helpline.api import lookups
-from helpline.api.access import get_customer_for
 from helpline.api.errors import FieldError
 from helpline.api.pagination import Key, Ordering, PageParams, paginate
 from helpline.api.schemas import (

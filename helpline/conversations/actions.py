@@ -88,8 +88,9 @@ def reply(actor: User, conversation: Conversation, text: str, *, html: str = "")
         created_at=now,
     )
     outbox.queue_reply(message, recipient)
-    changed = ["last_message_at", "updated_at"]
+    changed = ["last_message_at", "waiting_since", "updated_at"]
     conversation.last_message_at = now
+    conversation.waiting_since = None
     if conversation.first_response_at is None:
         conversation.first_response_at = now
         changed.append("first_response_at")
@@ -181,6 +182,9 @@ def update(actor: User, conversation: Conversation, **changes) -> Conversation:
     changed = [*changes, "updated_at"]
     for field, value in changes.items():
         setattr(conversation, field, value)
+    if changes.get("status") in (Status.PENDING, Status.SOLVED, Status.CLOSED):
+        conversation.waiting_since = None  # nobody waits on us any more
+        changed.append("waiting_since")
     if "status" in changes:
         if changes["status"] in (Status.SOLVED, Status.CLOSED) and not conversation.solved_at:
             conversation.solved_at = timezone.now()

@@ -37,6 +37,11 @@ class Tag(models.Model):
         return self.name
 
 
+# Conversations someone on our side still has to act on.
+OPEN_STATUSES = (Status.NEW, Status.OPEN)
+OPEN_WORK = models.Q(status__in=OPEN_STATUSES)
+
+
 class ConversationQuerySet(models.QuerySet):
     def visible_to(self, user: User):
         if user.sees_everything:
@@ -63,6 +68,11 @@ class Conversation(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     first_response_at = models.DateTimeField(null=True, blank=True)
     last_customer_message_at = models.DateTimeField(null=True, blank=True)
+    waiting_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="The customer's oldest unanswered message; empty while nobody waits on us",
+    )
     last_message_at = models.DateTimeField(help_text="Latest message, or the creation time")
     solved_at = models.DateTimeField(null=True, blank=True)
 
@@ -78,6 +88,26 @@ class Conversation(models.Model):
                 name="conversation_location_activity",
             ),
             models.Index(fields=["status", "last_customer_message_at"]),
+            # The inbox: open work by waiting time (NULLS LAST is the ascending default),
+            # for everyone, per assignee (mine, unassigned) and per location.
+            models.Index(
+                fields=["waiting_since", "id"], condition=OPEN_WORK, name="inbox_open_waiting"
+            ),
+            models.Index(
+                fields=["assignee", "waiting_since", "id"],
+                condition=OPEN_WORK,
+                name="inbox_open_assignee",
+            ),
+            models.Index(
+                fields=["location", "waiting_since", "id"],
+                condition=OPEN_WORK,
+                name="inbox_open_location",
+            ),
+            models.Index(
+                fields=["status", "-last_message_at", "-id"], name="inbox_status_activity"
+            ),
+            # "Anything changed since?" for the inbox's polling and the API's updated_since.
+            models.Index(fields=["updated_at"], name="conversation_updated"),
             models.Index(fields=["location", "status"]),
             models.Index(fields=["customer", "-created_at"]),
         ]

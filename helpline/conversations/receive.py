@@ -299,6 +299,8 @@ class _Batch:
             # A robot's reply (out-of-office, bounce) neither reopens nor restarts a wait.
             previous = conversation.last_customer_message_at
             conversation.last_customer_message_at = max(previous, at) if previous else at
+            waiting = conversation.waiting_since
+            conversation.waiting_since = min(waiting, at) if waiting else at
             if conversation.status in (Status.PENDING, Status.SOLVED):
                 conversation.status = Status.OPEN
                 conversation.solved_at = None
@@ -348,6 +350,11 @@ class _Batch:
             Conversation,
             "last_customer_message_at",
             [(c.pk, c.last_customer_message_at) for c in changed if c.last_customer_message_at],
+        )
+        update_from_values(
+            Conversation,
+            "waiting_since",
+            [(c.pk, c.waiting_since) for c in changed if c.waiting_since],
         )
 
     def _tag_robot_conversations(self) -> None:

@@ -31,6 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from helpline.conversations.models import (
+    OPEN_STATUSES,
     Channel,
     Conversation,
     Delivery,
@@ -1068,6 +1069,7 @@ class _Generator:
         )
         self.messages.append(message)
         conversation.last_customer_message_at = at
+        conversation.waiting_since = conversation.waiting_since or at
         self._received(conversation, message, logged_by)
         return message
 
@@ -1135,6 +1137,7 @@ class _Generator:
         )
         self.messages.append(message)
         self._activity(agent, "conversation.replied", conversation, at, message=message)
+        conversation.waiting_since = None
         return message
 
     def _acknowledge(self, conversation, person, at, thread_key) -> None:
@@ -1179,6 +1182,8 @@ class _Generator:
         )
 
     def _finish(self, conversation, last: Message) -> None:
+        if conversation.status not in OPEN_STATUSES:
+            conversation.waiting_since = None  # answered, pending on the customer, or solved
         conversation.last_message_at = last.created_at
         conversation.updated_at = max(last.created_at, conversation.solved_at or last.created_at)
 

@@ -1,0 +1,144 @@
+"""The inbox's views (mine, unassigned, open, pending, solved): what each holds and in what order.
+
+Open work is sorted by waiting time, the customer who has waited longest
+first, then conversations nobody waits on; pending and solved work by latest
+activity. Every order is a keyset over an index (see Conversation.Meta), so
+page 1,000 costs what page 1 costs. Counts stop at COUNT_CAP: an exact count
+of a million solved conversations would cost more than the page itself.
+"""
+
+import contextlib
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from helpline.api.errors import FieldError
+from helpline.api.pagination import Key, Ordering, decode_cursor, encode_cursor
+from helpline.conversations.models import OPEN_STATUSES, Channel, Conversation, Priority, Status
+from helpline.core.models import User
+from helpline.search.search import filter_conversations
+
+PAGE_SIZE = 50
+COUNT_CAP = 9_999
+
+LONGEST_WAITING = Ordering(
+    "inbox.waiting", (Key("waiting_since", nullable=True, datetime=True), Key("id"))
+)
+LATEST_ACTIVITY = Ordering(
+    "inbox.activity",
+    (Key("last_message_at", descending=True, datetime=True), Key("id", descending=True)),
+)
+
+
+@dataclass(frozen=True)
+class View:
+    slug: str
+    title: str
+    ordering: Ordering
+    statuses: tuple[str, ...]
+    assignee: str | None = None  # "me", "none" or None for anyone
+
+    def conversations(self, user: User):
+        conversations = Conversation.objects.visible_to(user).filter(status__in=self.statuses)
+        if self.assignee == "me":
+            conversations = conversations.filter(assignee_id=user.pk)
+        elif self.assignee == "none":
+            conversations = conversations.filter(assignee__isnull=True)
+        return conversations
+
+
+VIEWS = {
+    view.slug: view
+    for view in (
+        View("mine", "Mine", LONGEST_WAITING, OPEN_STATUSES, assignee="me"),
+        View("unassigned", "Unassigned", LONGEST_WAITING, OPEN_STATUSES, assignee="none"),
+        View("open", "All open", LONGEST_WAITING, OPEN_STATUSES),
+        View("pending", "Pending", LATEST_ACTIVITY, (Status.PENDING,)),
+        View("solved", "Solved", LATEST_ACTIVITY, (Status.SOLVED, Status.CLOSED)),
+    )
+}
+DEFAULT_VIEW = "open"
+
+
+@dataclass
+class Filters:
+    """The inbox's filters, read leniently from a query string: a bad value is ignored."""
+
+    channel: str | None = None
+    priority: str | None = None
+    location: int | None = None
+    team: int | None = None
+    tag: str | None = None
+    ignored: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_query(cls, params) -> "Filters":
+        filters = cls()
+        for name, choices in (("channel", Channel.values), ("priority", Priority.values)):
+            value = params.get(name) or None
+            if value in choices:
+                setattr(filters, name, value)
+            elif value:
+                filters.ignored.append(name)
+        for name in ("location", "team"):
+            value = params.get(name) or None
+            if value and value.isdigit() and len(value) < 19:
+                setattr(filters, name, int(value))
+            elif value:
+                filters.ignored.append(name)
+        tag = (params.get("tag") or "").strip()[:64]
+        filters.tag = tag or None
+        return filters
+
+    def as_mapping(self) -> dict:
+        return {
+            "channel": self.channel,
+            "priority": self.priority,
+            "location": self.location,
+            "team": self.team,
+            "tag": self.tag,
+        }
+
+    def query_string(self) -> str:
+        return urlencode({k: v for k, v in self.as_mapping().items() if v is not None})
+
+    def __bool__(self) -> bool:
+        return any(v is not None for v in self.as_mapping().values())
+
+
+@dataclass(frozen=True)
+class Page:
+    view: View
+    conversations: list[Conversation]
+    next_cursor: str | None
+
+
+def page(user: User, view: View, filters: Filters, cursor: str | None = None) -> Page:
+    conversations = filter_conversations(view.conversations(user), user, filters.as_mapping())
+    conversations = conversations.select_related(
+        "customer", "location", "team", "assignee"
+    ).prefetch_related("tags")
+    conversations = conversations.order_by(*view.ordering.order_by())
+    if cursor:
+        # A stale or edited link shows the first page.
+        with contextlib.suppress(FieldError):
+            conversations = conversations.filter(
+                view.ordering.after(decode_cursor(view.ordering, cursor))
+            )
+    rows = list(conversations[: PAGE_SIZE + 1])
+    items, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+    next_cursor = encode_cursor(view.ordering, view.ordering.values_of(items[-1])) if more else None
+    return Page(view, items, next_cursor)
+
+
+def counts(user: User, filters: Filters) -> dict[str, int]:
+    """How many conversations each view holds, up to COUNT_CAP + 1 (shown as "9,999+")."""
+    result = {}
+    for slug, view in VIEWS.items():
+        conversations = filter_conversations(view.conversations(user), user, filters.as_mapping())
+        result[slug] = conversations.order_by()[: COUNT_CAP + 1].count()
+    return result
+
+
+def changed_since(user: User, since) -> bool:
+    """Whether any conversation the user may see changed after `since`."""
+    return Conversation.objects.visible_to(user).filter(updated_at__gt=since).exists()

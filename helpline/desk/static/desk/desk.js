@@ -1,0 +1,141 @@
+// Helpline desk: keyboard shortcuts and inbox polling. No dependencies.
+//
+// Shortcuts are declared in the markup, so each page says what its keys do:
+//   [data-row]          a list row; j/k select, Enter opens its first link
+//   [data-key="r"]      pressing r clicks it (a button or link) or focuses it (a field)
+//   #search-q           "/" focuses it;  #shortcuts  "?" opens that dialog
+"use strict";
+
+(function () {
+  function typing(target) {
+    const tag = target.tagName;
+    return target.isContentEditable || tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT";
+  }
+
+  function rows() {
+    return Array.from(document.querySelectorAll("[data-row]"));
+  }
+
+  function select(row) {
+    rows().forEach((r) => r.classList.toggle("selected", r === row));
+    if (!row) return;
+    const link = row.querySelector("a");
+    (link || row).focus({ preventScroll: true });
+    row.scrollIntoView({ block: "nearest" });
+    sessionStorage.setItem("helpline:selected:" + location.pathname + location.search, row.dataset.id || "");
+  }
+
+  function move(step) {
+    const all = rows();
+    if (!all.length) return;
+    const current = all.findIndex((r) => r.classList.contains("selected"));
+    const next = current === -1 ? 0 : Math.min(all.length - 1, Math.max(0, current + step));
+    select(all[next]);
+  }
+
+  function activate(element) {
+    if (element.matches("input, textarea, select")) {
+      element.focus();
+    } else if (element.tagName === "DETAILS") {
+      element.open = true;
+      const field = element.querySelector("input, textarea, select");
+      if (field) field.focus();
+    } else {
+      element.click();
+    }
+  }
+
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.key === "Escape" && typing(event.target)) {
+      event.target.blur();
+      return;
+    }
+    if (typing(event.target)) return;
+    const dialog = document.getElementById("shortcuts");
+    if (dialog && dialog.open) return;
+    switch (event.key) {
+      case "j": move(1); break;
+      case "k": move(-1); break;
+      case "Enter": {
+        const row = document.querySelector("[data-row].selected");
+        if (!row || event.target.closest("[data-row]") === row && event.target.tagName === "A") return;
+        const link = row.querySelector("a");
+        if (link) link.click();
+        break;
+      }
+      case "/": {
+        const search = document.getElementById("search-q");
+        if (search) search.focus();
+        break;
+      }
+      case "?":
+        if (dialog) dialog.showModal();
+        break;
+      default: {
+        const target = document.querySelector(`[data-key="${CSS.escape(event.key)}"]`);
+        if (!target) return;
+        activate(target);
+      }
+    }
+    event.preventDefault();
+  });
+
+  // The row that was selected before opening a conversation stays selected on return.
+  function restoreSelection() {
+    const id = sessionStorage.getItem("helpline:selected:" + location.pathname + location.search);
+    if (!id) return;
+    const row = document.querySelector(`[data-row][data-id="${CSS.escape(id)}"]`);
+    if (row) row.classList.add("selected");
+  }
+
+  // Inbox polling: counts always; on the first page the rows are redrawn in place.
+  function pollInbox() {
+    const box = document.getElementById("inbox-rows");
+    if (!box) return;
+    let since = box.dataset.since;
+    const every = Number(box.dataset.every || 10000);
+    async function tick() {
+      if (document.hidden) return;
+      try {
+        const response = await fetch(box.dataset.poll + "&since=" + encodeURIComponent(since), {
+          headers: { Accept: "application/json" },
+          credentials: "same-origin",
+        });
+        if (!response.ok) return;
+        const data = await response.json();
+        since = data.now;
+        for (const [slug, n] of Object.entries(data.counts)) {
+          const cell = document.querySelector(`[data-count="${slug}"]`);
+          if (cell) cell.textContent = n > 9999 ? "9,999+" : n.toLocaleString("en");
+        }
+        if (data.rows === undefined) return;
+        if (box.dataset.firstPage === "1") {
+          const selected = document.querySelector("[data-row].selected");
+          const keep = selected && selected.dataset.id;
+          const hadFocus = selected && selected.contains(document.activeElement);
+          box.innerHTML = data.rows;
+          if (keep) {
+            const row = box.querySelector(`[data-row][data-id="${CSS.escape(keep)}"]`);
+            if (row) {
+              row.classList.add("selected");
+              if (hadFocus) row.querySelector("a").focus({ preventScroll: true });
+            }
+          }
+        } else {
+          const banner = document.querySelector(".new-banner");
+          if (banner) banner.hidden = false;
+        }
+      } catch (error) {
+        // Offline for a moment: the next tick tries again.
+      }
+    }
+    setInterval(tick, every);
+    document.addEventListener("visibilitychange", () => { if (!document.hidden) tick(); });
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    restoreSelection();
+    pollInbox();
+  });
+})();

@@ -1,0 +1,15 @@
+"""The desk, the agents' web UI. Each views module names its own routes."""
+
+from django.urls import include, path
+
+from helpline.desk.views import account, conversations, customers, inbox, search
+
+app_name = "desk"
+
+urlpatterns = [
+    path("", include(inbox)),
+    path("", include(account)),
+    path("", include(conversations)),
+    path("", include(customers)),
+    path("", include(search)),
+]

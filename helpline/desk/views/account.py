@@ -1,0 +1,68 @@
+"""Signing in and out, and resetting a forgotten password by email."""
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
+
+from helpline.desk import throttle
+
+
+class SignInView(auth_views.LoginView):
+    template_name = "desk/sign_in.html"
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        username = request.POST.get("username", "")
+        address = throttle.client_address(request)
+        if throttle.locked(username, address):
+            form = self.get_form()
+            form.errors.clear()
+            form.add_error(
+                None,
+                "Too many failed sign-ins. Try again in "
+                f"{settings.HELPLINE_SIGN_IN_LOCKOUT_MINUTES} minutes, "
+                "or reset your password.",
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        response = super().post(request, *args, **kwargs)
+        if request.user.is_authenticated:
+            throttle.succeeded(username, address)
+        else:
+            throttle.failed(username, address)
+        return response
+
+
+urlpatterns = [
+    path("sign-in/", SignInView.as_view(), name="sign-in"),
+    path("sign-out/", auth_views.LogoutView.as_view(), name="sign-out"),
+    path(
+        "password-reset/",
+        auth_views.PasswordResetView.as_view(
+            template_name="desk/password_reset.html",
+            email_template_name="desk/password_reset_email.txt",
+            subject_template_name="desk/password_reset_subject.txt",
+            success_url=reverse_lazy("desk:password-reset-sent"),
+        ),
+        name="password-reset",
+    ),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="desk/password_reset_sent.html"),
+        name="password-reset-sent",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="desk/password_reset_confirm.html",
+            success_url=reverse_lazy("desk:password-reset-complete"),
+        ),
+        name="password-reset-confirm",
+    ),
+    path(
+        "password-reset/complete/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="desk/password_reset_complete.html"
+        ),
+        name="password-reset-complete",
+    ),
+]

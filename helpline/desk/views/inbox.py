@@ -1,0 +1,77 @@
+"""The inbox: one of the views, filtered, a page at a time, refreshed by polling."""
+
+from datetime import datetime
+
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from helpline.conversations.models import Channel, Priority
+from helpline.core.models import Location, Team
+from helpline.desk import inbox
+from helpline.desk.inbox import COUNT_CAP, DEFAULT_VIEW, VIEWS, Filters
+
+
+def _view(request) -> inbox.View:
+    return VIEWS.get(request.GET.get("view", ""), VIEWS[DEFAULT_VIEW])
+
+
+@login_required
+@require_GET
+def inbox_page(request):
+    view = _view(request)
+    filters = Filters.from_query(request.GET)
+    page = inbox.page(request.user, view, filters, request.GET.get("after"))
+    locations = Location.objects.order_by("name")
+    if not request.user.sees_everything:
+        locations = locations.filter(pk__in=request.user.location_ids())
+    context = {
+        "view": view,
+        "views": VIEWS.values(),
+        "filters": filters,
+        "page": page,
+        "first_page": not request.GET.get("after"),
+        "counts": inbox.counts(request.user, filters),
+        "count_cap": COUNT_CAP,
+        "locations": list(locations),
+        "teams": list(Team.objects.order_by("name")),
+        "channels": Channel.choices,
+        "priorities": Priority.choices,
+        "now": timezone.now(),
+    }
+    return render(request, "desk/inbox.html", context)
+
+
+@login_required
+@require_GET
+def inbox_updates(request):
+    """Polled by the inbox: new counts, and the first page again when anything changed."""
+    view = _view(request)
+    filters = Filters.from_query(request.GET)
+    now = timezone.now()
+    since = _since(request.GET.get("since"))
+    result = {"now": now.isoformat(), "counts": inbox.counts(request.user, filters)}
+    if since is None or inbox.changed_since(request.user, since):
+        page = inbox.page(request.user, view, filters)
+        result["rows"] = render_to_string(
+            "desk/_inbox_rows.html", {"page": page, "now": now, "view": view}, request
+        )
+    return JsonResponse(result)
+
+
+def _since(value: str | None) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(value or "")
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None
+
+
+urlpatterns = [
+    path("", inbox_page, name="inbox"),
+    path("inbox/updates/", inbox_updates, name="inbox-updates"),
+]
