@@ -118,6 +118,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
+AUTHENTICATION_BACKENDS = ["helpline.core.auth.UsernameOrEmailBackend"]
 LOGIN_URL = "desk:sign-in"
 LOGIN_REDIRECT_URL = "desk:inbox"
 LOGOUT_REDIRECT_URL = "desk:sign-in"
@@ -127,6 +128,8 @@ SESSION_COOKIE_AGE = envint("HELPLINE_SESSION_HOURS", 10) * 3600
 HELPLINE_SIGN_IN_ATTEMPTS = envint("HELPLINE_SIGN_IN_ATTEMPTS", 5)
 HELPLINE_SIGN_IN_LOCKOUT_MINUTES = envint("HELPLINE_SIGN_IN_LOCKOUT_MINUTES", 15)
 PASSWORD_RESET_TIMEOUT = 3600 * 2
+# How often an open inbox asks for new activity.
+HELPLINE_INBOX_POLL_SECONDS = envint("HELPLINE_INBOX_POLL_SECONDS", 10)
 
 # Sign-in throttling and who-is-viewing presence need one cache all web
 # processes share: Redis when given, else the database (no extra service).

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_GET
 from helpline.conversations.models import Channel, Priority
 from helpline.core.models import Location, Team
 from helpline.desk import inbox
-from helpline.desk.inbox import COUNT_CAP, DEFAULT_VIEW, VIEWS, Filters
+from helpline.desk.inbox import DEFAULT_VIEW, VIEWS, Filters
 
 
 def _view(request) -> inbox.View:
@@ -36,12 +37,13 @@ def inbox_page(request):
         "page": page,
         "first_page": not request.GET.get("after"),
         "counts": inbox.counts(request.user, filters),
-        "count_cap": COUNT_CAP,
+        "count_cap": inbox.COUNT_CAP,
         "locations": list(locations),
         "teams": list(Team.objects.order_by("name")),
         "channels": Channel.choices,
         "priorities": Priority.choices,
         "now": timezone.now(),
+        "poll_ms": settings.HELPLINE_INBOX_POLL_SECONDS * 1000,
     }
     return render(request, "desk/inbox.html", context)
 

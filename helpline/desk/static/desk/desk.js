@@ -107,7 +107,8 @@
         since = data.now;
         for (const [slug, n] of Object.entries(data.counts)) {
           const cell = document.querySelector(`[data-count="${slug}"]`);
-          if (cell) cell.textContent = n > 9999 ? "9,999+" : n.toLocaleString("en");
+          const cap = Number(box.dataset.cap);
+          if (cell) cell.textContent = n > cap ? cap.toLocaleString("en") + "+" : n.toLocaleString("en");
         }
         if (data.rows === undefined) return;
         if (box.dataset.firstPage === "1") {
