@@ -31,6 +31,7 @@ def inbox_page(request):
     if not request.user.sees_everything:
         locations = locations.filter(pk__in=request.user.location_ids())
     context = {
+        "nav": "inbox",
         "view": view,
         "views": VIEWS.values(),
         "filters": filters,
