@@ -4,7 +4,7 @@ Each action is one transaction and writes one activity row; side effects
 (sending mail) go through outbox rows delivered after commit.
 """
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from helpline.channels.email import outbox
@@ -21,8 +21,11 @@ from helpline.conversations.models import (
 from helpline.conversations.receive import Inbound, receive
 from helpline.core.activity import record
 from helpline.core.errors import ActionError
-from helpline.core.models import Location, Team, User
+from helpline.core.models import Location, Mailbox, Role, Team, User
 from helpline.customers.models import Customer, IdentityKind
+
+# Contacts an agent logs by hand: nothing arrives through a channel adapter for these.
+LOGGABLE_CHANNELS = (Channel.PHONE, Channel.WALK_IN)
 
 
 @transaction.atomic
@@ -68,14 +71,27 @@ def start_conversation(
 
 
 @transaction.atomic
-def reply(actor: User, conversation: Conversation, text: str, *, html: str = "") -> Message:
-    """Answer the customer by email; the mail is queued in the outbox with the reply."""
+def reply(
+    actor: User,
+    conversation: Conversation,
+    text: str,
+    *,
+    html: str = "",
+    mailbox: Mailbox | None = None,
+) -> Message:
+    """Answer the customer by email; the mail is queued in the outbox with the reply.
+
+    It goes from the conversation's mailbox. A conversation without one (a call,
+    a walk-in) may be given one of `reply_mailboxes`; it keeps it, so that later
+    replies come from the same address and the customer's answers thread back.
+    """
     conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
-    recipient = _reply_address(conversation)
+    recipient = reply_address(conversation)
     if not recipient:
         raise ActionError("the customer has no email address to reply to", "text")
     if not text.strip():
         raise ActionError("a reply needs text", "text")
+    chosen_mailbox = _choose_mailbox(conversation, mailbox)
     now = timezone.now()
     message = Message.objects.create(
         conversation=conversation,
@@ -88,21 +104,54 @@ def reply(actor: User, conversation: Conversation, text: str, *, html: str = "")
         created_at=now,
     )
     outbox.queue_reply(message, recipient)
+    changed = _responded(conversation, now)
+    if chosen_mailbox:
+        changed.append("mailbox")
+    conversation.save(update_fields=changed)
+    extra = {"mailbox_id": mailbox.pk} if chosen_mailbox else {}
+    record(actor, "conversation.replied", conversation, message_id=message.pk, **extra)
+    return message
+
+
+def reply_mailboxes(conversation: Conversation):
+    """The mailboxes a reply may be sent from when the conversation has none yet:
+    its location's and the shared ones (every active one when it has no location)."""
+    mailboxes = Mailbox.objects.filter(active=True)
+    if conversation.location_id is None:
+        return mailboxes
+    return mailboxes.filter(
+        models.Q(location_id=conversation.location_id) | models.Q(location__isnull=True)
+    )
+
+
+def _choose_mailbox(conversation: Conversation, mailbox: Mailbox | None) -> bool:
+    """Set the given mailbox on the conversation; whether it was newly chosen."""
+    if mailbox is None or mailbox.pk == conversation.mailbox_id:
+        return False
+    if conversation.mailbox_id is not None:
+        raise ActionError(f"this conversation replies from {conversation.mailbox}", "mailbox")
+    if not reply_mailboxes(conversation).filter(pk=mailbox.pk).exists():
+        raise ActionError(f"{mailbox} does not serve this conversation's location", "mailbox")
+    conversation.mailbox = mailbox  # queue_reply takes the From header from it
+    return True
+
+
+def _responded(conversation: Conversation, at) -> list[str]:
+    """Note that we answered the customer at `at`; the fields that changed, for save()."""
     changed = ["last_message_at", "waiting_since", "updated_at"]
-    conversation.last_message_at = now
+    conversation.last_message_at = max(conversation.last_message_at, at)
     conversation.waiting_since = None
     if conversation.first_response_at is None:
-        conversation.first_response_at = now
+        conversation.first_response_at = at
         changed.append("first_response_at")
     if conversation.status == Status.NEW:
         conversation.status = Status.OPEN
         changed.append("status")
-    conversation.save(update_fields=changed)
-    record(actor, "conversation.replied", conversation, message_id=message.pk)
-    return message
+    return changed
 
 
-def _reply_address(conversation: Conversation) -> str:
+def reply_address(conversation: Conversation) -> str:
+    """The address a reply goes to; empty when the customer has none."""
     # Only the customer's own addresses: a stranger who wrote into the
     # conversation (with a guessed subject token) is never answered with it.
     last_inbound = (
@@ -139,6 +188,78 @@ def add_note(actor: User, conversation: Conversation, text: str) -> Message:
 
 
 @transaction.atomic
+def log_contact(
+    actor: User, conversation: Conversation, *, channel: str, text: str, direction: str
+) -> Message:
+    """Log a phone call or an in-store visit on a conversation.
+
+    Inbound (the customer called or came in) is received like any customer
+    message, so it starts a wait and reopens a pending or solved conversation;
+    on a closed one it starts a follow-up, whose message is returned. Outbound
+    (we called them) is a response, like a reply without the email.
+    """
+    if channel not in LOGGABLE_CHANNELS:
+        raise ActionError("only a phone call or a visit can be logged", "channel")
+    if direction not in (Direction.INBOUND, Direction.OUTBOUND):
+        raise ActionError("say whether the customer or we made contact", "direction")
+    if not text.strip():
+        raise ActionError("say what was said", "text")
+    if direction == Direction.INBOUND:
+        message = _log_inbound(actor, conversation, channel, text)
+    else:
+        message = _log_outbound(actor, conversation, channel, text)
+    record(
+        actor,
+        "conversation.contact_logged",
+        message.conversation,
+        message_id=message.pk,
+        channel=channel,
+        direction=direction,
+    )
+    return message
+
+
+def _log_inbound(actor: User, conversation: Conversation, channel: str, text: str) -> Message:
+    identities = list(conversation.customer.identities.order_by("id"))
+    wanted_kind = IdentityKind.PHONE if channel == Channel.PHONE else None
+    identity = next((i for i in identities if i.kind == wanted_kind), None) or next(
+        iter(identities), None
+    )
+    received = receive(
+        Inbound(
+            channel=channel,
+            identity_kind=identity.kind if identity else "",
+            identity_value=identity.value if identity else "",
+            subject=conversation.subject,
+            text=text,
+            conversation=conversation,
+            # Where a follow-up of a closed conversation lands.
+            location=conversation.location,
+            team=conversation.team,
+            mailbox=conversation.mailbox,
+            logged_by=actor,
+        )
+    )
+    return received.message
+
+
+def _log_outbound(actor: User, conversation: Conversation, channel: str, text: str) -> Message:
+    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    now = timezone.now()
+    message = Message.objects.create(
+        conversation=conversation,
+        channel=channel,
+        direction=Direction.OUTBOUND,
+        author=actor,
+        text=text,
+        full_text=text,
+        created_at=now,
+    )
+    conversation.save(update_fields=_responded(conversation, now))
+    return message
+
+
+@transaction.atomic
 def assign(
     actor: User,
     conversation: Conversation,
@@ -167,6 +288,18 @@ def _may_serve(agent: User, conversation: Conversation) -> bool:
     if agent.sees_everything or conversation.location_id is None:
         return True
     return conversation.location_id in agent.location_ids()
+
+
+def agents_serving(conversation: Conversation):
+    """The active agents `assign` accepts for the conversation: its location's, and admins."""
+    agents = User.objects.filter(is_active=True)
+    if conversation.location_id is None:
+        return agents
+    return agents.filter(
+        models.Q(locations=conversation.location_id)
+        | models.Q(role=Role.ADMIN)
+        | models.Q(is_superuser=True)
+    ).distinct()
 
 
 @transaction.atomic

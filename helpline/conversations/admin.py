@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from helpline.conversations.models import Conversation, Message
+from helpline.conversations.models import CannedReply, Conversation, Message
 from helpline.customers.admin import ReadOnlyInline
 
 
@@ -37,3 +37,13 @@ class ConversationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(admin.ModelAdmin):
+    """Canned replies are configuration, written here by admins like mailboxes and teams."""
+
+    list_display = ["title", "location"]
+    list_filter = ["location"]
+    search_fields = ["title", "body"]
+    list_select_related = ["location"]

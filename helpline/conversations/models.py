@@ -193,3 +193,38 @@ class Attachment(models.Model):
 
     def __str__(self):
         return self.filename
+
+
+class CannedReplyQuerySet(models.QuerySet):
+    def visible_to(self, user: User):
+        if user.sees_everything:
+            return self
+        return self.filter(
+            models.Q(location__isnull=True) | models.Q(location_id__in=user.location_ids())
+        )
+
+
+class CannedReply(models.Model):
+    """A ready answer agents insert into a reply; see conversations.canned for placeholders."""
+
+    title = models.CharField(max_length=200)
+    body = models.TextField(
+        help_text="Placeholders: {{customer.first_name}}, {{customer.name}}, "
+        "{{agent.first_name}}, {{agent.name}}, {{conversation.id}}, {{conversation.subject}}"
+    )
+    location = models.ForeignKey(
+        Location,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        help_text="Empty: for everyone",
+    )
+
+    objects = CannedReplyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name_plural = "canned replies"
+
+    def __str__(self):
+        return self.title
