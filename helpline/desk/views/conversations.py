@@ -1,18 +1,292 @@
-"""The conversation page: the thread, the customer beside it, and the work on it."""
+"""The conversation page: the thread, the customer beside it, and the work on it.
 
+Every change is a POST to its own URL that calls one domain action and
+redirects back; a refused one shows the page again with the error beside its
+field and everything the agent typed still in place.
+"""
+
+from collections import defaultdict
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
-from django.urls import path
+from django.db.models import Max
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.views.decorators.http import require_GET, require_POST
 
 from helpline.access import get_conversation_for
+from helpline.conversations import actions, canned
+from helpline.conversations.models import (
+    Attachment,
+    CannedReply,
+    Channel,
+    Conversation,
+    Message,
+    Priority,
+    Status,
+)
+from helpline.core.errors import ActionError
+from helpline.core.models import Mailbox, Team, User
+from helpline.desk import presence
+
+TIMELINE_LENGTH = 20
+CONTACT_CHANNELS = [
+    (value, label) for value, label in Channel.choices if value in actions.LOGGABLE_CHANNELS
+]
+CONTACT_NAMES = {Channel.PHONE: "Phone call", Channel.WALK_IN: "Visit"}
+
+
+def _conversations():
+    return Conversation.objects.select_related(
+        "customer", "customer__location", "location", "team", "assignee", "mailbox"
+    ).prefetch_related("tags")
+
+
+def _thread(conversation: Conversation) -> list[Message]:
+    """Every message, oldest first, each with its attachments: two queries for any length."""
+    thread = list(
+        Message.objects.filter(conversation=conversation)
+        .select_related("author", "identity__customer")
+        .order_by("created_at", "id")
+    )
+    attachments = defaultdict(list)
+    for attachment in Attachment.objects.filter(message__conversation=conversation).order_by("id"):
+        attachments[attachment.message_id].append(attachment)
+    for message in thread:
+        message.attachment_list = attachments[message.pk]
+    return thread
+
+
+def _timeline(user: User, conversation: Conversation) -> list[Conversation]:
+    """The customer's latest conversations on every channel, as far as the agent may see."""
+    return list(
+        Conversation.objects.visible_to(user)
+        .filter(customer_id=conversation.customer_id)
+        .order_by("-last_message_at", "-id")[:TIMELINE_LENGTH]
+    )
+
+
+def _canned_replies(user: User, conversation: Conversation) -> list[dict]:
+    values = canned.placeholder_values(conversation.customer, user, conversation)
+    return [
+        {"id": reply.pk, "title": reply.title, "text": canned.render(reply.body, values)}
+        for reply in CannedReply.objects.visible_to(user)
+    ]
+
+
+def _page(request, conversation: Conversation, *, form="", error=None, status=200):
+    """The page; after a refused action, `form` names the one to show `error` and the input in."""
+    user = request.user
+    customer = conversation.customer
+    thread = _thread(conversation)
+    canned_replies = _canned_replies(user, conversation)
+    typed = {form: request.POST} if form else {}
+    if not form and request.GET.get("canned"):  # inserting a canned reply without JavaScript
+        chosen = next((c for c in canned_replies if str(c["id"]) == request.GET["canned"]), None)
+        if chosen:
+            typed = {"reply": {"text": chosen["text"]}}
+    mailboxes = [] if conversation.mailbox_id else list(actions.reply_mailboxes(conversation))
+    context = {
+        "conversation": conversation,
+        "tags": [tag.name for tag in conversation.tags.all()],
+        "thread": thread,
+        "latest_message_id": max((m.pk for m in thread), default=0),
+        "customer": customer,
+        "identities": list(customer.identities.order_by("kind", "id")),
+        "customer_notes": list(customer.notes.select_related("author")),
+        "timeline": _timeline(user, conversation),
+        "reply_to": actions.reply_address(conversation),
+        "mailboxes": mailboxes,
+        "default_from": settings.DEFAULT_FROM_EMAIL,
+        "agents": list(actions.agents_serving(conversation).order_by("first_name", "username")),
+        "teams": list(Team.objects.order_by("name")),
+        "statuses": Status.choices,
+        "priorities": Priority.choices,
+        "contact_channels": CONTACT_CHANNELS,
+        "canned_replies": canned_replies,
+        "canned_texts": {str(c["id"]): c["text"] for c in canned_replies},
+        "errors": {form: error} if error else {},
+        "typed": typed,
+        # A few heartbeats per expiry, so that one lost request does not drop the agent.
+        "heartbeat_ms": presence.expiry_seconds() * 1000 // 3,
+    }
+    return render(request, "desk/conversation.html", context, status=status)
+
+
+def _back(conversation: Conversation, message: Message | None = None):
+    url = reverse("desk:conversation", args=[conversation.pk])
+    return redirect(f"{url}#message-{message.pk}" if message else url)
+
+
+def _perform(request, pk: int, form: str, act):
+    """Run `act(conversation)`, which returns (success text, message to show or None)."""
+    conversation = get_conversation_for(request.user, pk, _conversations())
+    try:
+        success, shown = act(conversation)
+    except ActionError as error:
+        return _page(request, conversation, form=form, error=error, status=400)
+    messages.success(request, success)
+    return _back(shown.conversation if shown else conversation, shown)
 
 
 @login_required
+@require_GET
 def conversation_page(request, pk: int):
+    return _page(request, get_conversation_for(request.user, pk, _conversations()))
+
+
+@login_required
+@require_POST
+def reply(request, pk: int):
+    def act(conversation):
+        mailbox = _posted_mailbox(request.POST.get("mailbox", ""))
+        message = actions.reply(
+            request.user, conversation, request.POST.get("text", ""), mailbox=mailbox
+        )
+        return f"Reply to {message.outbound.to[0]} queued for sending.", message
+
+    return _perform(request, pk, "reply", act)
+
+
+def _posted_mailbox(value: str) -> Mailbox | None:
+    if not value:
+        return None
+    mailbox = Mailbox.objects.filter(pk=value).first() if value.isdigit() else None
+    if mailbox is None:
+        raise ActionError("no such mailbox", "mailbox")
+    return mailbox
+
+
+@login_required
+@require_POST
+def add_note(request, pk: int):
+    def act(conversation):
+        note = actions.add_note(request.user, conversation, request.POST.get("text", ""))
+        return "Note added.", note
+
+    return _perform(request, pk, "note", act)
+
+
+@login_required
+@require_POST
+def log_contact(request, pk: int):
+    def act(conversation):
+        message = actions.log_contact(
+            request.user,
+            conversation,
+            channel=request.POST.get("channel", ""),
+            text=request.POST.get("text", ""),
+            direction=request.POST.get("direction", ""),
+        )
+        logged = f"{CONTACT_NAMES.get(message.channel, 'Contact')} logged"
+        if message.conversation_id != conversation.pk:
+            return f"{logged} as a follow-up: #{conversation.pk} was closed.", message
+        return f"{logged}.", message
+
+    return _perform(request, pk, "log", act)
+
+
+@login_required
+@require_POST
+def assign(request, pk: int):
+    def act(conversation):
+        assignee = _posted_assignee(request)
+        team = _posted_team(request.POST.get("team", ""))
+        actions.assign(request.user, conversation, assignee=assignee, team=team)
+        who = _name(assignee) if assignee else "nobody"
+        team_text = f" in team {conversation.team}" if conversation.team else ""
+        return f"Assigned to {who}{team_text}.", None
+
+    return _perform(request, pk, "assign", act)
+
+
+def _posted_assignee(request) -> User | None:
+    value = request.POST.get("assignee", "")
+    if value == "me":
+        return request.user
+    if not value:
+        return None
+    agent = User.objects.filter(pk=value, is_active=True).first() if value.isdigit() else None
+    if agent is None:
+        raise ActionError("no such agent", "assignee")
+    return agent
+
+
+def _posted_team(value: str) -> Team | None:
+    """The team to move to; None keeps the current one (a team is changed, never removed)."""
+    if not value:
+        return None
+    team = Team.objects.filter(pk=value).first() if value.isdigit() else None
+    if team is None:
+        raise ActionError("no such team", "team")
+    return team
+
+
+def _name(user: User) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+@login_required
+@require_POST
+def update(request, pk: int):
+    def act(conversation):
+        posted = {
+            name: request.POST[name] for name in ("status", "priority") if name in request.POST
+        }
+        changes = {
+            name: value for name, value in posted.items() if value != getattr(conversation, name)
+        }
+        if not changes:
+            return "Nothing changed.", None
+        actions.update(request.user, conversation, **changes)
+        shown = [
+            f"{name.capitalize()}: {getattr(conversation, f'get_{name}_display')()}"
+            for name in changes
+        ]
+        return f"{'; '.join(shown)}.", None
+
+    return _perform(request, pk, "update", act)
+
+
+@login_required
+@require_POST
+def set_tags(request, pk: int):
+    def act(conversation):
+        names = request.POST.get("tags", "").split(",")
+        actions.set_tags(request.user, conversation, names)
+        return "Tags saved.", None
+
+    return _perform(request, pk, "tags", act)
+
+
+@login_required
+@require_POST
+def heartbeat(request, pk: int):
+    """Presence: record that this agent is here (or leaving); answer who else is, and the
+    latest message, so the page can offer to reload."""
     conversation = get_conversation_for(request.user, pk)
-    return render(request, "desk/conversation.html", {"conversation": conversation})
+    if request.POST.get("leaving"):
+        presence.leave(conversation.pk, request.user)
+    else:
+        presence.beat(conversation.pk, request.user, typing=request.POST.get("typing") == "1")
+    latest = conversation.messages.aggregate(latest=Max("id"))["latest"] or 0
+    return JsonResponse(
+        {
+            "others": [p.as_json() for p in presence.others(conversation.pk, request.user)],
+            "latest_message_id": latest,
+        }
+    )
 
 
 urlpatterns = [
     path("conversations/<int:pk>/", conversation_page, name="conversation"),
+    path("conversations/<int:pk>/reply/", reply, name="conversation-reply"),
+    path("conversations/<int:pk>/note/", add_note, name="conversation-note"),
+    path("conversations/<int:pk>/log-contact/", log_contact, name="conversation-log-contact"),
+    path("conversations/<int:pk>/assign/", assign, name="conversation-assign"),
+    path("conversations/<int:pk>/update/", update, name="conversation-update"),
+    path("conversations/<int:pk>/tags/", set_tags, name="conversation-tags"),
+    path("conversations/<int:pk>/presence/", heartbeat, name="conversation-presence"),
 ]
