@@ -2,14 +2,14 @@
 
 from collections.abc import Iterable, Iterator
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 
 from helpline.conversations.models import Conversation, Direction, Message
 from helpline.core.activity import record
 from helpline.core.errors import ActionError
 from helpline.core.models import Activity, Location, User
-from helpline.customers.identities import normalise
+from helpline.customers.identities import InvalidIdentity, normalise
 from helpline.customers.models import Customer, CustomerNote, Identity
 
 
@@ -42,23 +42,45 @@ def create_customer(
     location: Location | None = None,
     identities: list[tuple[str, str]] = (),
 ) -> Customer:
-    """Create a customer with identities (kind, value); values must be new."""
+    """Create a customer with identities (kind, value); values must be new.
+
+    A value that is not an address or number, or that is someone's already, is an
+    ActionError naming its kind ("email", "phone") as the field.
+    """
     customer = Customer.objects.create(name=name, location=location)
     region = location.country if location else ""
     for kind, value in identities:
-        Identity.objects.create(customer=customer, kind=kind, value=normalise(kind, value, region))
+        _create_identity(customer, kind, value, region, field=kind)
     record(actor, "customer.created", customer, name=name)
     return customer
 
 
 @transaction.atomic
 def add_identity(actor: User | None, customer: Customer, kind: str, value: str) -> Identity:
+    """A new address or number for the customer; an ActionError on "value" when refused."""
     region = customer.location.country if customer.location_id else ""
-    identity = Identity.objects.create(
-        customer=customer, kind=kind, value=normalise(kind, value, region)
-    )
+    identity = _create_identity(customer, kind, value, region, field="value")
     record(actor, "customer.identity_added", customer, kind=kind, value=identity.value)
     return identity
+
+
+def _create_identity(customer: Customer, kind: str, value: str, region: str, *, field: str):
+    try:
+        normalised = normalise(kind, value, region)
+    except InvalidIdentity as exc:
+        raise ActionError(str(exc), field) from None
+    taken = Identity.objects.filter(kind=kind, value=normalised)
+    owner = taken.values_list("customer", flat=True).first()
+    if owner is not None:
+        if owner == customer.pk:
+            raise ActionError(f"{normalised} is already this customer's", field)
+        raise ActionError(f"{normalised} already belongs to another customer", field)
+    try:
+        # A savepoint: another request may take the value between the check and here.
+        with transaction.atomic():
+            return Identity.objects.create(customer=customer, kind=kind, value=normalised)
+    except IntegrityError:
+        raise ActionError(f"{normalised} already belongs to another customer", field) from None
 
 
 @transaction.atomic

@@ -2,13 +2,14 @@
 
 from django.urls import include, path
 
-from helpline.desk.views import account, conversations, customers, inbox, search
+from helpline.desk.views import account, conversations, customers, inbox, new_conversation, search
 
 app_name = "desk"
 
 urlpatterns = [
     path("", include(inbox)),
     path("", include(account)),
+    path("", include(new_conversation)),
     path("", include(conversations)),
     path("", include(customers)),
     path("", include(search)),

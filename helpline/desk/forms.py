@@ -1,0 +1,153 @@
+"""The desk's forms: they read and keep what the agent typed; the actions judge it.
+
+Forms only check what a page needs (a field is filled in, a choice is one offered);
+whether an address is valid or already someone's is the domain's word, added to the
+form with `refuse` so it shows next to the field it names.
+"""
+
+from django import forms
+
+from helpline.conversations.models import Channel
+from helpline.core.errors import ActionError
+from helpline.core.models import Location, Team, User
+from helpline.customers.models import IdentityKind
+
+# A person at the desk or on the phone is the common case, so those come first.
+CHANNEL_CHOICES = [
+    (channel, Channel(channel).label)
+    for channel in (
+        Channel.PHONE,
+        Channel.WALK_IN,
+        Channel.EMAIL,
+        Channel.WEB,
+        Channel.CHAT,
+        Channel.SMS,
+    )
+]
+# Plain text inputs: the browser's own checks would stop an address before the domain
+# could say what is wrong with it, in its own words, next to the field.
+EMAIL_INPUT = forms.TextInput(attrs={"inputmode": "email", "autocomplete": "off"})
+PHONE_INPUT = forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"})
+IDENTITY_CHOICES = [(IdentityKind.EMAIL, "Email"), (IdentityKind.PHONE, "Phone")]
+
+
+def served_locations(user: User):
+    locations = Location.objects.order_by("name")
+    if user.sees_everything:
+        return locations
+    return locations.filter(pk__in=user.location_ids())
+
+
+def refuse(form: forms.Form, error: ActionError, fields: dict[str, str] | None = None) -> None:
+    """Show an action's refusal next to the field it blames (or above the form)."""
+    field = (fields or {}).get(error.field, error.field)
+    form.add_error(field if field in form.fields else None, str(error))
+
+
+class LocationField(forms.ModelChoiceField):
+    """The locations the agent serves; only an admin may leave a customer without one."""
+
+    def __init__(self, user: User, **kwargs):
+        kwargs.setdefault("label", "Location")
+        super().__init__(
+            served_locations(user),
+            required=not user.sees_everything,
+            empty_label="No location" if user.sees_everything else "Choose a location",
+            **kwargs,
+        )
+
+
+def identities_of(data: dict) -> list[tuple[str, str]]:
+    """The (kind, value) pairs of a form's email and phone fields that were filled in."""
+    return [
+        (kind, data[kind].strip())
+        for kind in (IdentityKind.EMAIL, IdentityKind.PHONE)
+        if data.get(kind, "").strip()
+    ]
+
+
+def _only_location(user: User) -> Location | None:
+    served = list(served_locations(user)[:2])
+    return served[0] if len(served) == 1 else None
+
+
+class CustomerForm(forms.Form):
+    """A new customer: a name, and how to reach them."""
+
+    name = forms.CharField(max_length=200, label="Name")
+    email = forms.CharField(max_length=320, required=False, label="Email", widget=EMAIL_INPUT)
+    phone = forms.CharField(max_length=64, required=False, label="Phone", widget=PHONE_INPUT)
+
+    def __init__(self, user: User, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["location"] = LocationField(user, initial=_only_location(user))
+        self.fields["name"].error_messages["required"] = "A customer needs a name."
+
+    def identities(self) -> list[tuple[str, str]]:
+        return identities_of(self.cleaned_data)
+
+
+class CustomerDetailsForm(forms.Form):
+    name = forms.CharField(max_length=200, label="Name")
+
+    def __init__(self, user: User, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["location"] = LocationField(user)
+        self.fields["name"].error_messages["required"] = "A customer needs a name."
+
+
+class IdentityForm(forms.Form):
+    kind = forms.ChoiceField(choices=IDENTITY_CHOICES, label="Kind")
+    value = forms.CharField(max_length=320, label="Email address or phone number")
+
+
+class CustomerNoteForm(forms.Form):
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Note")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].error_messages["required"] = "A note needs text."
+
+
+class NewConversationForm(forms.Form):
+    """A call, a walk-in or a message that reached an agent directly.
+
+    Without a chosen customer, the name, email and phone describe a new one.
+    """
+
+    channel = forms.ChoiceField(choices=CHANNEL_CHOICES, label="Channel")
+    subject = forms.CharField(max_length=998, required=False, label="Subject")
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}), required=False, label="What they said"
+    )
+    name = forms.CharField(max_length=200, required=False, label="Name")
+    email = forms.CharField(max_length=320, required=False, label="Email", widget=EMAIL_INPUT)
+    phone = forms.CharField(max_length=64, required=False, label="Phone", widget=PHONE_INPUT)
+
+    def __init__(self, user: User, *args, customer=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.customer = customer
+        if customer is None:
+            self.fields["name"].required = True
+            self.fields["name"].error_messages["required"] = (
+                "Name the new customer, or choose an existing one."
+            )
+        initial_location = customer.location if customer and customer.location_id else None
+        self.fields["location"] = forms.ModelChoiceField(
+            served_locations(user),
+            label="Location",
+            empty_label="Choose a location",
+            initial=initial_location or _only_location(user),
+        )
+        self.fields["team"] = forms.ModelChoiceField(
+            Team.objects.order_by("name"), required=False, label="Team", empty_label="No team"
+        )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("subject") and not data.get("text"):
+            self.add_error("text", "Write what it is about: a subject or what they said.")
+        return data
+
+    def identities(self) -> list[tuple[str, str]]:
+        return identities_of(self.cleaned_data)
