@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Q
 
@@ -59,12 +60,16 @@ def search_conversations(
     if not terms or limit < 1:
         return []
     conversations = filter_conversations(Conversation.objects.visible_to(user), user, filters)
+    try:
+        visible = _subquery(conversations)
+    except EmptyResultSet:  # e.g. an agent who serves no location yet
+        return []
     backend = backends.get(connection)
     with connection.cursor() as cursor:
         rows = backend.conversation_matches(
             cursor,
             terms,
-            _subquery(conversations),
+            visible,
             candidates=max(CANDIDATES, limit),
             after=_parse_cursor(after),
             limit=limit,
@@ -115,9 +120,13 @@ def search_customers(user: User, query: str, limit: int = 20) -> list[CustomerHi
             )
     terms = parse(query)
     if terms and len(hits) < limit:
+        try:
+            visible_sql = _subquery(visible)
+        except EmptyResultSet:  # e.g. an agent who serves no location yet
+            return list(hits.values())
         with connection.cursor() as cursor:
             rows = backends.get(connection).customer_matches(
-                cursor, terms, _subquery(visible), limit=limit
+                cursor, terms, visible_sql, limit=limit
             )
         customers = Customer.objects.select_related("location").in_bulk([r[0] for r in rows])
         for pk, _, name in rows:

@@ -1,0 +1,266 @@
+"""Who gets what, for every route of the desk and the API, every role and location.
+
+A conversation and its customer live at North Street. An admin, North Street's
+manager and North Street's agent may see and work on them; South Mall's agent
+and an agent with no location get 404 for every one of their URLs (never 403:
+what you may not see does not exist), and lists and searches never show them.
+Signed out, the desk sends you to sign in and the API answers 401.
+
+Every route must appear in ROUTES: a new view without an entry fails
+test_every_route_is_in_the_matrix.
+"""
+
+import json
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from helpline.api.tokens import issue_token
+from helpline.conversations.receive import IncomingAttachment
+from helpline.core.models import Role, User
+from helpline.customers import actions as customer_actions
+from tests.desk.conftest import write_in
+
+pytestmark = pytest.mark.django_db
+
+ALLOWED = {"admin", "manager_north", "agent_north"}
+DENIED = {"agent_south", "agent_nowhere"}
+MARKER = "Matrixkettle"  # in the conversation's subject and text, and the customer's name
+QUERY = MARKER.lower()  # searched for; pages echo the query, so they are told apart by case
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # formatted with the world's ids
+    # "object": 404 unless allowed; "reference": the body names a North Street object, which
+    # for others is a field that names nothing (400, the same as an id that never existed);
+    # "list": shown only to the allowed; "any": the same for everyone signed in.
+    scope: str
+    data: dict | None = None
+    api: bool = False
+
+
+ROUTES = {
+    # The desk
+    "desk:inbox": Route("GET", "/", "list"),
+    "desk:inbox-updates": Route("GET", "/inbox/updates/", "list"),
+    "desk:search": Route("GET", f"/search/?q={QUERY}", "list"),
+    "desk:customers": Route("GET", f"/customers/?q={QUERY}", "list"),
+    "desk:customer-new": Route("GET", "/customers/new/", "any"),
+    "desk:conversation-new": Route("GET", "/conversations/new/?customer={customer}", "object"),
+    "desk:conversation": Route("GET", "/conversations/{conversation}/", "object"),
+    "desk:conversation-reply": Route(
+        "POST", "/conversations/{conversation}/reply/", "object", {"text": "On its way"}
+    ),
+    "desk:conversation-note": Route(
+        "POST", "/conversations/{conversation}/note/", "object", {"text": "Called DHL"}
+    ),
+    "desk:conversation-log-contact": Route(
+        "POST",
+        "/conversations/{conversation}/log-contact/",
+        "object",
+        {"channel": "phone", "direction": "inbound", "text": "She called"},
+    ),
+    "desk:conversation-assign": Route(
+        "POST", "/conversations/{conversation}/assign/", "object", {"assignee": "me"}
+    ),
+    "desk:conversation-update": Route(
+        "POST", "/conversations/{conversation}/update/", "object", {"status": "solved"}
+    ),
+    "desk:conversation-tags": Route(
+        "POST", "/conversations/{conversation}/tags/", "object", {"tags": "refund"}
+    ),
+    "desk:conversation-presence": Route(
+        "POST", "/conversations/{conversation}/presence/", "object", {"typing": "1"}
+    ),
+    "desk:customer": Route("GET", "/customers/{customer}/", "object"),
+    "desk:customer-note": Route(
+        "POST", "/customers/{customer}/notes/", "object", {"body": "Prefers phone"}
+    ),
+    "desk:customer-edit": Route("GET", "/customers/{customer}/edit/", "object"),
+    "desk:customer-merge": Route("GET", "/customers/{customer}/merge/?other={other}", "object"),
+    "desk:customer-unmerge": Route(
+        "POST", "/customers/{merged_into}/merges/{merge}/undo/", "object", {}
+    ),
+    "attachment-download": Route("GET", "/attachments/{attachment}/", "object"),
+    # The API
+    "api:list_conversations": Route("GET", "/api/conversations", "list", api=True),
+    "api:get_conversation": Route("GET", "/api/conversations/{conversation}", "object", api=True),
+    "api:update_conversation": Route(
+        "PATCH", "/api/conversations/{conversation}", "object", {"status": "solved"}, api=True
+    ),
+    "api:reply_to_conversation": Route(
+        "POST", "/api/conversations/{conversation}/reply", "object", {"text": "Hi"}, api=True
+    ),
+    "api:add_internal_note": Route(
+        "POST", "/api/conversations/{conversation}/notes", "object", {"text": "Hi"}, api=True
+    ),
+    "api:list_messages": Route(
+        "GET", "/api/conversations/{conversation}/messages", "object", api=True
+    ),
+    "api:get_message": Route("GET", "/api/messages/{message}", "object", api=True),
+    "api:create_conversation": Route(
+        "POST",
+        "/api/conversations",
+        "reference",
+        {"customer_id": "{customer}", "channel": "phone", "text": "Called"},
+        api=True,
+    ),
+    "api:list_customers": Route("GET", "/api/customers", "list", api=True),
+    "api:get_customer": Route("GET", "/api/customers/{customer}", "object", api=True),
+    "api:update_customer": Route(
+        "PATCH", "/api/customers/{customer}", "object", {"name": "Maria M."}, api=True
+    ),
+    "api:add_customer_note": Route(
+        "POST", "/api/customers/{customer}/notes", "object", {"body": "VIP"}, api=True
+    ),
+    "api:add_customer_identity": Route(
+        "POST",
+        "/api/customers/{customer}/identities",
+        "object",
+        {"kind": "email", "value": "maria.work@example.com"},
+        api=True,
+    ),
+    "api:merge_customer": Route(
+        "POST", "/api/customers/{other}/merge", "object", {"into_id": "{customer}"}, api=True
+    ),
+    "api:undo_merge": Route("POST", "/api/customers/merges/{merge}/undo", "object", {}, api=True),
+    "api:create_customer": Route(
+        "POST", "/api/customers", "reference", {"name": "New", "location_id": "{north}"}, api=True
+    ),
+    "api:search_conversations": Route(
+        "GET", f"/api/search/conversations?q={QUERY}", "list", api=True
+    ),
+    "api:search_customers": Route("GET", f"/api/search/customers?q={QUERY}", "list", api=True),
+}
+# Routes without a location to guard: signing in and out, the API's own documents.
+UNGUARDED = {
+    "desk:sign-in",
+    "desk:sign-out",
+    "desk:password-reset",
+    "desk:password-reset-sent",
+    "desk:password-reset-confirm",
+    "desk:password-reset-complete",
+    "api:openapi-json",
+    "api:openapi-view",
+    "api:api-root",
+}
+
+
+def route_names(patterns, namespace=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue  # Django's admin: staff only, its own permissions
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from route_names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern):
+            yield f"{namespace}{pattern.name}"
+
+
+def test_every_route_is_in_the_matrix():
+    assert set(route_names(get_resolver().url_patterns)) == set(ROUTES) | UNGUARDED
+
+
+@pytest.fixture
+def world(north, south, admin, agent_north, agent_south, mailbox):
+    manager = User.objects.create_user("mona", "mona@shop.test", "pw", role=Role.MANAGER)
+    manager.locations.add(north)
+    nowhere = User.objects.create_user("nick", "nick@shop.test", "pw", role=Role.AGENT)
+    conversation = write_in(
+        north,
+        "maria@example.com",
+        f"{MARKER} broken",
+        f"My {MARKER} is broken",
+        name=f"Maria {MARKER}",
+        mailbox=mailbox,
+        attachments=[IncomingAttachment("photo.png", "image/png", b"\x89PNG\r\n\x1a\n")],
+    )
+    message = conversation.messages.get()
+    other = write_in(north, "otto@example.com", "Hello", name="Otto North").customer
+    merged_away = write_in(north, "mia@example.com", "Hi", name="Mia North").customer
+    merged_into = write_in(north, "mia.b@example.com", "Hi", name="Mia B North").customer
+    merge = customer_actions.merge(admin, merged_away, merged_into)
+    ids = {
+        "conversation": conversation.pk,
+        "customer": conversation.customer_id,
+        "message": message.pk,
+        "attachment": message.attachments.get().pk,
+        "other": other.pk,
+        "merged_into": merged_into.pk,
+        "merge": merge.pk,
+        "north": north.pk,
+    }
+    users = {
+        "admin": admin,
+        "manager_north": manager,
+        "agent_north": agent_north,
+        "agent_south": agent_south,
+        "agent_nowhere": nowhere,
+    }
+    return SimpleNamespace(ids=ids, users=users)
+
+
+def call(route: Route, world, user_key: str | None):
+    path = route.path.format(**world.ids)
+    data = {k: fill(v, world.ids) for k, v in (route.data or {}).items()}
+    user = world.users.get(user_key)
+    if route.api:
+        headers = {"Authorization": f"Bearer {issue_token(user)}"} if user else {}
+        client = Client(headers=headers)
+        body = json.dumps(data) if route.method != "GET" else None
+        return client.generic(route.method, path, body or "", content_type="application/json")
+    client = Client()
+    if user:
+        client.force_login(user)
+    if route.method == "GET":
+        return client.get(path)
+    return client.post(path, data)
+
+
+def fill(value, ids):
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+        return ids[value[1:-1]]
+    return value
+
+
+@pytest.mark.parametrize("user_key", sorted(ALLOWED | DENIED))
+@pytest.mark.parametrize("name", sorted(ROUTES))
+def test_the_matrix(name, user_key, world):
+    route = ROUTES[name]
+    response = call(route, world, user_key)
+    allowed = user_key in ALLOWED
+    if route.scope == "object":
+        if allowed:
+            assert response.status_code in (200, 201, 302), response.content[:500]
+        else:
+            assert response.status_code == 404, response.content[:500]
+    elif route.scope == "reference":
+        if allowed:
+            assert response.status_code == 201, response.content[:500]
+        else:
+            assert response.status_code == 400
+            (error,) = response.json()["detail"]
+            assert error["field"] in route.data and "no such" in error["message"]
+    elif route.scope == "list":
+        assert response.status_code == 200
+        assert (MARKER in response.content.decode()) is allowed
+    else:
+        assert response.status_code == 200
+
+
+@pytest.mark.parametrize("name", sorted(ROUTES))
+def test_signed_out(name, world):
+    route = ROUTES[name]
+    response = call(route, world, None)
+    if route.api:
+        assert response.status_code == 401
+    elif name == "attachment-download":
+        assert response.status_code == 404  # a file's existence is not revealed either
+    else:
+        assert response.status_code == 302
+        assert response.url.startswith("/sign-in/?next=")
