@@ -81,22 +81,18 @@ def _status(url: str) -> int:
         return 0
 
 
-def log_in(base_url: str, username: str, password: str) -> str:
-    """Log in through the admin's form; returns the page the browser ends on."""
+def log_in(base_url: str, username: str, password: str, form_path="/admin/login/") -> str:
+    """Log in through a sign-in form (the admin's, or the desk's); returns where it lands."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    with opener.open(f"{base_url}/admin/login/", timeout=10) as response:
+    with opener.open(f"{base_url}{form_path}", timeout=10) as response:
         page = response.read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    form = urllib.parse.urlencode(
-        {
-            "csrfmiddlewaretoken": token,
-            "username": username,
-            "password": password,
-            "next": "/admin/",
-        }
-    ).encode()
-    with opener.open(f"{base_url}/admin/login/", data=form, timeout=10) as response:
+    fields = {"csrfmiddlewaretoken": token, "username": username, "password": password}
+    if form_path == "/admin/login/":
+        fields["next"] = "/admin/"
+    form = urllib.parse.urlencode(fields).encode()
+    with opener.open(f"{base_url}{form_path}", data=form, timeout=10) as response:
         return response.url
 
 
@@ -120,6 +116,10 @@ def test_it_starts_a_demo_desk_serves_it_runs_a_worker_and_stops_cleanly(tmp_pat
         assert log_in(started.url, username, password).endswith("/admin/")
         assert log_in(started.url, username, "not-the-password").endswith("/admin/login/")
         assert _status(f"{started.url}/static/admin/css/base.css") == 200
+        # The desk: its own sign-in form, landing on the inbox, with its own static files.
+        assert log_in(started.url, username, password, "/sign-in/") == f"{started.url}/"
+        assert log_in(started.url, "jonas", "helpline-demo", "/sign-in/") == f"{started.url}/"
+        assert _status(f"{started.url}/static/desk/desk.css") == 200
 
         children = psutil.Process(started.process.pid).children(recursive=True)
         commands = [" ".join(child.cmdline()) for child in children]

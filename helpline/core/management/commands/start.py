@@ -47,7 +47,7 @@ class Command(BaseCommand):
         if not no_worker:
             supervisor.add("worker", worker_argv(beat=True))
         supervisor.add("web", serve_argv(host, port, threads))
-        self.stdout.write(f"Helpline is starting at {url} (admin: {url}admin/). Ctrl-C stops it.")
+        self.stdout.write(f"Helpline's desk is starting at {url}. Ctrl-C stops it.")
         self.stdout.flush()
         code = supervisor.run()
         self.stdout.write("Helpline stopped." if code == 0 else "Helpline stopped after a failure.")
@@ -58,7 +58,7 @@ class Command(BaseCommand):
         rows = [
             "Helpline's first admin" + ("" if password is None else " (shown only this once)"),
             "",
-            f"  Log in at  {url}admin/",
+            f"  Sign in at {url}",
             f"  Username   {username}",
             f"  Password   {password or '(the one in HELPLINE_ADMIN_PASSWORD)'}",
         ]
