@@ -109,7 +109,7 @@ def test_it_starts_a_demo_desk_serves_it_runs_a_worker_and_stops_cleanly(tmp_pat
         output = started.text()
         assert "shown only this once" in output
         assert "Demo loaded" in output
-        assert "/admin/" in output
+        assert f"Sign in at {started.url}/" in output
 
         username, password = printed_admin(output)
         assert username == "admin@localhost"
