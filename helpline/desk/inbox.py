@@ -14,7 +14,8 @@ from urllib.parse import urlencode
 from helpline.api.errors import FieldError
 from helpline.api.pagination import Key, Ordering, decode_cursor, encode_cursor
 from helpline.conversations.models import OPEN_STATUSES, Channel, Conversation, Priority, Status
-from helpline.core.models import User
+from helpline.core.models import Team, User
+from helpline.desk.forms import served_locations
 from helpline.search.search import filter_conversations
 
 PAGE_SIZE = 50
@@ -103,6 +104,16 @@ class Filters:
 
     def __bool__(self) -> bool:
         return any(v is not None for v in self.as_mapping().values())
+
+
+def filter_choices(user: User) -> dict:
+    """What the filter fields (desk/_filter_fields.html) offer this user."""
+    return {
+        "channels": Channel.choices,
+        "priorities": Priority.choices,
+        "locations": list(served_locations(user)),
+        "teams": list(Team.objects.order_by("name")),
+    }
 
 
 @dataclass(frozen=True)

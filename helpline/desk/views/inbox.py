@@ -11,8 +11,6 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from helpline.conversations.models import Channel, Priority
-from helpline.core.models import Location, Team
 from helpline.desk import inbox
 from helpline.desk.inbox import DEFAULT_VIEW, VIEWS, Filters
 
@@ -27,9 +25,6 @@ def inbox_page(request):
     view = _view(request)
     filters = Filters.from_query(request.GET)
     page = inbox.page(request.user, view, filters, request.GET.get("after"))
-    locations = Location.objects.order_by("name")
-    if not request.user.sees_everything:
-        locations = locations.filter(pk__in=request.user.location_ids())
     context = {
         "nav": "inbox",
         "view": view,
@@ -39,10 +34,7 @@ def inbox_page(request):
         "first_page": not request.GET.get("after"),
         "counts": inbox.counts(request.user, filters),
         "count_cap": inbox.COUNT_CAP,
-        "locations": list(locations),
-        "teams": list(Team.objects.order_by("name")),
-        "channels": Channel.choices,
-        "priorities": Priority.choices,
+        **inbox.filter_choices(request.user),
         "now": timezone.now(),
         "poll_ms": settings.HELPLINE_INBOX_POLL_SECONDS * 1000,
     }

@@ -9,10 +9,8 @@ from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_http_methods
 
-from helpline.conversations.models import Channel, Priority, Status
-from helpline.core.models import Team
-from helpline.desk.forms import served_locations
-from helpline.desk.inbox import Filters
+from helpline.conversations.models import Status
+from helpline.desk.inbox import Filters, filter_choices
 from helpline.desk.views.customers import ordered_identities
 from helpline.search import search
 
@@ -59,10 +57,7 @@ def search_page(request):
         "filtered": bool(filters) or status is not None,
         "clear_url": f"?{urlencode({'q': query})}",
         "first_page": after is None,
-        "locations": list(served_locations(request.user)),
-        "teams": list(Team.objects.order_by("name")),
-        "channels": Channel.choices,
-        "priorities": Priority.choices,
+        **filter_choices(request.user),
         "statuses": Status.choices,
     }
     return render(request, "desk/search.html", context)
