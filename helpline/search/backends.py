@@ -23,8 +23,20 @@ matched words; the caller escapes the text and turns them into <mark>.
 """
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 CONFIG = "helpline_search"
+# PostgreSQL looks for the most recent matches in these windows first (None: everything).
+MESSAGE_WINDOWS = (timedelta(days=30), timedelta(days=180), None)
+SUBJECT_WINDOWS = (timedelta(days=180), None)
+# The most extra queries that widening costs one search.
+MAX_WIDENINGS = max(len(MESSAGE_WINDOWS), len(SUBJECT_WINDOWS)) - 1
+
+
+def widenings(connection) -> int:
+    return MAX_WIDENINGS if connection.vendor == "postgresql" else 0
+
+
 MAX_CHARS = 100_000
 START, STOP = "\ue000", "\ue001"  # private-use characters, never markup
 
@@ -129,18 +141,54 @@ class Postgres:
         The MATERIALIZED CTEs keep the planner on the GIN index: left alone, it
         walks the created_at index backwards and parses every message until it
         has enough matches, which is ruinous for rare words.
+
+        Even so, finding the most recent of 50,000 matches of a common word
+        means reading every one of their rows for its date. So matches are
+        looked for in a recent window first (30 days of messages, 180 of
+        subjects), widened only while a window holds fewer than `candidates`:
+        a window that holds them already holds the most recent ones, so the
+        answer is the same as searching everything.
         """
+        message_windows = list(MESSAGE_WINDOWS)
+        subject_windows = list(SUBJECT_WINDOWS)
+        while True:
+            rows, messages_enough, subjects_enough = Postgres._matches_since(
+                cursor,
+                terms,
+                visible,
+                candidates=candidates,
+                after=after,
+                limit=limit,
+                messages_since=_since(message_windows[0]),
+                subjects_since=_since(subject_windows[0]),
+            )
+            widen_messages = message_windows[0] is not None and not messages_enough
+            widen_subjects = subject_windows[0] is not None and not subjects_enough
+            if not (widen_messages or widen_subjects):
+                return rows
+            if widen_messages:
+                message_windows.pop(0)
+            if widen_subjects:
+                subject_windows.pop(0)
+
+    @staticmethod
+    def _matches_since(
+        cursor, terms, visible, *, candidates, after, limit, messages_since, subjects_since
+    ):
+        """The ranked matches within the windows, and whether each window held enough."""
         query, qparams = Postgres._tsquery(terms)
         in_visible, vparams = _restrict("m.conversation_id", visible)
         c_visible, cparams = _restrict("c.id", visible)
+        m_since, m_params = _not_before("m.created_at", messages_since)
+        c_since, c_params = _not_before("c.last_message_at", subjects_since)
         cursor_sql, cursor_params = _after("rank", "conversation_id", after)
         sql = f"""
             WITH matched AS MATERIALIZED (
                 SELECT m.id, m.created_at FROM conversations_message m
-                WHERE {_pg_vector("m", "text")} @@ {query} {in_visible}
+                WHERE {_pg_vector("m", "text")} @@ {query} {m_since} {in_visible}
             ), subjects AS MATERIALIZED (
                 SELECT c.id, c.last_message_at, c.subject FROM conversations_conversation c
-                WHERE {_pg_vector("c", "subject")} @@ {query} {c_visible}
+                WHERE {_pg_vector("c", "subject")} @@ {query} {c_since} {c_visible}
             ), ranked AS (
                 SELECT m.conversation_id, m.id AS message_id,
                        ts_rank({_pg_vector("m", "text")}, {query})::float8 AS rank
@@ -152,19 +200,26 @@ class Postgres:
                 FROM (
                     SELECT id, subject FROM subjects ORDER BY last_message_at DESC, id DESC LIMIT %s
                 ) s
-            )
-            SELECT conversation_id, message_id, rank FROM (
+            ), best AS (
                 SELECT DISTINCT ON (conversation_id) conversation_id, message_id, rank
                 FROM ranked ORDER BY conversation_id, rank DESC
-            ) best
-            WHERE TRUE {cursor_sql}
-            ORDER BY rank DESC, conversation_id DESC
-            LIMIT %s
+            ), page AS (
+                SELECT conversation_id, message_id, rank FROM best
+                WHERE TRUE {cursor_sql}
+                ORDER BY rank DESC, conversation_id DESC
+                LIMIT %s
+            )
+            SELECT conversation_id, message_id, rank FROM page
+            UNION ALL  -- one last row that says whether each window held enough matches
+            SELECT NULL, (SELECT count(*) >= %s FROM matched)::int,
+                   (SELECT count(*) >= %s FROM subjects)::int
         """
         params = [
             *qparams,
+            *m_params,
             *vparams,
             *qparams,
+            *c_params,
             *cparams,
             *qparams,
             candidates,
@@ -172,9 +227,12 @@ class Postgres:
             candidates,
             *cursor_params,
             limit,
+            candidates,
+            candidates,
         ]
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        *rows, (_, messages_enough, subjects_enough) = cursor.fetchall()
+        return rows, bool(messages_enough), bool(subjects_enough)
 
     @staticmethod
     def _headlines(cursor, terms, table, column, ids, options) -> dict[int, str]:
@@ -377,6 +435,14 @@ class Sqlite:
 
 
 # Shared ----------------------------------------------------------------------
+
+
+def _since(window: timedelta | None) -> datetime | None:
+    return None if window is None else datetime.now(UTC) - window
+
+
+def _not_before(column: str, since: datetime | None) -> tuple[str, list]:
+    return ("", []) if since is None else (f"AND {column} >= %s", [since])
 
 
 def _restrict(column: str, visible) -> tuple[str, list]:

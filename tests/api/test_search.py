@@ -1,8 +1,10 @@
 """/api/search: conversations and customers found by their words, as the desk may see them."""
 
 import pytest
+from django.db import connection
 
 from helpline.conversations import actions
+from helpline.search.backends import widenings
 from tests.api.conftest import write_in
 
 pytestmark = pytest.mark.django_db
@@ -153,7 +155,8 @@ def test_searching_conversations_takes_a_fixed_number_of_queries(
 
     # The token and the agent's locations (3), the matches, their snippets, the
     # conversations and their tags: the same for one hit as for a page of them.
-    with django_assert_max_num_queries(7):
+    # PostgreSQL may widen its window of recent matches, a query each time.
+    with django_assert_max_num_queries(7 + widenings(connection)):
         response = nora_api.get("/search/conversations", q="kettle")
 
     assert len(response.json()["items"]) == 5
