@@ -40,9 +40,12 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 def _conversations():
-    return Conversation.objects.select_related(
-        "customer", "location", "team", "assignee"
-    ).prefetch_related("tags")
+    # Locations and teams are prefetched, not joined: a visibility filter on location_id
+    # turns that join into an INNER JOIN that SQLite drives from the locations, sorting
+    # every visible conversation instead of walking the by-activity index.
+    return Conversation.objects.select_related("customer", "assignee").prefetch_related(
+        "tags", "location", "team"
+    )
 
 
 def _messages():

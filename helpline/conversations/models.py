@@ -103,6 +103,12 @@ class Conversation(models.Model):
                 condition=OPEN_WORK,
                 name="inbox_open_location",
             ),
+            # The counts of "mine" and "unassigned" for an agent of some locations.
+            models.Index(
+                fields=["location", "assignee"],
+                condition=OPEN_WORK,
+                name="inbox_open_location_assignee",
+            ),
             models.Index(
                 fields=["status", "-last_message_at", "-id"], name="inbox_status_activity"
             ),

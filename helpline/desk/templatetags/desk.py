@@ -45,6 +45,18 @@ def wait(since: datetime | None, now: datetime | None = None) -> str:
 
 
 @register.filter
+def moment(value: datetime | None) -> str:
+    """A date and time for a tooltip, in the site's time zone: 23 Nov 2026, 16:05.
+
+    strftime rather than Django's `date` filter: an inbox page shows fifty of them,
+    and the localised formatter costs a twentieth of a millisecond each.
+    """
+    if value is None:
+        return ""
+    return timezone.localtime(value).strftime("%d %b %Y, %H:%M")
+
+
+@register.filter
 def capped(count: int, cap: int) -> str:
     return f"{cap:,}+" if count > cap else f"{count:,}"
 
