@@ -1,0 +1,8 @@
+"""Events of the phone channel, sent only after the transaction that stored the call commits."""
+
+from django.dispatch import Signal
+
+# A call nobody took (missed, abandoned, or a voicemail) was recorded for the first time.
+# kwargs: message (the stored Message), event (the calls.CallEvent). Sent for both
+# directions: an outbound call nobody answered may need trying again just as well.
+call_recorded = Signal()

@@ -1,0 +1,118 @@
+"""Twilio's voice status callback: checking its signature, reading it as a CallEvent.
+
+Twilio signs each request with the account's auth token: the header X-Twilio-Signature
+is base64(HMAC-SHA1(auth token, URL + each POST parameter's name and value, in the
+order of the names)). The URL is the one Twilio called, with its query string; we
+cannot see it behind a proxy, so it is rebuilt from settings.SITE_URL, which must then
+be the public address.
+"""
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Iterator
+from datetime import timedelta
+from email.utils import parsedate_to_datetime
+
+from django.http import QueryDict
+
+from helpline.channels.phone.calls import ABANDONED, ANSWERED, MISSED, VOICEMAIL, CallEvent
+from helpline.conversations.models import Direction
+from helpline.core.errors import ActionError
+
+PROVIDER = "twilio"
+DIRECTIONS = {
+    "inbound": Direction.INBOUND,
+    "outbound-api": Direction.OUTBOUND,  # started through Twilio's REST API
+    "outbound-dial": Direction.OUTBOUND,  # a <Dial> from TwiML
+}
+# Final statuses and what became of the call; a recording on one nobody took is a voicemail.
+UNANSWERED = {"no-answer": MISSED, "busy": MISSED, "failed": MISSED, "canceled": ABANDONED}
+# Statuses a call passes through before its final one: acknowledged, not recorded.
+NOT_FINAL = {"queued", "initiated", "ringing", "in-progress"}
+MAX_SECONDS = 7 * 24 * 3600
+
+
+def signature(auth_token: str, url: str, params: QueryDict) -> str:
+    payload = url + "".join(name + value for name, value in _sorted_pairs(params))
+    digest = hmac.new(auth_token.encode(), payload.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()
+
+
+def is_signed(auth_token: str, url: str, params: QueryDict, given: str) -> bool:
+    if not auth_token or not given:
+        return False
+    expected = signature(auth_token, url, params)
+    return hmac.compare_digest(expected.encode(), given.encode())
+
+
+def _sorted_pairs(params: QueryDict) -> Iterator[tuple[str, str]]:
+    # As Twilio's own validators do: by name, then a repeated name's distinct values in order.
+    for name in sorted(set(params.keys())):
+        for value in sorted(set(params.getlist(name))):
+            yield name, value
+
+
+def event_from(params: QueryDict) -> CallEvent | None:
+    """The call a status callback reports, or None while the call is not over yet.
+
+    An ActionError names the Twilio parameter to blame.
+    """
+    status = params.get("CallStatus", "")
+    if status in NOT_FINAL:
+        return None
+    if status != "completed" and status not in UNANSWERED:
+        raise ActionError(f"not a call status Twilio sends: {status!r}", "CallStatus")
+    call_sid = params.get("CallSid", "").strip()
+    if not call_sid:
+        raise ActionError("required", "CallSid")
+    direction = DIRECTIONS.get(params.get("Direction", ""))
+    if direction is None:
+        raise ActionError(f"one of {', '.join(DIRECTIONS)}", "Direction")
+    seconds = _seconds(params.get("CallDuration", ""))
+    recording_url = params.get("RecordingUrl", "").strip()
+    return CallEvent(
+        provider=PROVIDER,
+        call_id=call_sid,
+        direction=direction,
+        from_number=params.get("From", ""),
+        to_number=params.get("To", ""),
+        outcome=_outcome(status, seconds, recording_url),
+        started_at=_started_at(params.get("Timestamp", ""), seconds),
+        duration_seconds=seconds,
+        recording_url=recording_url,
+        customer_name=params.get("CallerName", "").strip(),
+    )
+
+
+def _outcome(status: str, seconds: int, recording_url: str) -> str:
+    if status == "completed" and seconds > 0:
+        return ANSWERED
+    if recording_url:
+        return VOICEMAIL
+    return UNANSWERED.get(status, MISSED)  # completed after no time at all: nobody took it
+
+
+def _seconds(value: str) -> int:
+    if not value.strip():
+        return 0
+    try:
+        seconds = int(value)
+    except ValueError:
+        raise ActionError("a whole number of seconds", "CallDuration") from None
+    if not 0 <= seconds <= MAX_SECONDS:
+        raise ActionError(f"between 0 and {MAX_SECONDS} seconds", "CallDuration")
+    return seconds
+
+
+def _started_at(timestamp: str, seconds: int):
+    """Timestamp is when the final status was sent, the call's end: it began that long before."""
+    if not timestamp.strip():
+        return None
+    try:
+        ended = parsedate_to_datetime(timestamp)
+    except (TypeError, ValueError):
+        raise ActionError("an RFC 2822 date, as Twilio sends it", "Timestamp") from None
+    if ended.tzinfo is None:
+        raise ActionError("a date with its time zone", "Timestamp")
+    return ended - timedelta(seconds=seconds)
