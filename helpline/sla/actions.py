@@ -1,0 +1,130 @@
+"""Changing service level policies. The API and the admin call these."""
+
+import logging
+
+from django.db import transaction
+
+from helpline.conversations.models import Channel, Priority
+from helpline.core.activity import record
+from helpline.core.errors import ActionError
+from helpline.core.models import Location, Team, User
+from helpline.sla.models import MAX_TARGET_MINUTES, SlaPolicy
+
+log = logging.getLogger(__name__)
+
+TARGETS = ("first_response_minutes", "next_response_minutes", "resolution_minutes")
+FIELDS = (
+    "name",
+    "position",
+    "priority",
+    "channel",
+    "location",
+    *TARGETS,
+    "warn_at_percent",
+    "raise_priority_to",
+    "reassign_to_team",
+)
+
+
+def may_manage_policies(user: User | None) -> bool:
+    return user is None or user.sees_everything
+
+
+def _require_admin(actor: User | None) -> None:
+    if not may_manage_policies(actor):
+        raise PermissionError("only an admin changes service level policies")
+
+
+def clean(values: dict) -> dict:
+    """Checked policy values; an ActionError names the field to blame."""
+    unknown = set(values) - set(FIELDS)
+    if unknown:
+        raise ActionError(f"cannot set {', '.join(sorted(unknown))}", sorted(unknown)[0])
+    cleaned = dict(values)
+    if "name" in cleaned:
+        cleaned["name"] = (cleaned["name"] or "").strip()
+        if not cleaned["name"]:
+            raise ActionError("a policy needs a name", "name")
+        if len(cleaned["name"]) > 200:
+            raise ActionError("at most 200 characters", "name")
+    for name, choices in (
+        ("priority", Priority.values),
+        ("channel", Channel.values),
+        ("raise_priority_to", Priority.values),
+    ):
+        if name in cleaned:
+            cleaned[name] = cleaned[name] or ""
+            if cleaned[name] and cleaned[name] not in choices:
+                raise ActionError(f"must be one of {', '.join(choices)}", name)
+    for name in TARGETS:
+        value = cleaned.get(name)
+        if value is not None and not 1 <= value <= MAX_TARGET_MINUTES:
+            raise ActionError(f"between 1 and {MAX_TARGET_MINUTES} minutes, or empty", name)
+    for name in ("position", "warn_at_percent"):
+        if name in cleaned and cleaned[name] is None:
+            raise ActionError("give a number", name)
+    if "warn_at_percent" in cleaned and not 0 <= cleaned["warn_at_percent"] <= 99:
+        raise ActionError("between 0 (no warning) and 99", "warn_at_percent")
+    if "position" in cleaned and cleaned["position"] < 0:
+        raise ActionError("0 or more", "position")
+    for name, model in (("location", Location), ("reassign_to_team", Team)):
+        if isinstance(cleaned.get(name), int):
+            found = model.objects.filter(pk=cleaned[name]).first()
+            if found is None:
+                raise ActionError(f"no such {model._meta.verbose_name}", name)
+            cleaned[name] = found
+    return cleaned
+
+
+@transaction.atomic
+def create_policy(actor: User | None, **values) -> SlaPolicy:
+    _require_admin(actor)
+    values = clean(values)
+    if not values.get("name"):
+        raise ActionError("a policy needs a name", "name")
+    policy = SlaPolicy.objects.create(**values)
+    record(actor, "sla_policy.created", policy, **_plain(policy))
+    _refresh_clocks_after_commit()
+    return policy
+
+
+@transaction.atomic
+def update_policy(actor: User | None, policy: SlaPolicy, **changes) -> SlaPolicy:
+    _require_admin(actor)
+    changes = clean(changes)
+    before = _plain(policy)
+    for name, value in changes.items():
+        setattr(policy, name, value)
+    policy.save()
+    record(actor, "sla_policy.updated", policy, before=before, after=_plain(policy))
+    _refresh_clocks_after_commit()
+    return policy
+
+
+@transaction.atomic
+def delete_policy(actor: User | None, policy: SlaPolicy) -> None:
+    _require_admin(actor)
+    record(actor, "sla_policy.deleted", policy, **_plain(policy))
+    policy.delete()
+    _refresh_clocks_after_commit()
+
+
+def _plain(policy: SlaPolicy) -> dict:
+    return {
+        name: getattr(policy, f"{name}_id" if name in ("location", "reassign_to_team") else name)
+        for name in FIELDS
+    }
+
+
+def _refresh_clocks_after_commit() -> None:
+    """Every open conversation may now match another policy: recompute them in the worker."""
+
+    def enqueue():
+        from helpline.sla.tasks import refresh_all_clocks
+
+        try:
+            refresh_all_clocks.delay()
+        except Exception:  # the broker is down: clocks catch up as conversations change
+            log.exception("could not enqueue the refresh of SLA clocks")
+
+    transaction.on_commit(enqueue)
