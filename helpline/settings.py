@@ -64,9 +64,12 @@ INSTALLED_APPS = [
     "helpline.customers",
     "helpline.conversations",
     "helpline.channels.email",
+    "helpline.channels.phone",
     "helpline.api",
     "helpline.search",
     "helpline.desk",
+    "helpline.hours",
+    "helpline.sla",
 ]
 
 MIDDLEWARE = [
@@ -195,6 +198,11 @@ HELPLINE_OUTBOX_RETRY_SECONDS = envint("HELPLINE_OUTBOX_RETRY_SECONDS", 60)
 HELPLINE_OUTBOX_MAX_ATTEMPTS = envint("HELPLINE_OUTBOX_MAX_ATTEMPTS", 8)
 HELPLINE_OUTBOX_CLAIM_SECONDS = envint("HELPLINE_OUTBOX_CLAIM_SECONDS", 300)
 
+# Phone calls: Twilio's status callbacks are signed with the account's auth token; without
+# one, every request to /api/calls/twilio is refused. The signature covers the public URL
+# Twilio called, which is built from SITE_URL (behind a proxy, set it to the public one).
+HELPLINE_TWILIO_AUTH_TOKEN = env("HELPLINE_TWILIO_AUTH_TOKEN")
+
 # Celery. Without a broker configured, a SQLite file in the data folder
 # carries the queue (kombu's SQLAlchemy transport), so a bare machine runs a
 # real worker.
@@ -225,4 +233,5 @@ CELERY_BEAT_SCHEDULE = {
         "task": "helpline.channels.email.tasks.fetch_all_mailboxes",
         "schedule": float(HELPLINE_IMAP_POLL_SECONDS),
     },
+    "sla-escalations": {"task": "helpline.sla.tasks.scan_escalations", "schedule": 60.0},
 }

@@ -12,6 +12,7 @@ test_every_route_is_in_the_matrix.
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -22,6 +23,8 @@ from helpline.api.tokens import issue_token
 from helpline.conversations.receive import IncomingAttachment
 from helpline.core.models import Role, User
 from helpline.customers import actions as customer_actions
+from helpline.hours.actions import add_closure
+from helpline.sla.models import SlaPolicy
 from tests.desk.conftest import write_in
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +41,10 @@ class Route:
     path: str  # formatted with the world's ids
     # "object": 404 unless allowed; "reference": the body names a North Street object, which
     # for others is a field that names nothing (400, the same as an id that never existed);
-    # "list": shown only to the allowed; "any": the same for everyone signed in.
+    # "list": shown only to the allowed; "any": the same for everyone signed in;
+    # "admin": names no object of a location, and only admins may (403 for anyone else);
+    # "manage": a North Street setting: admins and its managers may, its agent gets 403,
+    # and for everyone else it does not exist (404).
     scope: str
     data: dict | None = None
     api: bool = False
@@ -136,6 +142,40 @@ ROUTES = {
         "GET", f"/api/search/conversations?q={QUERY}", "list", api=True
     ),
     "api:search_customers": Route("GET", f"/api/search/customers?q={QUERY}", "list", api=True),
+    "api:list_sla_policies": Route("GET", "/api/sla-policies", "any", api=True),
+    "api:get_sla_policy": Route("GET", "/api/sla-policies/{policy}", "any", api=True),
+    "api:create_sla_policy": Route(
+        "POST", "/api/sla-policies", "admin", {"name": "Urgent", "priority": "urgent"}, api=True
+    ),
+    "api:update_sla_policy": Route(
+        "PATCH", "/api/sla-policies/{policy}", "admin", {"resolution_minutes": 60}, api=True
+    ),
+    "api:delete_sla_policy": Route("DELETE", "/api/sla-policies/{policy}", "admin", api=True),
+    "api:get_location_hours": Route("GET", "/api/locations/{north}/hours", "object", api=True),
+    "api:get_business_time": Route(
+        "GET",
+        "/api/locations/{north}/business-time?start=2025-06-02T08:00:00Z&duration_minutes=90",
+        "object",
+        api=True,
+    ),
+    # Changing hours and closures is for admins and the location's managers.
+    "api:set_location_hours": Route(
+        "PUT",
+        "/api/locations/{north}/hours",
+        "manage",
+        {"intervals": [{"weekday": 0, "opens": "09:00", "closes": "17:00"}]},
+        api=True,
+    ),
+    "api:add_closure": Route(
+        "POST",
+        "/api/locations/{north}/closures",
+        "manage",
+        {"starts_at": "2031-01-02T00:00:00Z", "ends_at": "2031-01-03T00:00:00Z"},
+        api=True,
+    ),
+    "api:remove_closure": Route(
+        "DELETE", "/api/locations/{north}/closures/{closure}", "manage", api=True
+    ),
 }
 # Routes without a location to guard: signing in and out, the API's own documents.
 UNGUARDED = {
@@ -148,6 +188,11 @@ UNGUARDED = {
     "api:openapi-json",
     "api:openapi-view",
     "api:api-root",
+    # Phone systems' webhooks name no object of a location in the URL: Twilio's is
+    # authenticated by its signature, not by a user, and the JSON one guards the location
+    # of the phone line its body names (tests/channels/phone/test_webhooks.py tests both).
+    "api:record_call_event",
+    "api:twilio_call_status",
 }
 
 
@@ -194,6 +239,10 @@ def world(north, south, admin, agent_north, agent_south, mailbox):
         "merged_into": merged_into.pk,
         "merge": merge.pk,
         "north": north.pk,
+        "policy": SlaPolicy.objects.create(name="Everything", first_response_minutes=60).pk,
+        "closure": add_closure(
+            admin, north, datetime(2030, 1, 1, tzinfo=UTC), datetime(2030, 1, 2, tzinfo=UTC)
+        ).pk,
     }
     users = {
         "admin": admin,
@@ -249,6 +298,14 @@ def test_the_matrix(name, user_key, world):
     elif route.scope == "list":
         assert response.status_code == 200
         assert (MARKER in response.content.decode()) is allowed
+    elif route.scope == "manage":
+        expected = {"admin": (200, 201, 204), "manager_north": (200, 201, 204)}.get(
+            user_key, (403,) if allowed else (404,)
+        )
+        assert response.status_code in expected, response.content[:500]
+    elif route.scope == "admin":
+        expected = (200, 201, 204) if user_key == "admin" else (403,)
+        assert response.status_code in expected, response.content[:500]
     else:
         assert response.status_code == 200
 

@@ -2,7 +2,7 @@
 
 from ninja import NinjaAPI
 
-from helpline.api import conversations, customers, errors, search
+from helpline.api import calls, conversations, customers, errors, hours, search, sla
 from helpline.api.auth import api_auth
 
 
@@ -27,3 +27,6 @@ errors.install(api)
 api.add_router("/", customers.router)
 api.add_router("/", conversations.router)
 api.add_router("/", search.router)
+api.add_router("/", calls.router)
+api.add_router("/", hours.router)
+api.add_router("/", sla.router)

@@ -49,7 +49,7 @@ def _conversations():
 
 
 def _messages():
-    return Message.objects.select_related("author", "identity").prefetch_related(
+    return Message.objects.select_related("author", "identity", "wait").prefetch_related(
         Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
     )
 

@@ -3,6 +3,7 @@
 from datetime import datetime
 from typing import Literal
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.urls import reverse
 from ninja import Field, Schema
 from pydantic import AwareDatetime
@@ -211,6 +212,18 @@ class AttachmentOut(Schema):
         return request.build_absolute_uri(path) if request is not None else path
 
 
+class WaitOut(Schema):
+    """How long an inbound message waited for our response; seconds are empty until then."""
+
+    started_at: datetime
+    answered_at: datetime | None
+    wall_seconds: int | None
+    business_seconds: int | None = Field(..., description="Within the location's opening hours")
+    helped_after_seconds: int | None = Field(
+        ..., description="A logged call or visit: the time the customer waited to be helped"
+    )
+
+
 class MessageOut(Schema):
     id: int
     conversation_id: int
@@ -226,6 +239,14 @@ class MessageOut(Schema):
     delivery_error: str
     created_at: datetime
     attachments: list[AttachmentOut]
+    wait: WaitOut | None = Field(..., description="Customer messages only; robots never wait")
+
+    @staticmethod
+    def resolve_wait(obj):
+        try:
+            return obj.wait
+        except ObjectDoesNotExist:
+            return None
 
 
 class MessagePage(Schema):

@@ -4,6 +4,8 @@ Each action is one transaction and writes one activity row; side effects
 (sending mail) go through outbox rows delivered after commit.
 """
 
+from datetime import datetime
+
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -19,13 +21,18 @@ from helpline.conversations.models import (
     Tag,
 )
 from helpline.conversations.receive import Inbound, receive
+from helpline.conversations.waits import answer_open_waits
 from helpline.core.activity import record
 from helpline.core.errors import ActionError
 from helpline.core.models import Location, Mailbox, Role, Team, User
 from helpline.customers.models import Customer, IdentityKind
+from helpline.sla.clocks import refresh as refresh_sla_clocks
 
 # Contacts an agent logs by hand: nothing arrives through a channel adapter for these.
 LOGGABLE_CHANNELS = (Channel.PHONE, Channel.WALK_IN)
+WAITED = "waited_minutes"
+# A day: longer than anyone stands in a queue or holds the line, so surely a typing slip.
+MAX_WAITED_MINUTES = 24 * 60
 
 
 @transaction.atomic
@@ -38,10 +45,18 @@ def start_conversation(
     text: str = "",
     location: Location | None = None,
     team: Team | None = None,
+    waited_minutes: int | None = None,
 ) -> Conversation:
-    """An agent records a contact that reached them directly: a call, a walk-in, a form."""
+    """An agent records a contact that reached them directly: a call, a walk-in, a form.
+
+    For a call or a visit, `waited_minutes` is how long the customer waited to be
+    helped (on hold, in the queue); see conversations.waits.
+    """
     if channel not in Channel.values:
         raise ActionError(f"unknown channel {channel!r}", "channel")
+    if waited_minutes is not None and (channel not in LOGGABLE_CHANNELS or not text):
+        raise ActionError("only a call or a visit, with what was said, has a waiting time", WAITED)
+    helped_after = _helped_after_seconds(waited_minutes)
     identity = customer.identities.order_by("id").first()
     now = timezone.now()
     conversation = Conversation.objects.create(
@@ -64,9 +79,12 @@ def start_conversation(
                 text=text,
                 conversation=conversation,
                 logged_by=actor,
+                helped_after_seconds=helped_after,
             )
         )
         conversation.refresh_from_db()
+    else:
+        refresh_sla_clocks([conversation.pk])  # the resolution clock starts
     return conversation
 
 
@@ -104,10 +122,11 @@ def reply(
         created_at=now,
     )
     outbox.queue_reply(message, recipient)
-    changed = _responded(conversation, now)
+    changed = _responded(conversation, message)
     if chosen_mailbox:
         changed.append("mailbox")
     conversation.save(update_fields=changed)
+    refresh_sla_clocks([conversation.pk])
     extra = {"mailbox_id": mailbox.pk} if chosen_mailbox else {}
     record(actor, "conversation.replied", conversation, message_id=message.pk, **extra)
     return message
@@ -136,8 +155,13 @@ def _choose_mailbox(conversation: Conversation, mailbox: Mailbox | None) -> bool
     return True
 
 
-def _responded(conversation: Conversation, at) -> list[str]:
-    """Note that we answered the customer at `at`; the fields that changed, for save()."""
+def _responded(conversation: Conversation, response: Message) -> list[str]:
+    """Note that we answered the customer with `response`; the fields that changed, for save().
+
+    It answers every wait still open on the conversation.
+    """
+    at = response.created_at
+    answer_open_waits(response)
     changed = ["last_message_at", "waiting_since", "updated_at"]
     conversation.last_message_at = max(conversation.last_message_at, at)
     conversation.waiting_since = None
@@ -189,7 +213,16 @@ def add_note(actor: User, conversation: Conversation, text: str) -> Message:
 
 @transaction.atomic
 def log_contact(
-    actor: User, conversation: Conversation, *, channel: str, text: str, direction: str
+    actor: User,
+    conversation: Conversation,
+    *,
+    channel: str,
+    text: str,
+    direction: str,
+    waited_minutes: int | None = None,
+    at: datetime | None = None,
+    external_id: str = "",
+    meta: dict | None = None,
 ) -> Message:
     """Log a phone call or an in-store visit on a conversation.
 
@@ -197,6 +230,13 @@ def log_contact(
     message, so it starts a wait and reopens a pending or solved conversation;
     on a closed one it starts a follow-up, whose message is returned. Outbound
     (we called them) is a response, like a reply without the email.
+
+    `waited_minutes`, for inbound only, is how long the customer waited to be
+    helped (on hold, in the queue); it answers their wait at once.
+
+    `at`, `external_id` and `meta`, for outbound only, are a phone system's record of
+    its call: when it was, its id there and its details (its inbound calls go through
+    `receive`, like every channel's messages).
     """
     if channel not in LOGGABLE_CHANNELS:
         raise ActionError("only a phone call or a visit can be logged", "channel")
@@ -204,10 +244,15 @@ def log_contact(
         raise ActionError("say whether the customer or we made contact", "direction")
     if not text.strip():
         raise ActionError("say what was said", "text")
+    if waited_minutes is not None and direction != Direction.INBOUND:
+        raise ActionError("only a customer who called or came in waited to be helped", WAITED)
+    if (at or external_id or meta) and direction != Direction.OUTBOUND:
+        raise ActionError("only an outbound call comes with a phone system's record", "direction")
+    helped_after = _helped_after_seconds(waited_minutes)
     if direction == Direction.INBOUND:
-        message = _log_inbound(actor, conversation, channel, text)
+        message = _log_inbound(actor, conversation, channel, text, helped_after)
     else:
-        message = _log_outbound(actor, conversation, channel, text)
+        message = _log_outbound(actor, conversation, channel, text, at, external_id, meta or {})
     record(
         actor,
         "conversation.contact_logged",
@@ -219,7 +264,19 @@ def log_contact(
     return message
 
 
-def _log_inbound(actor: User, conversation: Conversation, channel: str, text: str) -> Message:
+def _helped_after_seconds(waited_minutes: int | None) -> int | None:
+    if waited_minutes is None:
+        return None
+    if not 0 <= waited_minutes <= MAX_WAITED_MINUTES:
+        raise ActionError(
+            f"the waiting time must be between 0 and {MAX_WAITED_MINUTES} minutes", WAITED
+        )
+    return waited_minutes * 60
+
+
+def _log_inbound(
+    actor: User, conversation: Conversation, channel: str, text: str, helped_after: int | None
+) -> Message:
     identities = list(conversation.customer.identities.order_by("id"))
     wanted_kind = IdentityKind.PHONE if channel == Channel.PHONE else None
     identity = next((i for i in identities if i.kind == wanted_kind), None) or next(
@@ -238,14 +295,22 @@ def _log_inbound(actor: User, conversation: Conversation, channel: str, text: st
             team=conversation.team,
             mailbox=conversation.mailbox,
             logged_by=actor,
+            helped_after_seconds=helped_after,
         )
     )
     return received.message
 
 
-def _log_outbound(actor: User, conversation: Conversation, channel: str, text: str) -> Message:
+def _log_outbound(
+    actor: User | None,
+    conversation: Conversation,
+    channel: str,
+    text: str,
+    at: datetime | None = None,
+    external_id: str = "",
+    meta: dict | None = None,
+) -> Message:
     conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
-    now = timezone.now()
     message = Message.objects.create(
         conversation=conversation,
         channel=channel,
@@ -253,9 +318,17 @@ def _log_outbound(actor: User, conversation: Conversation, channel: str, text: s
         author=actor,
         text=text,
         full_text=text,
-        created_at=now,
+        external_id=external_id,
+        meta=meta or {},
+        created_at=at or timezone.now(),
     )
-    conversation.save(update_fields=_responded(conversation, now))
+    if (meta or {}).get("outcome", "answered") == "answered":
+        changed = _responded(conversation, message)
+    else:  # a call nobody picked up is an attempt, not an answer: the customer still waits
+        conversation.last_message_at = max(conversation.last_message_at, message.created_at)
+        changed = ["last_message_at", "updated_at"]
+    conversation.save(update_fields=changed)
+    refresh_sla_clocks([conversation.pk])
     return message
 
 
@@ -326,6 +399,8 @@ def update(actor: User, conversation: Conversation, **changes) -> Conversation:
             conversation.solved_at = None
             changed.append("solved_at")
     conversation.save(update_fields=changed)
+    if "status" in changes or "priority" in changes:
+        refresh_sla_clocks([conversation.pk])
     record(actor, "conversation.updated", conversation, before=before, after=changes)
     return conversation
 

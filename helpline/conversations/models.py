@@ -2,6 +2,7 @@
 
 from django.db import models
 
+from helpline.core.durations import compact_duration
 from helpline.core.models import Location, Mailbox, Team, User
 from helpline.customers.models import Customer, Identity
 
@@ -75,6 +76,16 @@ class Conversation(models.Model):
     )
     last_message_at = models.DateTimeField(help_text="Latest message, or the creation time")
     solved_at = models.DateTimeField(null=True, blank=True)
+    # Service level clocks, kept by helpline.sla.clocks.refresh (read that for what each holds).
+    sla_policy = models.ForeignKey(
+        "sla.SlaPolicy", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    response_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_paused_seconds = models.PositiveBigIntegerField(default=0)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    sla_due_at = models.DateTimeField(null=True, blank=True, help_text="The earliest due time")
+    sla_next_check_at = models.DateTimeField(null=True, blank=True)
 
     objects = ConversationQuerySet.as_manager()
 
@@ -116,6 +127,13 @@ class Conversation(models.Model):
             models.Index(fields=["updated_at"], name="conversation_updated"),
             models.Index(fields=["location", "status"]),
             models.Index(fields=["customer", "-created_at"]),
+            # The inbox's "breaching soon" and "breached", and the escalation scan's queue.
+            models.Index(fields=["sla_due_at", "id"], condition=OPEN_WORK, name="inbox_open_sla"),
+            models.Index(
+                fields=["sla_next_check_at"],
+                condition=models.Q(sla_next_check_at__isnull=False),
+                name="sla_next_check",
+            ),
         ]
 
     def __str__(self):
@@ -182,6 +200,63 @@ class Message(models.Model):
 
     def __str__(self):
         return f"{self.direction} {self.channel} on #{self.conversation_id}"
+
+
+class Wait(models.Model):
+    """How long a customer's message waited for our response, kept for reports.
+
+    One per inbound message of kind normal (robots never wait). It is answered by
+    the first response after it (a reply, an outbound call), or at once when the
+    agent logging a call or a visit says how long the customer waited to be helped.
+    """
+
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="wait")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="waits")
+    location = models.ForeignKey(
+        Location, null=True, blank=True, on_delete=models.SET_NULL, help_text="For reports"
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    started_at = models.DateTimeField(help_text="When the message arrived")
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        Message,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="answered_waits",
+        help_text="The reply or call that answered it; empty when helped on the spot",
+    )
+    wall_seconds = models.PositiveIntegerField(null=True, blank=True)
+    business_seconds = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Within the location's opening hours"
+    )
+    helped_after_seconds = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="A call or a visit logged by an agent: the time in the queue or on hold",
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["location", "started_at"], name="wait_location_started"),
+            # The open waits a response answers.
+            models.Index(
+                fields=["conversation"],
+                condition=models.Q(answered_at__isnull=True),
+                name="wait_open_conversation",
+            ),
+        ]
+
+    def __str__(self):
+        return f"wait for message {self.message_id}"
+
+    @property
+    def wall_text(self) -> str:
+        return compact_duration(self.wall_seconds)
+
+    @property
+    def business_text(self) -> str:
+        return compact_duration(self.business_seconds)
 
 
 def attachment_path(instance, filename):

@@ -24,12 +24,14 @@ from helpline.conversations.models import (
     Status,
     Tag,
 )
+from helpline.conversations.waits import create_waits
 from helpline.core.activity import record_many
 from helpline.core.models import Location, Mailbox, Team, User
 from helpline.core.sql import update_from_values
 from helpline.customers.actions import resolve_merged
 from helpline.customers.identities import normalise
 from helpline.customers.models import Customer, Identity
+from helpline.sla.clocks import refresh as refresh_sla_clocks
 
 SUBJECT_TOKEN = re.compile(r"\[#(\d{1,12})\]")
 
@@ -62,6 +64,8 @@ class Inbound:
     location: Location | None = None
     team: Team | None = None
     logged_by: User | None = None  # the agent who logged a call or a walk-in
+    # The agent's word on how long the customer waited to be helped (queue, hold).
+    helped_after_seconds: int | None = None
     received_at: datetime | None = None
     attachments: Sequence[IncomingAttachment] = ()
     meta: dict = field(default_factory=dict)
@@ -316,6 +320,7 @@ class _Batch:
         Conversation.objects.bulk_create(self.new_conversations)
         self._tag_robot_conversations()
         Message.objects.bulk_create([message for message, _ in self.messages])
+        create_waits((message, inbound.helped_after_seconds) for message, inbound in self.messages)
         self._store_attachments()
         self._update_conversations()
         for message, inbound in self.messages:
@@ -328,6 +333,7 @@ class _Batch:
                 )
             )
         record_many(self.activities)
+        refresh_sla_clocks([*self.changed_conversations, *(c.pk for c in self.new_conversations)])
         new = {id(c) for c in self.new_conversations}
         for message, _ in self.messages:
             emit_after_commit(

@@ -41,7 +41,9 @@ from helpline.conversations.models import (
     Priority,
     Status,
     Tag,
+    Wait,
 )
+from helpline.conversations.waits import BusinessClock, answer, makes_customer_wait, new_wait
 from helpline.core.models import Activity, Location, Mailbox, Role, Team, User
 from helpline.customers.models import Customer, Identity, IdentityKind
 
@@ -1219,7 +1221,8 @@ class _Generator:
         Conversation.objects.bulk_create(self.conversations, batch_size=500)
 
         for message in self.messages:
-            message.conversation_id = message.conversation.pk
+            # Through the descriptor: the id is set and the conversation stays at hand.
+            message.conversation = message.conversation
             if message.identity is not None:
                 message.identity_id = message.identity.pk
             if "[#{pk}]" in message.text:
@@ -1227,6 +1230,8 @@ class _Generator:
                     "[#{pk}]", message.conversation.token
                 )
         Message.objects.bulk_create(self.messages, batch_size=500)
+        waits = self._waits()
+        Wait.objects.bulk_create(waits, batch_size=500)
 
         names = sorted({name for _, name in self.tag_links})
         tags = {name: Tag.objects.get_or_create(name=name)[0] for name in names}
@@ -1258,6 +1263,7 @@ class _Generator:
             "identities": len(self.identities),
             "conversations": len(self.conversations),
             "messages": len(self.messages),
+            "waits": len(waits),
             "activities": len(rows),
         }
         agents = [
@@ -1271,6 +1277,31 @@ class _Generator:
             for a in self.agents
         ]
         return DemoSummary(seed=0, counts=counts, agents=agents)
+
+    def _waits(self) -> list[Wait]:
+        """Each customer message's wait, as receive and the responses would have stored it:
+        answered by the next human response (an acknowledgement is none), or on the spot
+        when the agent logging a call or a visit noted how long the customer waited."""
+        clock = BusinessClock(self.locations)
+        waits, waiting = [], {}
+        for message in self.messages:  # each conversation's in the order they happened
+            if makes_customer_wait(message):
+                wait = new_wait(message, clock, self._helped_after(message))
+                waits.append(wait)
+                if wait.answered_at is None:
+                    waiting.setdefault(message.conversation_id, []).append(wait)
+            elif message.direction == Direction.OUTBOUND and message.kind == MessageKind.NORMAL:
+                for wait in waiting.pop(message.conversation_id, []):
+                    answer(wait, message, clock)
+        return waits
+
+    def _helped_after(self, message: Message) -> int | None:
+        """Most agents logging a call or a visit say how long the customer waited: a few
+        minutes on hold, longer in the queue at the counter."""
+        if message.author_id is None or self.rng.random() < 0.2:
+            return None
+        median_minutes = 6 if message.channel == Channel.WALK_IN else 2
+        return round(60 * self.rng.lognormvariate(math.log(median_minutes), 0.8))
 
 
 def _ascii(text: str) -> str:

@@ -120,6 +120,12 @@ class NewConversationForm(forms.Form):
     text = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 6}), required=False, label="What they said"
     )
+    waited_minutes = forms.IntegerField(
+        required=False,
+        min_value=0,
+        label="Waited (minutes)",
+        help_text="A call or a visit: how long they waited to be helped, in the queue or on hold.",
+    )
     name = forms.CharField(max_length=200, required=False, label="Name")
     email = forms.CharField(max_length=320, required=False, label="Email", widget=EMAIL_INPUT)
     phone = forms.CharField(max_length=64, required=False, label="Phone", widget=PHONE_INPUT)

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
+from django.utils import timezone
 
 from helpline.api.errors import FieldError
 from helpline.api.pagination import Key, Ordering, decode_cursor, encode_cursor
@@ -31,6 +32,7 @@ ROW_FIELDS = (
     "channel",
     "waiting_since",
     "last_message_at",
+    "sla_due_at",
     "customer__name",
     "location__name",
     "team__name",
@@ -38,7 +40,7 @@ ROW_FIELDS = (
     "assignee__first_name",
     "assignee__last_name",
 )
-COUNT_CAP = 9_999
+COUNT_CAP = 999
 
 LONGEST_WAITING = Ordering(
     "inbox.waiting", (Key("waiting_since", nullable=True, datetime=True), Key("id"))
@@ -47,6 +49,11 @@ LATEST_ACTIVITY = Ordering(
     "inbox.activity",
     (Key("last_message_at", descending=True, datetime=True), Key("id", descending=True)),
 )
+# The earliest service level due time first (see helpline.sla.clocks), then the rest.
+BREACHING_SOON = Ordering(
+    "inbox.breaching", (Key("sla_due_at", nullable=True, datetime=True), Key("id"))
+)
+SORTS = {"breaching": ("Breaching soon", BREACHING_SOON)}
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,9 @@ class Filters:
     location: int | None = None
     team: int | None = None
     tag: str | None = None
+    # Not filters of the conversation list (filter_conversations), so not in as_mapping().
+    sort: str | None = None  # a key of SORTS; None: the view's own order
+    breached: bool = False  # only conversations past a service level due time
     ignored: list[str] = field(default_factory=list)
 
     @classmethod
@@ -107,6 +117,12 @@ class Filters:
                 filters.ignored.append(name)
         tag = (params.get("tag") or "").strip()[:64]
         filters.tag = tag or None
+        sort = params.get("sort") or None
+        if sort in SORTS:
+            filters.sort = sort
+        elif sort:
+            filters.ignored.append("sort")
+        filters.breached = params.get("breached") == "1"
         return filters
 
     def as_mapping(self) -> dict:
@@ -119,10 +135,25 @@ class Filters:
         }
 
     def query_string(self) -> str:
-        return urlencode({k: v for k, v in self.as_mapping().items() if v is not None})
+        return urlencode({k: v for k, v in self._all().items() if v is not None})
 
     def __bool__(self) -> bool:
-        return any(v is not None for v in self.as_mapping().values())
+        return any(v is not None for v in self._all().values())
+
+    def _all(self) -> dict:
+        return {**self.as_mapping(), "sort": self.sort, "breached": 1 if self.breached else None}
+
+    def ordering(self, view: "View") -> Ordering:
+        return SORTS[self.sort][1] if self.sort else view.ordering
+
+    def apply(self, view: "View", user: User):
+        """The view's conversations that pass these filters."""
+        conversations = filter_conversations(view.conversations(user), user, self.as_mapping())
+        if self.breached:
+            if not set(view.statuses) <= set(OPEN_STATUSES):
+                return conversations.none()  # no clock runs on pending or solved work
+            conversations = conversations.filter(sla_due_at__lt=timezone.now())
+        return conversations
 
 
 def filter_choices(user: User) -> dict:
@@ -143,33 +174,32 @@ class Page:
 
 
 def page(user: User, view: View, filters: Filters, cursor: str | None = None) -> Page:
-    conversations = filter_conversations(view.conversations(user), user, filters.as_mapping())
+    conversations = filters.apply(view, user)
     conversations = (
         conversations.select_related("customer", "location", "team", "assignee")
         .prefetch_related("tags")
         .only(*ROW_FIELDS)
     )
-    conversations = conversations.order_by(*view.ordering.order_by())
+    ordering = filters.ordering(view)
+    conversations = conversations.order_by(*ordering.order_by())
     if cursor:
         # A stale or edited link shows the first page.
         with contextlib.suppress(FieldError):
-            conversations = conversations.filter(
-                view.ordering.after(decode_cursor(view.ordering, cursor))
-            )
+            conversations = conversations.filter(ordering.after(decode_cursor(ordering, cursor)))
     rows = list(conversations[: PAGE_SIZE + 1])
     items, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
-    next_cursor = encode_cursor(view.ordering, view.ordering.values_of(items[-1])) if more else None
+    next_cursor = encode_cursor(ordering, ordering.values_of(items[-1])) if more else None
     return Page(view, items, next_cursor)
 
 
 def counts(user: User, filters: Filters) -> dict[str, int]:
-    """How many conversations each view holds, up to COUNT_CAP + 1 (shown as "9,999+").
+    """How many conversations each view holds, up to COUNT_CAP + 1 (shown as "999+").
 
     One statement for all the views: each is a capped subquery of its own.
     """
     parts, params, result = [], [], {}
     for slug, view in VIEWS.items():
-        conversations = filter_conversations(view.conversations(user), user, filters.as_mapping())
+        conversations = filters.apply(view, user)
         capped = conversations.order_by().values("id")[: COUNT_CAP + 1]
         try:
             sql, sql_params = capped.query.sql_with_params()

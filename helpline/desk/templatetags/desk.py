@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from helpline.conversations.models import Channel
+from helpline.core.durations import compact_duration
 
 register = template.Library()
 
@@ -33,15 +34,7 @@ def wait(since: datetime | None, now: datetime | None = None) -> str:
     """A compact duration from `since` until now: 45s, 12m, 3h 20m, 2d 4h."""
     if since is None:
         return ""
-    seconds = max(0, int(((now or timezone.now()) - since).total_seconds()))
-    if seconds < 60:
-        return f"{seconds}s"
-    minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
-    if hours < 1:
-        return f"{minutes}m"
-    if days < 1:
-        return f"{hours}h {minutes % 60}m" if minutes % 60 else f"{hours}h"
-    return f"{days}d {hours % 24}h" if hours % 24 else f"{days}d"
+    return compact_duration(((now or timezone.now()) - since).total_seconds())
 
 
 @register.filter

@@ -30,6 +30,7 @@ from helpline.conversations.models import (
 from helpline.core.errors import ActionError
 from helpline.core.models import Mailbox, Team, User
 from helpline.desk import presence
+from helpline.sla.display import sla_view
 
 TIMELINE_LENGTH = 20
 CONTACT_CHANNELS = [
@@ -40,15 +41,16 @@ CONTACT_NAMES = {Channel.PHONE: "Phone call", Channel.WALK_IN: "Visit"}
 
 def _conversations():
     return Conversation.objects.select_related(
-        "customer", "customer__location", "location", "team", "assignee", "mailbox"
+        "customer", "customer__location", "location", "team", "assignee", "mailbox", "sla_policy"
     ).prefetch_related("tags")
 
 
 def _thread(conversation: Conversation) -> list[Message]:
-    """Every message, oldest first, each with its attachments: two queries for any length."""
+    """Every message, oldest first, each with its wait and attachments: two queries for any
+    length."""
     thread = list(
         Message.objects.filter(conversation=conversation)
-        .select_related("author", "identity__customer")
+        .select_related("author", "identity__customer", "wait")
         .order_by("created_at", "id")
     )
     attachments = defaultdict(list)
@@ -90,6 +92,7 @@ def _page(request, conversation: Conversation, *, form="", error=None, status=20
     mailboxes = [] if conversation.mailbox_id else list(actions.reply_mailboxes(conversation))
     context = {
         "conversation": conversation,
+        "sla": sla_view(conversation),
         "tags": [tag.name for tag in conversation.tags.all()],
         "thread": thread,
         "latest_message_id": max((m.pk for m in thread), default=0),
@@ -179,6 +182,7 @@ def log_contact(request, pk: int):
             channel=request.POST.get("channel", ""),
             text=request.POST.get("text", ""),
             direction=request.POST.get("direction", ""),
+            waited_minutes=_posted_minutes(request.POST.get("waited_minutes", "")),
         )
         logged = f"{CONTACT_NAMES.get(message.channel, 'Contact')} logged"
         if message.conversation_id != conversation.pk:
@@ -186,6 +190,15 @@ def log_contact(request, pk: int):
         return f"{logged}.", message
 
     return _perform(request, pk, "log", act)
+
+
+def _posted_minutes(value: str) -> int | None:
+    if not value.strip():
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ActionError("give the waiting time in whole minutes", actions.WAITED) from None
 
 
 @login_required

@@ -34,6 +34,7 @@ def inbox_page(request):
         "counts": inbox.counts(request.user, filters),
         "count_cap": inbox.COUNT_CAP,
         **inbox.filter_choices(request.user),
+        "sorts": [(key, label) for key, (label, _) in inbox.SORTS.items()],
         "poll_ms": settings.HELPLINE_INBOX_POLL_SECONDS * 1000,
     }
     return render(request, "desk/inbox.html", context)

@@ -76,6 +76,7 @@ def _start(user, form: NewConversationForm, customer: Customer | None):
             text=data["text"].strip(),
             location=data["location"],
             team=data["team"],
+            waited_minutes=data["waited_minutes"],
         )
 
 
