@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "helpline.desk",
     "helpline.hours",
     "helpline.sla",
+    "helpline.callbacks",
 ]
 
 MIDDLEWARE = [
@@ -202,6 +203,10 @@ HELPLINE_OUTBOX_CLAIM_SECONDS = envint("HELPLINE_OUTBOX_CLAIM_SECONDS", 300)
 # one, every request to /api/calls/twilio is refused. The signature covers the public URL
 # Twilio called, which is built from SITE_URL (behind a proxy, set it to the public one).
 HELPLINE_TWILIO_AUTH_TOKEN = env("HELPLINE_TWILIO_AUTH_TOKEN")
+# Callbacks: after a try nobody answered, wait the next of these (the last one repeats;
+# "next-morning" is the location's first opening after midnight); give up after so many.
+HELPLINE_CALLBACK_BACKOFF = env("HELPLINE_CALLBACK_BACKOFF", "15m,1h,next-morning")
+HELPLINE_CALLBACK_MAX_ATTEMPTS = envint("HELPLINE_CALLBACK_MAX_ATTEMPTS", 4)
 
 # Celery. Without a broker configured, a SQLite file in the data folder
 # carries the queue (kombu's SQLAlchemy transport), so a bare machine runs a

@@ -20,6 +20,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from helpline.api.tokens import issue_token
+from helpline.callbacks.actions import create_callback
 from helpline.conversations.receive import IncomingAttachment
 from helpline.core.models import Role, User
 from helpline.customers import actions as customer_actions
@@ -92,6 +93,10 @@ ROUTES = {
     "desk:customer-unmerge": Route(
         "POST", "/customers/{merged_into}/merges/{merge}/undo/", "object", {}
     ),
+    "desk:callbacks": Route("GET", "/callbacks/", "list"),
+    "desk:callback-attempt": Route(
+        "POST", "/callbacks/{callback}/attempt/", "object", {"outcome": "no_answer"}
+    ),
     "attachment-download": Route("GET", "/attachments/{attachment}/", "object"),
     # The API
     "api:list_conversations": Route("GET", "/api/conversations", "list", api=True),
@@ -142,6 +147,17 @@ ROUTES = {
         "GET", f"/api/search/conversations?q={QUERY}", "list", api=True
     ),
     "api:search_customers": Route("GET", f"/api/search/customers?q={QUERY}", "list", api=True),
+    "api:list_callbacks": Route("GET", "/api/callbacks", "list", api=True),
+    "api:create_callback": Route(
+        "POST",
+        "/api/callbacks",
+        "reference",
+        {"customer_id": "{customer}", "phone_number": "+447700900456"},
+        api=True,
+    ),
+    "api:record_callback_attempt": Route(
+        "POST", "/api/callbacks/{callback}/attempts", "object", {"outcome": "busy"}, api=True
+    ),
     "api:list_sla_policies": Route("GET", "/api/sla-policies", "any", api=True),
     "api:get_sla_policy": Route("GET", "/api/sla-policies/{policy}", "any", api=True),
     "api:create_sla_policy": Route(
@@ -242,6 +258,9 @@ def world(north, south, admin, agent_north, agent_south, mailbox):
         "policy": SlaPolicy.objects.create(name="Everything", first_response_minutes=60).pk,
         "closure": add_closure(
             admin, north, datetime(2030, 1, 1, tzinfo=UTC), datetime(2030, 1, 2, tzinfo=UTC)
+        ).pk,
+        "callback": create_callback(
+            admin, conversation.customer, "+447700900123", "requested", conversation=conversation
         ).pk,
     }
     users = {

@@ -2,7 +2,7 @@
 
 from ninja import NinjaAPI
 
-from helpline.api import calls, conversations, customers, errors, hours, search, sla
+from helpline.api import callbacks, calls, conversations, customers, errors, hours, search, sla
 from helpline.api.auth import api_auth
 
 
@@ -30,3 +30,4 @@ api.add_router("/", search.router)
 api.add_router("/", calls.router)
 api.add_router("/", hours.router)
 api.add_router("/", sla.router)
+api.add_router("/", callbacks.router)

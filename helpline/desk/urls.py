@@ -2,7 +2,15 @@
 
 from django.urls import include, path
 
-from helpline.desk.views import account, conversations, customers, inbox, new_conversation, search
+from helpline.desk.views import (
+    account,
+    callbacks,
+    conversations,
+    customers,
+    inbox,
+    new_conversation,
+    search,
+)
 
 app_name = "desk"
 
@@ -13,4 +21,5 @@ urlpatterns = [
     path("", include(conversations)),
     path("", include(customers)),
     path("", include(search)),
+    path("", include(callbacks)),
 ]

@@ -1,0 +1,197 @@
+"""State changes of callbacks. Views, the API and the channel receivers call these.
+
+Each action is one transaction and writes the activity log. The calls an agent makes are
+logged on the callback's conversation as outbound phone messages (conversations.actions
+.log_contact): only the one that reached the customer counts as our response.
+"""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from helpline.callbacks import backoff
+from helpline.callbacks.models import Callback, CallbackAttempt, CallbackStatus, Outcome, Reason
+from helpline.conversations import actions as conversation_actions
+from helpline.conversations.models import Channel, Conversation, Direction
+from helpline.core.activity import record
+from helpline.core.errors import ActionError
+from helpline.core.models import Location, User
+from helpline.customers.identities import InvalidIdentity, normalise_phone
+from helpline.customers.models import Customer
+from helpline.hours.calendar import calendar_for
+
+CREATED = "callback.created"
+ATTEMPTED = "callback.attempted"
+CLOSED = "callback.closed"
+# A phone message's meta outcome when the call was answered (helpline.channels.phone.calls).
+ANSWERED = "answered"
+UNREACHED = (Outcome.NO_ANSWER, Outcome.BUSY, Outcome.LEFT_MESSAGE)
+
+
+@transaction.atomic
+def create_callback(
+    actor: User | None,
+    customer: Customer,
+    phone_number: str,
+    reason: str,
+    due_at: datetime | None = None,
+    conversation: Conversation | None = None,
+    location: Location | None = None,
+) -> Callback:
+    """Put a call back on the worklist, due `due_at` (or now), moved into opening hours.
+
+    A customer has one open callback per number: asking again gives back the open one,
+    due when it already was.
+    """
+    if reason not in Reason.values:
+        raise ActionError(f"the reason is one of {', '.join(Reason.values)}", "reason")
+    if location is None:
+        location = conversation.location if conversation else customer.location
+    number = _e164(phone_number, location)
+    existing = _open_callback(customer, number)
+    if existing is not None:
+        return existing
+    now = timezone.now()
+    callback = Callback(
+        customer=customer,
+        conversation=conversation,
+        location=location,
+        phone_number=number,
+        reason=reason,
+        due_at=backoff.within_hours(calendar_for(location), due_at or now),
+        max_attempts=settings.HELPLINE_CALLBACK_MAX_ATTEMPTS,
+        created_at=now,
+    )
+    try:
+        with transaction.atomic():
+            callback.save()
+    except IntegrityError:  # the same callback, asked for twice at once: the other one won
+        existing = _open_callback(customer, number)
+        if existing is None:
+            raise
+        return existing
+    record(
+        actor,
+        CREATED,
+        callback,
+        reason=reason,
+        customer_id=customer.pk,
+        due_at=str(callback.due_at),
+    )
+    return callback
+
+
+def _e164(phone_number: str, location: Location | None) -> str:
+    try:
+        return normalise_phone(phone_number, location.country if location else "")
+    except InvalidIdentity as exc:
+        raise ActionError(str(exc), "phone_number") from None
+
+
+def _open_callback(customer: Customer, number: str) -> Callback | None:
+    return Callback.objects.filter(
+        customer=customer, phone_number=number, status=CallbackStatus.OPEN
+    ).first()
+
+
+@transaction.atomic
+def record_attempt(actor: User, callback: Callback, outcome: str, note: str = "") -> Callback:
+    """What became of a call back: reached is done, a wrong number and too many tries nobody
+    answered need a manual look (failed), anything else is tried again later."""
+    if outcome not in Outcome.values:
+        raise ActionError(f"the outcome is one of {', '.join(Outcome.values)}", "outcome")
+    callback = (
+        Callback.objects.select_for_update(of=("self",))
+        .select_related("location")
+        .get(pk=callback.pk)
+    )
+    if callback.status != CallbackStatus.OPEN:
+        raise ActionError(f"this callback is {callback.get_status_display().lower()}", "outcome")
+    now = timezone.now()
+    attempt = CallbackAttempt.objects.create(
+        callback=callback, agent=actor, outcome=outcome, note=note.strip(), at=now
+    )
+    if outcome == Outcome.REACHED:
+        _close(callback, CallbackStatus.DONE, f"reached by {_name(actor)}", now)
+    elif outcome == Outcome.WRONG_NUMBER:
+        _close(callback, CallbackStatus.FAILED, "wrong number", now)
+    else:
+        callback.attempts += 1
+        if callback.attempts >= callback.max_attempts:
+            reason = f"not reached in {callback.attempts} tries"
+            _close(callback, CallbackStatus.FAILED, reason, now)
+        else:
+            calendar = calendar_for(callback.location)
+            callback.due_at = backoff.next_try(calendar, callback.attempts, now)
+    if callback.conversation_id is None:
+        callback.conversation = _call_conversation(actor, callback)
+    callback.save()
+    _log_call(actor, callback, attempt)
+    record(
+        actor,
+        ATTEMPTED,
+        callback,
+        attempt_id=attempt.pk,
+        outcome=outcome,
+        status=callback.status,
+        due_at=str(callback.due_at),
+    )
+    return callback
+
+
+def _close(callback: Callback, status: str, reason: str, at: datetime) -> None:
+    callback.status = status
+    callback.closed_at = at
+    callback.closed_reason = reason[:200]
+
+
+def _name(user: User | None) -> str:
+    if user is None:
+        return "the phone system"
+    return user.get_full_name() or user.username
+
+
+def _call_conversation(actor: User, callback: Callback) -> Conversation:
+    """A callback asked for without a conversation gets one, so its calls are on the timeline."""
+    return conversation_actions.start_conversation(
+        actor,
+        callback.customer,
+        channel=Channel.PHONE,
+        subject=f"Call back {callback.phone_number}",
+        location=callback.location,
+    )
+
+
+def _log_call(actor: User, callback: Callback, attempt: CallbackAttempt) -> None:
+    text = f"Called back {callback.phone_number}: {attempt.get_outcome_display().lower()}"
+    if attempt.note:
+        text = f"{text}. {attempt.note}"
+    reached = attempt.outcome == Outcome.REACHED
+    conversation_actions.log_contact(
+        actor,
+        callback.conversation,
+        channel=Channel.PHONE,
+        text=text,
+        direction=Direction.OUTBOUND,
+        at=attempt.at,
+        meta={"outcome": ANSWERED if reached else attempt.outcome, "callback_id": callback.pk},
+    )
+
+
+@transaction.atomic
+def close_for_customer(customer_id: int, reason: str, actor: User | None = None) -> int:
+    """The customer was reached some other way: their open callbacks are closed (how many)."""
+    callbacks = list(
+        Callback.objects.select_for_update().filter(
+            customer_id=customer_id, status=CallbackStatus.OPEN
+        )
+    )
+    now = timezone.now()
+    for callback in callbacks:
+        _close(callback, CallbackStatus.CLOSED, reason, now)
+    Callback.objects.bulk_update(callbacks, ["status", "closed_at", "closed_reason"])
+    for callback in callbacks:
+        record(actor, CLOSED, callback, reason=callback.closed_reason)
+    return len(callbacks)

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class CallbacksConfig(AppConfig):
+    name = "helpline.callbacks"
+    label = "callbacks"
+    verbose_name = "Callbacks"
+
+    def ready(self):
+        from helpline.callbacks import receivers
+
+        receivers.connect()
