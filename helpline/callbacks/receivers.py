@@ -31,11 +31,6 @@ def connect() -> None:
     post_save.connect(close_when_we_reach_customer, sender=Message, dispatch_uid=DISPATCH_UID)
 
 
-def answered(message: Message) -> bool:
-    # A call logged by hand has no phone system's outcome: someone was on the line.
-    return message.channel != Channel.PHONE or message.meta.get("outcome", "answered") == "answered"
-
-
 def reached_by(message: Message) -> str:
     return f"customer reached by {Channel(message.channel).label.lower()}"
 
@@ -62,14 +57,14 @@ def call_back_untaken_call(sender, message: Message, event, **kwargs) -> None:
 def close_when_customer_writes(sender, message: Message, **kwargs) -> None:
     if message.direction != Direction.INBOUND or message.kind != MessageKind.NORMAL:
         return
-    if answered(message):
+    if message.reached_customer:
         actions.close_for_customer(message.conversation.customer_id, reached_by(message))
 
 
 def close_when_we_reach_customer(sender, instance: Message, created: bool, **kwargs) -> None:
     if not created or instance.direction != Direction.OUTBOUND:
         return
-    if instance.channel == Channel.PHONE and answered(instance):
+    if instance.channel == Channel.PHONE and instance.reached_customer:
         customer_id = instance.conversation.customer_id
         reason = reached_by(instance)
         transaction.on_commit(lambda: actions.close_for_customer(customer_id, reason))

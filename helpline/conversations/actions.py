@@ -322,7 +322,7 @@ def _log_outbound(
         meta=meta or {},
         created_at=at or timezone.now(),
     )
-    if (meta or {}).get("outcome", "answered") == "answered":
+    if message.reached_customer:
         changed = _responded(conversation, message)
     else:  # a call nobody picked up is an attempt, not an answer: the customer still waits
         conversation.last_message_at = max(conversation.last_message_at, message.created_at)

@@ -201,6 +201,12 @@ class Message(models.Model):
     def __str__(self):
         return f"{self.direction} {self.channel} on #{self.conversation_id}"
 
+    @property
+    def reached_customer(self) -> bool:
+        """Whether this contact got through. Only a phone system's call records say it did not
+        (meta "outcome" missed, voicemail, ...); a call logged by hand had someone on the line."""
+        return self.meta.get("outcome", "answered") == "answered"
+
 
 class Wait(models.Model):
     """How long a customer's message waited for our response, kept for reports.
