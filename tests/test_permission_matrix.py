@@ -113,6 +113,13 @@ ROUTES = {
     "api:list_messages": Route(
         "GET", "/api/conversations/{conversation}/messages", "object", api=True
     ),
+    "api:log_contact": Route(
+        "POST",
+        "/api/conversations/{conversation}/contacts",
+        "object",
+        {"channel": "walk_in", "direction": "inbound", "text": "At the till", "waited_minutes": 4},
+        api=True,
+    ),
     "api:get_message": Route("GET", "/api/messages/{message}", "object", api=True),
     "api:create_conversation": Route(
         "POST",

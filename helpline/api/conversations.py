@@ -9,6 +9,7 @@ from helpline.api import lookups
 from helpline.api.errors import FieldError
 from helpline.api.pagination import Key, Ordering, PageParams, paginate
 from helpline.api.schemas import (
+    ContactIn,
     ConversationFilters,
     ConversationIn,
     ConversationOut,
@@ -43,9 +44,9 @@ def _conversations():
     # Locations and teams are prefetched, not joined: a visibility filter on location_id
     # turns that join into an INNER JOIN that SQLite drives from the locations, sorting
     # every visible conversation instead of walking the by-activity index.
-    return Conversation.objects.select_related("customer", "assignee").prefetch_related(
-        "tags", "location", "team"
-    )
+    return Conversation.objects.select_related(
+        "customer", "assignee", "sla_policy"
+    ).prefetch_related("tags", "location", "team")
 
 
 def _messages():
@@ -144,6 +145,29 @@ def reply_to_conversation(request, conversation_id: int, payload: ReplyIn):
 def add_internal_note(request, conversation_id: int, payload: InternalNoteIn):
     conversation = get_conversation_for(request.auth, conversation_id)
     message = actions.add_note(request.auth, conversation, payload.text)
+    return Status(201, _messages().get(pk=message.pk))
+
+
+@router.post(
+    "/conversations/{int:conversation_id}/contacts",
+    response={201: MessageOut, **ERRORS},
+    description=(
+        "Log a phone call or an in-store visit. An inbound contact is received like any "
+        "customer message (on a closed conversation it starts a follow-up, whose message is "
+        "returned); an outbound call is our response. waited_minutes records how long the "
+        "customer waited to be helped."
+    ),
+)
+def log_contact(request, conversation_id: int, payload: ContactIn):
+    conversation = get_conversation_for(request.auth, conversation_id)
+    message = actions.log_contact(
+        request.auth,
+        conversation,
+        channel=payload.channel,
+        text=payload.text,
+        direction=payload.direction,
+        waited_minutes=payload.waited_minutes,
+    )
     return Status(201, _messages().get(pk=message.pk))
 
 

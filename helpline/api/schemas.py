@@ -5,6 +5,7 @@ from typing import Literal
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.urls import reverse
+from django.utils import timezone
 from ninja import Field, Schema
 from pydantic import AwareDatetime
 
@@ -115,6 +116,22 @@ class IdentityIn(Schema):
 # Conversations
 
 
+class SlaOut(Schema):
+    """The conversation's service level clocks; a due time is empty while its clock is stopped."""
+
+    policy: Ref
+    response_due_at: datetime | None = Field(
+        ..., description="First or next response due (business hours counted)"
+    )
+    resolution_due_at: datetime | None
+    due_at: datetime | None = Field(..., description="The earliest running due time")
+    breached: bool = Field(..., description="A running clock is past its due time now")
+    paused_at: datetime | None = Field(
+        ..., description="The resolution clock stopped: pending on the customer, solved or closed"
+    )
+    resolution_paused_seconds: int
+
+
 class ConversationOut(Schema):
     id: int
     subject: str
@@ -133,6 +150,25 @@ class ConversationOut(Schema):
     last_customer_message_at: datetime | None
     last_message_at: datetime
     solved_at: datetime | None
+    waiting_since: datetime | None = Field(
+        ..., description="The customer's oldest message we have not answered"
+    )
+    sla: SlaOut | None = Field(..., description="Empty when no SLA policy applies")
+
+    @staticmethod
+    def resolve_sla(obj) -> dict | None:
+        if obj.sla_policy_id is None:
+            return None
+        due = obj.sla_due_at
+        return {
+            "policy": {"id": obj.sla_policy_id, "name": obj.sla_policy.name},
+            "response_due_at": obj.response_due_at,
+            "resolution_due_at": obj.resolution_due_at,
+            "due_at": due,
+            "breached": due is not None and due <= timezone.now(),
+            "paused_at": obj.paused_at,
+            "resolution_paused_seconds": obj.resolution_paused_seconds,
+        }
 
     @staticmethod
     def resolve_customer(obj) -> dict:
@@ -192,6 +228,23 @@ class ReplyIn(Schema):
 
 class InternalNoteIn(Schema):
     text: str = Field(..., min_length=1, max_length=100_000)
+
+
+class ContactIn(Schema):
+    """A phone call or an in-store visit an agent logs (a phone system reports calls itself,
+    through /api/calls/events)."""
+
+    channel: Literal["phone", "walk_in"]
+    direction: DirectionName = Field(
+        ..., description="inbound: the customer called or came in; outbound: we called them"
+    )
+    text: str = Field(..., min_length=1, max_length=100_000, description="What was said")
+    waited_minutes: int | None = Field(
+        None,
+        ge=0,
+        le=24 * 60,
+        description="Inbound only: how long the customer waited to be helped (hold, queue)",
+    )
 
 
 # Messages

@@ -232,3 +232,57 @@ def test_an_internal_note_is_not_sent(nora_api, north_conversation):
     assert response.json()["direction"] == Direction.NOTE
     assert response.json()["delivery"] == Delivery.NOT_APPLICABLE
     assert not OutboundEmail.objects.exists()
+
+
+def test_an_agent_logs_a_walk_in_and_how_long_they_queued(nora_api, north_conversation):
+    response = nora_api.post(
+        f"/conversations/{north_conversation.pk}/contacts",
+        {"channel": "walk_in", "direction": "inbound", "text": "Came in", "waited_minutes": 12},
+    )
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["channel"], body["direction"]) == ("walk_in", "inbound")
+    assert body["wait"]["helped_after_seconds"] == 720
+    assert body["wait"]["answered_at"] is not None
+    assert Activity.objects.filter(verb="conversation.contact_logged").exists()
+
+
+def test_an_outbound_call_answers_the_customer(nora_api, north_conversation):
+    response = nora_api.post(
+        f"/conversations/{north_conversation.pk}/contacts",
+        {"channel": "phone", "direction": "outbound", "text": "Called her back"},
+    )
+
+    assert response.status_code == 201, response.content
+    conversation = Conversation.objects.get(pk=north_conversation.pk)
+    assert conversation.waiting_since is None
+    assert conversation.first_response_at is not None
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"channel": "email", "direction": "inbound", "text": "x"}, "channel"),
+        ({"channel": "phone", "direction": "inbound", "text": "x", "waited_minutes": -1}, None),
+        ({"channel": "phone", "direction": "outbound", "text": "x", "waited_minutes": 3}, None),
+        ({"channel": "phone", "direction": "inbound", "text": ""}, "text"),
+    ],
+)
+def test_a_bad_contact_names_its_field_and_logs_nothing(nora_api, north_conversation, body, field):
+    before = north_conversation.messages.count()
+
+    response = nora_api.post(f"/conversations/{north_conversation.pk}/contacts", body)
+
+    assert response.status_code in (400, 422), response.content
+    fields = [error["field"] for error in response.json()["detail"]]
+    assert (field or "waited_minutes") in fields
+    assert north_conversation.messages.count() == before
+
+
+def test_another_locations_conversation_is_not_found(sam_api, north_conversation):
+    response = sam_api.post(
+        f"/conversations/{north_conversation.pk}/contacts",
+        {"channel": "phone", "direction": "inbound", "text": "Hi"},
+    )
+    assert response.status_code == 404

@@ -1,11 +1,15 @@
 """/api/sla-policies: everyone reads, admins change; bad values name their field."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from helpline.api.tokens import issue_token
 from helpline.core.models import Activity, Team
 from helpline.sla.models import SlaPolicy
 from tests.api.conftest import ApiClient
+from tests.sla.conftest import at, policy, received
 
 pytestmark = pytest.mark.django_db
 
@@ -97,3 +101,28 @@ def test_a_missing_policy_is_404(admin):
 
 def test_signed_out_is_401(urgent):
     assert ApiClient().get("/sla-policies").status_code == 401
+
+
+def test_a_conversation_shows_its_clocks_and_whether_they_are_breached(agent_north, office_hours):
+    policy(first_response_minutes=60, resolution_minutes=480)
+    late_on_monday = received(office_hours, at(0, 16, 30))
+    api = _api(agent_north)
+
+    sla = api.get(f"/conversations/{late_on_monday.pk}").json()["sla"]
+    assert sla["policy"]["name"] == "Everything"
+    # Half an hour left on Monday, the other half on Tuesday from 09:00.
+    assert sla["response_due_at"] == "2026-01-06T09:30:00Z"
+    assert sla["due_at"] == sla["response_due_at"]
+    assert sla["breached"] is True  # January 2026 is long past
+    assert sla["paused_at"] is None
+
+    just_now = received(office_hours, timezone.now() + timedelta(days=7), "ola@example.com")
+    listed = {item["id"]: item for item in api.get("/conversations").json()["items"]}
+    assert listed[just_now.pk]["sla"]["breached"] is False
+    assert listed[late_on_monday.pk]["waiting_since"] == "2026-01-05T16:30:00Z"
+
+
+def test_a_conversation_without_a_policy_has_no_clocks(agent_north, north):
+    conversation = received(north, at(0, 10))
+    body = _api(agent_north).get(f"/conversations/{conversation.pk}").json()
+    assert body["sla"] is None
