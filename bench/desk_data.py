@@ -533,6 +533,7 @@ class Generator:
             stamp(waiting_since) if waiting_since is not None else None,
             stamp(last),
             stamp(solved_at) if solved_at is not None else None,
+            *NO_SLA_CLOCKS,
         )
         self.counts["status"][status] = self.counts["status"].get(status, 0) + 1
         return row, messages
@@ -640,6 +641,9 @@ def phone_of(country: str, customer_id: int) -> str:
     return f"{prefix}{(customer_id * 2_654_435_761 + 12_345) % space:0{digits}d}"
 
 
+# sla_policy_id … sla_next_check_at: no policy, clocks stopped.
+NO_SLA_CLOCKS = (None, None, None, 0, None, None, None)
+
 # The columns of each big table, in the order Generator emits them (checked against the models).
 COLUMNS = {
     "customers_customer": (
@@ -650,6 +654,9 @@ COLUMNS = {
         "id", "subject", "status", "priority", "channel", "customer_id", "location_id", "team_id",
         "assignee_id", "mailbox_id", "created_at", "updated_at", "first_response_at",
         "last_customer_message_at", "waiting_since", "last_message_at", "solved_at",
+        # SLA clocks start empty: bench/sla.py gives the open conversations a policy.
+        "sla_policy_id", "response_due_at", "resolution_due_at", "resolution_paused_seconds",
+        "paused_at", "sla_due_at", "sla_next_check_at",
     ),
     "conversations_conversation_tags": ("id", "conversation_id", "tag_id"),
     "conversations_message": (

@@ -204,10 +204,8 @@ def explain_inbox(username: str) -> str:
 
     user = User.objects.get(username=username)
     view, filters = inbox.VIEWS["open"], inbox.Filters(sort="breaching")
-    conversations = filters.apply(view, user).only(*inbox.ROW_FIELDS)
-    conversations = conversations.select_related("customer", "location", "team", "assignee")
-    ordered = conversations.order_by(*filters.ordering(view).order_by())
-    return ordered[: inbox.PAGE_SIZE + 1].explain(analyze=True)
+    values = inbox.rows_queryset(user, view, filters)
+    return values[: inbox.PAGE_SIZE + 1].explain(analyze=True)
 
 
 def main() -> None:

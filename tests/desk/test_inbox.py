@@ -38,6 +38,33 @@ def test_open_work_is_sorted_by_waiting_time_longest_first(north, agent_north):
     assert "5h" in html  # the oldest waits five hours
 
 
+def test_a_row_shows_who_what_where_and_who_has_it_escaped(north, agent_north, admin):
+    conversation = write_in(
+        north, "a@example.com", "<b>Broken</b> kettle", name="Ann <script>", minutes_ago=90
+    )
+    actions.update(admin, conversation, priority="urgent")
+    actions.set_tags(admin, conversation, ["Warranty", "kettle"])
+    actions.assign(admin, conversation, assignee=agent_north)
+    unassigned = write_in(north, "b@example.com", "", minutes_ago=1)
+    actions.reply(agent_north, unassigned, "Hello")
+
+    html = client_for(agent_north).get("/?view=open").content.decode()
+
+    row = html[html.index(f'data-id="{conversation.pk}"') :]
+    row = row[: row.index("</li>")]
+    assert f'href="/conversations/{conversation.pk}/"' in row
+    assert 'aria-label="Email"' in row
+    assert "Ann &lt;script&gt;" in row and "&lt;b&gt;Broken&lt;/b&gt; kettle" in row
+    assert '<span class="badge priority">Urgent</span>' in row
+    assert '<span class="tag">kettle</span><span class="tag">warranty</span>' in row
+    assert '<span class="location">North Street</span>' in row
+    assert f'<span class="assignee">{agent_north.get_full_name()}</span>' in row
+    assert "1h 30m" in row
+    other = html[html.index(f'data-id="{unassigned.pk}"') :]
+    other = other[: other.index("</li>")]
+    assert "(no subject)" in other and ">Unassigned<" in other and " ago</time>" in other
+
+
 def test_a_customers_second_message_does_not_restart_the_wait(north, agent_north):
     first = write_in(north, "a@example.com", "Help", minutes_ago=120)
     other = write_in(north, "b@example.com", "Other", minutes_ago=60)

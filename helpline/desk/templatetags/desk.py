@@ -4,7 +4,8 @@ from datetime import datetime
 
 from django import template
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from helpline.conversations.models import Channel
 from helpline.core.durations import compact_duration
@@ -27,6 +28,48 @@ def icon(name: str, label: str = ""):
             name,
         )
     return format_html('<svg class="icon" aria-hidden="true"><use href="#i-{}"/></svg>', name)
+
+
+@register.simple_tag
+def inbox_rows(rows, now: datetime, conversation_url: str) -> SafeString:
+    """The inbox's rows (helpline.desk.inbox.Row), as list items.
+
+    Python rather than a template loop: fifty rows of a dozen values each were a
+    third of an inbox page's time in the template engine, and the page is polled.
+    """
+    return mark_safe("".join(_inbox_row(row, now, conversation_url) for row in rows))
+
+
+def _inbox_row(row, now: datetime, conversation_url: str) -> str:
+    priority = ""
+    if row.priority != "normal":
+        priority = f'<span class="badge priority">{escape(row.priority_label)}</span>'
+    tags = "".join(f'<span class="tag">{escape(tag)}</span>' for tag in row.tag_names)
+    location = ""
+    if row.location_name:
+        location = f'<span class="location">{escape(row.location_name)}</span>'
+    if row.waiting_since:
+        when = (
+            f'<span class="wait" title="Waiting since {moment(row.waiting_since)}">'
+            f'<span class="visually-hidden">Waiting </span>{wait(row.waiting_since, now)}</span>'
+        )
+    else:
+        when = (
+            f'<time class="when" datetime="{row.last_message_at.isoformat()}">'
+            f"{wait(row.last_message_at, now)} ago</time>"
+        )
+    return (
+        f'<li class="row priority-{escape(row.priority)}" data-row data-id="{row.id}">'
+        f'<a href="{escape(conversation_url)}{row.id}/">'
+        f'<span class="channel">{icon(row.channel, row.channel_label)}</span>'
+        f'<span class="who">{escape(row.customer_name)}</span>'
+        f'<span class="subject">{escape(row.subject or "(no subject)")}</span>'
+        f'<span class="meta">{priority}'
+        f'<span class="badge status-{escape(row.status)}">{escape(row.status_label)}</span>'
+        f"{tags}{location}"
+        f'<span class="assignee">{escape(row.assignee_name or "Unassigned")}</span>'
+        f"</span>{when}</a></li>\n"
+    )
 
 
 @register.filter
