@@ -12,11 +12,12 @@ from helpline.api.tokens import issue_token
 from helpline.callbacks import actions
 from helpline.callbacks.backoff import next_midnight
 from helpline.callbacks.models import Callback, CallbackStatus, Reason
-from helpline.conversations.models import Direction, Message, Wait
+from helpline.conversations.models import Conversation, Direction, Message, Wait
 from helpline.conversations.receive import receive
 from helpline.core.errors import ActionError
 from helpline.core.models import Activity
 from helpline.hours.actions import set_opening_hours
+from helpline.sla.models import SlaPolicy
 from tests.callbacks.conftest import MARIA, london
 from tests.channels.phone.conftest import NORTH_NUMBER
 from tests.channels.phone.test_webhooks import SITE, TOKEN, TWILIO_PATH, post_twilio, sign
@@ -213,6 +214,28 @@ def test_reaching_the_customer_is_done_and_answers_them(
     assert wait.answered_by.meta["outcome"] == "answered"
     assert wait.answered_by.author == agent_north
     assert Activity.objects.filter(verb="callback.attempted", subject_id=callback.pk).exists()
+
+
+def test_the_response_clock_runs_through_unanswered_tries_and_stops_when_reached(
+    missed_call, agent_north, django_capture_on_commit_callbacks
+):
+    SlaPolicy.objects.create(name="Calls", channel="phone", first_response_minutes=60)
+    message = missed_call(started_at=MONDAY_MORNING)
+    conversation = Conversation.objects.get(pk=message.conversation_id)
+    due = conversation.response_due_at
+    assert due == MONDAY_MORNING + timedelta(hours=1)
+
+    callback = actions.record_attempt(agent_north, Callback.objects.get(), "no_answer")
+    conversation.refresh_from_db()
+    assert conversation.response_due_at == due  # a try nobody answered is no response
+    assert Wait.objects.get(message=message).answered_at is None
+
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.record_attempt(agent_north, callback, "reached")
+    conversation.refresh_from_db()
+    assert conversation.response_due_at is None
+    wait = Wait.objects.get(message=message)
+    assert wait.answered_at is not None and wait.business_seconds >= 0
 
 
 def test_a_callback_asked_for_without_a_conversation_gets_one_at_its_first_try(
