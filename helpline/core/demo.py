@@ -44,6 +44,7 @@ from helpline.conversations.models import (
     Wait,
 )
 from helpline.conversations.waits import BusinessClock, answer, makes_customer_wait, new_wait
+from helpline.core import demo_responsiveness
 from helpline.core.models import Activity, Location, Mailbox, Role, Team, User
 from helpline.customers.models import Customer, Identity, IdentityKind
 
@@ -634,8 +635,13 @@ def load_demo(
         if demo_loaded():
             raise DemoAlreadyLoaded("a demo dataset is already loaded")
         generator = _Generator(random.Random(seed), now or timezone.now())
+        generator.organise()
+        # Before the history: its waits are counted in business time.
+        demo_responsiveness.set_up_hours(generator.locations, generator.now)
         with _keep_given_timestamps(Customer, Identity, Conversation, Activity):
             summary = generator.run(customers, conversations)
+        demo_responsiveness.set_up_service(generator.locations, generator.teams)
+        summary.counts["callbacks"] = demo_responsiveness.queue_callbacks(generator.now)
         summary.seed = seed
         Activity.objects.create(
             verb=DEMO_VERB, subject_type="demo", subject_id=seed, data=summary.counts
@@ -687,12 +693,12 @@ class _Generator:
     # organisation
 
     def run(self, customer_count: int, conversation_count: int) -> DemoSummary:
-        self._organisation()
+        """The customers and their history, for the organisation already made."""
         people = self._customers(customer_count)
         self._history(people, conversation_count)
         return self._save(people)
 
-    def _organisation(self) -> None:
+    def organise(self) -> None:
         self.locations = []
         for name, tz, country, _lang in LOCATIONS:
             location, _ = Location.objects.get_or_create(

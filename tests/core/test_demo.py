@@ -10,6 +10,7 @@ import phonenumbers
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.db import models
 from django.utils import timezone
 
 from helpline.conversations.models import Channel, Conversation, Direction, Message, Status
@@ -170,3 +171,32 @@ def test_the_same_seed_gives_the_same_data(tmp_path):
     first, second = generate(tmp_path / "a"), generate(tmp_path / "b")
     assert first == second
     assert "Hello" in first or "Hola" in first or "Guten" in first
+
+
+def test_it_keeps_promises_hours_service_levels_lines_and_calls_to_return(demo):
+    from helpline.callbacks.models import Callback, CallbackStatus
+    from helpline.channels.phone.models import PhoneLine
+    from helpline.conversations.models import OPEN_STATUSES, Wait
+    from helpline.hours.models import Closure, OpeningHours
+    from helpline.sla.models import SlaPolicy
+
+    for location in Location.objects.all():
+        assert OpeningHours.objects.filter(location=location).count() == 6
+        assert PhoneLine.objects.filter(location=location).exists()
+    assert Closure.objects.filter(location__country="DE").count() == 1
+    assert list(SlaPolicy.objects.values_list("name", flat=True)) == [
+        "Urgent",
+        "Calls and visits",
+        "Everything else",
+    ]
+    running = Conversation.objects.filter(status__in=[Status.NEW, Status.OPEN])
+    assert running.exists()
+    assert not running.filter(sla_policy__isnull=True).exists()
+    assert running.filter(sla_due_at__isnull=False).exists()
+    # Waits count business time: answered ones overnight waited less of it than wall time.
+    answered = Wait.objects.filter(answered_at__isnull=False)
+    assert answered.filter(business_seconds__lt=models.F("wall_seconds")).exists()
+    callbacks = Callback.objects.filter(status=CallbackStatus.OPEN)
+    assert 1 <= callbacks.count() <= 6
+    assert all(c.conversation.status in OPEN_STATUSES for c in callbacks)
+    assert demo.counts["callbacks"] == callbacks.count()
