@@ -8,6 +8,7 @@ UPDATE (two workers never send it twice) and retries with the email outbox's bac
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -31,8 +32,12 @@ def describe(event: SlaEvent, conversation: Conversation, now: datetime) -> str:
     if event.kind == EventKind.BREACH:
         return f"{subject}: the {clock} target was breached"
     left = compact_duration(max(int((event.due_at - now).total_seconds()), 0))
-    due = timezone.localtime(event.due_at).strftime("%d %b %Y, %H:%M")
-    return f"{subject}: the {clock} target is due {due} (in {left})"
+    # On the location's clock, as the desk shows it (the scan loads the location).
+    location = conversation.location
+    zone = ZoneInfo(location.timezone) if location else None
+    due = timezone.localtime(event.due_at, zone).strftime("%d %b %Y, %H:%M")
+    where = f" {location.name} time" if location else ""
+    return f"{subject}: the {clock} target is due {due}{where} (in {left})"
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ by the desk and by email, with the policy's escalation applied."""
 
 import threading
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -38,6 +39,9 @@ def test_the_warning_reaches_the_assignee_and_the_team_lead_once(assigned, agent
         [agent_north.username, lead.username]
     )
     assert all("response target is due" in n.text for n in notified)
+    # On North Street's clock (London), named so: the lead may be elsewhere.
+    due = timezone.localtime(assigned.sla_due_at, ZoneInfo(assigned.location.timezone))
+    assert all(f"{due:%d %b %Y, %H:%M} North Street time" in n.text for n in notified)
     assert sorted(NotificationEmail.objects.values_list("to", flat=True)) == sorted(
         [agent_north.email, lead.email]
     )
@@ -143,3 +147,14 @@ def test_a_point_already_recorded_is_not_told_again(assigned):
     Conversation.objects.filter(pk=assigned.pk).update(sla_next_check_at=timezone.now())
     assert escalation.scan().events == []
     assert Notification.objects.count() == 2
+
+
+def test_a_warning_gives_the_due_time_on_the_locations_clock(south):
+    conversation = received(south, timezone.now())
+    due = timezone.now().replace(month=1, day=5, hour=15, minute=30, second=0, microsecond=0)
+    event = SlaEvent(kind="warning", clock="response", due_at=due)
+
+    text = notify.describe(event, conversation, due - timedelta(minutes=20))
+
+    # 15:30 UTC in January is 16:30 in Berlin.
+    assert f"due 05 Jan {due.year}, 16:30 South Mall time (in 20m)" in text
