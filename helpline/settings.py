@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "helpline.hours",
     "helpline.sla",
     "helpline.callbacks",
+    "helpline.appointments",
 ]
 
 MIDDLEWARE = [
@@ -207,6 +208,9 @@ HELPLINE_TWILIO_AUTH_TOKEN = env("HELPLINE_TWILIO_AUTH_TOKEN")
 # "next-morning" is the location's first opening after midnight); give up after so many.
 HELPLINE_CALLBACK_BACKOFF = env("HELPLINE_CALLBACK_BACKOFF", "15m,1h,next-morning")
 HELPLINE_CALLBACK_MAX_ATTEMPTS = envint("HELPLINE_CALLBACK_MAX_ATTEMPTS", 4)
+# Appointments: how long a booked slot lasts, and how long before it the customer is reminded.
+HELPLINE_APPOINTMENT_MINUTES = envint("HELPLINE_APPOINTMENT_MINUTES", 30)
+HELPLINE_APPOINTMENT_REMINDER_HOURS = envint("HELPLINE_APPOINTMENT_REMINDER_HOURS", 24)
 
 # Celery. Without a broker configured, a SQLite file in the data folder
 # carries the queue (kombu's SQLAlchemy transport), so a bare machine runs a
@@ -239,4 +243,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(HELPLINE_IMAP_POLL_SECONDS),
     },
     "sla-escalations": {"task": "helpline.sla.tasks.scan_escalations", "schedule": 60.0},
+    "appointment-reminders": {
+        "task": "helpline.appointments.tasks.send_appointment_reminders",
+        "schedule": 300.0,
+    },
 }

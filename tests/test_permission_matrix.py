@@ -20,12 +20,13 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from helpline.api.tokens import issue_token
+from helpline.appointments.actions import book as book_appointment
 from helpline.callbacks.actions import create_callback
 from helpline.conversations.receive import IncomingAttachment
 from helpline.core.models import Role, User
 from helpline.customers import actions as customer_actions
 from helpline.hours.actions import add_closure
-from helpline.sla.models import SlaPolicy
+from helpline.sla.models import Notification, SlaPolicy
 from tests.desk.conftest import write_in
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +35,7 @@ ALLOWED = {"admin", "manager_north", "agent_north"}
 DENIED = {"agent_south", "agent_nowhere"}
 MARKER = "Matrixkettle"  # in the conversation's subject and text, and the customer's name
 QUERY = MARKER.lower()  # searched for; pages echo the query, so they are told apart by case
+NOTIFIED = "agent_north"  # the addressee of the notification the "own" routes name
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,9 @@ class Route:
     # "admin": names no object of a location, and only admins may (403 for anyone else);
     # "manage": a North Street setting: admins and its managers may, its agent gets 403,
     # and for everyone else it does not exist (404).
+    # "own": names NOTIFIED's own notification: only she may, and for anyone else, admins
+    # included, it does not exist (404); "self": touches only the signed-in user's own
+    # things, so everyone signed in may (the page, or a redirect back to it).
     scope: str
     data: dict | None = None
     api: bool = False
@@ -72,6 +77,12 @@ ROUTES = {
         "object",
         {"channel": "phone", "direction": "inbound", "text": "She called"},
     ),
+    "desk:conversation-call-back": Route(
+        "POST",
+        "/conversations/{conversation}/call-back/",
+        "object",
+        {"phone_number": "+447700900456", "due_at": ""},
+    ),
     "desk:conversation-assign": Route(
         "POST", "/conversations/{conversation}/assign/", "object", {"assignee": "me"}
     ),
@@ -97,6 +108,17 @@ ROUTES = {
     "desk:callback-attempt": Route(
         "POST", "/callbacks/{callback}/attempt/", "object", {"outcome": "no_answer"}
     ),
+    "desk:appointments": Route("GET", "/appointments/", "list"),
+    "desk:appointment-new": Route("GET", "/appointments/new/?customer={customer}", "object"),
+    "desk:appointment-outcome": Route(
+        "POST", "/appointments/{appointment}/outcome/", "object", {"outcome": "attended"}
+    ),
+    "desk:appointment-cancel": Route(
+        "POST", "/appointments/{appointment}/cancel/", "object", {"reason": "Not needed"}
+    ),
+    "desk:notifications": Route("GET", "/notifications/", "list"),
+    "desk:notification-read": Route("POST", "/notifications/{notification}/read/", "own", {}),
+    "desk:notifications-read-all": Route("POST", "/notifications/read-all/", "self", {}),
     "attachment-download": Route("GET", "/attachments/{attachment}/", "object"),
     # The API
     "api:list_conversations": Route("GET", "/api/conversations", "list", api=True),
@@ -164,6 +186,35 @@ ROUTES = {
     ),
     "api:record_callback_attempt": Route(
         "POST", "/api/callbacks/{callback}/attempts", "object", {"outcome": "busy"}, api=True
+    ),
+    "api:list_appointments": Route("GET", "/api/appointments", "list", api=True),
+    "api:list_appointment_slots": Route(
+        "GET", "/api/appointments/slots?location={north}", "object", api=True
+    ),
+    "api:book_appointment": Route(
+        "POST",
+        "/api/appointments",
+        "reference",
+        {"customer_id": "{customer}", "kind": "in_store", "starts_at": "2031-03-04T11:00:00Z"},
+        api=True,
+    ),
+    "api:get_appointment": Route("GET", "/api/appointments/{appointment}", "object", api=True),
+    "api:reschedule_appointment": Route(
+        "POST",
+        "/api/appointments/{appointment}/reschedule",
+        "object",
+        {"starts_at": "2031-03-04T12:00:00Z"},
+        api=True,
+    ),
+    "api:cancel_appointment": Route(
+        "POST", "/api/appointments/{appointment}/cancel", "object", {}, api=True
+    ),
+    "api:record_appointment_outcome": Route(
+        "POST",
+        "/api/appointments/{appointment}/outcome",
+        "object",
+        {"outcome": "attended"},
+        api=True,
     ),
     "api:list_sla_policies": Route("GET", "/api/sla-policies", "any", api=True),
     "api:get_sla_policy": Route("GET", "/api/sla-policies/{policy}", "any", api=True),
@@ -269,6 +320,13 @@ def world(north, south, admin, agent_north, agent_south, mailbox):
         "callback": create_callback(
             admin, conversation.customer, "+447700900123", "requested", conversation=conversation
         ).pk,
+        "appointment": book_appointment(
+            admin,
+            conversation.customer,
+            "in_store",
+            datetime(2031, 3, 4, 10, tzinfo=UTC),
+            conversation=conversation,
+        ).pk,
     }
     users = {
         "admin": admin,
@@ -277,6 +335,14 @@ def world(north, south, admin, agent_north, agent_south, mailbox):
         "agent_south": agent_south,
         "agent_nowhere": nowhere,
     }
+    # Escalation tells the people of the conversation's location (its text names the subject).
+    for user_key in sorted(ALLOWED):
+        Notification.objects.create(
+            user=users[user_key],
+            conversation=conversation,
+            text=f"#{conversation.pk} {MARKER} broken: the response target was breached",
+        )
+    ids["notification"] = Notification.objects.get(user=users[NOTIFIED]).pk
     return SimpleNamespace(ids=ids, users=users)
 
 
@@ -332,6 +398,11 @@ def test_the_matrix(name, user_key, world):
     elif route.scope == "admin":
         expected = (200, 201, 204) if user_key == "admin" else (403,)
         assert response.status_code in expected, response.content[:500]
+    elif route.scope == "own":
+        expected = (200, 302) if user_key == NOTIFIED else (404,)
+        assert response.status_code in expected, response.content[:500]
+    elif route.scope == "self":
+        assert response.status_code in (200, 302), response.content[:500]
     else:
         assert response.status_code == 200
 

@@ -2,7 +2,17 @@
 
 from ninja import NinjaAPI
 
-from helpline.api import callbacks, calls, conversations, customers, errors, hours, search, sla
+from helpline.api import (
+    appointments,
+    callbacks,
+    calls,
+    conversations,
+    customers,
+    errors,
+    hours,
+    search,
+    sla,
+)
 from helpline.api.auth import api_auth
 
 
@@ -31,3 +41,4 @@ api.add_router("/", calls.router)
 api.add_router("/", hours.router)
 api.add_router("/", sla.router)
 api.add_router("/", callbacks.router)
+api.add_router("/", appointments.router)

@@ -22,4 +22,6 @@ urlpatterns = [
     path("", include(customers)),
     path("", include(search)),
     path("", include(callbacks)),
+    path("", include("helpline.desk.views.appointments")),
+    path("", include("helpline.desk.views.notifications")),
 ]

@@ -1,14 +1,18 @@
-"""Changing service level policies. The API and the admin call these."""
+"""Changing service level policies, and reading the desk notifications escalation sends.
+
+The API, the admin and the desk call these.
+"""
 
 import logging
 
 from django.db import transaction
+from django.utils import timezone
 
 from helpline.conversations.models import Channel, Priority
 from helpline.core.activity import record
 from helpline.core.errors import ActionError
 from helpline.core.models import Location, Team, User
-from helpline.sla.models import MAX_TARGET_MINUTES, SlaPolicy
+from helpline.sla.models import MAX_TARGET_MINUTES, Notification, SlaPolicy
 
 log = logging.getLogger(__name__)
 
@@ -128,3 +132,42 @@ def _refresh_clocks_after_commit() -> None:
             log.exception("could not enqueue the refresh of SLA clocks")
 
     transaction.on_commit(enqueue)
+
+
+# Desk notifications ---------------------------------------------------------------------
+
+NOTIFICATION_READ = "notification.read"
+NOTIFICATIONS_ALL_READ = "notification.all_read"
+
+
+def _require_addressee(user: User, notification: Notification) -> None:
+    if notification.user_id != user.pk:
+        raise PermissionError("a notification is read by the person it was sent to")
+
+
+@transaction.atomic
+def mark_read(user: User, notification: Notification) -> Notification:
+    """The addressee has seen it; a notification read before keeps its first read time."""
+    _require_addressee(user, notification)
+    now = timezone.now()
+    # Conditional, so that two tabs opening it at once log one read.
+    changed = Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+        read_at=now
+    )
+    if changed:
+        notification.read_at = now
+        record(user, NOTIFICATION_READ, notification, conversation_id=notification.conversation_id)
+    elif notification.read_at is None:
+        notification.refresh_from_db(fields=["read_at"])
+    return notification
+
+
+@transaction.atomic
+def mark_all_read(user: User) -> int:
+    """Every unread notification of `user` read at once; how many there were."""
+    changed = Notification.objects.filter(user=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    if changed:
+        record(user, NOTIFICATIONS_ALL_READ, user, count=changed)
+    return changed

@@ -242,7 +242,8 @@ def count_queries(client, url) -> int:
     return len(queries)
 
 
-MAX_PAGE_QUERIES = 16
+# 16 for the page itself, one for the customer's open callbacks, one for the top bar's bell.
+MAX_PAGE_QUERIES = 18
 
 
 def test_the_page_costs_the_same_queries_for_a_short_or_long_thread(

@@ -7,6 +7,10 @@ taken again. Failures are retried with back-off and shown on the message.
 
 import logging
 from datetime import timedelta
+from email import encoders
+from email.message import Message as EmailHeader
+from email.mime.base import MIMEBase
+from email.mime.text import MIMEText
 from email.utils import make_msgid
 
 from django.conf import settings
@@ -16,7 +20,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from helpline.channels.email.models import OutboundEmail, OutboxStatus
-from helpline.conversations.models import Channel, Conversation, Delivery, Direction, Message
+from helpline.conversations.models import (
+    Attachment,
+    Channel,
+    Conversation,
+    Delivery,
+    Direction,
+    Message,
+)
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +140,42 @@ def _build(outbound: OutboundEmail) -> EmailMultiAlternatives:
     )
     if message.html:
         email.attach_alternative(message.html, "text/html")
+    for attachment in message.attachments.filter(inline=False).order_by("id"):
+        email.attach(_attachment_part(attachment))
     return email
+
+
+def _attachment_part(attachment: Attachment) -> MIMEBase:
+    """A stored attachment as a MIME part, its content type's parameters kept: an iCalendar
+    invitation is only one as `text/calendar; method=REQUEST`."""
+    with attachment.file.open("rb") as stored:
+        content = stored.read()
+    header = EmailHeader()
+    header["Content-Type"] = attachment.content_type or "application/octet-stream"
+    maintype, subtype = header.get_content_maintype(), header.get_content_subtype()
+    params = {name: value for name, value in header.get_params()[1:] if name != "charset"}
+    charset = header.get_content_charset()
+    if maintype == "text":
+        try:
+            part = MIMEText(content.decode(charset or "utf-8"), subtype, charset or "utf-8")
+        except (UnicodeDecodeError, LookupError):
+            part = _binary_part("application", "octet-stream", content)
+    else:
+        part = _binary_part(maintype, subtype, content)
+    for name, value in params.items():
+        part.set_param(name, value)
+    filename = attachment.filename
+    if not filename.isascii():
+        filename = ("utf-8", "", filename)  # RFC 2231
+    part.add_header("Content-Disposition", "attachment", filename=filename)
+    return part
+
+
+def _binary_part(maintype: str, subtype: str, content: bytes) -> MIMEBase:
+    part = MIMEBase(maintype, subtype)
+    part.set_payload(content)
+    encoders.encode_base64(part)
+    return part
 
 
 def backoff(attempts: int) -> timedelta:

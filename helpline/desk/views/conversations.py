@@ -6,6 +6,8 @@ field and everything the agent typed still in place.
 """
 
 from collections import defaultdict
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,9 +16,13 @@ from django.db.models import Max
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_POST
 
 from helpline.access import get_conversation_for
+from helpline.callbacks import actions as callback_actions
+from helpline.callbacks.models import Callback, CallbackStatus, Reason
 from helpline.conversations import actions, canned
 from helpline.conversations.models import (
     Attachment,
@@ -28,7 +34,8 @@ from helpline.conversations.models import (
     Status,
 )
 from helpline.core.errors import ActionError
-from helpline.core.models import Mailbox, Team, User
+from helpline.core.models import Location, Mailbox, Team, User
+from helpline.customers.models import IdentityKind
 from helpline.desk import presence
 from helpline.sla.display import sla_view
 
@@ -37,6 +44,9 @@ CONTACT_CHANNELS = [
     (value, label) for value, label in Channel.choices if value in actions.LOGGABLE_CHANNELS
 ]
 CONTACT_NAMES = {Channel.PHONE: "Phone call", Channel.WALK_IN: "Visit"}
+# One open callback per number, so a customer rarely has more; the worklist has them all.
+SIDE_CALLBACKS = 10
+DUE_FORMAT = "%a %d %b %H:%M"
 
 
 def _conversations():
@@ -78,11 +88,27 @@ def _canned_replies(user: User, conversation: Conversation) -> list[dict]:
     ]
 
 
+def _open_callbacks(user: User, conversation: Conversation) -> list[Callback]:
+    """The customer's callbacks still to make, at the agent's locations, soonest first."""
+    return list(
+        Callback.objects.visible_to(user)
+        .filter(customer_id=conversation.customer_id, status=CallbackStatus.OPEN)
+        .select_related("location")
+        .order_by("due_at", "id")[:SIDE_CALLBACKS]
+    )
+
+
+def _zone(location: Location | None) -> ZoneInfo:
+    return ZoneInfo(location.timezone) if location else ZoneInfo("UTC")
+
+
 def _page(request, conversation: Conversation, *, form="", error=None, status=200):
     """The page; after a refused action, `form` names the one to show `error` and the input in."""
     user = request.user
     customer = conversation.customer
     thread = _thread(conversation)
+    identities = list(customer.identities.order_by("kind", "id"))
+    zone = _zone(conversation.location)
     canned_replies = _canned_replies(user, conversation)
     typed = {form: request.POST} if form else {}
     if not form and request.GET.get("canned"):  # inserting a canned reply without JavaScript
@@ -97,7 +123,11 @@ def _page(request, conversation: Conversation, *, form="", error=None, status=20
         "thread": thread,
         "latest_message_id": max((m.pk for m in thread), default=0),
         "customer": customer,
-        "identities": list(customer.identities.order_by("kind", "id")),
+        "identities": identities,
+        "phone_numbers": [i.value for i in identities if i.kind == IdentityKind.PHONE],
+        "open_callbacks": _open_callbacks(user, conversation),
+        "callback_zone": zone.key,
+        "callback_min": timezone.localtime(timezone.now(), zone).strftime("%Y-%m-%dT%H:%M"),
         "customer_notes": list(customer.notes.select_related("author")),
         "timeline": _timeline(user, conversation),
         "reply_to": actions.reply_address(conversation),
@@ -190,6 +220,83 @@ def log_contact(request, pk: int):
         return f"{logged}.", message
 
     return _perform(request, pk, "log", act)
+
+
+@login_required
+@require_POST
+def call_back(request, pk: int):
+    """Put a call back to the customer on the worklist, at a time or as soon as we are open."""
+
+    def act(conversation):
+        number = _posted_number(request.POST)
+        asked_at = _posted_due_at(request.POST.get("due_at", ""), conversation.location)
+        started = timezone.now()
+        callback = callback_actions.create_callback(
+            request.user,
+            conversation.customer,
+            number,
+            Reason.REQUESTED,
+            due_at=asked_at,
+            conversation=conversation,
+        )
+        return _callback_said(callback, asked_at, already=callback.created_at < started), None
+
+    return _perform(request, pk, "callback", act)
+
+
+def _posted_number(posted) -> str:
+    """A number typed in wins over the one chosen from the customer's."""
+    number = posted.get("other_number", "").strip() or posted.get("phone_number", "").strip()
+    if not number:
+        raise ActionError("choose one of the customer's numbers or type one", "phone_number")
+    return number
+
+
+def _posted_due_at(value: str, location: Location | None) -> datetime | None:
+    """A browser's datetime-local value, read on the location's wall clock; empty is now."""
+    if not value.strip():
+        return None
+    try:
+        local = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ActionError("give a date and a time, e.g. 2026-03-02T14:30", "due_at") from None
+    if local.tzinfo is not None:  # datetime-local never sends an offset; the API does
+        raise ActionError("give the time without a UTC offset", "due_at")
+    due_at = local.replace(tzinfo=_zone(location))
+    # Minute precision: the minute it is now still counts as now.
+    if due_at < timezone.now().replace(second=0, microsecond=0):
+        raise ActionError(
+            "that time has passed; leave it empty to call as soon as possible", "due_at"
+        )
+    return due_at.astimezone(UTC)
+
+
+def _callback_said(callback: Callback, asked_at: datetime | None, *, already: bool):
+    zone = _zone(callback.location)
+    when = timezone.localtime(callback.due_at, zone).strftime(DUE_FORMAT)
+    where = callback.location.name if callback.location else "UTC"
+    worklist = reverse("desk:callbacks") + f"#callback-{callback.pk}"
+    if already:
+        return format_html(
+            'Already on the worklist: {} is due {} ({} time). <a href="{}">See the worklist</a>.',
+            callback.phone_number,
+            when,
+            where,
+            worklist,
+        )
+    moved = (
+        " (the first opening hour after the time asked)"
+        if asked_at and callback.due_at > asked_at
+        else ""
+    )
+    return format_html(
+        'Call back {} at {} ({} time){}. <a href="{}">See the worklist</a>.',
+        callback.phone_number,
+        when,
+        where,
+        moved,
+        worklist,
+    )
 
 
 def _posted_minutes(value: str) -> int | None:
@@ -298,6 +405,7 @@ urlpatterns = [
     path("conversations/<int:pk>/reply/", reply, name="conversation-reply"),
     path("conversations/<int:pk>/note/", add_note, name="conversation-note"),
     path("conversations/<int:pk>/log-contact/", log_contact, name="conversation-log-contact"),
+    path("conversations/<int:pk>/call-back/", call_back, name="conversation-call-back"),
     path("conversations/<int:pk>/assign/", assign, name="conversation-assign"),
     path("conversations/<int:pk>/update/", update, name="conversation-update"),
     path("conversations/<int:pk>/tags/", set_tags, name="conversation-tags"),

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from helpline.desk import inbox
 from helpline.desk.inbox import DEFAULT_VIEW, VIEWS, Filters
+from helpline.desk.views.notifications import unread_count
 
 
 def _view(request) -> inbox.View:
@@ -43,12 +44,17 @@ def inbox_page(request):
 @login_required
 @require_GET
 def inbox_updates(request):
-    """Polled by the inbox: new counts, and the first page again when anything changed."""
+    """Polled by the inbox: new counts and the bell's, and the first page again when anything
+    changed."""
     view = _view(request)
     filters = Filters.from_query(request.GET)
     now = timezone.now()
     since = _since(request.GET.get("since"))
-    result = {"now": now.isoformat(), "counts": inbox.counts(request.user, filters)}
+    result = {
+        "now": now.isoformat(),
+        "counts": inbox.counts(request.user, filters),
+        "unread": unread_count(request.user),
+    }
     if since is None or inbox.changed_since(request.user, since):
         page = inbox.page(request.user, view, filters)
         result["rows"] = render_to_string(

@@ -2,6 +2,7 @@
 //
 // Shortcuts are declared in the markup, so each page says what its keys do:
 //   [data-row]          a list row; j/k select, Enter opens its first link
+//                       (or its [data-open] control, e.g. a button that posts)
 //   [data-key="r"]      pressing r clicks it (a button or link) or focuses it (a field)
 //   #search-q           "/" focuses it;  #shortcuts  "?" opens that dialog
 "use strict";
@@ -16,10 +17,14 @@
     return Array.from(document.querySelectorAll("[data-row]"));
   }
 
+  function opener(row) {
+    return row.querySelector("[data-open]") || row.querySelector("a");
+  }
+
   function select(row) {
     rows().forEach((r) => r.classList.toggle("selected", r === row));
     if (!row) return;
-    const link = row.querySelector("a");
+    const link = opener(row);
     (link || row).focus({ preventScroll: true });
     row.scrollIntoView({ block: "nearest" });
     sessionStorage.setItem("helpline:selected:" + location.pathname + location.search, row.dataset.id || "");
@@ -38,7 +43,7 @@
       element.focus();
     } else if (element.tagName === "DETAILS") {
       element.open = true;
-      const field = element.querySelector("input, textarea, select");
+      const field = element.querySelector("input:not([type=hidden]), textarea, select");
       if (field) field.focus();
     } else {
       element.click();
@@ -59,8 +64,8 @@
       case "k": move(-1); break;
       case "Enter": {
         const row = document.querySelector("[data-row].selected");
-        if (!row || event.target.closest("[data-row]") === row && event.target.tagName === "A") return;
-        const link = row.querySelector("a");
+        if (!row || event.target.closest("[data-row]") === row && event.target.matches("a, button")) return;
+        const link = opener(row);
         if (link) link.click();
         break;
       }
@@ -89,7 +94,17 @@
     if (row) row.classList.add("selected");
   }
 
-  // Inbox polling: counts always; on the first page the rows are redrawn in place.
+  // The bell in the top bar: its count, capped the way the server caps it ("99+").
+  function showUnread(count) {
+    const bell = document.getElementById("bell");
+    const cell = document.getElementById("bell-count");
+    if (!bell || !cell || typeof count !== "number") return;
+    const cap = Number(bell.dataset.cap);
+    cell.textContent = count > cap ? cap + "+" : String(count);
+    bell.classList.toggle("has-unread", count > 0);
+  }
+
+  // Inbox polling: counts and the bell always; on the first page the rows are redrawn in place.
   function pollInbox() {
     const box = document.getElementById("inbox-rows");
     if (!box) return;
@@ -105,6 +120,7 @@
         if (!response.ok) return;
         const data = await response.json();
         since = data.now;
+        showUnread(data.unread);
         for (const [slug, n] of Object.entries(data.counts)) {
           const cell = document.querySelector(`[data-count="${slug}"]`);
           const cap = Number(box.dataset.cap);
