@@ -15,6 +15,10 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_FIXTURES = REPO.parent / "shared" / "fixtures"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
+# The browser fixtures, defined once for the whole suite: a module that imported them would
+# get its own session-scoped Chromium, and a second Playwright beside a running one fails.
+pytest_plugins = ["tests.browser"]
+
 
 def require(condition: bool, reason: str) -> None:
     """Skip on a laptop that lacks a service; fail in CI, where everything must run."""

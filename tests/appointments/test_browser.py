@@ -5,12 +5,12 @@ import pytest
 
 from helpline.appointments.models import Appointment, AppointmentStatus
 from tests.appointments.conftest import as_if_past, next_weekday, utc
-from tests.browser import browser_page, chromium, screenshot, sign_in  # noqa: F401
+from tests.browser import screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_book_an_appointment_and_mark_it_missed(browser_page, agent_north, maria_conversation):  # noqa: F811
+def test_book_an_appointment_and_mark_it_missed(browser_page, agent_north, maria_conversation):
     page = browser_page
     monday = next_weekday(0, 10)
     sign_in(page, "nora", "pw-nora-123")

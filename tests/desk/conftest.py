@@ -5,7 +5,6 @@ from datetime import timedelta
 from django.utils import timezone
 
 from helpline.conversations.receive import receive
-from tests.browser import browser_page, chromium  # noqa: F401  (fixtures for the browser tests)
 from tests.conftest import email_from
 
 
