@@ -207,6 +207,19 @@ def record_outcome(actor: User | None, appointment: Appointment, outcome: str) -
     return appointment
 
 
+def follow_merged_customer(source: Customer, target: Customer) -> dict:
+    """A merge moved the source's conversations; their appointments go with them."""
+    Appointment.objects.filter(customer=source).update(customer=target)
+    return {}
+
+
+def follow_unmerged_customer(source: Customer, target: Customer) -> None:
+    """An unmerge moved conversations back; so go their appointments."""
+    Appointment.objects.filter(customer=target, conversation__customer=source).update(
+        customer=source
+    )
+
+
 def due_reminders(now: datetime | None = None, limit: int = REMINDER_BATCH) -> list[int]:
     """Booked appointments starting within the reminder window whose reminder is not sent."""
     now = now or timezone.now()

@@ -5,3 +5,8 @@ class AppointmentsConfig(AppConfig):
     name = "helpline.appointments"
     label = "appointments"
     verbose_name = "Appointments"
+
+    def ready(self):
+        from helpline.appointments import receivers
+
+        receivers.connect()

@@ -25,6 +25,8 @@ from helpline.hours.calendar import calendar_for
 CREATED = "callback.created"
 ATTEMPTED = "callback.attempted"
 CLOSED = "callback.closed"
+REOPENED = "callback.reopened"
+MERGED_DUPLICATE = "the same number was already on the worklist of the customer merged into"
 # A phone message's meta outcome when the call was answered (helpline.channels.phone.calls).
 ANSWERED = "answered"
 UNREACHED = (Outcome.NO_ANSWER, Outcome.BUSY, Outcome.LEFT_MESSAGE)
@@ -195,3 +197,59 @@ def close_for_customer(customer_id: int, reason: str, actor: User | None = None)
     for callback in callbacks:
         record(actor, CLOSED, callback, reason=callback.closed_reason)
     return len(callbacks)
+
+
+def follow_merged_customer(actor: User | None, source: Customer, target: Customer) -> dict:
+    """A merge gives the target the source's callbacks; what moved is returned for its log.
+
+    A number both had open stays open once, the target's: the source's is closed.
+    """
+    callbacks = list(Callback.objects.select_for_update().filter(customer=source).order_by("pk"))
+    open_on_target = set(
+        Callback.objects.filter(customer=target, status=CallbackStatus.OPEN).values_list(
+            "phone_number", flat=True
+        )
+    )
+    now = timezone.now()
+    duplicates = [
+        callback
+        for callback in callbacks
+        if callback.status == CallbackStatus.OPEN and callback.phone_number in open_on_target
+    ]
+    for callback in duplicates:
+        _close(callback, CallbackStatus.CLOSED, MERGED_DUPLICATE, now)
+    Callback.objects.bulk_update(duplicates, ["status", "closed_at", "closed_reason"])
+    for callback in duplicates:
+        record(actor, CLOSED, callback, reason=callback.closed_reason)
+    Callback.objects.filter(pk__in=[callback.pk for callback in callbacks]).update(customer=target)
+    return {
+        "callback_ids": [callback.pk for callback in callbacks],
+        "callback_duplicate_ids": [callback.pk for callback in duplicates],
+    }
+
+
+def follow_unmerged_customer(
+    actor: User | None, source: Customer, target: Customer, merged: dict
+) -> None:
+    """An unmerge takes back the callbacks the merge moved, and those on conversations it took
+    back; a callback the merge closed as a duplicate opens again if it was left so."""
+    moved = set(merged.get("callback_ids", []))
+    back = Callback.objects.filter(customer=target)
+    back_ids = [
+        pk
+        for pk, conversation_customer in back.values_list("pk", "conversation__customer_id")
+        if pk in moved or conversation_customer == source.pk
+    ]
+    Callback.objects.filter(pk__in=back_ids).update(customer=source)
+    duplicates = Callback.objects.filter(
+        pk__in=merged.get("callback_duplicate_ids", []),
+        customer=source,
+        status=CallbackStatus.CLOSED,
+        closed_reason=MERGED_DUPLICATE,
+    )
+    for callback in duplicates.select_for_update():
+        if _open_callback(source, callback.phone_number) is not None:
+            continue
+        callback.status, callback.closed_at, callback.closed_reason = CallbackStatus.OPEN, None, ""
+        callback.save(update_fields=["status", "closed_at", "closed_reason"])
+        record(actor, REOPENED, callback, reason="the merge that closed it was undone")

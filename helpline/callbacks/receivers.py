@@ -4,6 +4,7 @@ A call nobody took puts a callback on it (phone's `call_recorded`). Hearing from
 customer closes their open callbacks: a message from them on any channel
 (`message_received`), or a phone call with them that was answered, whoever called; an
 answered outbound call is stored without a "received" event, so it is caught as it is saved.
+A merge of customers moves the callbacks with everything else, and its undoing moves them back.
 """
 
 from django.db import transaction
@@ -15,6 +16,7 @@ from helpline.channels.phone.calls import ABANDONED, MISSED, VOICEMAIL
 from helpline.channels.phone.signals import call_recorded
 from helpline.conversations.events import message_received
 from helpline.conversations.models import Channel, Direction, Message, MessageKind
+from helpline.customers.events import customers_merged, customers_unmerged
 from helpline.customers.models import IdentityKind
 
 REASONS = {
@@ -29,6 +31,8 @@ def connect() -> None:
     call_recorded.connect(call_back_untaken_call, dispatch_uid=DISPATCH_UID)
     message_received.connect(close_when_customer_writes, dispatch_uid=DISPATCH_UID)
     post_save.connect(close_when_we_reach_customer, sender=Message, dispatch_uid=DISPATCH_UID)
+    customers_merged.connect(follow_merge, dispatch_uid=DISPATCH_UID)
+    customers_unmerged.connect(follow_unmerge, dispatch_uid=DISPATCH_UID)
 
 
 def reached_by(message: Message) -> str:
@@ -68,3 +72,11 @@ def close_when_we_reach_customer(sender, instance: Message, created: bool, **kwa
         customer_id = instance.conversation.customer_id
         reason = reached_by(instance)
         transaction.on_commit(lambda: actions.close_for_customer(customer_id, reason))
+
+
+def follow_merge(sender, actor, source, target, **kwargs) -> dict:
+    return actions.follow_merged_customer(actor, source, target)
+
+
+def follow_unmerge(sender, actor, source, target, merged, **kwargs) -> None:
+    actions.follow_unmerged_customer(actor, source, target, merged)

@@ -9,6 +9,7 @@ from helpline.conversations.models import Conversation, Direction, Message
 from helpline.core.activity import record
 from helpline.core.errors import ActionError
 from helpline.core.models import Activity, Location, User
+from helpline.customers.events import customers_merged, customers_unmerged
 from helpline.customers.identities import InvalidIdentity, normalise
 from helpline.customers.models import Customer, CustomerNote, Identity
 
@@ -114,7 +115,8 @@ UNMERGED = "customer.unmerged"
 def merge(actor: User | None, source: Customer, into: Customer) -> Activity:
     """Move everything `source` holds onto `into`; `source` then points at `into`.
 
-    Identities, conversations and notes move; nothing is deleted. The returned
+    Identities, conversations and notes move, and whatever other apps move on
+    `customers_merged` (callbacks, appointments); nothing is deleted. The returned
     activity ("customer.merged", on `into`) lists exactly what moved, which is
     what `unmerge` puts back. `actor` None is the system (an import, a script).
     """
@@ -135,6 +137,11 @@ def merge(actor: User | None, source: Customer, into: Customer) -> Activity:
     Identity.objects.filter(customer=source_row).update(customer=target)
     Conversation.objects.filter(customer=source_row).update(customer=target)
     CustomerNote.objects.filter(customer=source_row).update(customer=target)
+    moved_elsewhere = {}
+    for _receiver, moved in customers_merged.send(
+        Customer, actor=actor, source=source_row, target=target
+    ):
+        moved_elsewhere.update(moved or {})
 
     name_before = target.name
     if not target.name and source_row.name:
@@ -154,6 +161,7 @@ def merge(actor: User | None, source: Customer, into: Customer) -> Activity:
         note_ids=note_ids,
         target_name_before=name_before,
         target_name_after=target.name,
+        **moved_elsewhere,
     )
 
 
@@ -201,6 +209,7 @@ def unmerge(actor: User | None, activity: Activity) -> Customer:
     _move(Identity, identity_ids, target, source)
     _move(Conversation, conversation_ids + followed, target, source)
     _move(CustomerNote, note_ids, target, source)
+    customers_unmerged.send(Customer, actor=actor, source=source, target=target, merged=data)
 
     # The merge's name goes only if nobody has renamed the customer since.
     name_restored = (

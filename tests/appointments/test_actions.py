@@ -12,10 +12,12 @@ from helpline.appointments import actions
 from helpline.appointments.models import Appointment, AppointmentStatus
 from helpline.callbacks.models import Callback
 from helpline.conversations.models import Channel, Direction
+from helpline.conversations.receive import receive
 from helpline.core.errors import ActionError
 from helpline.core.models import Activity
-from helpline.customers.actions import create_customer, merge
+from helpline.customers.actions import create_customer, merge, unmerge
 from tests.appointments.conftest import as_if_past, next_weekday, utc
+from tests.conftest import email_from
 
 pytestmark = pytest.mark.django_db
 
@@ -260,3 +262,21 @@ def test_two_bookings_of_one_agent_at_once_make_one(north, agent_north, office_h
         thread.join()
     assert sorted(type(o).__name__ for o in outcomes) == ["ActionError", "Appointment"]
     assert Appointment.objects.filter(agent=agent_north, status="booked").count() == 1
+
+
+def test_appointments_follow_their_conversation_through_a_merge_and_its_undoing(
+    agent_north, maria, maria_conversation, mailbox
+):
+    booked = actions.book(
+        agent_north, maria, "in_store", next_weekday(1, 10), conversation=maria_conversation
+    )
+    from_work = receive(email_from("m.lopez@work.example", subject="Hi", mailbox=mailbox))
+    work_customer = from_work.message.conversation.customer
+
+    merged = merge(agent_north, maria, into=work_customer)
+    booked.refresh_from_db()
+    assert booked.customer == work_customer
+
+    unmerge(agent_north, merged)
+    booked.refresh_from_db()
+    assert booked.customer == maria

@@ -16,6 +16,7 @@ from helpline.conversations.models import Conversation, Direction, Message, Wait
 from helpline.conversations.receive import receive
 from helpline.core.errors import ActionError
 from helpline.core.models import Activity
+from helpline.customers.actions import create_customer, merge, unmerge
 from helpline.hours.actions import set_opening_hours
 from helpline.sla.models import SlaPolicy
 from tests.callbacks.conftest import MARIA, london
@@ -299,3 +300,58 @@ def test_another_missed_call_keeps_the_callback_open(missed_call):
     missed_call(call_id="c-2", outcome="abandoned")
 
     assert Callback.objects.get().status == CallbackStatus.OPEN
+
+
+# Merged customers ---------------------------------------------------------------------------
+
+
+def customer_by_email(address, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        return receive(email_from(address, subject="Hello")).message.conversation.customer
+
+
+def test_a_merge_moves_the_callbacks_so_a_later_email_closes_them(
+    missed_call, admin, django_capture_on_commit_callbacks
+):
+    caller = missed_call().conversation.customer
+    writer = customer_by_email("maria@example.com", django_capture_on_commit_callbacks)
+    merge(admin, caller, into=writer)
+
+    callback = Callback.objects.get()
+    assert callback.customer == writer
+    with django_capture_on_commit_callbacks(execute=True):
+        receive(email_from("maria@example.com", subject="About my call"))
+    callback.refresh_from_db()
+    assert callback.status == CallbackStatus.CLOSED
+    assert callback.closed_reason == "customer reached by email"
+
+
+def test_unmerge_takes_the_callbacks_back(missed_call, admin, django_capture_on_commit_callbacks):
+    caller = missed_call().conversation.customer
+    writer = customer_by_email("maria@example.com", django_capture_on_commit_callbacks)
+    merged = merge(admin, caller, into=writer)
+    unmerge(admin, merged)
+
+    assert Callback.objects.get().customer == caller
+
+
+def test_a_number_both_customers_had_open_stays_open_once_and_unmerge_reopens_it(
+    missed_call, admin, north
+):
+    caller = missed_call().conversation.customer
+    twin_customer = create_customer(None, name="Maria", location=north)
+    twin = actions.create_callback(None, twin_customer, MARIA, "requested")
+    merged = merge(admin, caller, into=twin_customer)
+
+    open_ones = Callback.objects.filter(status=CallbackStatus.OPEN)
+    assert list(open_ones) == [twin]
+    closed = Callback.objects.exclude(pk=twin.pk).get()
+    assert closed.customer == twin_customer
+    assert closed.closed_reason == actions.MERGED_DUPLICATE
+    assert merged.data["callback_duplicate_ids"] == [closed.pk]
+
+    unmerge(admin, merged)
+    closed.refresh_from_db()
+    assert (closed.customer, closed.status, closed.closed_reason) == (caller, "open", "")
+    assert Callback.objects.filter(status=CallbackStatus.OPEN).count() == 2
+    assert Activity.objects.filter(verb=actions.REOPENED, subject_id=closed.pk).exists()

@@ -7,6 +7,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.test import Client
 
+from helpline.callbacks.actions import create_callback
 from helpline.conversations.models import Conversation, Direction, Message
 from helpline.core.models import Activity
 from helpline.customers import actions
@@ -339,6 +340,7 @@ def test_choosing_whom_to_merge_with_lists_others_never_itself(maria, maria_at_w
 
 
 def test_the_confirmation_shows_what_moves_and_who_stays(maria, maria_at_work, agent_north):
+    create_callback(None, maria_at_work.customer, "+442071838750", "requested")
     client = client_for(agent_north)
     url = f"/customers/{maria.customer_id}/merge/"
     response = client.get(url, {"other": maria_at_work.customer_id})
@@ -346,8 +348,16 @@ def test_the_confirmation_shows_what_moves_and_who_stays(maria, maria_at_work, a
         maria_at_work.customer_id,
         maria.customer_id,
     )
-    assert response.context["moving"] == {"identities": 2, "conversations": 1, "notes": 1}
+    assert response.context["moving"] == {
+        "identities": 2,
+        "conversations": 1,
+        "notes": 1,
+        "callbacks": 1,
+        "appointments": 0,
+    }
     html = response.content.decode()
+    assert '<strong data-count="callbacks">1</strong> open callback<' in html
+    assert 'data-count="appointments"' not in html
     assert "m.lopez@work.example" in html and "+442071838750" in html
     assert "Kept: Maria Lopez" in html
 
@@ -355,7 +365,13 @@ def test_the_confirmation_shows_what_moves_and_who_stays(maria, maria_at_work, a
         url, {"other": maria_at_work.customer_id, "keep": maria_at_work.customer_id}
     )
     assert swapped.context["source"].pk == maria.customer_id
-    assert swapped.context["moving"] == {"identities": 1, "conversations": 1, "notes": 0}
+    assert swapped.context["moving"] == {
+        "identities": 1,
+        "conversations": 1,
+        "notes": 0,
+        "callbacks": 0,
+        "appointments": 0,
+    }
 
 
 def test_merging_through_the_page_moves_everything_and_undo_puts_it_back(

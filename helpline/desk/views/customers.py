@@ -16,6 +16,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from helpline.access import get_customer_for
 from helpline.api.errors import FieldError
 from helpline.api.pagination import Key, Ordering, decode_cursor, encode_cursor
+from helpline.appointments.models import AppointmentStatus
+from helpline.callbacks.models import CallbackStatus
 from helpline.conversations.models import Conversation
 from helpline.core.errors import ActionError
 from helpline.core.models import Activity
@@ -351,6 +353,8 @@ def _confirm_merge(request, customer: Customer, other: Customer, keep: Customer)
         "identities": len(source.identities.all()),
         "conversations": source.conversations.count(),
         "notes": source.notes.count(),
+        "callbacks": source.callbacks.filter(status=CallbackStatus.OPEN).count(),
+        "appointments": source.appointments.filter(status=AppointmentStatus.BOOKED).count(),
     }
     context = {
         "nav": "customers",
