@@ -139,6 +139,10 @@ class Conversation(models.Model):
     def __str__(self):
         return f"#{self.pk} {self.subject}"
 
+    def is_visible_to(self, user: User) -> bool:
+        """What `Conversation.objects.visible_to(user)` decides, for one conversation in hand."""
+        return user.sees_everything or self.location_id in user.location_ids()
+
     @property
     def token(self) -> str:
         """The subject token that threads replies to this conversation."""

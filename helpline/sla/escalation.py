@@ -91,10 +91,11 @@ def check(conversation_ids: list[int], now: datetime) -> list[SlaEvent]:
     for event in won:
         by_conversation.setdefault(event.conversation_id, []).append(event)
     told = []
+    people: dict[int, User] = {}  # one instance per user, so each reads its locations once
     for conversation in conversations:
         events = by_conversation.get(conversation.pk)
         if events:
-            told += _escalate(conversation, conversation.sla_policy, events)
+            told += _escalate(conversation, conversation.sla_policy, events, people)
     notify.tell_many(told)
     clocks.refresh([c.pk for c in conversations], now)
     return won
@@ -139,8 +140,14 @@ def _record(come: list[tuple[Conversation, clocks.CheckPoint]]) -> list[SlaEvent
     ]
 
 
-def _escalate(conversation: Conversation, policy: SlaPolicy, events: list[SlaEvent]) -> list:
-    """Apply the policy's escalation; what to tell whom, for notify.tell_many."""
+def _escalate(
+    conversation: Conversation, policy: SlaPolicy, events: list[SlaEvent], people: dict[int, User]
+) -> list:
+    """Apply the policy's escalation; what to tell whom, for notify.tell_many.
+
+    Only people who may open the conversation are told: a lead whose team takes work from
+    several locations hears only of those they serve.
+    """
     # A scan that comes late finds the warning and the breach both past: say only the worst.
     breaches = {e.clock for e in events if e.kind == EventKind.BREACH}
     events = [e for e in events if e.kind == EventKind.BREACH or e.clock not in breaches]
@@ -154,9 +161,9 @@ def _escalate(conversation: Conversation, policy: SlaPolicy, events: list[SlaEve
         new_team = Team.objects.select_related("lead").get(pk=policy.reassign_to_team_id)
         actions.assign(None, conversation, assignee=None, team=new_team)
         recipients += _recipients(None, new_team)
-    seen: set[int] = set()
-    unique = [u for u in recipients if not (u.pk in seen or seen.add(u.pk))]
-    return [notify.Tell(unique, conversation, event, new_team) for event in events]
+    unique = {person.pk: people.setdefault(person.pk, person) for person in recipients}
+    told = [person for person in unique.values() if conversation.is_visible_to(person)]
+    return [notify.Tell(told, conversation, event, new_team) for event in events]
 
 
 def _recipients(assignee: User | None, team: Team | None) -> list[User]:

@@ -49,6 +49,14 @@ def test_the_warning_reaches_the_assignee_and_the_team_lead_once(assigned, agent
     assert fresh(assigned).sla_next_check_at == assigned.response_due_at
 
 
+def test_a_lead_who_does_not_serve_the_location_is_not_told(assigned, agent_north, lead, south):
+    lead.locations.set([south])
+    escalation.scan()
+    notified = Notification.objects.filter(conversation=assigned)
+    assert [n.user.username for n in notified] == [agent_north.username]
+    assert list(NotificationEmail.objects.values_list("to", flat=True)) == [agent_north.email]
+
+
 def test_the_policy_escalates_through_the_actions(assigned, north):
     front, back = assigned.team, Team.objects.create(name="Back office")
     assigned.sla_policy.reassign_to_team = back
