@@ -204,6 +204,9 @@ HELPLINE_OUTBOX_CLAIM_SECONDS = envint("HELPLINE_OUTBOX_CLAIM_SECONDS", 300)
 # one, every request to /api/calls/twilio is refused. The signature covers the public URL
 # Twilio called, which is built from SITE_URL (behind a proxy, set it to the public one).
 HELPLINE_TWILIO_AUTH_TOKEN = env("HELPLINE_TWILIO_AUTH_TOKEN")
+# Said to a caller nobody answered, when a <Dial action> reports it, before recording a
+# voicemail; empty: such a call just ends.
+HELPLINE_TWILIO_VOICEMAIL_GREETING = env("HELPLINE_TWILIO_VOICEMAIL_GREETING", "")
 # Callbacks: after a try nobody answered, wait the next of these (the last one repeats;
 # "next-morning" is the location's first opening after midnight); give up after so many.
 HELPLINE_CALLBACK_BACKOFF = env("HELPLINE_CALLBACK_BACKOFF", "15m,1h,next-morning")

@@ -6,15 +6,20 @@ PhoneLine); any other number, one of another location's lines or none of ours, i
 400 naming the field, like every id in a body that names nothing you serve. Only an
 admin may record a call on a number that is no PhoneLine: it lands on no location.
 
-POST /api/calls/twilio takes Twilio's voice status callback, form-encoded and signed
-with HELPLINE_TWILIO_AUTH_TOKEN (see channels.phone.twilio); no user is involved, and a
-missing or wrong signature, or no token configured, is a 403.
+POST /api/calls/twilio takes Twilio's voice status callback, and its <Dial> and <Record>
+action requests, form-encoded and signed with HELPLINE_TWILIO_AUTH_TOKEN (see
+channels.phone.twilio); no user is involved, and a missing or wrong signature, or no
+token configured, is a 403.
 
 Both answer 201 with the recorded message, or 200 with the stored one when the call
-was recorded before (the first final status of a call is the one kept).
+was recorded before (the first final status of a call is the one kept); except that an
+action request is answered with the TwiML that goes on with the call: a caller nobody
+answered hears HELPLINE_TWILIO_VOICEMAIL_GREETING and may leave a voicemail, which
+comes back here as a <Record action>; every other call ends.
 """
 
 from typing import Literal
+from xml.sax.saxutils import escape, quoteattr
 
 from django.conf import settings
 from django.db.models import Q
@@ -27,7 +32,14 @@ from helpline.api.auth import TokenAuth
 from helpline.api.errors import FieldError
 from helpline.api.schemas import NO_NUL, ErrorOut, MessageOut
 from helpline.channels.phone import twilio
-from helpline.channels.phone.calls import OUR_NUMBER, OUTCOMES, CallEvent, line_for, record_call
+from helpline.channels.phone.calls import (
+    ANSWERED,
+    OUR_NUMBER,
+    OUTCOMES,
+    CallEvent,
+    line_for,
+    record_call,
+)
 from helpline.conversations.models import Message
 from helpline.conversations.receive import Received
 from helpline.core.errors import ActionError
@@ -37,6 +49,7 @@ router = Router(tags=["calls"])
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
 TWILIO_FIELDS = {"from_number": "From", "to_number": "To"}
+VOICEMAIL_SECONDS = 300
 
 
 class CallEventIn(Schema):
@@ -103,7 +116,10 @@ def record_call_event(request, payload: CallEventIn):
     description=(
         "Twilio's voice status callback (form-encoded), signed with X-Twilio-Signature. "
         "Set the status callback URL to SITE_URL + /api/calls/twilio. Statuses before "
-        "the final one are answered 204 and not recorded."
+        "the final one are answered 204 and not recorded. Twilio counts a call its TwiML "
+        "answered as completed: to tell missed calls, also set the action of the <Dial> "
+        "that rings your agents to this URL. Action requests (DialCallStatus, or a "
+        "<Record> action's RecordingUrl) are answered with TwiML (text/xml)."
     ),
 )
 def twilio_call_status(request):
@@ -116,9 +132,30 @@ def twilio_call_status(request):
         event = twilio.event_from(request.POST)
         if event is None:
             return HttpResponse(status=204)
-        return _answer(record_call(event))
+        received = record_call(event)
     except ActionError as exc:
         raise FieldError(TWILIO_FIELDS.get(exc.field, exc.field or None), str(exc)) from None
+    if twilio.is_action(request.POST):
+        return _twiml(_then(request, event))
+    return _answer(received)
+
+
+def _then(request, event: CallEvent) -> str:
+    """The TwiML verbs after a <Dial> or a <Record> that reported this call."""
+    greeting = settings.HELPLINE_TWILIO_VOICEMAIL_GREETING.strip()
+    if twilio.is_dial_action(request.POST) and event.outcome != ANSWERED and greeting:
+        # Twilio hangs up on its own if the caller already has.
+        action = quoteattr(settings.SITE_URL.rstrip("/") + request.path)
+        return (
+            f"<Say>{escape(greeting)}</Say>"
+            f'<Record action={action} maxLength="{VOICEMAIL_SECONDS}" playBeep="true"/>'
+        )
+    return "<Hangup/>"
+
+
+def _twiml(verbs: str) -> HttpResponse:
+    body = f'<?xml version="1.0" encoding="UTF-8"?><Response>{verbs}</Response>'
+    return HttpResponse(body, content_type="text/xml; charset=utf-8")
 
 
 def _agent(given: str | None) -> User | None:

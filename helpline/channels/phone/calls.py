@@ -23,6 +23,7 @@ from helpline.conversations import actions as conversation_actions
 from helpline.conversations.events import emit_after_commit
 from helpline.conversations.models import Channel, Conversation, Direction, Message, Status
 from helpline.conversations.receive import Inbound, Received, receive
+from helpline.core.activity import record
 from helpline.core.errors import ActionError
 from helpline.core.models import Location, User
 from helpline.customers import actions as customer_actions
@@ -36,6 +37,9 @@ ABANDONED = "abandoned"  # the caller hung up before anyone answered
 OUTCOMES = (ANSWERED, MISSED, VOICEMAIL, ABANDONED)
 # Calls nobody took: someone may have to call back (see signals.call_recorded).
 UNTAKEN = (MISSED, VOICEMAIL, ABANDONED)
+# (stored outcome, later outcome) of one call that the later one replaces.
+SAYS_MORE = {(MISSED, VOICEMAIL), (ABANDONED, VOICEMAIL)}
+VOICEMAIL_LEFT = "call.voicemail_left"
 
 # What phone networks and Twilio put in From when the caller hides their number.
 WITHHELD = {
@@ -112,6 +116,8 @@ def record_call(event: CallEvent) -> Received:
     _check(event)
     stored = _stored(event)
     if stored is not None:
+        if (stored.meta.get("outcome"), event.outcome) in SAYS_MORE:
+            return Received(_left_voicemail(stored, event), created=False)
         return Received(stored, created=False)
     try:
         with transaction.atomic():
@@ -125,6 +131,23 @@ def record_call(event: CallEvent) -> Received:
             raise
         return Received(stored, created=False)
     return received
+
+
+@transaction.atomic
+def _left_voicemail(stored: Message, event: CallEvent) -> Message:
+    message = Message.objects.select_for_update().get(pk=stored.pk)
+    if (message.meta.get("outcome"), event.outcome) not in SAYS_MORE:
+        return message  # another delivery of the voicemail came first
+    message.meta = {
+        **message.meta,
+        "outcome": event.outcome,
+        "duration_seconds": event.duration_seconds,
+        "recording_url": event.recording_url,
+    }
+    message.text = message.full_text = describe(event)
+    message.save(update_fields=["meta", "text", "full_text"])
+    record(event.agent, VOICEMAIL_LEFT, message.conversation, message_id=message.pk)
+    return message
 
 
 def describe(event: CallEvent) -> str:
