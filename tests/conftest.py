@@ -106,6 +106,16 @@ def admin(db):
 
 
 @pytest.fixture
+def lead(north):
+    """Lea, who manages North Street and leads teams there."""
+    from helpline.core.models import Role, User
+
+    user = User.objects.create_user("lea", "lea@shop.test", "pw", role=Role.MANAGER)
+    user.locations.add(north)
+    return user
+
+
+@pytest.fixture
 def agent_north(north):
     from helpline.core.models import Role, User
 

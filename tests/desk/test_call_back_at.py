@@ -16,6 +16,7 @@ from helpline.customers import actions as customer_actions
 from helpline.hours.actions import set_opening_hours
 from helpline.hours.calendar import calendar_for
 from tests.desk.conftest import write_in
+from tests.desk.test_conversation_page import client_for, page_url
 
 pytestmark = pytest.mark.django_db
 
@@ -24,16 +25,6 @@ MARIA = "+447700900123"
 # Far enough ahead to be in the future whenever the suite runs; no bank holiday near.
 MONDAY_10AM = datetime(2035, 3, 12, 10, 0, tzinfo=LONDON)
 SATURDAY_10AM = datetime(2035, 3, 10, 10, 0, tzinfo=LONDON)
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def page_url(conversation) -> str:
-    return reverse("desk:conversation", args=[conversation.pk])
 
 
 def call_back_url(conversation) -> str:

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from helpline.core.models import Activity, Role, User
+from helpline.core.models import Activity
 from helpline.sla import actions, notify
 from helpline.sla.models import Notification, SlaEvent
 from tests.desk.conftest import write_in
@@ -49,13 +49,6 @@ def bell_count(html: str) -> str:
 
 def notification_queries(queries) -> list[str]:
     return [q["sql"] for q in queries if "sla_notification" in q["sql"]]
-
-
-@pytest.fixture
-def lead(north):
-    user = User.objects.create_user("lea", "lea@shop.test", "pw", role=Role.MANAGER)
-    user.locations.add(north)
-    return user
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 
 from helpline.conversations.models import Conversation
 from helpline.conversations.receive import receive
-from helpline.core.models import Role, Team, User
+from helpline.core.models import Team
 from helpline.hours import actions as hours_actions
 from helpline.sla.models import SlaPolicy
 from tests.conftest import email_from
@@ -43,13 +43,6 @@ def office_hours(north):
         None, north, [(weekday, time(9), time(17)) for weekday in range(5)]
     )
     return north
-
-
-@pytest.fixture
-def lead(north):
-    user = User.objects.create_user("lea", "lea@shop.test", "pw", role=Role.MANAGER)
-    user.locations.add(north)
-    return user
 
 
 @pytest.fixture
