@@ -102,7 +102,7 @@ class BusinessTimeOut(Schema):
 
 def _location(user: User, location_id: int) -> Location:
     location = Location.objects.filter(pk=location_id).first()
-    if location is None or not (user.sees_everything or location.pk in user.location_ids()):
+    if location is None or not user.serves(location.pk):
         raise Http404("No such location")
     return location
 

@@ -10,7 +10,7 @@ def location(user: User, pk: int | None, field: str = "location_id") -> Location
     if pk is None:
         return None
     found = Location.objects.filter(pk=pk).first()
-    if found is None or not (user.sees_everything or found.pk in user.location_ids()):
+    if found is None or not user.serves(found.pk):
         raise FieldError(field, "no such location among those you serve")
     return found
 

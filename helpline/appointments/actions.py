@@ -323,7 +323,7 @@ def _refuse_unbookable(
 
 def serves(agent: User, location: Location) -> bool:
     """Whether `agent` may take appointments at `location`: its agents, and admins."""
-    return agent.is_active and (agent.sees_everything or location.pk in agent.location_ids())
+    return agent.is_active and agent.serves(location.pk)
 
 
 def _locked(appointment: Appointment) -> Appointment:

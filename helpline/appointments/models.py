@@ -3,7 +3,7 @@
 from django.db import models
 
 from helpline.conversations.models import Conversation
-from helpline.core.models import Location, User
+from helpline.core.models import Location, LocationScoped, User
 from helpline.customers.models import Customer
 
 
@@ -17,13 +17,6 @@ class AppointmentStatus(models.TextChoices):
     ATTENDED = "attended", "Attended"
     MISSED = "missed", "Missed"
     CANCELLED = "cancelled", "Cancelled"
-
-
-class AppointmentQuerySet(models.QuerySet):
-    def visible_to(self, user: User):
-        if user.sees_everything:
-            return self
-        return self.filter(location_id__in=user.location_ids())
 
 
 class Appointment(models.Model):
@@ -67,7 +60,7 @@ class Appointment(models.Model):
     uid = models.CharField(max_length=255, unique=True)
     sequence = models.PositiveIntegerField(default=0)
 
-    objects = AppointmentQuerySet.as_manager()
+    objects = LocationScoped.as_manager()
 
     class Meta:
         ordering = ["starts_at", "id"]

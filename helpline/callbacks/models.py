@@ -3,7 +3,7 @@
 from django.db import models
 
 from helpline.conversations.models import Conversation
-from helpline.core.models import Location, User
+from helpline.core.models import Location, LocationScoped, User
 from helpline.customers.models import Customer
 
 
@@ -29,13 +29,6 @@ class Outcome(models.TextChoices):
     LEFT_MESSAGE = "left_message", "Left a message"
 
 
-class CallbackQuerySet(models.QuerySet):
-    def visible_to(self, user: User):
-        if user.sees_everything:
-            return self
-        return self.filter(location_id__in=user.location_ids())
-
-
 class Callback(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="callbacks")
     conversation = models.ForeignKey(
@@ -57,7 +50,7 @@ class Callback(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_reason = models.CharField(max_length=200, blank=True)
 
-    objects = CallbackQuerySet.as_manager()
+    objects = LocationScoped.as_manager()
 
     class Meta:
         indexes = [

@@ -3,7 +3,7 @@
 from django.db import models
 
 from helpline.core.durations import compact_duration
-from helpline.core.models import Location, Mailbox, Team, User
+from helpline.core.models import Location, LocationScoped, Mailbox, Team, User
 from helpline.customers.models import Customer, Identity
 
 
@@ -43,13 +43,6 @@ OPEN_STATUSES = (Status.NEW, Status.OPEN)
 OPEN_WORK = models.Q(status__in=OPEN_STATUSES)
 
 
-class ConversationQuerySet(models.QuerySet):
-    def visible_to(self, user: User):
-        if user.sees_everything:
-            return self
-        return self.filter(location_id__in=user.location_ids())
-
-
 class Conversation(models.Model):
     subject = models.CharField(max_length=998, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
@@ -87,7 +80,7 @@ class Conversation(models.Model):
     sla_due_at = models.DateTimeField(null=True, blank=True, help_text="The earliest due time")
     sla_next_check_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ConversationQuerySet.as_manager()
+    objects = LocationScoped.as_manager()
 
     class Meta:
         ordering = ["-last_message_at", "-id"]
@@ -138,10 +131,6 @@ class Conversation(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.subject}"
-
-    def is_visible_to(self, user: User) -> bool:
-        """What `Conversation.objects.visible_to(user)` decides, for one conversation in hand."""
-        return user.sees_everything or self.location_id in user.location_ids()
 
     @property
     def token(self) -> str:

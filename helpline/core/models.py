@@ -38,6 +38,19 @@ class User(AbstractUser):
             self._location_ids = set(self.locations.values_list("id", flat=True))
         return self._location_ids
 
+    def serves(self, location_id: int | None) -> bool:
+        """Whether a row at this location is visible to them: `LocationScoped.visible_to`."""
+        return self.sees_everything or location_id in self.location_ids()
+
+
+class LocationScoped(models.QuerySet):
+    """Rows of a model with a `location`: people see those of the locations they serve."""
+
+    def visible_to(self, user: User):
+        if user.sees_everything:
+            return self
+        return self.filter(location_id__in=user.location_ids())
+
 
 class Team(models.Model):
     name = models.CharField(max_length=200, unique=True)

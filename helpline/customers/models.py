@@ -2,14 +2,7 @@
 
 from django.db import models
 
-from helpline.core.models import Location, User
-
-
-class CustomerQuerySet(models.QuerySet):
-    def visible_to(self, user: User):
-        if user.sees_everything:
-            return self
-        return self.filter(location_id__in=user.location_ids())
+from helpline.core.models import Location, LocationScoped, User
 
 
 class Customer(models.Model):
@@ -23,7 +16,7 @@ class Customer(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = CustomerQuerySet.as_manager()
+    objects = LocationScoped.as_manager()
 
     class Meta:
         ordering = ["-id"]

@@ -162,7 +162,7 @@ def _escalate(
         actions.assign(None, conversation, assignee=None, team=new_team)
         recipients += _recipients(None, new_team)
     unique = {person.pk: people.setdefault(person.pk, person) for person in recipients}
-    told = [person for person in unique.values() if conversation.is_visible_to(person)]
+    told = [person for person in unique.values() if person.serves(conversation.location_id)]
     return [notify.Tell(told, conversation, event, new_team) for event in events]
 
 
