@@ -26,6 +26,7 @@ CREATED = "callback.created"
 ATTEMPTED = "callback.attempted"
 CLOSED = "callback.closed"
 REOPENED = "callback.reopened"
+VOICEMAIL_LEFT = "callback.voicemail_left"
 MERGED_DUPLICATE = "the same number was already on the worklist of the customer merged into"
 # A phone message's meta outcome when the call was answered (helpline.channels.phone.calls).
 ANSWERED = "answered"
@@ -45,7 +46,7 @@ def create_callback(
     """Put a call back on the worklist, due `due_at` (or now), moved into opening hours.
 
     A customer has one open callback per number: asking again gives back the open one,
-    due when it already was.
+    due when it already was; a voicemail makes it one (there is a message to hear first).
     """
     if reason not in Reason.values:
         raise ActionError(f"the reason is one of {', '.join(Reason.values)}", "reason")
@@ -54,7 +55,7 @@ def create_callback(
     number = _e164(phone_number, location)
     existing = _open_callback(customer, number)
     if existing is not None:
-        return existing
+        return _heard_voicemail(actor, existing) if reason == Reason.VOICEMAIL else existing
     now = timezone.now()
     callback = Callback(
         customer=customer,
@@ -82,6 +83,16 @@ def create_callback(
         customer_id=customer.pk,
         due_at=str(callback.due_at),
     )
+    return callback
+
+
+def _heard_voicemail(actor: User | None, callback: Callback) -> Callback:
+    if callback.reason not in (Reason.MISSED_CALL, Reason.ABANDONED_CALL):
+        return callback
+    before = callback.reason
+    callback.reason = Reason.VOICEMAIL
+    callback.save(update_fields=["reason"])
+    record(actor, VOICEMAIL_LEFT, callback, before=before)
     return callback
 
 

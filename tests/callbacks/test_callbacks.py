@@ -112,7 +112,6 @@ def test_a_customer_has_one_open_callback_per_number(missed_call):
     missed_call(call_id="c-2", outcome="voicemail", started_at=london(2025, 3, 10, 11, 0))
     (callback,) = Callback.objects.all()
     assert callback.due_at == MONDAY_MORNING  # the earlier due time is kept
-    assert callback.reason == Reason.MISSED_CALL
 
     again = actions.create_callback(None, callback.customer, "07700 900123", Reason.REQUESTED)
     other = actions.create_callback(None, callback.customer, "+447700900456", Reason.REQUESTED)
@@ -293,6 +292,16 @@ def test_an_answered_call_closes_the_open_callbacks(missed_call, direction):
     callback = Callback.objects.get()
     assert callback.status == CallbackStatus.CLOSED
     assert callback.closed_reason == "customer reached by phone"
+
+
+def test_a_voicemail_after_a_missed_call_makes_the_callback_a_voicemail(missed_call):
+    missed_call(call_id="c-1")
+    missed_call(call_id="c-2", outcome="voicemail", recording_url="https://pbx.example/rec/2")
+    missed_call(call_id="c-3", outcome="missed")
+
+    callback = Callback.objects.get()
+    assert callback.reason == Reason.VOICEMAIL
+    assert Activity.objects.filter(verb="callback.voicemail_left", subject_id=callback.pk).exists()
 
 
 def test_another_missed_call_keeps_the_callback_open(missed_call):

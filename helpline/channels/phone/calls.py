@@ -147,6 +147,7 @@ def _left_voicemail(stored: Message, event: CallEvent) -> Message:
     message.text = message.full_text = describe(event)
     message.save(update_fields=["meta", "text", "full_text"])
     record(event.agent, VOICEMAIL_LEFT, message.conversation, message_id=message.pk)
+    emit_after_commit(call_recorded, message=message, event=event)
     return message
 
 

@@ -120,7 +120,8 @@ def test_with_a_greeting_the_caller_may_leave_a_voicemail_which_the_call_then_sh
     assert call.meta["recording_url"] == RECORDING
     assert call.text == f"Voicemail, 14 s ({RECORDING})"
     assert Activity.objects.filter(verb="call.voicemail_left").count() == 1
-    assert Callback.objects.count() == 1  # still the one the missed call queued
+    # Still the one the missed call queued, now with a message to hear first.
+    assert Callback.objects.get().reason == Reason.VOICEMAIL
 
 
 def test_an_answered_call_takes_no_voicemail_and_no_greeting(post, settings):
