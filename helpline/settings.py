@@ -200,6 +200,14 @@ HELPLINE_OUTBOX_RETRY_SECONDS = envint("HELPLINE_OUTBOX_RETRY_SECONDS", 60)
 HELPLINE_OUTBOX_MAX_ATTEMPTS = envint("HELPLINE_OUTBOX_MAX_ATTEMPTS", 8)
 HELPLINE_OUTBOX_CLAIM_SECONDS = envint("HELPLINE_OUTBOX_CLAIM_SECONDS", 300)
 
+# The event bus's after-commit deliveries (core.events): a claim older than this belongs to
+# a worker that died; tries before a delivery is "failed"; the first retry's delay (doubling);
+# how long delivered rows are kept.
+HELPLINE_EVENT_CLAIM_SECONDS = envint("HELPLINE_EVENT_CLAIM_SECONDS", 300)
+HELPLINE_EVENT_MAX_ATTEMPTS = envint("HELPLINE_EVENT_MAX_ATTEMPTS", 8)
+HELPLINE_EVENT_RETRY_SECONDS = envint("HELPLINE_EVENT_RETRY_SECONDS", 30)
+HELPLINE_EVENT_KEEP_DAYS = envint("HELPLINE_EVENT_KEEP_DAYS", 7)
+
 # Phone calls: Twilio's status callbacks are signed with the account's auth token; without
 # one, every request to /api/calls/twilio is refused. The signature covers the public URL
 # Twilio called, which is built from SITE_URL (behind a proxy, set it to the public one).
@@ -237,6 +245,7 @@ LOGGING = {
 NINJA_PAGINATION_PER_PAGE = 50
 
 CELERY_BEAT_SCHEDULE = {
+    "deliver-due-events": {"task": "helpline.core.tasks.sweep_events", "schedule": 30.0},
     "send-due-outbound": {
         "task": "helpline.channels.email.tasks.send_due_outbound",
         "schedule": 30.0,

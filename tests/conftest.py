@@ -198,3 +198,26 @@ def subprocess_env(**extra) -> dict:
     }
     env.update({key: str(value) for key, value in extra.items()})
     return env
+
+
+@pytest.fixture
+def heard():
+    """`heard(name)`: a list that fills with the payloads of the `name` events published
+    while the test runs, as an in-transaction handler sees them."""
+    from helpline.core import events
+
+    listeners = []
+
+    def listen_to(name):
+        payloads = []
+
+        def listener(event):
+            payloads.append(event.payload)
+
+        events.subscribe(name, listener, phase=events.Phase.IN_TRANSACTION)
+        listeners.append((name, listener))
+        return payloads
+
+    yield listen_to
+    for name, listener in listeners:
+        events.unsubscribe(name, listener)

@@ -171,7 +171,7 @@ def list_appointment_slots(request, params: Query[SlotParams]):
     """Free slots of a location you serve, inside its opening hours, from now on."""
     location = _served_location(request.auth, params.location)
     agent = lookups.agent(params.agent, "agent")
-    if agent is not None and not actions.serves(agent, location):
+    if agent is not None and not (agent.is_active and agent.serves(location.pk)):
         raise FieldError("agent", f"no such agent at {location.name}")
     zone = slots.zone_of(location)
     free = slots.free_slots(location, agent=agent, days=params.days)

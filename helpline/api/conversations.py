@@ -109,10 +109,12 @@ def update_conversation(request, conversation_id: int, payload: ConversationPatc
         raise FieldError("team_id", "a team can be changed but not removed")
     with transaction.atomic():
         conversation = get_conversation_for(user, conversation_id)
-        changes = {name: getattr(payload, name) for name in ("status", "priority", "subject")}
-        changes = {name: value for name, value in changes.items() if name in given}
-        if changes:
-            actions.update(user, conversation, **changes)
+        if "status" in given:
+            conversation = actions.set_status(user, conversation, payload.status)
+        if "priority" in given:
+            conversation = actions.set_priority(user, conversation, payload.priority)
+        if "subject" in given:
+            conversation = actions.rename(user, conversation, payload.subject)
         if given & {"assignee_id", "team_id"}:
             _assign(user, conversation, payload, given)
         if "tags" in given:

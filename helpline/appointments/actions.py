@@ -207,16 +207,15 @@ def record_outcome(actor: User | None, appointment: Appointment, outcome: str) -
     return appointment
 
 
-def follow_merged_customer(source: Customer, target: Customer) -> dict:
+def follow_merged_customer(source_id: int, target_id: int) -> None:
     """A merge moved the source's conversations; their appointments go with them."""
-    Appointment.objects.filter(customer=source).update(customer=target)
-    return {}
+    Appointment.objects.filter(customer_id=source_id).update(customer_id=target_id)
 
 
-def follow_unmerged_customer(source: Customer, target: Customer) -> None:
+def follow_unmerged_customer(source_id: int, target_id: int) -> None:
     """An unmerge moved conversations back; so go their appointments."""
-    Appointment.objects.filter(customer=target, conversation__customer=source).update(
-        customer=source
+    Appointment.objects.filter(customer_id=target_id, conversation__customer_id=source_id).update(
+        customer_id=source_id
     )
 
 
@@ -306,7 +305,7 @@ def _refuse_unbookable(
         raise ActionError(f"{location.name} is not open for the whole of that slot", "starts_at")
     if agent is None:
         return
-    if not serves(agent, location):
+    if not (agent.is_active and agent.serves(location.pk)):
         raise ActionError(f"{_name(agent)} does not serve {location.name}", "agent")
     User.objects.select_for_update().filter(pk=agent.pk).first()  # see the module's docstring
     others = Appointment.objects.filter(
@@ -319,11 +318,6 @@ def _refuse_unbookable(
         raise ActionError(
             f"{_name(agent)} already has an appointment then ({_when(clash)})", "starts_at"
         )
-
-
-def serves(agent: User, location: Location) -> bool:
-    """Whether `agent` may take appointments at `location`: its agents, and admins."""
-    return agent.is_active and agent.serves(location.pk)
 
 
 def _locked(appointment: Appointment) -> Appointment:

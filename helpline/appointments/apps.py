@@ -7,6 +7,6 @@ class AppointmentsConfig(AppConfig):
     verbose_name = "Appointments"
 
     def ready(self):
-        from helpline.appointments import receivers
+        from helpline.appointments import handlers
 
-        receivers.connect()
+        handlers.connect()

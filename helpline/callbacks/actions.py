@@ -193,6 +193,15 @@ def _log_call(actor: User, callback: Callback, attempt: CallbackAttempt) -> None
     )
 
 
+def customers_with_open_callbacks(customer_ids) -> set[int]:
+    """Which of these customers have a callback open: one query for a whole batch of mail."""
+    return set(
+        Callback.objects.filter(
+            customer_id__in=list(customer_ids), status=CallbackStatus.OPEN
+        ).values_list("customer_id", flat=True)
+    )
+
+
 @transaction.atomic
 def close_for_customer(customer_id: int, reason: str, actor: User | None = None) -> int:
     """The customer was reached some other way: their open callbacks are closed (how many)."""

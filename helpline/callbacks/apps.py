@@ -7,6 +7,6 @@ class CallbacksConfig(AppConfig):
     verbose_name = "Callbacks"
 
     def ready(self):
-        from helpline.callbacks import receivers
+        from helpline.callbacks import handlers
 
-        receivers.connect()
+        handlers.connect()

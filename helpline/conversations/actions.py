@@ -1,7 +1,8 @@
-"""State changes of conversations. Views, the API, commands and tasks call these.
+"""State changes of conversations. Views, the API, commands, tasks and channels call these.
 
-Each action is one transaction and writes one activity row; side effects
-(sending mail) go through outbox rows delivered after commit.
+Each action is one transaction that starts from the conversation's row locked, writes one
+activity row and publishes its event on the bus (core.events): what other apps do about it
+(SLA clocks, the outgoing mail's outbox row, callbacks) happens there, not here.
 """
 
 from datetime import datetime
@@ -9,24 +10,27 @@ from datetime import datetime
 from django.db import models, transaction
 from django.utils import timezone
 
-from helpline.channels.email import outbox
-from helpline.channels.email.parse import sanitize_html
 from helpline.conversations.models import (
     Channel,
     Conversation,
+    Delivery,
     Direction,
     Message,
+    MessageKind,
     Priority,
     Status,
     Tag,
 )
-from helpline.conversations.receive import Inbound, receive
+from helpline.conversations.receive import STILL_OPEN, Inbound, receive
+from helpline.conversations.verbs import Verb
 from helpline.conversations.waits import answer_open_waits
 from helpline.core.activity import record
 from helpline.core.errors import ActionError
-from helpline.core.models import Location, Mailbox, Role, Team, User
-from helpline.customers.models import Customer, IdentityKind
-from helpline.sla.clocks import refresh as refresh_sla_clocks
+from helpline.core.events import EventName, publish
+from helpline.channels.email.parse import sanitize_html  # moves to core.html (split-parse)
+from helpline.core.models import Location, Mailbox, Team, User
+from helpline.customers import actions as customer_actions
+from helpline.customers.models import Customer, Identity, IdentityKind
 
 # Contacts an agent logs by hand: nothing arrives through a channel adapter for these.
 LOGGABLE_CHANNELS = (Channel.PHONE, Channel.WALK_IN)
@@ -68,7 +72,7 @@ def start_conversation(
         created_at=now,
         last_message_at=now,
     )
-    record(actor, "conversation.created", conversation, channel=channel)
+    record(actor, Verb.CREATED, conversation, channel=channel)
     if text:
         receive(
             Inbound(
@@ -83,8 +87,10 @@ def start_conversation(
             )
         )
         conversation.refresh_from_db()
-    else:
-        refresh_sla_clocks([conversation.pk])  # the resolution clock starts
+    else:  # the resolution clock starts
+        publish(
+            EventName.CONVERSATION_OPENED, conversation_id=conversation.pk, actor_id=_id(actor)
+        )
     return conversation
 
 
@@ -103,7 +109,7 @@ def reply(
     a walk-in) may be given one of `reply_mailboxes`; it keeps it, so that later
     replies come from the same address and the customer's answers thread back.
     """
-    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    callers, conversation = conversation, _locked(conversation)
     recipient = reply_address(conversation)
     if not recipient:
         raise ActionError("the customer has no email address to reply to", "text")
@@ -121,14 +127,76 @@ def reply(
         html=sanitize_html(html) if html.strip() else "",
         created_at=now,
     )
-    outbox.queue_reply(message, recipient)
     changed = _responded(conversation, message)
     if chosen_mailbox:
         changed.append("mailbox")
     conversation.save(update_fields=changed)
-    refresh_sla_clocks([conversation.pk])
     extra = {"mailbox_id": mailbox.pk} if chosen_mailbox else {}
-    record(actor, "conversation.replied", conversation, message_id=message.pk, **extra)
+    record(actor, Verb.REPLIED, conversation, message_id=message.pk, **extra)
+    _sent(actor, message, recipient=recipient)
+    _keep_true(callers, conversation)
+    return message
+
+
+def _sent(actor: User | None, message: Message, *, recipient: str = "", headers=None) -> None:
+    """Tell the bus we wrote to or reached the customer; mail names its recipient, and the
+    email channel queues it in this transaction."""
+    conversation = message.conversation
+    publish(
+        EventName.MESSAGE_SENT,
+        message_id=message.pk,
+        conversation_id=conversation.pk,
+        customer_id=conversation.customer_id,
+        channel=message.channel,
+        kind=message.kind,
+        reached_customer=message.reached_customer,
+        actor_id=_id(actor),
+        recipient=recipient,
+        headers=headers or {},
+    )
+
+
+@transaction.atomic
+def send_automatic_reply(
+    conversation: Conversation, text: str, recipient: str, *, verb: Verb, meta: dict
+) -> Message:
+    """An answer no person wrote (the acknowledgement of a new conversation), by email.
+
+    It is marked as automatic (`Auto-Submitted: auto-replied`, RFC 3834) so that other
+    robots don't answer it, and it is not a response: the customer still waits for one.
+    """
+    callers, conversation = conversation, _locked(conversation)
+    message = Message.objects.create(
+        conversation=conversation,
+        channel=Channel.EMAIL,
+        direction=Direction.OUTBOUND,
+        kind=MessageKind.AUTO_REPLY,
+        text=text,
+        full_text=text,
+        created_at=timezone.now(),
+        meta=meta,
+    )
+    record(None, verb, conversation, message_id=message.pk)
+    _sent(None, message, recipient=recipient, headers={"Auto-Submitted": "auto-replied"})
+    _keep_true(callers, conversation)
+    return message
+
+
+@transaction.atomic
+def mark_undelivered(message: Message, error: str, *, evidence: Message | None = None) -> Message:
+    """A message we sent did not reach the customer (a bounce said so)."""
+    message = Message.objects.select_for_update().select_related("conversation").get(pk=message.pk)
+    message.delivery = Delivery.UNDELIVERED
+    message.delivery_error = error[:2000]
+    message.save(update_fields=["delivery", "delivery_error"])
+    data = {"message_id": message.pk, "evidence_id": evidence.pk if evidence else None}
+    record(None, Verb.MESSAGE_UNDELIVERED, message.conversation, error=error[:200], **data)
+    publish(
+        EventName.MESSAGE_UNDELIVERED,
+        message_id=message.pk,
+        conversation_id=message.conversation_id,
+        error=error[:2000],
+    )
     return message
 
 
@@ -195,9 +263,10 @@ def reply_address(conversation: Conversation) -> str:
 
 
 @transaction.atomic
-def add_note(actor: User, conversation: Conversation, text: str) -> Message:
+def add_note(actor: User | None, conversation: Conversation, text: str) -> Message:
     if not text.strip():
         raise ActionError("a note needs text", "text")
+    callers, conversation = conversation, _locked(conversation)
     message = Message.objects.create(
         conversation=conversation,
         channel=conversation.channel,
@@ -207,7 +276,14 @@ def add_note(actor: User, conversation: Conversation, text: str) -> Message:
         full_text=text,
         created_at=timezone.now(),
     )
-    record(actor, "conversation.noted", conversation, message_id=message.pk)
+    record(actor, Verb.NOTED, conversation, message_id=message.pk)
+    publish(
+        EventName.NOTE_ADDED,
+        message_id=message.pk,
+        conversation_id=conversation.pk,
+        actor_id=_id(actor),
+    )
+    _keep_true(callers, conversation)
     return message
 
 
@@ -255,13 +331,71 @@ def log_contact(
         message = _log_outbound(actor, conversation, channel, text, at, external_id, meta or {})
     record(
         actor,
-        "conversation.contact_logged",
+        Verb.CONTACT_LOGGED,
         message.conversation,
         message_id=message.pk,
         channel=channel,
         direction=direction,
     )
     return message
+
+
+@transaction.atomic
+def log_call_we_made(
+    actor: User | None,
+    *,
+    number: str,
+    text: str,
+    subject: str,
+    location: Location | None,
+    team: Team | None,
+    customer_name: str = "",
+    at: datetime | None = None,
+    external_id: str = "",
+    meta: dict | None = None,
+) -> tuple[Message, bool]:
+    """A phone system's record of a call we made to `number` (E.164): (its message, whether
+    it started a conversation). It continues the customer's open phone conversation at that
+    location, else starts one, and a number nobody knows becomes a new customer."""
+    customer = _customer_with_phone(actor, number, customer_name, location)
+    conversation = (
+        Conversation.objects.filter(
+            customer=customer, channel=Channel.PHONE, status__in=STILL_OPEN, location=location
+        )
+        .order_by("-last_message_at", "-id")
+        .first()
+    )
+    new_conversation = conversation is None
+    if new_conversation:
+        conversation = start_conversation(
+            actor, customer, channel=Channel.PHONE, subject=subject, location=location, team=team
+        )
+    message = log_contact(
+        actor,
+        conversation,
+        channel=Channel.PHONE,
+        text=text,
+        direction=Direction.OUTBOUND,
+        at=at,
+        external_id=external_id,
+        meta=meta,
+    )
+    return message, new_conversation
+
+
+def _customer_with_phone(
+    actor: User | None, number: str, name: str, location: Location | None
+) -> Customer:
+    identity = (
+        Identity.objects.select_related("customer")
+        .filter(kind=IdentityKind.PHONE, value=number)
+        .first()
+    )
+    if identity is not None:
+        return customer_actions.resolve_merged(identity.customer)
+    return customer_actions.create_customer(
+        actor, name=name[:200], location=location, identities=[(IdentityKind.PHONE, number)]
+    )
 
 
 def _helped_after_seconds(waited_minutes: int | None) -> int | None:
@@ -310,7 +444,7 @@ def _log_outbound(
     external_id: str = "",
     meta: dict | None = None,
 ) -> Message:
-    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    callers, conversation = conversation, _locked(conversation)
     message = Message.objects.create(
         conversation=conversation,
         channel=channel,
@@ -328,88 +462,157 @@ def _log_outbound(
         conversation.last_message_at = max(conversation.last_message_at, message.created_at)
         changed = ["last_message_at", "updated_at"]
     conversation.save(update_fields=changed)
-    refresh_sla_clocks([conversation.pk])
+    _sent(actor, message)
+    _keep_true(callers, conversation)
     return message
+
+
+def _locked(conversation: Conversation) -> Conversation:
+    """The conversation's row, locked until the action commits: every action decides from it,
+    never from the caller's copy, which may be stale (see `_keep_true`)."""
+    return Conversation.objects.select_for_update(of=("self",)).get(pk=conversation.pk)
+
+
+def _keep_true(callers: Conversation, locked: Conversation) -> Conversation:
+    """The caller's copy, given what the action decided from the locked row and wrote."""
+    if callers is not locked:
+        for field in Conversation._meta.concrete_fields:
+            setattr(callers, field.attname, getattr(locked, field.attname))
+    return locked
 
 
 @transaction.atomic
 def assign(
-    actor: User,
+    actor: User | None,
     conversation: Conversation,
     *,
     assignee: User | None = None,
     team: Team | None = None,
 ) -> Conversation:
-    if assignee is not None and not _may_serve(assignee, conversation):
+    callers, conversation = conversation, _locked(conversation)
+    if assignee is not None and not assignee.serves(conversation.location_id):
         raise ActionError(f"{assignee} does not serve this conversation's location", "assignee")
     before = {"assignee": conversation.assignee_id, "team": conversation.team_id}
     conversation.assignee = assignee
     conversation.team = team if team is not None else conversation.team
     conversation.save(update_fields=["assignee", "team", "updated_at"])
-    record(
-        actor,
-        "conversation.assigned",
-        conversation,
+    after = {"assignee": conversation.assignee_id, "team": conversation.team_id}
+    record(actor, Verb.ASSIGNED, conversation, before=before, **after)
+    publish(
+        EventName.CONVERSATION_ASSIGNED,
+        conversation_id=conversation.pk,
+        actor_id=_id(actor),
         before=before,
-        assignee=conversation.assignee_id,
-        team=conversation.team_id,
+        after=after,
     )
-    return conversation
-
-
-def _may_serve(agent: User, conversation: Conversation) -> bool:
-    if agent.sees_everything or conversation.location_id is None:
-        return True
-    return conversation.location_id in agent.location_ids()
+    return _keep_true(callers, conversation)
 
 
 def agents_serving(conversation: Conversation):
-    """The active agents `assign` accepts for the conversation: its location's, and admins."""
-    agents = User.objects.filter(is_active=True)
-    if conversation.location_id is None:
-        return agents
-    return agents.filter(
-        models.Q(locations=conversation.location_id)
-        | models.Q(role=Role.ADMIN)
-        | models.Q(is_superuser=True)
-    ).distinct()
+    """The active agents `assign` accepts for the conversation."""
+    return User.objects.serving(conversation.location_id)
 
 
 @transaction.atomic
-def update(actor: User, conversation: Conversation, **changes) -> Conversation:
-    """Change status, priority or subject; each given value is validated."""
-    allowed = {"status": Status.values, "priority": Priority.values, "subject": None}
-    for field, value in changes.items():
-        if field not in allowed:
-            raise ActionError(f"cannot change {field}", field)
-        if allowed[field] is not None and value not in allowed[field]:
-            raise ActionError(f"{field} must be one of {', '.join(allowed[field])}", field)
-    before = {field: getattr(conversation, field) for field in changes}
-    changed = [*changes, "updated_at"]
-    for field, value in changes.items():
-        setattr(conversation, field, value)
-    if changes.get("status") in (Status.PENDING, Status.SOLVED, Status.CLOSED):
-        conversation.waiting_since = None  # nobody waits on us any more
+def set_status(actor: User | None, conversation: Conversation, status: str) -> Conversation:
+    """Move the conversation to `status`. Pending, solved and closed stop the customer's wait
+    (nobody waits on us any more); leaving solved or closed forgets when it was solved."""
+    if status not in Status.values:
+        raise ActionError(f"status must be one of {', '.join(Status.values)}", "status")
+    callers, conversation = conversation, _locked(conversation)
+    before = conversation.status
+    if status == before:
+        return _keep_true(callers, conversation)
+    changed = ["status", "updated_at"]
+    conversation.status = status
+    if status in (Status.PENDING, Status.SOLVED, Status.CLOSED):
+        conversation.waiting_since = None
         changed.append("waiting_since")
-    if "status" in changes:
-        if changes["status"] in (Status.SOLVED, Status.CLOSED) and not conversation.solved_at:
+    if status in (Status.SOLVED, Status.CLOSED):
+        if not conversation.solved_at:
             conversation.solved_at = timezone.now()
             changed.append("solved_at")
-        elif changes["status"] not in (Status.SOLVED, Status.CLOSED):
-            conversation.solved_at = None
-            changed.append("solved_at")
+    elif conversation.solved_at:
+        conversation.solved_at = None
+        changed.append("solved_at")
     conversation.save(update_fields=changed)
-    if "status" in changes or "priority" in changes:
-        refresh_sla_clocks([conversation.pk])
-    record(actor, "conversation.updated", conversation, before=before, after=changes)
-    return conversation
+    record(actor, Verb.STATUS_CHANGED, conversation, before=before, after=status)
+    publish(
+        EventName.CONVERSATION_STATUS_CHANGED,
+        conversation_id=conversation.pk,
+        actor_id=_id(actor),
+        before=before,
+        after=status,
+    )
+    return _keep_true(callers, conversation)
+
+
+def solve(actor: User | None, conversation: Conversation) -> Conversation:
+    return set_status(actor, conversation, Status.SOLVED)
+
+
+def reopen(actor: User | None, conversation: Conversation) -> Conversation:
+    return set_status(actor, conversation, Status.OPEN)
 
 
 @transaction.atomic
-def set_tags(actor: User, conversation: Conversation, names: list[str]) -> Conversation:
-    cleaned = sorted({n.strip().lower() for n in names if n.strip()})
-    tags = [Tag.objects.get_or_create(name=name[:64])[0] for name in cleaned]
+def set_priority(actor: User | None, conversation: Conversation, priority: str) -> Conversation:
+    if priority not in Priority.values:
+        raise ActionError(f"priority must be one of {', '.join(Priority.values)}", "priority")
+    callers, conversation = conversation, _locked(conversation)
+    before = conversation.priority
+    if priority == before:
+        return _keep_true(callers, conversation)
+    conversation.priority = priority
+    conversation.save(update_fields=["priority", "updated_at"])
+    record(actor, Verb.PRIORITY_CHANGED, conversation, before=before, after=priority)
+    publish(
+        EventName.CONVERSATION_PRIORITY_CHANGED,
+        conversation_id=conversation.pk,
+        actor_id=_id(actor),
+        before=before,
+        after=priority,
+    )
+    return _keep_true(callers, conversation)
+
+
+@transaction.atomic
+def rename(actor: User | None, conversation: Conversation, subject: str) -> Conversation:
+    subject = " ".join(subject.split())[:998]  # a subject is one line
+    callers, conversation = conversation, _locked(conversation)
+    before = conversation.subject
+    if subject == before:
+        return _keep_true(callers, conversation)
+    conversation.subject = subject
+    conversation.save(update_fields=["subject", "updated_at"])
+    record(actor, Verb.RENAMED, conversation, before=before, after=subject)
+    publish(
+        EventName.CONVERSATION_RENAMED,
+        conversation_id=conversation.pk,
+        actor_id=_id(actor),
+        before=before,
+        after=subject,
+    )
+    return _keep_true(callers, conversation)
+
+
+@transaction.atomic
+def set_tags(actor: User | None, conversation: Conversation, names: list[str]) -> Conversation:
+    callers, conversation = conversation, _locked(conversation)
+    cleaned = sorted({n.strip().lower()[:64] for n in names if n.strip()})
+    tags = [Tag.objects.get_or_create(name=name)[0] for name in cleaned]
     before = sorted(conversation.tags.values_list("name", flat=True))
     conversation.tags.set(tags)
-    record(actor, "conversation.tagged", conversation, before=before, after=cleaned)
-    return conversation
+    record(actor, Verb.TAGGED, conversation, before=before, after=cleaned)
+    publish(
+        EventName.CONVERSATION_TAGGED,
+        conversation_id=conversation.pk,
+        actor_id=_id(actor),
+        before=before,
+        after=cleaned,
+    )
+    return _keep_true(callers, conversation)
+
+
+def _id(actor: User | None) -> int | None:
+    return getattr(actor, "pk", None)

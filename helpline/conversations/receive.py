@@ -14,7 +14,6 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from helpline.conversations.events import emit_after_commit, message_received
 from helpline.conversations.models import (
     Attachment,
     Conversation,
@@ -24,16 +23,18 @@ from helpline.conversations.models import (
     Status,
     Tag,
 )
+from helpline.conversations.verbs import Verb
 from helpline.conversations.waits import create_waits
 from helpline.core.activity import record_many
+from helpline.core.events import EventName, publish_many
 from helpline.core.models import Location, Mailbox, Team, User
 from helpline.core.sql import update_from_values
 from helpline.customers.actions import resolve_merged
 from helpline.customers.identities import normalise
 from helpline.customers.models import Customer, Identity
-from helpline.sla.clocks import refresh as refresh_sla_clocks
 
 SUBJECT_TOKEN = re.compile(r"\[#(\d{1,12})\]")
+STILL_OPEN = (Status.NEW, Status.OPEN, Status.PENDING)
 
 
 @dataclass
@@ -60,6 +61,9 @@ class Inbound:
     thread_ids: Sequence[str] = ()  # ids this message refers to, nearest first
     thread_key: str = ""  # the root id of its thread, for replies whose parent we never saw
     conversation: Conversation | None = None  # when the adapter already knows it
+    # Continue the customer's latest still-open conversation on this channel at this
+    # location, if there is one (a phone line's calls), rather than starting one.
+    continue_open: bool = False
     mailbox: Mailbox | None = None
     location: Location | None = None
     team: Team | None = None
@@ -125,6 +129,7 @@ class _Batch:
         self.thread_roots: dict[str, int] = {}  # thread key -> conversation id
         self.identities: dict[tuple[str, str], Identity] = {}
         self.conversations: dict[int, Conversation] = {}
+        self.open_on_channel: dict[tuple, int] = {}  # (customer, channel, location) -> id
         # What this batch adds.
         self.planned: dict[tuple[str, str], Message] = {}
         self.planned_roots: dict[str, Conversation] = {}
@@ -176,7 +181,9 @@ class _Batch:
             fresh = {customer.pk: customer for customer in customers}
             for identity in self.identities.values():
                 identity.customer = resolve_merged(fresh[identity.customer_id])
+        self._read_open_conversations()
         wanted = {conv for _, conv in self.stored.values()} | set(self.thread_roots.values())
+        wanted |= set(self.open_on_channel.values())
         wanted |= {int(m.group(1)) for i in self.inbounds if (m := SUBJECT_TOKEN.search(i.subject))}
         wanted |= {i.conversation.pk for i in self.inbounds if i.conversation is not None}
         if wanted:
@@ -188,6 +195,27 @@ class _Batch:
                 .order_by("pk")
             )
             self.conversations = {c.pk: c for c in locked}
+
+    def _read_open_conversations(self) -> None:
+        continuing = [i for i in self.inbounds if i.continue_open and i.conversation is None]
+        customers = {
+            self.identities[key].customer.pk
+            for inbound in continuing
+            if (key := _identity_key(inbound)) in self.identities
+        }
+        if not customers:
+            return
+        rows = (
+            Conversation.objects.filter(
+                customer_id__in=customers,
+                channel__in={inbound.channel for inbound in continuing},
+                status__in=STILL_OPEN,
+            )
+            .order_by("last_message_at", "id")
+            .values_list("customer_id", "channel", "location_id", "pk")
+        )
+        for customer, channel, location, pk in rows:  # the latest of each wins
+            self.open_on_channel[(customer, channel, location)] = pk
 
     # Planning ----------------------------------------------------------------
 
@@ -244,6 +272,14 @@ class _Batch:
         """The conversation this message continues, and whether it proved it saw that thread."""
         if inbound.conversation is not None:
             return self.conversations.get(inbound.conversation.pk, inbound.conversation), True
+        if inbound.continue_open:
+            identity = self.identities.get(_identity_key(inbound))
+            location = inbound.location.pk if inbound.location else None
+            if identity is not None and identity.customer.pk is not None:
+                found = self.open_on_channel.get((identity.customer.pk, inbound.channel, location))
+                if found in self.conversations:
+                    return self.conversations[found], True
+            return None, False
         for ref in inbound.thread_ids:
             if not ref:
                 continue
@@ -292,7 +328,7 @@ class _Batch:
         )
         self.new_conversations.append(conversation)
         self.activities.append(
-            (inbound.logged_by, "conversation.created", conversation, {"channel": inbound.channel})
+            (inbound.logged_by, Verb.CREATED, conversation, {"channel": inbound.channel})
         )
         return conversation
 
@@ -327,18 +363,29 @@ class _Batch:
             self.activities.append(
                 (
                     inbound.logged_by,
-                    "message.received",
+                    Verb.MESSAGE_RECEIVED,
                     message.conversation,
                     {"message_id": message.pk, "channel": message.channel, "kind": message.kind},
                 )
             )
         record_many(self.activities)
-        refresh_sla_clocks([*self.changed_conversations, *(c.pk for c in self.new_conversations)])
         new = {id(c) for c in self.new_conversations}
-        for message, _ in self.messages:
-            emit_after_commit(
-                message_received, message=message, new_conversation=id(message.conversation) in new
-            )
+        publish_many(
+            EventName.MESSAGE_RECEIVED,
+            (
+                {
+                    "message_id": message.pk,
+                    "conversation_id": message.conversation.pk,
+                    "customer_id": message.conversation.customer_id,
+                    "channel": message.channel,
+                    "kind": message.kind,
+                    "new_conversation": id(message.conversation) in new,
+                    "reached_customer": message.reached_customer,
+                    "actor_id": getattr(inbound.logged_by, "pk", None),
+                }
+                for message, inbound in self.messages
+            ),
+        )
 
     def _update_conversations(self) -> None:
         changed = list(self.changed_conversations.values())

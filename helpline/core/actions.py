@@ -5,7 +5,8 @@ import secrets
 from django.db import transaction
 
 from helpline.core.activity import record
-from helpline.core.models import Role, User
+from helpline.core import events
+from helpline.core.models import EventDelivery, Role, User
 
 DEFAULT_ADMIN_EMAIL = "admin@localhost"
 
@@ -24,3 +25,14 @@ def create_first_admin(email: str = "", password: str = "") -> tuple[str, str | 
     user = User.objects.create_superuser(email, email, password or generated, role=Role.ADMIN)
     record(None, "user.created", user, role=Role.ADMIN, first_admin=True)
     return email, generated
+
+
+@transaction.atomic
+def run_deliveries_again(actor: User, deliveries) -> int:
+    """Someone asks for event deliveries (failed ones, usually) to be tried again from scratch."""
+    ids = list(deliveries.values_list("pk", flat=True))
+    count = events.DELIVERIES.again(EventDelivery.objects.filter(pk__in=ids))
+    for pk in ids:
+        record(actor, "event.redelivered", EventDelivery(pk=pk))
+    transaction.on_commit(lambda: events.enqueue(ids))
+    return count

@@ -2,7 +2,16 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from helpline.core.models import Activity, ApiToken, Location, Mailbox, Team, User
+from helpline.core import actions
+from helpline.core.models import (
+    Activity,
+    ApiToken,
+    EventDelivery,
+    Location,
+    Mailbox,
+    Team,
+    User,
+)
 
 
 @admin.register(Location)
@@ -106,3 +115,31 @@ class ActivityAdmin(admin.ModelAdmin):
 class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["prefix", "user", "name", "created_at", "last_used_at"]
     readonly_fields = ["prefix", "key_hash", "created_at", "last_used_at"]
+
+
+@admin.register(EventDelivery)
+class EventDeliveryAdmin(admin.ModelAdmin):
+    """The event bus's after-commit deliveries; failed ones wait here to be run again."""
+
+    list_display = ["created_at", "name", "handler", "status", "attempts", "last_error_start"]
+    list_filter = ["status", "name", "handler"]
+    readonly_fields = [f.name for f in EventDelivery._meta.fields]
+    actions = ["run_again"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).order_by("-created_at", "-id")
+
+    @admin.display(description="last error")
+    def last_error_start(self, delivery):
+        return delivery.last_error[:120]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Run again")
+    def run_again(self, request, queryset):
+        count = actions.run_deliveries_again(request.user, queryset)
+        self.message_user(request, f"{count} deliveries queued to run again.")

@@ -1,6 +1,6 @@
 """The organisation: locations, teams, agents, mailboxes and the activity log."""
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 
 
@@ -23,11 +23,29 @@ class Role(models.TextChoices):
     AGENT = "agent", "Agent"
 
 
+class UserQuerySet(models.QuerySet):
+    def serving(self, location_id: int | None):
+        """The active people who may work on a row at this location: `User.serves`, as a query.
+
+        A row without a location is for those who see everything (admins) only.
+        """
+        everything = models.Q(role=Role.ADMIN) | models.Q(is_superuser=True)
+        if location_id is None:
+            return self.filter(everything, is_active=True)
+        return self.filter(everything | models.Q(locations=location_id), is_active=True).distinct()
+
+
+class AgentManager(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
+    pass
+
+
 class User(AbstractUser):
     """An agent, manager or admin of the desk."""
 
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.AGENT)
     locations = models.ManyToManyField(Location, blank=True, related_name="agents")
+
+    objects = AgentManager()
 
     @property
     def sees_everything(self) -> bool:
@@ -39,7 +57,8 @@ class User(AbstractUser):
         return self._location_ids
 
     def serves(self, location_id: int | None) -> bool:
-        """Whether a row at this location is visible to them: `LocationScoped.visible_to`."""
+        """Whether a row at this location is theirs to see and work on: the one serving rule
+        (`LocationScoped.visible_to` and `User.objects.serving` say the same)."""
         return self.sees_everything or location_id in self.location_ids()
 
 
@@ -134,6 +153,49 @@ class Activity(models.Model):
 
     def __str__(self):
         return f"{self.actor or 'system'} {self.verb} {self.subject_type}#{self.subject_id}"
+
+
+class EventDeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    DONE = "done", "Delivered"
+    FAILED = "failed", "Failed"
+
+
+class EventDelivery(models.Model):
+    """One after-commit handler's delivery of one event (see core.events)."""
+
+    name = models.CharField(max_length=64)
+    payload = models.JSONField(default=dict)
+    handler = models.CharField(max_length=200)
+    status = models.CharField(
+        max_length=10, choices=EventDeliveryStatus.choices, default=EventDeliveryStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "event deliveries"
+        indexes = [
+            # The sweep reads only work not done; done rows are the vast majority.
+            models.Index(
+                fields=["next_attempt_at"],
+                name="event_delivery_due",
+                condition=models.Q(status__in=["pending", "running"]),
+            ),
+            models.Index(
+                fields=["delivered_at"],
+                name="event_delivery_done",
+                condition=models.Q(status="done"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} → {self.handler} ({self.status})"
 
 
 class ApiToken(models.Model):

@@ -1,15 +1,12 @@
 """State changes of customers. Every one is logged in the activity log."""
 
-from collections.abc import Iterable, Iterator
-
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
 
-from helpline.conversations.models import Conversation, Direction, Message
 from helpline.core.activity import record
+from helpline.core.chunks import ids_of, move_customer
 from helpline.core.errors import ActionError
+from helpline.core.events import EventName, publish
 from helpline.core.models import Activity, Location, User
-from helpline.customers.events import customers_merged, customers_unmerged
 from helpline.customers.identities import InvalidIdentity, normalise
 from helpline.customers.models import Customer, CustomerNote, Identity
 
@@ -115,8 +112,8 @@ UNMERGED = "customer.unmerged"
 def merge(actor: User | None, source: Customer, into: Customer) -> Activity:
     """Move everything `source` holds onto `into`; `source` then points at `into`.
 
-    Identities, conversations and notes move, and whatever other apps move on
-    `customers_merged` (callbacks, appointments); nothing is deleted. The returned
+    Identities and notes move, and whatever other apps move on the `customers.merged` event
+    (conversations, callbacks, appointments); nothing is deleted. The returned
     activity ("customer.merged", on `into`) lists exactly what moved, which is
     what `unmerge` puts back. `actor` None is the system (an import, a script).
     """
@@ -129,19 +126,21 @@ def merge(actor: User | None, source: Customer, into: Customer) -> Activity:
     if target.merged_into_id:
         raise MergeError(f"{target} was merged into another customer; merge into that", "into")
 
-    identity_ids = _ids(Identity.objects.filter(customer=source_row))
-    conversation_ids = _ids(Conversation.objects.filter(customer=source_row))
-    note_ids = _ids(CustomerNote.objects.filter(customer=source_row))
+    identity_ids = ids_of(Identity.objects.filter(customer=source_row))
+    note_ids = ids_of(CustomerNote.objects.filter(customer=source_row))
     # The source's rows are locked with it: on PostgreSQL no new identity, conversation
     # or note can reference it until this commits, so these lists are everything.
     Identity.objects.filter(customer=source_row).update(customer=target)
-    Conversation.objects.filter(customer=source_row).update(customer=target)
     CustomerNote.objects.filter(customer=source_row).update(customer=target)
     moved_elsewhere = {}
-    for _receiver, moved in customers_merged.send(
-        Customer, actor=actor, source=source_row, target=target
-    ):
-        moved_elsewhere.update(moved or {})
+    results = publish(
+        EventName.CUSTOMERS_MERGED,
+        actor_id=getattr(actor, "pk", None),
+        source_id=source_row.pk,
+        target_id=target.pk,
+    )
+    for moved in results.values():
+        moved_elsewhere.update(moved)
 
     name_before = target.name
     if not target.name and source_row.name:
@@ -157,7 +156,6 @@ def merge(actor: User | None, source: Customer, into: Customer) -> Activity:
         target,
         source_id=source_row.pk,
         identity_ids=identity_ids,
-        conversation_ids=conversation_ids,
         note_ids=note_ids,
         target_name_before=name_before,
         target_name_after=target.name,
@@ -170,11 +168,10 @@ def unmerge(actor: User | None, activity: Activity) -> Customer:
     """Undo a recorded merge; return the customer that was merged, standing alone again.
 
     Back go exactly the rows the merge moved that still exist and still belong
-    to the target. Conversations that arrived on the target after the merge
-    from one of the source's identities follow that identity back: they were
-    started by the person the identity belongs to, and they only landed on the
-    target because the identity had moved. Identities and notes added to the
-    target after the merge stay: nothing says they were the source's.
+    to the target; other apps put back theirs on the `customers.unmerged` event (the
+    conversations app also those that came in since from the identities that go back).
+    Identities and notes added to the target after the merge stay: nothing says they
+    were the source's.
     """
     if activity.verb != MERGED or activity.subject_type != Customer._meta.model_name:
         raise MergeError("that activity is not a merge of customers", "activity")
@@ -198,18 +195,21 @@ def unmerge(actor: User | None, activity: Activity) -> Customer:
             f"{target} was since merged into another customer; undo that merge first", "activity"
         )
 
-    identity_ids = _ids(Identity.objects.filter(customer=target), among=data["identity_ids"])
-    conversation_ids = _ids(
-        Conversation.objects.filter(customer=target), among=data["conversation_ids"]
+    identity_ids = ids_of(Identity.objects.filter(customer=target), among=data["identity_ids"])
+    note_ids = ids_of(CustomerNote.objects.filter(customer=target), among=data["note_ids"])
+    move_customer(Identity, identity_ids, target, source)
+    move_customer(CustomerNote, note_ids, target, source)
+    moved_back = {}
+    results = publish(
+        EventName.CUSTOMERS_UNMERGED,
+        actor_id=getattr(actor, "pk", None),
+        source_id=source.pk,
+        target_id=target.pk,
+        merged=data,
+        identity_ids=identity_ids,
     )
-    note_ids = _ids(CustomerNote.objects.filter(customer=target), among=data["note_ids"])
-    # Conversations that arrived after the merge from the source's identities.
-    moved = set(conversation_ids)
-    followed = [pk for pk in _started_by(target, identity_ids) if pk not in moved]
-    _move(Identity, identity_ids, target, source)
-    _move(Conversation, conversation_ids + followed, target, source)
-    _move(CustomerNote, note_ids, target, source)
-    customers_unmerged.send(Customer, actor=actor, source=source, target=target, merged=data)
+    for moved in results.values():
+        moved_back.update(moved)
 
     # The merge's name goes only if nobody has renamed the customer since.
     name_restored = (
@@ -228,10 +228,9 @@ def unmerge(actor: User | None, activity: Activity) -> Customer:
         merge_id=activity.pk,
         source_id=source.pk,
         identity_ids=identity_ids,
-        conversation_ids=conversation_ids,
-        followed_conversation_ids=followed,
         note_ids=note_ids,
         name_restored=name_restored,
+        **moved_back,
     )
     return source
 
@@ -253,41 +252,3 @@ def _lock(actor, *, source: int, into: int, missing: str = "") -> dict[str, Cust
             if pk not in visible:
                 raise MergeError("no such customer among those you serve", missing or field)
     return {"source": found[source], "into": found[into]}
-
-
-def _ids(queryset, among: Iterable[int] | None = None) -> list[int]:
-    if among is None:
-        return list(queryset.order_by("pk").values_list("pk", flat=True))
-    found = []
-    for chunk in _chunks(among):
-        found += queryset.filter(pk__in=chunk).values_list("pk", flat=True)
-    return sorted(found)
-
-
-def _started_by(customer: Customer, identity_ids: list[int]) -> list[int]:
-    """The customer's conversations whose first message from the customer came from these."""
-    if not identity_ids:
-        return []
-    first_from = (
-        Message.objects.filter(conversation=OuterRef("pk"), direction=Direction.INBOUND)
-        .order_by("created_at", "id")
-        .values("identity_id")[:1]
-    )
-    started = (
-        Conversation.objects.filter(customer=customer)
-        .annotate(started_by=Subquery(first_from))
-        .values_list("pk", "started_by")
-    )
-    ids = set(identity_ids)
-    return sorted(pk for pk, identity in started if identity in ids)
-
-
-def _move(model, ids: list[int], source: Customer, target: Customer) -> None:
-    for chunk in _chunks(ids):
-        model.objects.filter(pk__in=chunk, customer=source).update(customer=target)
-
-
-def _chunks(ids: Iterable[int], size: int = 500) -> Iterator[list[int]]:
-    ids = list(ids)
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]

@@ -5,3 +5,8 @@ class SlaConfig(AppConfig):
     name = "helpline.sla"
     label = "sla"
     verbose_name = "Service levels"
+
+    def ready(self):
+        from helpline.sla import handlers
+
+        handlers.connect()

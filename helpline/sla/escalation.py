@@ -156,10 +156,10 @@ def _escalate(
     if policy.raise_priority_to and (
         PRIORITY_RANK[policy.raise_priority_to] > PRIORITY_RANK[conversation.priority]
     ):
-        actions.update(None, conversation, priority=policy.raise_priority_to)
+        conversation = actions.set_priority(None, conversation, policy.raise_priority_to)
     if policy.reassign_to_team_id and policy.reassign_to_team_id != conversation.team_id:
         new_team = Team.objects.select_related("lead").get(pk=policy.reassign_to_team_id)
-        actions.assign(None, conversation, assignee=None, team=new_team)
+        conversation = actions.assign(None, conversation, assignee=None, team=new_team)
         recipients += _recipients(None, new_team)
     unique = {person.pk: people.setdefault(person.pk, person) for person in recipients}
     told = [person for person in unique.values() if person.serves(conversation.location_id)]

@@ -1,26 +1,25 @@
 """Desk notifications, and their email, queued with them and delivered by the worker.
 
 The mail row is written in the transaction that records the SlaEvent, so a notification
-and its mail exist exactly when the event does. Delivery claims a row with a conditional
-UPDATE (two workers never send it twice) and retries with the email outbox's back-off.
+and its mail exist exactly when the event does. Delivery claims, retries and gives up like
+the email outbox, through the same work queue (core.work_queue).
 """
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from helpline.channels.email.outbox import backoff
 from helpline.conversations.models import Conversation
 from helpline.core.durations import compact_duration
 from helpline.core.models import Team, User
+from helpline.core.work_queue import WorkQueue
 from helpline.sla.models import EventKind, MailStatus, Notification, NotificationEmail, SlaEvent
 
 log = logging.getLogger(__name__)
@@ -105,49 +104,30 @@ def _enqueue(ids: list[int]) -> None:
             log.exception("could not enqueue notification email %s", mail_id)
 
 
-def _stale_claims_before() -> datetime:
-    return timezone.now() - timedelta(seconds=settings.HELPLINE_OUTBOX_CLAIM_SECONDS)
-
-
-def _claimable() -> Q:
-    return Q(status=MailStatus.PENDING, next_attempt_at__lte=timezone.now()) | Q(
-        status=MailStatus.SENDING, claimed_at__lt=_stale_claims_before()
-    )
+MAIL = WorkQueue(
+    NotificationEmail,
+    pending=MailStatus.PENDING,
+    claimed=MailStatus.SENDING,
+    done=MailStatus.SENT,
+    failed=MailStatus.FAILED,
+)
 
 
 def due_mail_ids(limit: int = 500) -> list[int]:
-    return list(
-        NotificationEmail.objects.filter(_claimable())
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
-    )
+    return MAIL.due_ids(limit)
 
 
 def deliver(mail_id: int) -> str:
     """Send one notification email if it is due and nobody else took it; its status after."""
-    taken = NotificationEmail.objects.filter(_claimable(), pk=mail_id).update(
-        status=MailStatus.SENDING, claimed_at=timezone.now()
-    )
-    if not taken:
+    mail = MAIL.claim(mail_id)
+    if mail is None:
         return "skipped"
-    mail = NotificationEmail.objects.get(pk=mail_id)
     try:
         EmailMessage(mail.subject, mail.body, settings.DEFAULT_FROM_EMAIL, [mail.to]).send()
     except Exception as exc:
-        attempts = mail.attempts + 1
-        final = attempts >= settings.HELPLINE_OUTBOX_MAX_ATTEMPTS
-        NotificationEmail.objects.filter(pk=mail_id).update(
-            status=MailStatus.FAILED if final else MailStatus.PENDING,
-            attempts=attempts,
-            claimed_at=None,
-            last_error=f"{type(exc).__name__}: {exc}"[:2000],
-            next_attempt_at=timezone.now() + backoff(attempts),
-        )
         log.warning("sending notification email %s failed: %s", mail_id, exc)
-        return MailStatus.FAILED if final else MailStatus.PENDING
-    NotificationEmail.objects.filter(pk=mail_id).update(
-        status=MailStatus.SENT, sent_at=timezone.now(), attempts=mail.attempts + 1, last_error=""
-    )
+        return MAIL.fail(mail, f"{type(exc).__name__}: {exc}")
+    MAIL.finish(mail, sent_at=timezone.now())
     return MailStatus.SENT
 
 

@@ -23,10 +23,10 @@ def three(north, agent_north, admin):
     first = write_in(north, "a@example.com", "Broken zip").conversation
     second = write_in(north, "b@example.com", "Refund").conversation
     third = write_in(north, "c@example.com", "Thanks").conversation
-    actions.update(admin, first, priority="urgent")
+    actions.set_priority(admin, first, "urgent")
     actions.set_tags(admin, first, ["VIP", "zip"])
     actions.assign(admin, second, assignee=agent_north)
-    actions.update(admin, third, status="solved")
+    actions.set_status(admin, third, "solved")
     return first, second, third
 
 
@@ -76,7 +76,7 @@ def test_it_filters_by_customer_location_team_and_assignee_id(
 def test_it_lists_only_conversations_changed_since_a_moment(nora_api, three):
     first, second, third = three
     since = Conversation.objects.get(pk=third.pk).updated_at
-    actions.update(None, first, subject="Broken zip, again")
+    actions.rename(None, first, "Broken zip, again")
 
     listed = ids(nora_api.get("/conversations", updated_since=since.isoformat()))
 
@@ -157,7 +157,7 @@ def test_it_changes_status_priority_subject_assignee_team_and_tags_at_once(
     assert (first.assignee, first.team) == (agent_north, billing)
     assert response.json()["tags"] == ["replacement"]
     verbs = set(Activity.objects.filter(actor=agent_north).values_list("verb", flat=True))
-    assert {"conversation.updated", "conversation.assigned", "conversation.tagged"} <= verbs
+    assert {"conversation.status_changed", "conversation.assigned", "conversation.tagged"} <= verbs
 
 
 def test_assigning_only_a_team_keeps_the_assignee(nora_api, three, agent_north, billing):

@@ -69,17 +69,17 @@ def test_an_agent_of_another_location_cannot_be_assigned(conversation, agent_nor
 
 
 def test_solving_stamps_the_time_and_reopening_clears_it(conversation, agent_north):
-    actions.update(agent_north, conversation, status=Status.SOLVED)
+    actions.set_status(agent_north, conversation, Status.SOLVED)
     assert conversation.solved_at is not None
-    actions.update(agent_north, conversation, status=Status.OPEN)
+    actions.set_status(agent_north, conversation, Status.OPEN)
     assert conversation.solved_at is None
-    logged = Activity.objects.filter(verb="conversation.updated").first()
-    assert logged.data["after"] == {"status": "open"}
+    logged = Activity.objects.filter(verb="conversation.status_changed").first()
+    assert (logged.data["before"], logged.data["after"]) == ("solved", "open")
 
 
 def test_an_unknown_status_names_the_field(conversation, agent_north):
     with pytest.raises(actions.ActionError) as error:
-        actions.update(agent_north, conversation, status="archived")
+        actions.set_status(agent_north, conversation, "archived")
     assert error.value.field == "status"
 
 

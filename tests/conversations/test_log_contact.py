@@ -57,7 +57,7 @@ def test_a_call_from_the_customer_is_received_from_their_phone_number(conversati
 
 
 def test_a_visit_reopens_a_solved_conversation(conversation, agent_north):
-    actions.update(agent_north, conversation, status=Status.SOLVED)
+    actions.set_status(agent_north, conversation, Status.SOLVED)
 
     actions.log_contact(
         agent_north, conversation, channel=Channel.WALK_IN, text="Came by", direction="inbound"
@@ -71,7 +71,7 @@ def test_a_visit_reopens_a_solved_conversation(conversation, agent_north):
 def test_a_call_about_a_closed_conversation_starts_a_follow_up_at_its_location(
     conversation, agent_north
 ):
-    actions.update(agent_north, conversation, status=Status.CLOSED)
+    actions.set_status(agent_north, conversation, Status.CLOSED)
 
     message = actions.log_contact(
         agent_north, conversation, channel=Channel.PHONE, text="One more thing", direction="inbound"

@@ -3,9 +3,9 @@
 import pytest
 
 from helpline.conversations import actions
-from helpline.conversations.events import message_received
 from helpline.conversations.models import Conversation, Message, Status
 from helpline.conversations.receive import Inbound, IncomingAttachment, receive
+from helpline.core.events import EventName
 from helpline.core.models import Activity
 from helpline.customers.models import Customer, Identity
 from tests.conftest import email_from
@@ -169,19 +169,12 @@ def test_attachments_are_stored_with_the_message():
     assert attachment.file.read() == b"%PDF"
 
 
-def test_the_received_event_fires_only_after_commit(django_capture_on_commit_callbacks):
-    seen = []
-
-    def listener(sender, message, new_conversation, **kwargs):
-        seen.append((message.pk, new_conversation))
-
-    message_received.connect(listener)
-    try:
-        with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            received = receive(email())
-        assert seen == []
-        for callback in callbacks:
-            callback()
-    finally:
-        message_received.disconnect(listener)
-    assert (received.message.pk, True) in seen
+def test_the_received_event_is_published_with_the_message(heard):
+    received_events = heard(EventName.MESSAGE_RECEIVED)
+    received = receive(email())
+    (payload,) = received_events
+    assert payload["message_id"] == received.message.pk
+    assert payload["conversation_id"] == received.message.conversation_id
+    assert payload["customer_id"] == received.message.conversation.customer_id
+    assert payload["new_conversation"] is True
+    assert payload["reached_customer"] is True

@@ -210,7 +210,7 @@ def test_a_note_answers_nothing(conversation, agent_north):
 def test_pending_or_solved_without_a_response_leaves_the_wait_open(
     conversation, agent_north, status
 ):
-    actions.update(agent_north, conversation, status=status)
+    actions.set_status(agent_north, conversation, status)
 
     assert wait_of(conversation.messages.get()).answered_at is None
 

@@ -230,7 +230,7 @@ def test_the_customers_open_callbacks_beside_the_thread(conversation, south, age
     )
     callback_actions.record_attempt(agent_north, due, "no_answer")
     done = callback_actions.create_callback(None, customer, "+447700900999", Reason.VOICEMAIL)
-    callback_actions.record_attempt(agent_north, done, "reached")
+    callback_actions.record_attempt(agent_north, done, "wrong_number")
     elsewhere = callback_actions.create_callback(
         None, customer, "+4915112345678", Reason.REQUESTED, location=south
     )

@@ -435,7 +435,7 @@ def test_an_empty_note_is_refused_where_it_was_typed(conversation, nora):
 
 
 def test_a_call_from_the_customer_logged_from_the_page(conversation, agent_north, nora):
-    actions.update(agent_north, conversation, status=Status.PENDING)
+    actions.set_status(agent_north, conversation, Status.PENDING)
 
     response = nora.post(
         action_url("log-contact", conversation),
@@ -466,7 +466,7 @@ def test_our_visit_logged_from_the_page_is_a_response(conversation, nora):
 
 
 def test_a_call_on_a_closed_conversation_lands_on_its_follow_up(conversation, agent_north, nora):
-    actions.update(agent_north, conversation, status=Status.CLOSED)
+    actions.set_status(agent_north, conversation, Status.CLOSED)
 
     response = nora.post(
         action_url("log-contact", conversation),
@@ -546,14 +546,14 @@ def test_solve_and_change_priority(conversation, agent_north, nora):
     assert response.status_code == 302
     conversation.refresh_from_db()
     assert conversation.status == Status.SOLVED and conversation.solved_at is not None
-    assert activity("conversation.updated", conversation).data["after"] == {"status": "solved"}
+    assert activity("conversation.status_changed", conversation).data["after"] == "solved"
     assert 'id="solve"' not in text_of(nora.get(page_url(conversation)))
 
     nora.post(action_url("update", conversation), {"status": "solved", "priority": "urgent"})
     conversation.refresh_from_db()
     assert conversation.priority == Priority.URGENT
-    latest = Activity.objects.filter(verb="conversation.updated").order_by("-id").first()
-    assert latest.data["after"] == {"priority": "urgent"}  # only what changed
+    latest = Activity.objects.filter(verb__startswith="conversation.").order_by("-id").first()
+    assert (latest.verb, latest.data["after"]) == ("conversation.priority_changed", "urgent")
 
 
 def test_an_unknown_status_is_shown_beside_the_form(conversation, nora):

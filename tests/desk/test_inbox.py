@@ -42,7 +42,7 @@ def test_a_row_shows_who_what_where_and_who_has_it_escaped(north, agent_north, a
     conversation = write_in(
         north, "a@example.com", "<b>Broken</b> kettle", name="Ann <script>", minutes_ago=90
     )
-    actions.update(admin, conversation, priority="urgent")
+    actions.set_priority(admin, conversation, "urgent")
     actions.set_tags(admin, conversation, ["Warranty", "kettle"])
     actions.assign(admin, conversation, assignee=agent_north)
     unassigned = write_in(north, "b@example.com", "", minutes_ago=1)
@@ -78,8 +78,8 @@ def test_pending_and_solved_leave_the_open_views(north, agent_north):
     pending = write_in(north, "a@example.com", "Pending")
     solved = write_in(north, "b@example.com", "Solved")
     still_open = write_in(north, "c@example.com", "Open")
-    actions.update(agent_north, pending, status=Status.PENDING)
-    actions.update(agent_north, solved, status=Status.SOLVED)
+    actions.set_status(agent_north, pending, Status.PENDING)
+    actions.set_status(agent_north, solved, Status.SOLVED)
     client = client_for(agent_north)
     assert listed(client.get("/?view=open")) == [still_open.pk]
     assert listed(client.get("/?view=pending")) == [pending.pk]
@@ -122,7 +122,7 @@ def test_filters_narrow_the_list_and_the_counts(north, agent_north, admin):
     phoned = actions.start_conversation(
         admin, urgent.customer, channel="phone", text="Called", location=north
     )
-    actions.update(admin, urgent, priority="urgent")
+    actions.set_priority(admin, urgent, "urgent")
     actions.set_tags(admin, tagged, ["Refund"])
     actions.assign(admin, workshop, team=team)
     client = client_for(agent_north)
@@ -201,9 +201,9 @@ def test_the_inbox_costs_the_same_queries_for_3_or_30_rows(
             actions.set_tags(admin, c, ["a", f"t{i}"])
             actions.assign(admin, c, assignee=agent_north)
             if view == "pending":
-                actions.update(admin, c, status=Status.PENDING)
+                actions.set_status(admin, c, Status.PENDING)
             elif view == "solved":
-                actions.update(admin, c, status=Status.SOLVED)
+                actions.set_status(admin, c, Status.SOLVED)
 
     client = client_for(agent_north)
     client.get("/")  # the session and the user are loaded once per request either way

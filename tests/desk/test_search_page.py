@@ -97,7 +97,7 @@ def test_customers_are_shown_beside_the_conversations(kettle, agent_north):
 
 def test_filters_narrow_the_results(kettle, north, admin, agent_north):
     solved = write_in(north, "otto@example.com", "Another kettle", "Kettle fixed itself")
-    actions.update(admin, solved, status=Status.SOLVED)
+    actions.set_status(admin, solved, Status.SOLVED)
     pia = create_customer(admin, name="Pia", location=north)
     by_phone = actions.start_conversation(
         admin, pia, channel="phone", subject="Kettle", text="Kettle call", location=north

@@ -62,7 +62,7 @@ def test_it_finds_a_reply_an_agent_wrote(kettle, agent_north):
 
 
 def test_it_follows_a_changed_subject(kettle, agent_north):
-    actions.update(agent_north, kettle, subject="Refund requested")
+    actions.rename(agent_north, kettle, "Refund requested")
     assert found(agent_north, "refund") == [kettle.pk]
     assert found(agent_north, "broken ") == []
 
@@ -118,7 +118,8 @@ def test_the_inbox_filters_apply(kettle, mailbox, agent_north, north):
     other = receive(
         email_from("b@example.com", text="My kettle leaks", mailbox=mailbox)
     ).message.conversation
-    actions.update(agent_north, other, status="pending", priority="high")
+    actions.set_status(agent_north, other, "pending")
+    actions.set_priority(agent_north, other, "high")
     actions.assign(agent_north, other, assignee=agent_north)
     actions.set_tags(agent_north, other, ["Warranty"])
 

@@ -37,7 +37,7 @@ def test_the_first_matching_policy_by_position_applies(north, south, admin):
     assert email_north.sla_policy == anything
     assert email_south.sla_policy == at_south
     assert fresh(call_south).sla_policy == calls  # before the location's policy
-    actions.update(admin, email_north, priority="urgent")
+    actions.set_priority(admin, email_north, "urgent")
     assert fresh(email_north).sla_policy == urgent
     assert fresh(email_north).response_due_at == at(0, 10, 10)
 
@@ -85,7 +85,7 @@ def test_pending_pauses_the_resolution_clock_and_the_customer_resumes_it(north, 
     policy(first_response_minutes=60, resolution_minutes=120)
     conversation = received(north, at(0, 10))
     assert conversation.resolution_due_at == at(0, 12)
-    actions.update(admin, conversation, status="pending")
+    actions.set_status(admin, conversation, "pending")
     pending = fresh(conversation)
     assert pending.paused_at is not None
     assert pending.response_due_at is None and pending.resolution_due_at is None

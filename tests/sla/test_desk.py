@@ -115,7 +115,7 @@ def test_the_clocks_cost_at_most_one_query(client, agent_north, office_hours):
 def test_pending_shows_the_paused_clock(client, agent_north, north, admin):
     policy(resolution_minutes=600)
     conversation = received(north, timezone.now())
-    actions.update(admin, conversation, status="pending")
+    actions.set_status(admin, conversation, "pending")
     client.force_login(agent_north)
     page = client.get(f"/conversations/{conversation.pk}/").content.decode()
     assert 'id="sla-paused"' in page and "Resolution clock paused" in page

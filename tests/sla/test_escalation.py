@@ -68,7 +68,7 @@ def test_the_policy_escalates_through_the_actions(assigned, north):
     verbs = set(
         Activity.objects.filter(subject_id=assigned.pk, actor=None).values_list("verb", flat=True)
     )
-    assert {"conversation.updated", "conversation.assigned"} <= verbs
+    assert {"conversation.priority_changed", "conversation.assigned"} <= verbs
     assert front != back
 
 

@@ -3,18 +3,18 @@
 import re
 from datetime import timedelta
 
-from django.db import transaction
 from django.utils import timezone
 
-from helpline.channels.email import outbox
-from helpline.conversations.models import Channel, Direction, Message, MessageKind
-from helpline.core.activity import record
+from helpline.conversations import actions as conversation_actions
+from helpline.conversations.models import Channel, Message, MessageKind
+from helpline.conversations.verbs import Verb
 from helpline.core.models import Mailbox
 
 ROBOT_SENDER = re.compile(
     r"^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounces?|notifications?)[@+\-.]", re.I
 )
 
+ACKNOWLEDGEMENT = "acknowledgement"
 # Imported and old mail (a mailbox's history taken on its first IMAP poll) is
 # not answered: its sender stopped waiting long ago.
 RECENT = timedelta(days=1)
@@ -42,23 +42,22 @@ def should_acknowledge(message: Message) -> bool:
     return not is_robot and not Mailbox.objects.filter(address__iexact=sender).exists()
 
 
-@transaction.atomic
-def acknowledge(message: Message) -> Message | None:
+def acknowledge(message_id: int) -> Message | None:
+    """Confirm receipt of the message that opened a conversation, once."""
+    message = Message.objects.select_related(
+        "conversation__mailbox", "conversation__customer", "identity"
+    ).get(pk=message_id)
     if not should_acknowledge(message):
         return None
     conversation = message.conversation
+    if conversation.messages.filter(meta__automatic=ACKNOWLEDGEMENT).exists():
+        return None  # delivered before: the bus delivers at least once
     first_name = conversation.customer.first_name
     text = TEMPLATE.format(name=f" {first_name}" if first_name else "", token=conversation.token)
-    ack = Message.objects.create(
-        conversation=conversation,
-        channel=Channel.EMAIL,
-        direction=Direction.OUTBOUND,
-        kind=MessageKind.AUTO_REPLY,
-        text=text,
-        full_text=text,
-        created_at=timezone.now(),
-        meta={"automatic": "acknowledgement"},
+    return conversation_actions.send_automatic_reply(
+        conversation,
+        text,
+        message.identity.value,
+        verb=Verb.ACKNOWLEDGED,
+        meta={"automatic": ACKNOWLEDGEMENT},
     )
-    outbox.queue_reply(ack, message.identity.value, {"Auto-Submitted": "auto-replied"})
-    record(None, "conversation.acknowledged", conversation, message_id=ack.pk)
-    return ack

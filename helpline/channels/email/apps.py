@@ -7,4 +7,6 @@ class EmailChannelConfig(AppConfig):
     verbose_name = "Email channel"
 
     def ready(self):
-        from helpline.channels.email import receivers  # noqa: F401
+        from helpline.channels.email import handlers
+
+        handlers.connect()

@@ -19,7 +19,8 @@ from django.utils import timezone
 from helpline.channels.email.models import RawEmail, RawStatus
 from helpline.channels.email.parse import parse_email
 from helpline.channels.email.parsed import ParsedEmail, UnparseableEmail
-from helpline.conversations.models import Channel, Delivery, Direction, Message, MessageKind
+from helpline.conversations import actions as conversation_actions
+from helpline.conversations.models import Channel, Direction, Message, MessageKind
 from helpline.conversations.receive import Inbound, IncomingAttachment, receive_many
 from helpline.core.models import Mailbox
 from helpline.core.sql import update_from_values
@@ -313,9 +314,7 @@ def _mark_bounced(parsed: ParsedEmail):
     if original is None:
         return None
     recipients = ", ".join(parsed.bounced_recipients) or "the recipient"
-    Message.objects.filter(pk=original.pk).update(
-        delivery=Delivery.UNDELIVERED, delivery_error=f"bounced for {recipients}"
-    )
+    conversation_actions.mark_undelivered(original, f"bounced for {recipients}")
     return original.conversation
 
 

@@ -6,7 +6,6 @@ taken again. Failures are retried with back-off and shown on the message.
 """
 
 import logging
-from datetime import timedelta
 from email import encoders
 from email.message import Message as EmailHeader
 from email.mime.base import MIMEBase
@@ -16,7 +15,6 @@ from email.utils import make_msgid
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from helpline.channels.email.models import OutboundEmail, OutboxStatus
@@ -28,13 +26,20 @@ from helpline.conversations.models import (
     Direction,
     Message,
 )
+from helpline.conversations.verbs import Verb
+from helpline.core.activity import record
+from helpline.core.work_queue import WorkQueue
 
 log = logging.getLogger(__name__)
 
 
-def _stale_claims_before():
-    """A claim older than this belongs to a worker that died mid-send."""
-    return timezone.now() - timedelta(seconds=settings.HELPLINE_OUTBOX_CLAIM_SECONDS)
+OUTBOX = WorkQueue(
+    OutboundEmail,
+    pending=OutboxStatus.PENDING,
+    claimed=OutboxStatus.SENDING,
+    done=OutboxStatus.SENT,
+    failed=OutboxStatus.FAILED,
+)
 
 
 def _mail_domain(conversation: Conversation) -> str:
@@ -94,14 +99,8 @@ def _enqueue(outbound_id: int) -> None:
 
 
 def claim(outbound_id: int) -> OutboundEmail | None:
-    now = timezone.now()
-    claimable = Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now) | Q(
-        status=OutboxStatus.SENDING, claimed_at__lt=_stale_claims_before()
-    )
-    taken = OutboundEmail.objects.filter(claimable, pk=outbound_id).update(
-        status=OutboxStatus.SENDING, claimed_at=now
-    )
-    if not taken:
+    taken = OUTBOX.claim(outbound_id)
+    if taken is None:
         return None
     return OutboundEmail.objects.select_related("message").get(pk=outbound_id)
 
@@ -115,10 +114,7 @@ def deliver(outbound_id: int) -> str:
         _build(outbound).send(fail_silently=False)
     except Exception as exc:
         return _failed(outbound, f"{type(exc).__name__}: {exc}")
-    now = timezone.now()
-    OutboundEmail.objects.filter(pk=outbound.pk).update(
-        status=OutboxStatus.SENT, sent_at=now, attempts=outbound.attempts + 1, last_error=""
-    )
+    OUTBOX.finish(outbound, sent_at=timezone.now())
     Message.objects.filter(pk=outbound.message_id).update(delivery=Delivery.SENT, delivery_error="")
     return OutboxStatus.SENT
 
@@ -178,22 +174,9 @@ def _binary_part(maintype: str, subtype: str, content: bytes) -> MIMEBase:
     return part
 
 
-def backoff(attempts: int) -> timedelta:
-    base = settings.HELPLINE_OUTBOX_RETRY_SECONDS
-    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 3600))
-
-
 def _failed(outbound: OutboundEmail, error: str) -> str:
-    attempts = outbound.attempts + 1
-    final = attempts >= settings.HELPLINE_OUTBOX_MAX_ATTEMPTS
-    status = OutboxStatus.FAILED if final else OutboxStatus.PENDING
-    OutboundEmail.objects.filter(pk=outbound.pk).update(
-        status=status,
-        attempts=attempts,
-        last_error=error[:2000],
-        claimed_at=None,
-        next_attempt_at=timezone.now() + backoff(attempts),
-    )
+    status = OUTBOX.fail(outbound, error)
+    attempts, final = outbound.attempts + 1, status == OutboxStatus.FAILED
     shown = error if final else f"{error} (attempt {attempts}, retrying)"
     Message.objects.filter(pk=outbound.message_id).update(
         delivery=Delivery.FAILED if final else Delivery.QUEUED, delivery_error=shown[:2000]
@@ -203,27 +186,15 @@ def _failed(outbound: OutboundEmail, error: str) -> str:
 
 
 def due_ids(limit: int = 500) -> list[int]:
-    now = timezone.now()
-    return list(
-        OutboundEmail.objects.filter(
-            Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
-            | Q(status=OutboxStatus.SENDING, claimed_at__lt=_stale_claims_before())
-        )
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
-    )
+    return OUTBOX.due_ids(limit)
 
 
 @transaction.atomic
 def retry(actor, outbound: OutboundEmail) -> OutboundEmail:
     """An agent asks to send a failed message again."""
-    from helpline.core.activity import record
-
-    OutboundEmail.objects.filter(pk=outbound.pk).update(
-        status=OutboxStatus.PENDING, next_attempt_at=timezone.now(), claimed_at=None, attempts=0
-    )
+    OUTBOX.again(OutboundEmail.objects.filter(pk=outbound.pk))
     Message.objects.filter(pk=outbound.message_id).update(delivery=Delivery.QUEUED)
-    record(actor, "message.retried", outbound.message, outbound_id=outbound.pk)
+    record(actor, Verb.MESSAGE_RETRIED, outbound.message, outbound_id=outbound.pk)
     transaction.on_commit(lambda: _enqueue(outbound.pk))
     outbound.refresh_from_db()
     return outbound

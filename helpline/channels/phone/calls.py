@@ -18,28 +18,26 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 
 from helpline.channels.phone.models import PhoneLine
-from helpline.channels.phone.signals import call_recorded
 from helpline.conversations import actions as conversation_actions
-from helpline.conversations.events import emit_after_commit
-from helpline.conversations.models import Channel, Conversation, Direction, Message, Status
+from helpline.conversations.models import Channel, Direction, Message
 from helpline.conversations.receive import Inbound, Received, receive
+from helpline.conversations.verbs import Verb
 from helpline.core.activity import record
 from helpline.core.errors import ActionError
+from helpline.core.events import EventName, publish
 from helpline.core.models import Location, User
-from helpline.customers import actions as customer_actions
 from helpline.customers.identities import InvalidIdentity, normalise_phone
-from helpline.customers.models import Customer, Identity, IdentityKind
+from helpline.customers.models import IdentityKind
 
 ANSWERED = "answered"
 MISSED = "missed"
 VOICEMAIL = "voicemail"
 ABANDONED = "abandoned"  # the caller hung up before anyone answered
 OUTCOMES = (ANSWERED, MISSED, VOICEMAIL, ABANDONED)
-# Calls nobody took: someone may have to call back (see signals.call_recorded).
+# Calls nobody took: someone may have to call back (the `call.untaken` event).
 UNTAKEN = (MISSED, VOICEMAIL, ABANDONED)
 # (stored outcome, later outcome) of one call that the later one replaces.
 SAYS_MORE = {(MISSED, VOICEMAIL), (ABANDONED, VOICEMAIL)}
-VOICEMAIL_LEFT = "call.voicemail_left"
 
 # What phone networks and Twilio put in From when the caller hides their number.
 WITHHELD = {
@@ -69,7 +67,6 @@ HEADLINES = {
 # The fields of a CallEvent that hold our number and the customer's, by direction.
 OUR_NUMBER = {Direction.INBOUND: "to_number", Direction.OUTBOUND: "from_number"}
 THEIR_NUMBER = {Direction.INBOUND: "from_number", Direction.OUTBOUND: "to_number"}
-STILL_OPEN = (Status.NEW, Status.OPEN, Status.PENDING)
 
 
 @dataclass
@@ -123,7 +120,7 @@ def record_call(event: CallEvent) -> Received:
         with transaction.atomic():
             received = _record(event)
             if received.created and event.outcome in UNTAKEN:
-                emit_after_commit(call_recorded, message=received.message, event=event)
+                _untaken(received.message, event)
     except IntegrityError:
         # The same call, delivered twice at once: the other delivery stored it first.
         stored = _stored(event)
@@ -146,9 +143,28 @@ def _left_voicemail(stored: Message, event: CallEvent) -> Message:
     }
     message.text = message.full_text = describe(event)
     message.save(update_fields=["meta", "text", "full_text"])
-    record(event.agent, VOICEMAIL_LEFT, message.conversation, message_id=message.pk)
-    emit_after_commit(call_recorded, message=message, event=event)
+    record(event.agent, Verb.CALL_UPDATED, message.conversation, message_id=message.pk)
+    _untaken(message, event)
     return message
+
+
+def _untaken(message: Message, event: CallEvent) -> None:
+    """Whoever queues calls back hears of it in this transaction: a call stored without its
+    callback would be forgotten, since the phone system's retry finds the call stored."""
+    conversation = message.conversation
+    identity = message.identity
+    phone = identity.value if identity and identity.kind == IdentityKind.PHONE else ""
+    publish(
+        EventName.CALL_UNTAKEN,
+        message_id=message.pk,
+        conversation_id=conversation.pk,
+        customer_id=conversation.customer_id,
+        location_id=conversation.location_id,
+        direction=event.direction,
+        outcome=event.outcome,
+        number=phone,
+        at=message.created_at.isoformat(),
+    )
 
 
 def describe(event: CallEvent) -> str:
@@ -199,8 +215,6 @@ def _record(event: CallEvent) -> Received:
     line = line_for(event.our_number)
     location = line.location if line else None
     number = _customer_number(event, location)
-    customer = _known_customer(number)
-    conversation = _open_call_conversation(customer, location)
     if event.direction == Direction.INBOUND:
         return receive(
             Inbound(
@@ -211,7 +225,7 @@ def _record(event: CallEvent) -> Received:
                 subject=_subject(event, number),
                 text=describe(event),
                 external_id=event.external_id,
-                conversation=conversation,
+                continue_open=True,
                 location=location,
                 team=line.team if line else None,
                 logged_by=event.agent,
@@ -219,22 +233,14 @@ def _record(event: CallEvent) -> Received:
                 meta=_meta(event, line),
             )
         )
-    new_conversation = conversation is None
-    if new_conversation:
-        conversation = conversation_actions.start_conversation(
-            event.agent,
-            customer or _new_callee(event, number, location),
-            channel=Channel.PHONE,
-            subject=_subject(event, number),
-            location=location,
-            team=line.team if line else None,
-        )
-    message = conversation_actions.log_contact(
+    message, new_conversation = conversation_actions.log_call_we_made(
         event.agent,
-        conversation,
-        channel=Channel.PHONE,
+        number=number,
+        customer_name=event.customer_name,
         text=describe(event),
-        direction=Direction.OUTBOUND,
+        subject=_subject(event, number),
+        location=location,
+        team=line.team if line else None,
         at=event.started_at,
         external_id=event.external_id,
         meta=_meta(event, line),
@@ -255,40 +261,6 @@ def _customer_number(event: CallEvent, location: Location | None) -> str:
         return normalise_phone(raw, location.country if location else "")
     except InvalidIdentity as exc:
         raise ActionError(str(exc), field) from None
-
-
-def _known_customer(number: str) -> Customer | None:
-    if not number:
-        return None  # a withheld number could be anyone
-    identity = (
-        Identity.objects.select_related("customer")
-        .filter(kind=IdentityKind.PHONE, value=number)
-        .first()
-    )
-    return customer_actions.resolve_merged(identity.customer) if identity else None
-
-
-def _open_call_conversation(
-    customer: Customer | None, location: Location | None
-) -> Conversation | None:
-    if customer is None:
-        return None
-    return (
-        Conversation.objects.filter(
-            customer=customer, channel=Channel.PHONE, status__in=STILL_OPEN, location=location
-        )
-        .order_by("-last_message_at", "-id")
-        .first()
-    )
-
-
-def _new_callee(event: CallEvent, number: str, location: Location | None) -> Customer:
-    return customer_actions.create_customer(
-        event.agent,
-        name=event.customer_name[:200],
-        location=location,
-        identities=[(IdentityKind.PHONE, number)],
-    )
 
 
 def _subject(event: CallEvent, number: str) -> str:

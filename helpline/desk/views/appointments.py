@@ -21,7 +21,7 @@ from helpline.appointments.models import Appointment, AppointmentStatus, Kind
 from helpline.appointments.slots import zone_of
 from helpline.conversations.models import Channel, Conversation
 from helpline.core.errors import ActionError
-from helpline.core.models import Activity, Location, Role, User
+from helpline.core.models import Activity, Location, User
 from helpline.customers import actions as customer_actions
 from helpline.customers.models import Customer, IdentityKind
 from helpline.desk.forms import PHONE_INPUT, refuse, served_locations
@@ -299,13 +299,8 @@ def _chosen_location(
 
 
 def agents_serving(location: Location):
-    """Who may take an appointment at `location`: its agents, and admins (as book accepts)."""
-    return (
-        User.objects.filter(is_active=True)
-        .filter(Q(locations=location) | Q(role=Role.ADMIN) | Q(is_superuser=True))
-        .distinct()
-        .order_by("first_name", "last_name", "username")
-    )
+    """Who may take an appointment at `location` (as book accepts)."""
+    return User.objects.serving(location.pk).order_by("first_name", "last_name", "username")
 
 
 def _chosen_agent(request, params, agents: list[User]) -> User | None:

@@ -360,7 +360,10 @@ def update(request, pk: int):
         }
         if not changes:
             return "Nothing changed.", None
-        actions.update(request.user, conversation, **changes)
+        if "status" in changes:
+            conversation = actions.set_status(request.user, conversation, changes["status"])
+        if "priority" in changes:
+            conversation = actions.set_priority(request.user, conversation, changes["priority"])
         shown = [
             f"{name.capitalize()}: {getattr(conversation, f'get_{name}_display')()}"
             for name in changes

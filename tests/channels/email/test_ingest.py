@@ -6,6 +6,7 @@ from helpline.channels.email.ingest import ingest, reprocess
 from helpline.channels.email.models import OutboundEmail, RawEmail, RawStatus
 from helpline.conversations import actions
 from helpline.conversations.models import Conversation, Delivery, Message
+from helpline.core.events import deliver_due
 from helpline.customers.models import Customer
 from tests.conftest import raw_mail as mail
 
@@ -113,6 +114,7 @@ def test_a_mail_without_a_sender_is_quarantined_with_its_reason(mailbox):
 def test_a_new_conversation_is_acknowledged(mailbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         conversation = ingest(mail(), source="pipe").message.conversation
+    deliver_due()  # the worker's part: after-commit handlers
 
     outbound = OutboundEmail.objects.get()
     assert outbound.to == ["maria@example.com"]
@@ -135,6 +137,7 @@ def test_robots_are_recorded_but_never_answered(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         result = ingest(mail(**headers), source="pipe")
+    deliver_due()  # the worker's part: after-commit handlers
 
     assert result.status == "stored"
     assert result.message.kind in ("auto_reply", "bulk")
@@ -144,6 +147,7 @@ def test_robots_are_recorded_but_never_answered(
 def test_mail_from_a_mailer_daemon_is_never_answered(mailbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         ingest(mail(sender="MAILER-DAEMON@mx.example"), source="pipe")
+    deliver_due()  # the worker's part: after-commit handlers
     assert not OutboundEmail.objects.exists()
 
 
@@ -176,10 +180,12 @@ def test_a_bounce_lands_on_its_conversation_and_marks_the_reply_undelivered(
     conversation = ingest(mail(), source="pipe").message.conversation
     ours = actions.reply(agent_north, conversation, "It ships today.")
     ours.refresh_from_db()
+    deliver_due()  # the acknowledgement, queued before the bounce arrives
     outbox_before = OutboundEmail.objects.count()
 
     with django_capture_on_commit_callbacks(execute=True):
         bounce = ingest(dsn(ours.external_id, "maria@example.com"), source="pipe").message
+    deliver_due()  # the worker's part: after-commit handlers
 
     ours.refresh_from_db()
     assert bounce.kind == "bounce"
@@ -197,4 +203,5 @@ def test_old_mail_taken_from_a_mailbox_history_is_not_acknowledged(
     old = mail(date="Tue, 03 Mar 2026 09:00:00 +0000")
     with django_capture_on_commit_callbacks(execute=True):
         assert ingest(old, source="imap").status == "stored"
+    deliver_due()  # the worker's part: after-commit handlers
     assert not OutboundEmail.objects.exists()

@@ -6,10 +6,10 @@ import pytest
 
 from helpline.channels.phone.calls import CallEvent, record_call
 from helpline.channels.phone.models import PhoneLine
-from helpline.channels.phone.signals import call_recorded
 from helpline.conversations import actions as conversation_actions
 from helpline.conversations.models import Conversation, Direction, Message, Status
 from helpline.core.errors import ActionError
+from helpline.core.events import EventName
 from helpline.core.models import Activity
 from helpline.customers import actions as customer_actions
 from helpline.customers.models import Customer, Identity
@@ -140,7 +140,7 @@ def test_a_second_call_continues_the_open_phone_conversation(north_line, maria):
 
 def test_a_call_after_the_conversation_was_solved_starts_a_new_one(north_line, maria, admin):
     first = record_call(call_in("call-1")).message
-    conversation_actions.update(admin, first.conversation, status=Status.SOLVED)
+    conversation_actions.set_status(admin, first.conversation, Status.SOLVED)
 
     second = record_call(call_in("call-2")).message
 
@@ -225,38 +225,22 @@ def test_a_line_is_stored_in_international_format(north):
 
 
 @pytest.fixture
-def callbacks():
-    sent = []
-
-    def listen(sender, message, event, **kwargs):
-        sent.append((message.pk, event.call_id, event.outcome))
-
-    call_recorded.connect(listen)
-    yield sent
-    call_recorded.disconnect(listen)
+def untaken(heard):
+    return heard(EventName.CALL_UNTAKEN)
 
 
-def test_an_untaken_call_is_announced_after_commit(
-    north_line, maria, callbacks, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=False) as pending:
-        message = record_call(call_in("call-1", outcome="voicemail")).message
-    assert callbacks == []  # not before the transaction commits
-    for callback in pending:
-        callback()
-    assert callbacks == [(message.pk, "call-1", "voicemail")]
-
-
-def test_only_new_untaken_calls_are_announced(
-    north_line, maria, callbacks, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        record_call(call_in("call-1", outcome="answered", duration_seconds=30))
-        abandoned = record_call(call_in("call-2", outcome="abandoned")).message
-        record_call(call_in("call-2", outcome="abandoned"))
-        unanswered = record_call(call_out("call-3", outcome="missed")).message
-
-    assert callbacks == [
-        (abandoned.pk, "call-2", "abandoned"),
-        (unanswered.pk, "call-3", "missed"),
+def test_an_untaken_call_is_published_with_the_call(north_line, maria, untaken):
+    message = record_call(call_in("call-1", outcome="voicemail")).message
+    assert [(e["message_id"], e["outcome"], e["number"]) for e in untaken] == [
+        (message.pk, "voicemail", MARIA)
     ]
+
+
+def test_only_new_untaken_calls_are_announced(north_line, maria, untaken):
+    record_call(call_in("call-1", outcome="answered", duration_seconds=30))
+    abandoned = record_call(call_in("call-2", outcome="abandoned")).message
+    record_call(call_in("call-2", outcome="abandoned"))
+    unanswered = record_call(call_out("call-3", outcome="missed")).message
+
+    callbacks = [(e["message_id"], e["outcome"]) for e in untaken]
+    assert callbacks == [(abandoned.pk, "abandoned"), (unanswered.pk, "missed")]

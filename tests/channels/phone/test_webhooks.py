@@ -388,7 +388,9 @@ def test_a_call_costs_a_bounded_number_of_queries(
             "/calls/events", event(call_id=f"c-{index}", from_number=f"07700 90012{index}")
         )
     api = as_user(agent_north)
-    with django_assert_max_num_queries(30):
+    # The missed call's callback is queued in the call's own transaction (a call stored
+    # without it would be forgotten): a few of these queries are the worklist's.
+    with django_assert_max_num_queries(33):
         assert api.post("/calls/events", event(call_id="c-new")).status_code == 201
     with django_assert_max_num_queries(8):  # a repeat only finds what it stored
         assert api.post("/calls/events", event(call_id="c-new")).status_code == 200

@@ -1,0 +1,264 @@
+"""The event bus: the one way an app reacts to what happened in another.
+
+Actions and `receive` publish an event inside the transaction that caused it. A handler
+subscribes in its app's `AppConfig.ready`, in one of two phases:
+
+* **in the transaction** — a consequence that must commit with its cause (SLA clocks, a
+  reply's outbox row, a missed call's callback). It runs at once; if it raises, the cause
+  rolls back with it.
+* **after commit, durably** — everything that may happen later (the acknowledgement mail,
+  surveys, webhooks, rollups). Publishing writes one `EventDelivery` row per handler in the
+  cause's transaction; a Celery worker delivers it after commit, claimed with a conditional
+  UPDATE, retried with back-off, taken again by the beat sweep when a worker died. Such a
+  handler runs at least once per event, so it must be idempotent; a failure never touches
+  the cause, and after the last try the row waits under "failed" for a person to run again.
+
+Payloads are JSON-serialisable dicts of ids and plain values (durable ones are stored), and
+event names are the members of `EventName`, never loose strings.
+"""
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from helpline.core.models import EventDelivery, EventDeliveryStatus
+from helpline.core.work_queue import WorkQueue
+
+log = logging.getLogger(__name__)
+
+
+class EventName(StrEnum):
+    """Every event of the desk, with the payload it carries (all ids are primary keys)."""
+
+    # receive stored a message from a customer or a robot: message_id, conversation_id,
+    # customer_id, channel, kind, new_conversation, reached_customer, actor_id.
+    MESSAGE_RECEIVED = "message.received"
+    # We wrote to or reached the customer (a reply, an automatic answer, an outbound call):
+    # message_id, conversation_id, customer_id, channel, reached_customer, actor_id, and for
+    # mail `recipient` and `headers` (the email channel queues it).
+    MESSAGE_SENT = "message.sent"
+    # An internal note: message_id, conversation_id, actor_id.
+    NOTE_ADDED = "note.added"
+    # An agent opened a conversation without a message yet: conversation_id, actor_id.
+    CONVERSATION_OPENED = "conversation.opened"
+    # conversation_id, actor_id, before, after.
+    CONVERSATION_ASSIGNED = "conversation.assigned"
+    CONVERSATION_STATUS_CHANGED = "conversation.status_changed"
+    CONVERSATION_PRIORITY_CHANGED = "conversation.priority_changed"
+    CONVERSATION_RENAMED = "conversation.renamed"
+    CONVERSATION_TAGGED = "conversation.tagged"
+    # A sent message could not be delivered (a bounce): message_id, conversation_id, error.
+    MESSAGE_UNDELIVERED = "message.undelivered"
+    # A call nobody took (missed, abandoned, voicemail), first recorded or turned into a
+    # voicemail: message_id, conversation_id, customer_id, location_id, direction, outcome,
+    # number (E.164, empty when withheld), at (ISO time of the call).
+    CALL_UNTAKEN = "call.untaken"
+    # A merge of customers, inside its transaction: actor_id, source_id, target_id. Handlers
+    # move their own rows and return what they moved (kept in the merge's activity).
+    CUSTOMERS_MERGED = "customers.merged"
+    # Its undoing: actor_id, source_id, target_id, merged (the merge activity's data).
+    CUSTOMERS_UNMERGED = "customers.unmerged"
+
+
+class Phase(StrEnum):
+    IN_TRANSACTION = "in_transaction"
+    AFTER_COMMIT = "after_commit"
+
+
+@dataclass(frozen=True)
+class Event:
+    name: EventName
+    payload: dict
+    delivery_id: int | None = None  # the durable delivery, for an after-commit handler
+
+    def __getitem__(self, key: str):
+        return self.payload[key]
+
+
+Handler = Callable[..., object]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    name: EventName
+    handler: Handler
+    phase: Phase
+    many: bool  # in the transaction: called once with every event of one publish
+    # Which events it wants, decided at publish: an after-commit handler stores no row for
+    # the others.
+    when: Callable[[dict], bool] | None = None
+
+    def wants(self, event: "Event") -> bool:
+        return self.when is None or self.when(event.payload)
+
+    @property
+    def key(self) -> str:
+        return handler_key(self.handler)
+
+
+_subscriptions: dict[EventName, list[Subscription]] = defaultdict(list)
+_durable: dict[str, Handler] = {}
+
+DELIVERIES = WorkQueue(
+    EventDelivery,
+    pending=EventDeliveryStatus.PENDING,
+    claimed=EventDeliveryStatus.RUNNING,
+    done=EventDeliveryStatus.DONE,
+    failed=EventDeliveryStatus.FAILED,
+    claim_seconds=lambda: settings.HELPLINE_EVENT_CLAIM_SECONDS,
+    max_attempts=lambda: settings.HELPLINE_EVENT_MAX_ATTEMPTS,
+    retry_seconds=lambda: settings.HELPLINE_EVENT_RETRY_SECONDS,
+)
+
+
+def handler_key(handler: Handler) -> str:
+    return f"{handler.__module__}.{handler.__qualname__}"
+
+
+def subscribe(
+    name: EventName,
+    handler: Handler,
+    *,
+    phase: Phase,
+    many: bool = False,
+    when: Callable[[dict], bool] | None = None,
+) -> None:
+    """Call `handler(event)` for each `name` event whose payload `when` accepts (all without
+    it); `handler(events)`, once per publish, with `many`.
+
+    Subscribing the same handler twice changes nothing, so `ready()` may run again.
+    """
+    name, phase = EventName(name), Phase(phase)
+    if many and phase != Phase.IN_TRANSACTION:
+        raise ValueError("only an in-transaction handler takes a publish's events at once")
+    subscription = Subscription(name, handler, phase, many, when)
+    if any(s.key == subscription.key for s in _subscriptions[name]):
+        return
+    _subscriptions[name].append(subscription)
+    if phase == Phase.AFTER_COMMIT:
+        _durable[subscription.key] = handler
+
+
+def unsubscribe(name: EventName, handler: Handler) -> None:
+    key = handler_key(handler)
+    _subscriptions[EventName(name)] = [s for s in _subscriptions[name] if s.key != key]
+    if not any(s.key == key for subs in _subscriptions.values() for s in subs):
+        _durable.pop(key, None)
+
+
+def subscriptions(name: EventName | None = None) -> list[Subscription]:
+    """Who listens to what: one event's, or everything's (for the docs and the tests)."""
+    if name is not None:
+        return list(_subscriptions[EventName(name)])
+    return [s for subs in _subscriptions.values() for s in subs]
+
+
+def publish(name: EventName, **payload) -> dict[str, object]:
+    """Publish one event; what in-transaction handlers returned, by handler, when anything."""
+    return publish_many(name, [payload])
+
+
+def publish_many(name: EventName, payloads: Iterable[dict]) -> dict[str, object]:
+    """Publish one event per payload, inside the transaction of their cause.
+
+    In-transaction handlers run now (a `many` one once for all); each after-commit handler
+    gets one stored delivery per event, sent to the worker when the transaction commits.
+    """
+    name = EventName(name)
+    events = [Event(name, payload) for payload in payloads]
+    if not events:
+        return {}
+    if not connection.in_atomic_block:
+        raise RuntimeError(f"publish {name} inside the transaction that caused it")
+    results: dict[str, object] = {}
+    durable = []
+    for subscription in _subscriptions[name]:
+        wanted = [event for event in events if subscription.wants(event)]
+        if not wanted:
+            continue
+        if subscription.phase == Phase.AFTER_COMMIT:
+            durable += [(subscription, event) for event in wanted]
+        elif subscription.many:
+            result = subscription.handler(wanted)
+            if result is not None:
+                results[subscription.key] = result
+        else:
+            for event in wanted:
+                result = subscription.handler(event)
+                if result is not None:
+                    results[subscription.key] = result
+    if durable:
+        _store(durable)
+    return results
+
+
+def _store(durable: list[tuple[Subscription, Event]]) -> None:
+    now = timezone.now()
+    rows = EventDelivery.objects.bulk_create(
+        [
+            EventDelivery(
+                name=event.name,
+                payload=event.payload,
+                handler=subscription.key,
+                next_attempt_at=now,
+            )
+            for subscription, event in durable
+        ]
+    )
+    ids = [row.pk for row in rows]
+    transaction.on_commit(lambda: enqueue(ids))
+
+
+def enqueue(ids: list[int]) -> None:
+    from helpline.core.tasks import deliver_events
+
+    try:
+        deliver_events.delay(ids)
+    except Exception:  # the broker is down: the beat sweep delivers them later
+        log.exception("could not enqueue %d event deliveries", len(ids))
+
+
+def deliver(delivery_id: int) -> str:
+    """Run one stored delivery if it is due and nobody has it; its status afterwards.
+
+    The handler's writes and the row's "done" commit together: a worker that dies in
+    between leaves neither, and the delivery is simply run again.
+    """
+    row = DELIVERIES.claim(delivery_id)
+    if row is None:
+        return "skipped"
+    handler = _durable.get(row.handler)
+    try:
+        if handler is None:
+            raise LookupError(f"no handler {row.handler} is subscribed any more")
+        with transaction.atomic():
+            handler(Event(EventName(row.name), row.payload, delivery_id=row.pk))
+            DELIVERIES.finish(row, delivered_at=timezone.now())
+    except Exception as exc:
+        log.exception("event delivery %s (%s to %s) failed", row.pk, row.name, row.handler)
+        return DELIVERIES.fail(row, f"{type(exc).__name__}: {exc}")
+    return EventDeliveryStatus.DONE
+
+
+def deliver_due(limit: int = 500) -> int:
+    """Deliver what is due: lost tasks, retries, deliveries of workers that died."""
+    ids = DELIVERIES.due_ids(limit)
+    for delivery_id in ids:
+        deliver(delivery_id)
+    return len(ids)
+
+
+def forget_delivered(older_than_days: int | None = None) -> int:
+    days = settings.HELPLINE_EVENT_KEEP_DAYS if older_than_days is None else older_than_days
+    cutoff = timezone.now() - timedelta(days=days)
+    deleted, _ = EventDelivery.objects.filter(
+        status=EventDeliveryStatus.DONE, delivered_at__lt=cutoff
+    ).delete()
+    return deleted
