@@ -10,6 +10,7 @@ from datetime import datetime
 from django.db import models, transaction
 from django.utils import timezone
 
+from helpline.channels.email.parse import sanitize_html  # moves to core.html (split-parse)
 from helpline.conversations.models import (
     Channel,
     Conversation,
@@ -27,7 +28,6 @@ from helpline.conversations.waits import answer_open_waits
 from helpline.core.activity import record
 from helpline.core.errors import ActionError
 from helpline.core.events import EventName, publish
-from helpline.channels.email.parse import sanitize_html  # moves to core.html (split-parse)
 from helpline.core.models import Location, Mailbox, Team, User
 from helpline.customers import actions as customer_actions
 from helpline.customers.models import Customer, Identity, IdentityKind
@@ -88,9 +88,7 @@ def start_conversation(
         )
         conversation.refresh_from_db()
     else:  # the resolution clock starts
-        publish(
-            EventName.CONVERSATION_OPENED, conversation_id=conversation.pk, actor_id=_id(actor)
-        )
+        publish(EventName.CONVERSATION_OPENED, conversation_id=conversation.pk, actor_id=_id(actor))
     return conversation
 
 

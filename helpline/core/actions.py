@@ -4,8 +4,8 @@ import secrets
 
 from django.db import transaction
 
-from helpline.core.activity import record
 from helpline.core import events
+from helpline.core.activity import record
 from helpline.core.models import EventDelivery, Role, User
 
 DEFAULT_ADMIN_EMAIL = "admin@localhost"

@@ -119,7 +119,9 @@ DELIVERIES = WorkQueue(
 
 
 def handler_key(handler: Handler) -> str:
-    return f"{handler.__module__}.{handler.__qualname__}"
+    """Where the handler lives: the name its stored deliveries are run by."""
+    name = getattr(handler, "__qualname__", type(handler).__qualname__)
+    return f"{handler.__module__}.{name}"
 
 
 def subscribe(

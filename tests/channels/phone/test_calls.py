@@ -244,3 +244,32 @@ def test_only_new_untaken_calls_are_announced(north_line, maria, untaken):
 
     callbacks = [(e["message_id"], e["outcome"]) for e in untaken]
     assert callbacks == [(abandoned.pk, "abandoned"), (unanswered.pk, "missed")]
+
+
+def test_a_missed_call_whose_callback_failed_is_not_forgotten_on_redelivery(
+    north_line, maria, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Before the bus, the call was stored and its callback created after commit: when that
+    failed, the phone system's retry found the call "already recorded" and no callback ever
+    came. Now both commit together or neither does."""
+    from helpline.callbacks import actions as callback_actions
+    from helpline.callbacks.models import Callback, CallbackStatus
+
+    create_callback = callback_actions.create_callback
+    failures = ["the worklist's database connection dropped"]
+
+    def failing_once(*args, **kwargs):
+        if failures:
+            raise RuntimeError(failures.pop())
+        return create_callback(*args, **kwargs)
+
+    monkeypatch.setattr(callback_actions, "create_callback", failing_once)
+    with pytest.raises(RuntimeError), django_capture_on_commit_callbacks(execute=True):
+        record_call(call_in("call-lost", outcome="missed"))
+
+    with django_capture_on_commit_callbacks(execute=True):  # the phone system retries
+        record_call(call_in("call-lost", outcome="missed"))
+
+    callback = Callback.objects.get(phone_number=MARIA)
+    assert callback.status == CallbackStatus.OPEN
+    assert Message.objects.filter(external_id="pbx:call-lost").count() == 1
