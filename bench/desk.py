@@ -226,7 +226,7 @@ def cases_for(user, rng: random.Random, notes: list[str]) -> list[Case]:
     from django.test import Client
     from django.urls import reverse
 
-    from helpline.api.tokens import issue_token
+    from helpline.core.tokens import issue_token
     from helpline.search.search import search_conversations, search_customers
 
     client = Client()

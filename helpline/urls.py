@@ -2,12 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from helpline.api.api import api
-from helpline.conversations.views import download_attachment
+from helpline.desk.views.attachments import download_attachment
 
 urlpatterns = [
     path("", include("helpline.desk.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    # Not under the desk namespace: API responses link here too, and a Bearer token works.
     path(
         "attachments/<int:attachment_id>/",
         download_attachment,

@@ -19,11 +19,11 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from helpline.api.tokens import issue_token
 from helpline.appointments.actions import book as book_appointment
 from helpline.callbacks.actions import create_callback
 from helpline.conversations.receive import IncomingAttachment
 from helpline.core.models import Role, User
+from helpline.core.tokens import issue_token
 from helpline.customers import actions as customer_actions
 from helpline.hours.actions import add_closure
 from helpline.sla.models import Notification, SlaPolicy

@@ -1,9 +1,12 @@
-"""Who is calling: an agent's Bearer token, or the desk UI's logged-in session."""
+"""Who is calling: an agent's Bearer token, or the desk UI's logged-in session.
+
+Thin django-ninja wrappers: the tokens themselves are `helpline.core.tokens`.
+"""
 
 from django.conf import settings
 from ninja.security import APIKeyCookie, HttpBearer
 
-from helpline.api import tokens
+from helpline.core import tokens
 
 
 class TokenAuth(HttpBearer):
@@ -36,14 +39,6 @@ class SessionAuth(APIKeyCookie):
             return None
         user = request.user
         return user if user.is_authenticated and user.is_active else None
-
-
-def user_from_authorization_header(request):
-    """For plain Django views that also accept a Bearer token (attachment downloads)."""
-    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer":
-        return None
-    return tokens.authenticate(key.strip())
 
 
 api_auth = [TokenAuth(), SessionAuth()]

@@ -3,7 +3,8 @@
 from django.contrib import admin
 
 from helpline.conversations.models import CannedReply, Conversation, Message
-from helpline.customers.admin import ReadOnlyInline
+from helpline.customers.admin import CustomerAdmin, ReadOnlyInline
+from helpline.customers.models import Customer
 
 
 class MessageInline(ReadOnlyInline):
@@ -37,6 +38,34 @@ class ConversationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+class ConversationInline(ReadOnlyInline):
+    model = Conversation
+    fields = ["subject", "channel", "status", "location", "created_at", "last_message_at"]
+    readonly_fields = fields
+    show_change_link = True
+
+
+# Customers sit below conversations: the customer page gains its conversations and
+# timeline here rather than by importing conversations into the customers app.
+admin.site.unregister(Customer)
+
+
+@admin.register(Customer)
+class CustomerWithConversationsAdmin(CustomerAdmin):
+    inlines = [*CustomerAdmin.inlines, ConversationInline]
+    change_form_template = "admin/customers/customer/timeline.html"
+    timeline_length = 200
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        timeline = (
+            Message.objects.filter(conversation__customer_id=object_id)
+            .select_related("conversation", "author", "identity")
+            .order_by("-created_at", "-id")[: self.timeline_length]
+        )
+        extra_context = {**(extra_context or {}), "timeline": timeline}
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(CannedReply)

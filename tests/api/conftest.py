@@ -6,8 +6,8 @@ import json
 import pytest
 from django.test import Client
 
-from helpline.api.tokens import issue_token
 from helpline.conversations.receive import IncomingAttachment, receive
+from helpline.core.tokens import issue_token
 from tests.conftest import email_from
 
 

@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 
-from helpline.api.tokens import issue_token
 from helpline.conversations.receive import IncomingAttachment, receive
 from helpline.core.models import Role, Team, User
+from helpline.core.tokens import issue_token
 from helpline.wsgi import application
 from tests.conftest import email_from
 

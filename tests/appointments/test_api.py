@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from helpline.api.tokens import issue_token
 from helpline.appointments import actions
 from helpline.appointments.models import Appointment, AppointmentStatus
+from helpline.core.tokens import issue_token
 from helpline.customers.actions import create_customer
 from tests.api.conftest import ApiClient
 from tests.appointments.conftest import as_if_past, london, next_weekday, utc

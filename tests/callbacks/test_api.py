@@ -2,9 +2,9 @@
 
 import pytest
 
-from helpline.api.tokens import issue_token
 from helpline.callbacks import actions
 from helpline.callbacks.models import Callback, CallbackStatus, Reason
+from helpline.core.tokens import issue_token
 from helpline.customers.actions import create_customer
 from tests.api.conftest import ApiClient
 from tests.callbacks.conftest import london

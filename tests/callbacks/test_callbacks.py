@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.test import Client
 
-from helpline.api.tokens import issue_token
 from helpline.callbacks import actions
 from helpline.callbacks.backoff import next_midnight
 from helpline.callbacks.models import Callback, CallbackStatus, Reason
@@ -16,6 +15,7 @@ from helpline.conversations.models import Conversation, Direction, Message, Wait
 from helpline.conversations.receive import receive
 from helpline.core.errors import ActionError
 from helpline.core.models import Activity
+from helpline.core.tokens import issue_token
 from helpline.customers.actions import create_customer, merge, unmerge
 from helpline.hours.actions import set_opening_hours
 from helpline.sla.models import SlaPolicy

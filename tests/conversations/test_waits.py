@@ -487,7 +487,7 @@ def test_the_api_shows_the_wait_of_customer_messages_only(conversation, admin, a
 
 @pytest.fixture
 def api_as():
-    from helpline.api.tokens import issue_token
+    from helpline.core.tokens import issue_token
 
     return lambda user: ApiClient(issue_token(user, "tests"))
 

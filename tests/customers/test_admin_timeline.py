@@ -36,6 +36,20 @@ def test_the_timeline_holds_every_channel(client, admin, maria):
     assert page.index("Called about the kettle") < page.index("It leaks.")  # newest first
 
 
+def test_the_page_lists_the_customers_conversations_with_links(client, admin, maria):
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    client.force_login(admin)
+    page = client.get(f"/admin/customers/customer/{maria.pk}/change/").content.decode()
+
+    inline = page[page.index('id="conversations-group"') : page.index("<h2>Timeline")]
+    conversations = list(maria.conversations.all())
+    assert len(conversations) == 2
+    for conversation in conversations:
+        assert f"/admin/conversations/conversation/{conversation.pk}/change/" in inline
+    assert "Kettle" in inline
+
+
 def test_an_agent_of_another_location_cannot_open_it(client, agent_south, maria):
     agent_south.is_staff = True
     agent_south.is_superuser = False

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from helpline.api.tokens import issue_token
 from helpline.core.models import Role, User
+from helpline.core.tokens import issue_token
 from tests.api.conftest import ApiClient
 
 

@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from helpline.api.tokens import issue_token
 from helpline.core.models import Activity, Team
+from helpline.core.tokens import issue_token
 from helpline.sla.models import SlaPolicy
 from tests.api.conftest import ApiClient
 from tests.sla.conftest import at, policy, received

@@ -10,9 +10,9 @@ import pytest
 from django.http import QueryDict
 from django.test import Client
 
-from helpline.api.tokens import issue_token
 from helpline.channels.phone import twilio
 from helpline.conversations.models import Message
+from helpline.core.tokens import issue_token
 from helpline.customers import actions as customer_actions
 from tests.api.conftest import ApiClient
 from tests.channels.phone.conftest import MARIA, NORTH_NUMBER, SOUTH_NUMBER

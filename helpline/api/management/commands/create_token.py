@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from helpline.api.tokens import issue_token
 from helpline.core.models import User
+from helpline.core.tokens import issue_token
 
 
 class Command(BaseCommand):

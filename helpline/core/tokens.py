@@ -1,4 +1,9 @@
-"""Per-agent API tokens. The key is shown once; only its SHA-256 is kept."""
+"""Per-agent API tokens. The key is shown once; only its SHA-256 is kept.
+
+The one place that creates, hashes and checks keys and reads them from an
+`Authorization: Bearer <key>` header: the API's auth classes, the attachment
+download view and `helpline create-token` all come here.
+"""
 
 import hashlib
 import secrets
@@ -48,3 +53,15 @@ def authenticate(key: str) -> User | None:
             Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
         ).update(last_used_at=now)
     return token.user
+
+
+def user_from_authorization_header(request) -> User | None:
+    """The user of a request's `Authorization: Bearer <key>` header, or None.
+
+    For plain Django views that also accept a token (attachment downloads);
+    the API reads the header through django-ninja's `HttpBearer` instead.
+    """
+    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return authenticate(key.strip())

@@ -4,8 +4,8 @@ served so that a browser never runs what a customer sent."""
 import pytest
 from django.test import Client
 
-from helpline.api.tokens import issue_token
 from helpline.conversations.receive import IncomingAttachment, receive
+from helpline.core.tokens import issue_token
 from tests.conftest import email_from
 
 pytestmark = pytest.mark.django_db

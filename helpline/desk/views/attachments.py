@@ -11,8 +11,8 @@ from urllib.parse import quote
 from django.http import FileResponse, Http404
 from django.views.decorators.http import require_safe
 
-from helpline.api.auth import user_from_authorization_header
 from helpline.conversations.models import Attachment, Conversation
+from helpline.core.tokens import user_from_authorization_header
 
 # Types a browser renders without running anything. Never SVG or HTML (scripts).
 INLINE_TYPES = {
