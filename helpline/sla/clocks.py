@@ -19,11 +19,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
 from helpline.conversations.models import OPEN_STATUSES, Conversation, Status
+from helpline.core.sql import update_fields_from_values
 from helpline.hours.calendar import ALWAYS_OPEN, calendars_for
 from helpline.sla.models import Clock, EventKind, SlaEvent, SlaPolicy
 
@@ -236,30 +236,14 @@ def _write(conversations: list[Conversation]) -> None:
 
 
 def _write_rows(conversations: list[Conversation]) -> None:
-    meta = Conversation._meta
-    fields = [meta.get_field(name) for name in CLOCK_FIELDS]
-    quote = connection.ops.quote_name
-    table = quote(meta.db_table)
-    if connection.vendor == "postgresql":  # VALUES has no column types of its own: say them
-        types = [meta.pk.db_type(connection), *(f.db_type(connection) for f in fields)]
-        row = "(" + ", ".join(f"%s::{kind}" for kind in types) + ")"
-    else:
-        row = "(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"
-    params = []
-    for conversation in conversations:
-        params.append(conversation.pk)
-        for field in fields:
-            params.append(field.get_db_prep_save(getattr(conversation, field.attname), connection))
-    assignments = ", ".join(
-        f"{quote(field.column)} = v.column{index}" for index, field in enumerate(fields, start=2)
+    update_fields_from_values(
+        Conversation,
+        CLOCK_FIELDS,
+        (
+            (c.pk, *(getattr(c, Conversation._meta.get_field(f).attname) for f in CLOCK_FIELDS))
+            for c in conversations
+        ),
     )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET {assignments} "
-            f"FROM (VALUES {', '.join([row] * len(conversations))}) AS v "
-            f"WHERE {table}.{quote(meta.pk.column)} = v.column1",
-            params,
-        )
 
 
 def _clock_values(conversation: Conversation) -> tuple:

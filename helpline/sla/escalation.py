@@ -16,12 +16,13 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from helpline.conversations import actions
 from helpline.conversations.models import Conversation, Priority
 from helpline.core.models import Team, User
+from helpline.core.sql import insert_new
 from helpline.sla import clocks, notify
 from helpline.sla.models import EventKind, SlaEvent, SlaPolicy
 
@@ -105,26 +106,15 @@ def _record(come: list[tuple[Conversation, clocks.CheckPoint]]) -> list[SlaEvent
     """Insert the events of these points; those this call inserted (not one already there)."""
     if not come:
         return []
-    meta = SlaEvent._meta
-    quote = connection.ops.quote_name
-    due_field = meta.get_field("due_at")
     created_at = timezone.now()
-    params = []
-    for conversation, point in come:
-        params += [conversation.pk, point.kind, point.clock]
-        params += [
-            due_field.get_db_prep_save(moment, connection) for moment in (point.due_at, created_at)
-        ]
-    columns = ", ".join(quote(c) for c in ("conversation_id", "kind", "clock", "due_at"))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(meta.db_table)} ({columns}, {quote('created_at')}) "
-            f"VALUES {', '.join(['(%s, %s, %s, %s, %s)'] * len(come))} "
-            "ON CONFLICT (conversation_id, kind, clock, due_at) DO NOTHING "
-            "RETURNING id, conversation_id, kind, clock",
-            params,
-        )
-        inserted = {(row[1], row[2], row[3]): row[0] for row in cursor.fetchall()}
+    rows = insert_new(
+        SlaEvent,
+        ["conversation", "kind", "clock", "due_at", "created_at"],
+        [(c.pk, p.kind, p.clock, p.due_at, created_at) for c, p in come],
+        unique=["conversation", "kind", "clock", "due_at"],
+        returning=["id", "conversation", "kind", "clock"],
+    )
+    inserted = {(row[1], row[2], row[3]): row[0] for row in rows}
     # Of one conversation's clock, one due time is checked at a time: the key is enough.
     return [
         SlaEvent(
