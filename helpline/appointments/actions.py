@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from helpline.appointments import invitations, slots
 from helpline.appointments.models import Appointment, AppointmentStatus, Kind
+from helpline.appointments.verbs import Verb
 from helpline.conversations import actions as conversation_actions
 from helpline.conversations.models import Channel, Conversation
 from helpline.core.activity import record
@@ -30,11 +31,8 @@ from helpline.customers.models import Customer
 from helpline.hours.actions import EARLIEST_YEAR, LATEST_YEAR
 from helpline.hours.calendar import calendar_for
 
-BOOKED = "appointment.booked"
-RESCHEDULED = "appointment.rescheduled"
-CANCELLED = "appointment.cancelled"
-OUTCOME_RECORDED = "appointment.outcome_recorded"
-REMINDED = "appointment.reminded"
+BOOKED, RESCHEDULED, CANCELLED = Verb.BOOKED, Verb.RESCHEDULED, Verb.CANCELLED
+OUTCOME_RECORDED, REMINDED = Verb.OUTCOME_RECORDED, Verb.REMINDED
 OUTCOMES = (AppointmentStatus.ATTENDED, AppointmentStatus.MISSED)
 MAX_NOTE = 2000
 MAX_REASON = Appointment._meta.get_field("cancel_reason").max_length

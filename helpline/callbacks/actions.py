@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from helpline.callbacks import backoff
 from helpline.callbacks.models import Callback, CallbackAttempt, CallbackStatus, Outcome, Reason
+from helpline.callbacks.verbs import Verb
 from helpline.conversations import actions as conversation_actions
 from helpline.conversations.models import Channel, Conversation, Direction
 from helpline.core.activity import record
@@ -22,11 +23,8 @@ from helpline.customers.identities import InvalidIdentity, normalise_phone
 from helpline.customers.models import Customer
 from helpline.hours.calendar import calendar_for
 
-CREATED = "callback.created"
-ATTEMPTED = "callback.attempted"
-CLOSED = "callback.closed"
-REOPENED = "callback.reopened"
-VOICEMAIL_LEFT = "callback.voicemail_left"
+CREATED, ATTEMPTED, CLOSED = Verb.CREATED, Verb.ATTEMPTED, Verb.CLOSED
+REOPENED, VOICEMAIL_LEFT = Verb.REOPENED, Verb.VOICEMAIL_LEFT
 MERGED_DUPLICATE = "the same number was already on the worklist of the customer merged into"
 # A phone message's meta outcome when the call was answered (helpline.channels.phone.calls).
 ANSWERED = "answered"

@@ -32,6 +32,7 @@ from helpline.core.sql import update_from_values
 from helpline.customers.actions import resolve_merged
 from helpline.customers.identities import normalise
 from helpline.customers.models import Customer, Identity
+from helpline.customers.verbs import Verb as CustomerVerb
 
 SUBJECT_TOKEN = re.compile(r"\[#(\d{1,12})\]")
 STILL_OPEN = (Status.NEW, Status.OPEN, Status.PENDING)
@@ -303,7 +304,7 @@ class _Batch:
         customer = Customer(name=inbound.name[:200], location=location)
         self.new_customers.append(customer)
         self.activities.append(
-            (inbound.logged_by, "customer.created", customer, {"channel": inbound.channel})
+            (inbound.logged_by, CustomerVerb.CREATED, customer, {"channel": inbound.channel})
         )
         return customer
 

@@ -7,6 +7,7 @@ from django.db import transaction
 from helpline.core import events
 from helpline.core.activity import record
 from helpline.core.models import EventDelivery, Role, User
+from helpline.core.verbs import Verb
 
 DEFAULT_ADMIN_EMAIL = "admin@localhost"
 
@@ -23,7 +24,7 @@ def create_first_admin(email: str = "", password: str = "") -> tuple[str, str | 
     email = email.strip() or DEFAULT_ADMIN_EMAIL
     generated = None if password else secrets.token_urlsafe(12)
     user = User.objects.create_superuser(email, email, password or generated, role=Role.ADMIN)
-    record(None, "user.created", user, role=Role.ADMIN, first_admin=True)
+    record(None, Verb.USER_CREATED, user, role=Role.ADMIN, first_admin=True)
     return email, generated
 
 
@@ -33,6 +34,6 @@ def run_deliveries_again(actor: User, deliveries) -> int:
     ids = list(deliveries.values_list("pk", flat=True))
     count = events.DELIVERIES.again(EventDelivery.objects.filter(pk__in=ids))
     for pk in ids:
-        record(actor, "event.redelivered", EventDelivery(pk=pk))
+        record(actor, Verb.EVENT_REDELIVERED, EventDelivery(pk=pk))
     transaction.on_commit(lambda: events.enqueue(ids))
     return count

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from helpline.core.activity import record
 from helpline.core.models import ApiToken, User
+from helpline.core.verbs import Verb
 
 KEY_PREFIX = "hlp_"
 # last_used_at is a hint for admins, not an audit trail: write it at most this often.
@@ -32,7 +33,7 @@ def issue_token(user: User, name: str = "", *, actor: User | None = None) -> str
     token = ApiToken.objects.create(
         user=user, name=name[:100], key_hash=hash_key(key), prefix=key[:8]
     )
-    record(actor or user, "api_token.issued", token, user_id=user.pk, name=token.name)
+    record(actor or user, Verb.TOKEN_ISSUED, token, user_id=user.pk, name=token.name)
     return key
 
 

@@ -9,6 +9,7 @@ from helpline.core.events import EventName, publish
 from helpline.core.models import Activity, Location, User
 from helpline.customers.identities import InvalidIdentity, normalise
 from helpline.customers.models import Customer, CustomerNote, Identity
+from helpline.customers.verbs import Verb
 
 
 class MergeError(ActionError):
@@ -49,7 +50,7 @@ def create_customer(
     region = location.country if location else ""
     for kind, value in identities:
         _create_identity(customer, kind, value, region, field=kind)
-    record(actor, "customer.created", customer, name=name)
+    record(actor, Verb.CREATED, customer, name=name)
     return customer
 
 
@@ -58,7 +59,7 @@ def add_identity(actor: User | None, customer: Customer, kind: str, value: str) 
     """A new address or number for the customer; an ActionError on "value" when refused."""
     region = customer.location.country if customer.location_id else ""
     identity = _create_identity(customer, kind, value, region, field="value")
-    record(actor, "customer.identity_added", customer, kind=kind, value=identity.value)
+    record(actor, Verb.IDENTITY_ADDED, customer, kind=kind, value=identity.value)
     return identity
 
 
@@ -91,21 +92,20 @@ def update_customer(actor: User | None, customer: Customer, **changes) -> Custom
     for field, value in changes.items():
         setattr(customer, field, value)
     customer.save(update_fields=[*changes, "updated_at"])
-    record(actor, "customer.updated", customer, before=before)
+    record(actor, Verb.UPDATED, customer, before=before)
     return customer
 
 
 @transaction.atomic
 def add_note(actor: User | None, customer: Customer, body: str) -> CustomerNote:
     note = CustomerNote.objects.create(customer=customer, author=actor, body=body)
-    record(actor, "customer.note_added", customer, note_id=note.pk)
+    record(actor, Verb.NOTE_ADDED, customer, note_id=note.pk)
     return note
 
 
 # Merging ---------------------------------------------------------------------
 
-MERGED = "customer.merged"
-UNMERGED = "customer.unmerged"
+MERGED, UNMERGED = Verb.MERGED, Verb.UNMERGED
 
 
 @transaction.atomic

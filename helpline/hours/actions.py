@@ -10,6 +10,7 @@ from helpline.core.errors import ActionError
 from helpline.core.models import Location, Role, User
 from helpline.hours.calendar import WeeklyInterval
 from helpline.hours.models import MIDNIGHT, Closure, OpeningHours, Weekday
+from helpline.hours.verbs import Verb
 
 MAX_INTERVALS = 7 * 12
 MAX_REASON = Closure._meta.get_field("reason").max_length
@@ -81,7 +82,7 @@ def set_opening_hours(actor: User | None, location: Location, intervals: Iterabl
         OpeningHours(location=location, weekday=i.weekday, opens=i.opens, closes=i.closes)
         for i in sorted(cleaned)
     )
-    record(actor, "location.hours_set", location, before=before, after=[_plain(i) for i in cleaned])
+    record(actor, Verb.HOURS_SET, location, before=before, after=[_plain(i) for i in cleaned])
 
 
 def _rows(queryset) -> list[tuple]:
@@ -99,7 +100,7 @@ def add_closure(
     )
     record(
         actor,
-        "location.closure_added",
+        Verb.CLOSURE_ADDED,
         location,
         closure_id=closure.pk,
         starts_at=starts_at.isoformat(),
@@ -131,7 +132,7 @@ def remove_closure(actor: User | None, closure: Closure) -> None:
     """Take a closure back: the location's weekly hours apply again for that time."""
     record(
         actor,
-        "location.closure_removed",
+        Verb.CLOSURE_REMOVED,
         closure.location,
         closure_id=closure.pk,
         starts_at=closure.starts_at.isoformat(),

@@ -13,6 +13,7 @@ from helpline.core.activity import record
 from helpline.core.errors import ActionError
 from helpline.core.models import Location, Team, User
 from helpline.sla.models import MAX_TARGET_MINUTES, Notification, SlaPolicy
+from helpline.sla.verbs import Verb
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ def create_policy(actor: User | None, **values) -> SlaPolicy:
     if not values.get("name"):
         raise ActionError("a policy needs a name", "name")
     policy = SlaPolicy.objects.create(**values)
-    record(actor, "sla_policy.created", policy, **_plain(policy))
+    record(actor, Verb.POLICY_CREATED, policy, **_plain(policy))
     _refresh_clocks_after_commit()
     return policy
 
@@ -100,7 +101,7 @@ def update_policy(actor: User | None, policy: SlaPolicy, **changes) -> SlaPolicy
     for name, value in changes.items():
         setattr(policy, name, value)
     policy.save()
-    record(actor, "sla_policy.updated", policy, before=before, after=_plain(policy))
+    record(actor, Verb.POLICY_UPDATED, policy, before=before, after=_plain(policy))
     _refresh_clocks_after_commit()
     return policy
 
@@ -108,7 +109,7 @@ def update_policy(actor: User | None, policy: SlaPolicy, **changes) -> SlaPolicy
 @transaction.atomic
 def delete_policy(actor: User | None, policy: SlaPolicy) -> None:
     _require_admin(actor)
-    record(actor, "sla_policy.deleted", policy, **_plain(policy))
+    record(actor, Verb.POLICY_DELETED, policy, **_plain(policy))
     policy.delete()
     _refresh_clocks_after_commit()
 
@@ -136,8 +137,7 @@ def _refresh_clocks_after_commit() -> None:
 
 # Desk notifications ---------------------------------------------------------------------
 
-NOTIFICATION_READ = "notification.read"
-NOTIFICATIONS_ALL_READ = "notification.all_read"
+NOTIFICATION_READ, NOTIFICATIONS_ALL_READ = Verb.NOTIFICATION_READ, Verb.NOTIFICATIONS_ALL_READ
 
 
 def _require_addressee(user: User, notification: Notification) -> None:

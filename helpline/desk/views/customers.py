@@ -23,6 +23,7 @@ from helpline.core.errors import ActionError
 from helpline.core.models import Activity
 from helpline.customers import actions
 from helpline.customers.models import Customer, CustomerNote, Identity
+from helpline.customers.verbs import Verb as CustomerVerb
 from helpline.desk.forms import (
     CustomerDetailsForm,
     CustomerForm,
@@ -212,13 +213,13 @@ def _describe(activity: Activity, other: Customer | None = None) -> str:
         return f"Merged {name} into this customer ({moved})"
     if activity.verb == actions.UNMERGED:
         return f"Undid the merge of {name}"
-    if activity.verb == "customer.created":
+    if activity.verb == CustomerVerb.CREATED:
         return "Created"
-    if activity.verb == "customer.updated":
+    if activity.verb == CustomerVerb.UPDATED:
         return f"Changed {' and '.join(sorted(data.get('before', {}))) or 'details'}"
-    if activity.verb == "customer.identity_added":
+    if activity.verb == CustomerVerb.IDENTITY_ADDED:
         return f"Added {data.get('kind', 'identity')} {data.get('value', '')}".rstrip()
-    if activity.verb == "customer.note_added":
+    if activity.verb == CustomerVerb.NOTE_ADDED:
         return "Added a note"
     return activity.verb
 
