@@ -10,7 +10,6 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from helpline.channels.email import outbox
-from helpline.channels.email.parse import sanitize_html
 from helpline.conversations.models import (
     Channel,
     Conversation,
@@ -24,6 +23,7 @@ from helpline.conversations.receive import Inbound, receive
 from helpline.conversations.waits import answer_open_waits
 from helpline.core.activity import record
 from helpline.core.errors import ActionError
+from helpline.core.html import sanitize_html
 from helpline.core.models import Location, Mailbox, Role, Team, User
 from helpline.customers.models import Customer, IdentityKind
 from helpline.sla.clocks import refresh as refresh_sla_clocks
