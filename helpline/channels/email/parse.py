@@ -1,15 +1,11 @@
 """Raw email bytes -> ParsedEmail. Pure: no database, no settings.
 
 The MIME structure comes from the standard library (``BytesParser`` with
-``policy.default``). Headers are decoded here from their raw values with a lenient
-RFC 2047 decoder (faster than the policy's header objects, and it survives
-malformed encoded-words). Bodies are decoded with a charset fallback chain:
-declared charset, then UTF-8, then detection (charset-normalizer, only when both
-failed), then Windows-1252 with replacement; every guess is noted in ``problems``.
+``policy.default``). Header values are read raw and decoded by ``headers``; body
+parts are decoded by the charset fallback chain of ``charsets``, every guess noted
+in ``problems``.
 """
 
-import base64
-import binascii
 import mimetypes
 import re
 from datetime import UTC
@@ -19,7 +15,9 @@ from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 
+from helpline.channels.email.charsets import decode_bytes
 from helpline.channels.email.classify import classify, content_param, content_type, raw_header
+from helpline.channels.email.headers import HeaderView, decode_8bit_header, decode_header_text
 from helpline.channels.email.parsed import Address, ParsedAttachment, ParsedEmail, UnparseableEmail
 from helpline.channels.email.quotes import extract_new_text
 from helpline.core.html import html_to_text, sanitize_html
@@ -55,7 +53,7 @@ def parse_email(raw: bytes, max_bytes: int | None = None) -> ParsedEmail:
     if max_bytes is not None and len(raw) > max_bytes:
         raise UnparseableEmail(f"message is {len(raw)} bytes, over the limit of {max_bytes}")
     msg = _PARSER.parsebytes(raw)
-    headers = _HeaderView(msg)
+    headers = HeaderView(msg)
     if not headers.names & _EMAIL_HEADERS:
         raise UnparseableEmail("no email headers (no From, To or Subject): not an email")
 
@@ -91,32 +89,7 @@ def parse_email(raw: bytes, max_bytes: int | None = None) -> ParsedEmail:
 # --------------------------------------------------------------------------- headers
 
 
-class _HeaderView:
-    """Raw header values of one message part, unfolded, keyed by lower-cased name."""
-
-    def __init__(self, part: Message):
-        self.values: dict[str, list[str]] = {}
-        for name, value in part.raw_items():
-            if not isinstance(value, str):  # a policy header object (never from the parser)
-                value = str(value)
-            self.values.setdefault(name.lower(), []).append(_unfold(value))
-        self.names = self.values.keys()
-
-    def first(self, name: str) -> str:
-        values = self.values.get(name)
-        return values[0] if values else ""
-
-    def all(self, name: str) -> list[str]:
-        return self.values.get(name, [])
-
-
-def _unfold(value: str) -> str:
-    return (
-        value.replace("\r\n", "\n").replace("\n", " ").strip() if "\n" in value else value.strip()
-    )
-
-
-def _parse_headers(h: _HeaderView, parsed: ParsedEmail, problems: list[str]) -> None:
+def _parse_headers(h: HeaderView, parsed: ParsedEmail, problems: list[str]) -> None:
     froms = _addresses(h.all("from"))
     if "from" not in h.names:
         problems.append("no From header")
@@ -188,7 +161,7 @@ def _addresses(values: list[str]) -> list[Address]:
         return []
     out = []
     try:
-        pairs = getaddresses([_decode_raw(v) for v in values])
+        pairs = getaddresses([decode_8bit_header(v) for v in values])
     except Exception:  # noqa: BLE001 - a broken header must not stop the message
         pairs = []
     for name, addr in pairs:
@@ -199,180 +172,6 @@ def _addresses(values: list[str]) -> list[Address]:
             continue
         out.append(Address(name=name, email=email))
     return out
-
-
-_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
-_QP_HEADER = re.compile(rb"=([0-9A-Fa-f]{2})")
-
-
-def decode_header_text(value: str, problems: list[str] | None = None) -> str:
-    """Decode RFC 2047 encoded-words leniently; raw 8-bit text is read as UTF-8."""
-    value = _decode_raw(value)
-    if "=?" not in value:
-        return value
-    out: list[str] = []
-    pending: list[tuple[str, bytes]] = []  # adjacent words, joined before decoding
-    pos = 0
-
-    def flush():
-        if not pending:
-            return
-        # join bytes of consecutive words in the same charset (split multibyte chars)
-        groups: list[tuple[str, bytearray]] = []
-        for charset, data in pending:
-            if groups and groups[-1][0] == charset:
-                groups[-1][1].extend(data)
-            else:
-                groups.append((charset, bytearray(data)))
-        for charset, data in groups:
-            text, _ = decode_bytes(bytes(data), charset)
-            out.append(text)
-        pending.clear()
-
-    for m in _ENCODED_WORD.finditer(value):
-        between = value[pos : m.start()]
-        if between and not (pending and not between.strip()):
-            flush()
-            out.append(between)
-        charset = m.group(1).split("*")[0].lower()  # RFC 2231 language suffix
-        data = _decode_word(m.group(2), m.group(3))
-        if data is None:
-            flush()
-            out.append(m.group(0))
-            if problems is not None:
-                problems.append("malformed encoded-word in header kept as is")
-        else:
-            pending.append((charset, data))
-        pos = m.end()
-    flush()
-    out.append(value[pos:])
-    return "".join(out)
-
-
-def _decode_word(encoding: str, text: str) -> bytes | None:
-    if encoding in "bB":
-        text = text.strip()
-        text += "=" * (-len(text) % 4)
-        try:
-            return base64.b64decode(text)
-        except (binascii.Error, ValueError):
-            try:
-                return base64.b64decode(text.rstrip("=")[: len(text.rstrip("=")) // 4 * 4])
-            except (binascii.Error, ValueError):
-                return None
-    raw = text.replace("_", " ").encode("utf-8", "surrogateescape")
-    return _QP_HEADER.sub(lambda m: bytes([int(m.group(1), 16)]), raw)
-
-
-def _decode_raw(value: str) -> str:
-    """Headers with raw 8-bit bytes arrive surrogate-escaped: read them as UTF-8."""
-    if value.isascii():
-        return value
-    try:
-        data = value.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:
-        return value
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", "replace")
-
-
-# --------------------------------------------------------------------------- charsets
-
-_CHARSET_ALIASES = {
-    "gb2312": "gb18030",
-    "gbk": "gb18030",
-    "x-gbk": "gb18030",
-    "cp936": "gb18030",
-    "euc-cn": "gb18030",
-    "shift_jis": "cp932",
-    "shift-jis": "cp932",
-    "sjis": "cp932",
-    "x-sjis": "cp932",
-    "windows-31j": "cp932",
-    "ks_c_5601-1987": "cp949",
-    "euc-kr": "cp949",
-    "iso-8859-8-i": "iso-8859-8",
-    "iso-8859-1": "cp1252",
-    "latin1": "cp1252",
-    "latin-1": "cp1252",
-    "iso_8859-1": "cp1252",
-    "windows-874": "cp874",
-    "tis-620": "cp874",
-    "iso-2022-jp": "iso2022_jp_ext",
-    "big5": "big5hkscs",
-    "unicode-1-1-utf-7": "utf-7",
-    "utf8": "utf-8",
-    "x-unknown": "",
-    "unknown-8bit": "",
-    "unknown": "",
-    "default": "",
-    "charset": "",
-}
-_NOT_ASCII_COMPATIBLE = (
-    "iso-2022",
-    "iso2022",
-    "utf-7",
-    "unicode-1-1-utf-7",
-    "hz",
-    "utf-16",
-    "utf-32",
-)
-_SINGLE_BYTE_PREFIXES = ("iso-8859", "iso8859", "windows-125", "cp125", "koi8", "latin", "ascii")
-
-
-def decode_bytes(data: bytes, declared: str | None) -> tuple[str, str | None]:
-    """Decode ``data``; returns (text, problem or None)."""
-    declared = (declared or "").strip().strip("\"'").lower()
-    if data.isascii() and not declared.startswith(_NOT_ASCII_COMPATIBLE):
-        return data.decode("ascii"), None
-    codec = _CHARSET_ALIASES.get(declared, declared)
-    if declared in ("us-ascii", "ascii", "us", "ansi_x3.4-1968"):
-        codec = ""
-    if codec:
-        single_byte = declared.startswith(_SINGLE_BYTE_PREFIXES) or codec.startswith("cp125")
-        if single_byte and codec != "utf-8":
-            # a single-byte charset decodes anything; valid UTF-8 means it was mislabelled
-            try:
-                return data.decode(
-                    "utf-8"
-                ), f"declared charset {declared} was wrong; decoded as utf-8"
-            except UnicodeDecodeError:
-                pass
-        try:
-            return data.decode(codec), None
-        except UnicodeDecodeError:
-            if codec == "cp1252":
-                return data.decode("latin-1"), None
-            problem_start = f"declared charset {declared} was wrong"
-        except LookupError:
-            problem_start = f"unknown charset {declared}"
-    elif declared:
-        problem_start = f"declared charset {declared} was wrong"
-    else:
-        problem_start = "no charset declared"
-
-    try:
-        return data.decode("utf-8"), f"{problem_start}; decoded as utf-8"
-    except UnicodeDecodeError:
-        pass
-    guess = _detect(data)
-    if guess:
-        try:
-            return data.decode(guess), f"{problem_start}; decoded as {guess}"
-        except (UnicodeDecodeError, LookupError):
-            pass
-    return data.decode("cp1252", "replace"), f"{problem_start}; decoded as windows-1252"
-
-
-def _detect(data: bytes) -> str | None:
-    try:
-        from charset_normalizer import from_bytes
-    except ImportError:  # pragma: no cover - a declared dependency
-        return None
-    best = from_bytes(data[:65536]).best()
-    return best.encoding.replace("_", "-") if best else None
 
 
 # --------------------------------------------------------------------------- body
@@ -444,7 +243,7 @@ class _Body:
                 content = inner.as_bytes()
             except Exception:  # noqa: BLE001 - generator quirks on broken messages
                 content = str(inner).encode("utf-8", "surrogateescape")
-            subject = " ".join(decode_header_text(_HeaderView(inner).first("subject")).split())
+            subject = " ".join(decode_header_text(HeaderView(inner).first("subject")).split())
         else:
             content = _payload_bytes(part)
             subject = ""

@@ -2,12 +2,9 @@
 
 import pytest
 
-from helpline.channels.email.parse import (
-    decode_bytes,
-    decode_header_text,
-    message_ids,
-    parse_email,
-)
+from helpline.channels.email.charsets import decode_bytes
+from helpline.channels.email.headers import decode_header_text
+from helpline.channels.email.parse import message_ids, parse_email
 from helpline.channels.email.parsed import UnparseableEmail
 from helpline.channels.email.quotes import extract_new_text
 
