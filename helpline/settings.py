@@ -234,8 +234,6 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
-NINJA_PAGINATION_PER_PAGE = 50
-
 CELERY_BEAT_SCHEDULE = {
     "send-due-outbound": {
         "task": "helpline.channels.email.tasks.send_due_outbound",
