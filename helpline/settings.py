@@ -244,8 +244,6 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
-NINJA_PAGINATION_PER_PAGE = 50
-
 CELERY_BEAT_SCHEDULE = {
     "deliver-due-events": {"task": "helpline.core.tasks.sweep_events", "schedule": 30.0},
     "send-due-outbound": {

@@ -28,7 +28,6 @@ REOPENED, VOICEMAIL_LEFT = Verb.REOPENED, Verb.VOICEMAIL_LEFT
 MERGED_DUPLICATE = "the same number was already on the worklist of the customer merged into"
 # A phone message's meta outcome when the call was answered (helpline.channels.phone.calls).
 ANSWERED = "answered"
-UNREACHED = (Outcome.NO_ANSWER, Outcome.BUSY, Outcome.LEFT_MESSAGE)
 
 
 @transaction.atomic

@@ -10,7 +10,6 @@ from datetime import datetime
 from django.db import models, transaction
 from django.utils import timezone
 
-from helpline.channels.email.parse import sanitize_html  # moves to core.html (split-parse)
 from helpline.conversations.models import (
     Channel,
     Conversation,
@@ -28,6 +27,7 @@ from helpline.conversations.waits import answer_open_waits
 from helpline.core.activity import record
 from helpline.core.errors import ActionError
 from helpline.core.events import EventName, publish
+from helpline.core.html import sanitize_html
 from helpline.core.models import Location, Mailbox, Team, User
 from helpline.customers import actions as customer_actions
 from helpline.customers.models import Customer, Identity, IdentityKind

@@ -25,14 +25,6 @@ def resolve_merged(customer: Customer) -> Customer:
     return customer
 
 
-def find_by_identity(kind: str, value: str) -> Identity | None:
-    return (
-        Identity.objects.select_related("customer")
-        .filter(kind=kind, value=normalise(kind, value))
-        .first()
-    )
-
-
 @transaction.atomic
 def create_customer(
     actor: User | None,

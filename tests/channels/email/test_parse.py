@@ -2,14 +2,9 @@
 
 import pytest
 
-from helpline.channels.email.parse import (
-    decode_bytes,
-    decode_header_text,
-    html_to_text,
-    message_ids,
-    parse_email,
-    sanitize_html,
-)
+from helpline.channels.email.charsets import decode_bytes
+from helpline.channels.email.headers import decode_header_text
+from helpline.channels.email.parse import message_ids, parse_email
 from helpline.channels.email.parsed import UnparseableEmail
 from helpline.channels.email.quotes import extract_new_text
 
@@ -90,34 +85,6 @@ def test_decode_bytes_fallback_chain():
     text, problem = decode_bytes(b"\xff\xfe\xfd caf\xe9", None)
     assert problem.startswith("no charset declared; decoded as")
     assert decode_bytes("中文".encode("gb18030"), "gb2312") == ("中文", None)
-
-
-def test_html_to_text_makes_blocks_lines_and_quotes_blockquotes():
-    text = html_to_text(
-        "<div>One</div><div>Two<br>Three</div><blockquote><div>quoted</div></blockquote><div>after</div>"
-    )
-    assert text.split("\n") == ["One", "Two", "Three", "> quoted", "after"]
-    assert html_to_text("<p>First</p><p>Second</p>") == "First\n\nSecond"
-
-
-def test_html_to_text_skips_scripts_and_styles_and_unescapes():
-    assert (
-        html_to_text("<style>a{}</style><script>x()</script><p>a &amp; b&nbsp;c</p>") == "a & b c"
-    )
-
-
-def test_html_to_text_keeps_preformatted_text():
-    assert html_to_text("<pre>a\n  b</pre>") == "a\n  b"
-
-
-def test_sanitize_html_removes_active_content():
-    html = sanitize_html(
-        '<img src="x" onerror="a()"><a href="javascript:b()">x</a><script>c()</script>'
-        '<img src="http://t.example/p.gif"><img src="cid:i1"><img src="https://ok.example/i.png">'
-    )
-    assert "onerror" not in html and "javascript" not in html and "<script" not in html
-    assert "http://t.example" not in html
-    assert 'src="cid:i1"' in html and 'src="https://ok.example/i.png"' in html
 
 
 def test_new_text_strips_quotes_and_signature():
