@@ -15,7 +15,7 @@ from helpline.callbacks import backoff
 from helpline.callbacks.models import Callback, CallbackAttempt, CallbackStatus, Outcome, Reason
 from helpline.callbacks.verbs import Verb
 from helpline.conversations import actions as conversation_actions
-from helpline.conversations.models import Channel, Conversation, Direction
+from helpline.conversations.models import CallOutcome, Channel, Conversation, Direction
 from helpline.core.activity import record
 from helpline.core.errors import ActionError
 from helpline.core.models import Location, User
@@ -26,8 +26,6 @@ from helpline.hours.calendar import calendar_for
 CREATED, ATTEMPTED, CLOSED = Verb.CREATED, Verb.ATTEMPTED, Verb.CLOSED
 REOPENED, VOICEMAIL_LEFT = Verb.REOPENED, Verb.VOICEMAIL_LEFT
 MERGED_DUPLICATE = "the same number was already on the worklist of the customer merged into"
-# A phone message's meta outcome when the call was answered (helpline.channels.phone.calls).
-ANSWERED = "answered"
 
 
 @transaction.atomic
@@ -186,7 +184,10 @@ def _log_call(actor: User, callback: Callback, attempt: CallbackAttempt) -> None
         text=text,
         direction=Direction.OUTBOUND,
         at=attempt.at,
-        meta={"outcome": ANSWERED if reached else attempt.outcome, "callback_id": callback.pk},
+        meta={
+            "outcome": CallOutcome.ANSWERED if reached else attempt.outcome,
+            "callback_id": callback.pk,
+        },
     )
 
 

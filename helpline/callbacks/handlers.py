@@ -12,16 +12,21 @@ from datetime import datetime
 
 from helpline.callbacks import actions
 from helpline.callbacks.models import Reason
-from helpline.channels.phone.calls import ABANDONED, MISSED, VOICEMAIL
-from helpline.conversations.models import Channel, Conversation, Direction, MessageKind
+from helpline.conversations.models import (
+    CallOutcome,
+    Channel,
+    Conversation,
+    Direction,
+    MessageKind,
+)
 from helpline.core.events import Event, EventName, Phase, subscribe
 from helpline.core.models import User
 from helpline.customers.models import Customer
 
 REASONS = {
-    MISSED: Reason.MISSED_CALL,
-    ABANDONED: Reason.ABANDONED_CALL,
-    VOICEMAIL: Reason.VOICEMAIL,
+    CallOutcome.MISSED: Reason.MISSED_CALL,
+    CallOutcome.ABANDONED: Reason.ABANDONED_CALL,
+    CallOutcome.VOICEMAIL: Reason.VOICEMAIL,
 }
 
 

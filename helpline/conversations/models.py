@@ -144,6 +144,15 @@ class Direction(models.TextChoices):
     NOTE = "note", "Internal note"
 
 
+class CallOutcome(models.TextChoices):
+    """How a call went, in a phone message's meta "outcome" (phone systems and callbacks)."""
+
+    ANSWERED = "answered", "Answered"
+    MISSED = "missed", "Missed"
+    VOICEMAIL = "voicemail", "Voicemail"
+    ABANDONED = "abandoned", "Abandoned"  # the caller hung up before anyone answered
+
+
 class MessageKind(models.TextChoices):
     NORMAL = "normal", "Normal"
     AUTO_REPLY = "auto_reply", "Auto-reply"
@@ -198,7 +207,7 @@ class Message(models.Model):
     def reached_customer(self) -> bool:
         """Whether this contact got through. Only a phone system's call records say it did not
         (meta "outcome" missed, voicemail, ...); a call logged by hand had someone on the line."""
-        return self.meta.get("outcome", "answered") == "answered"
+        return self.meta.get("outcome", CallOutcome.ANSWERED) == CallOutcome.ANSWERED
 
 
 class Wait(models.Model):

@@ -4,7 +4,7 @@ import pytest
 
 from helpline.channels.email.models import OutboundEmail
 from helpline.conversations import actions
-from helpline.conversations.models import Delivery, Direction, Status
+from helpline.conversations.models import Conversation, Delivery, Direction, Status
 from helpline.conversations.receive import receive
 from helpline.core.models import Activity
 from tests.conftest import email_from
@@ -102,3 +102,26 @@ def test_an_agent_logs_a_walk_in(agent_north, north):
     assert message.channel == "walk_in"
     assert conversation.location == north
     assert customer.identities.get().value == "+447700900123"
+
+
+def test_an_action_decides_from_the_row_not_from_the_callers_stale_copy(conversation, agent_north):
+    """Before, `update` took its "before" from the caller's copy: a page loaded before a
+    colleague's change logged a history that never happened."""
+    stale = Conversation.objects.get(pk=conversation.pk)  # a page loaded a while ago
+    actions.set_status(agent_north, conversation, Status.PENDING)  # a colleague's change
+
+    returned = actions.set_status(agent_north, stale, Status.SOLVED)
+
+    logged = Activity.objects.filter(verb="conversation.status_changed").order_by("-id").first()
+    assert (logged.data["before"], logged.data["after"]) == ("pending", "solved")
+    assert stale.status == returned.status == Status.SOLVED  # the caller's copy is kept true
+    assert stale.solved_at == returned.solved_at is not None
+
+
+def test_named_actions_refuse_values_they_do_not_know(conversation, agent_north):
+    with pytest.raises(actions.ActionError) as error:
+        actions.set_priority(agent_north, conversation, "whenever")
+    assert error.value.field == "priority"
+    assert actions.rename(agent_north, conversation, "Order 123\r\nBcc: x@y").subject == (
+        "Order 123 Bcc: x@y"  # a subject is one line
+    )

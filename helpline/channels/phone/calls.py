@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 
 from helpline.channels.phone.models import PhoneLine
 from helpline.conversations import actions as conversation_actions
-from helpline.conversations.models import Channel, Direction, Message
+from helpline.conversations.models import CallOutcome, Channel, Direction, Message
 from helpline.conversations.receive import Inbound, Received, receive
 from helpline.conversations.verbs import Verb
 from helpline.core.activity import record
@@ -29,11 +29,9 @@ from helpline.core.models import Location, User
 from helpline.customers.identities import InvalidIdentity, normalise_phone
 from helpline.customers.models import IdentityKind
 
-ANSWERED = "answered"
-MISSED = "missed"
-VOICEMAIL = "voicemail"
-ABANDONED = "abandoned"  # the caller hung up before anyone answered
-OUTCOMES = (ANSWERED, MISSED, VOICEMAIL, ABANDONED)
+ANSWERED, MISSED = CallOutcome.ANSWERED, CallOutcome.MISSED
+VOICEMAIL, ABANDONED = CallOutcome.VOICEMAIL, CallOutcome.ABANDONED
+OUTCOMES = tuple(CallOutcome.values)
 # Calls nobody took: someone may have to call back (the `call.untaken` event).
 UNTAKEN = (MISSED, VOICEMAIL, ABANDONED)
 # (stored outcome, later outcome) of one call that the later one replaces.
