@@ -11,16 +11,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import icalendar
-from django.core.files.base import ContentFile
 from django.db.models import F
 from django.utils import timezone
 
 from helpline.appointments.models import Appointment, Kind
 from helpline.appointments.slots import zone_of
-from helpline.channels.email import outbox
-from helpline.channels.email.models import OutboundEmail
 from helpline.conversations import actions as conversation_actions
-from helpline.conversations.models import Attachment, Channel, Conversation, Direction, Message
+from helpline.conversations.models import Conversation, Message
+from helpline.conversations.receive import IncomingAttachment
 from helpline.core.models import Mailbox, User
 
 REQUEST = "REQUEST"
@@ -163,38 +161,21 @@ def send(actor: User | None, appointment: Appointment, purpose: str) -> Sent:
     mailbox = mailbox_for(conversation)
     if mailbox is None:
         return Sent(not_sent_because=f"no mailbox sends mail for {appointment.location.name}")
-    if conversation.mailbox_id is None:
-        # Kept, as a reply keeps it: the customer's answers then thread back to one address.
-        Conversation.objects.filter(pk=conversation.pk).update(mailbox=mailbox)
-        conversation.mailbox = mailbox
-    text = body(appointment, purpose, appointment.customer.first_name)
-    message = Message.objects.create(
-        conversation=conversation,
-        channel=Channel.EMAIL,
-        direction=Direction.OUTBOUND,
-        author=actor if purpose != REMINDER else None,
-        text=text,
-        full_text=text,
-        created_at=timezone.now(),
-        meta={"automatic": f"appointment_{purpose}", "appointment_id": appointment.pk},
-    )
+    files = []
     if purpose != REMINDER:
         method = CANCEL if purpose == CANCELLATION else REQUEST
-        _attach_calendar(message, calendar_file(appointment, method, mailbox, recipient), method)
-    outbound = outbox.queue_reply(message, recipient)
-    subject = f"{SUBJECTS[purpose].format(when=short_when(appointment))} {conversation.token}"
-    OutboundEmail.objects.filter(pk=outbound.pk).update(subject=subject)
-    return Sent(message=message, recipient=recipient)
-
-
-def _attach_calendar(message: Message, data: bytes, method: str) -> Attachment:
-    filename = "cancel.ics" if method == CANCEL else "invite.ics"
-    attachment = Attachment(
-        message=message,
-        filename=filename,
-        content_type=CALENDAR_CONTENT_TYPE.format(method=method),
-        size=len(data),
+        data = calendar_file(appointment, method, mailbox, recipient)
+        filename = "cancel.ics" if method == CANCEL else "invite.ics"
+        content_type = CALENDAR_CONTENT_TYPE.format(method=method)
+        files.append(IncomingAttachment(filename, content_type, data))
+    message = conversation_actions.send_mail(
+        actor if purpose != REMINDER else None,
+        conversation,
+        body(appointment, purpose, appointment.customer.first_name),
+        recipient,
+        meta={"automatic": f"appointment_{purpose}", "appointment_id": appointment.pk},
+        subject=f"{SUBJECTS[purpose].format(when=short_when(appointment))} {conversation.token}",
+        mailbox=mailbox,
+        files=files,
     )
-    attachment.file.save(filename, ContentFile(data), save=False)
-    attachment.save()
-    return attachment
+    return Sent(message=message, recipient=recipient)

@@ -5,12 +5,14 @@ activity row and publishes its event on the bus (core.events): what other apps d
 (SLA clocks, the outgoing mail's outbox row, callbacks) happens there, not here.
 """
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.db import models, transaction
 from django.utils import timezone
 
 from helpline.conversations.models import (
+    CallOutcome,
     Channel,
     Conversation,
     Delivery,
@@ -21,7 +23,13 @@ from helpline.conversations.models import (
     Status,
     Tag,
 )
-from helpline.conversations.receive import STILL_OPEN, Inbound, receive
+from helpline.conversations.receive import (
+    STILL_OPEN,
+    Inbound,
+    IncomingAttachment,
+    receive,
+    store_attachments,
+)
 from helpline.conversations.verbs import Verb
 from helpline.conversations.waits import answer_open_waits
 from helpline.core.activity import record
@@ -136,9 +144,16 @@ def reply(
     return message
 
 
-def _sent(actor: User | None, message: Message, *, recipient: str = "", headers=None) -> None:
-    """Tell the bus we wrote to or reached the customer; mail names its recipient, and the
-    email channel queues it in this transaction."""
+def _sent(
+    actor: User | None,
+    message: Message,
+    *,
+    recipient: str = "",
+    headers: dict | None = None,
+    subject: str = "",
+) -> None:
+    """Tell the bus we wrote to or reached the customer; mail names its recipient (and its
+    own subject, if not the reply's), and the email channel queues it in this transaction."""
     conversation = message.conversation
     publish(
         EventName.MESSAGE_SENT,
@@ -151,6 +166,7 @@ def _sent(actor: User | None, message: Message, *, recipient: str = "", headers=
         actor_id=_id(actor),
         recipient=recipient,
         headers=headers or {},
+        subject=subject,
     )
 
 
@@ -163,19 +179,59 @@ def send_automatic_reply(
     It is marked as automatic (`Auto-Submitted: auto-replied`, RFC 3834) so that other
     robots don't answer it, and it is not a response: the customer still waits for one.
     """
+    return send_mail(
+        None,
+        conversation,
+        text,
+        recipient,
+        verb=verb,
+        meta=meta,
+        kind=MessageKind.AUTO_REPLY,
+        headers={"Auto-Submitted": "auto-replied"},
+    )
+
+
+@transaction.atomic
+def send_mail(
+    actor: User | None,
+    conversation: Conversation,
+    text: str,
+    recipient: str,
+    *,
+    meta: dict,
+    verb: Verb | None = None,
+    kind: str = MessageKind.NORMAL,
+    subject: str = "",
+    mailbox: Mailbox | None = None,
+    files: Sequence[IncomingAttachment] = (),
+    headers: dict | None = None,
+) -> Message:
+    """Mail the customer something that is not a response (an invitation, a reminder, an
+    acknowledgement): it is on the timeline, it does not stop the customer's wait.
+
+    `mailbox` is kept on a conversation that has none, as a reply keeps it, so that the
+    customer's answers thread back to one address. `subject` replaces the reply subject;
+    `files` are attached.
+    """
     callers, conversation = conversation, _locked(conversation)
+    if mailbox is not None and conversation.mailbox_id is None:
+        conversation.mailbox = mailbox
+        conversation.save(update_fields=["mailbox", "updated_at"])
     message = Message.objects.create(
         conversation=conversation,
         channel=Channel.EMAIL,
         direction=Direction.OUTBOUND,
-        kind=MessageKind.AUTO_REPLY,
+        kind=kind,
+        author=actor,
         text=text,
         full_text=text,
         created_at=timezone.now(),
         meta=meta,
     )
-    record(None, verb, conversation, message_id=message.pk)
-    _sent(None, message, recipient=recipient, headers={"Auto-Submitted": "auto-replied"})
+    store_attachments([(message, file) for file in files])
+    if verb is not None:
+        record(actor, verb, conversation, message_id=message.pk)
+    _sent(actor, message, recipient=recipient, headers=headers, subject=subject)
     _keep_true(callers, conversation)
     return message
 
@@ -379,6 +435,27 @@ def log_call_we_made(
         meta=meta,
     )
     return message, new_conversation
+
+
+@transaction.atomic
+def record_voicemail(
+    actor: User | None, message: Message, *, text: str, duration_seconds: int, recording_url: str
+) -> tuple[Message, bool]:
+    """A call stored as missed or abandoned turned out to have left a voicemail: (the
+    message, whether it changed). A call answered, or already a voicemail, stays as it is."""
+    message = Message.objects.select_for_update().select_related("identity").get(pk=message.pk)
+    if message.meta.get("outcome") not in (CallOutcome.MISSED, CallOutcome.ABANDONED):
+        return message, False
+    message.meta = {
+        **message.meta,
+        "outcome": CallOutcome.VOICEMAIL,
+        "duration_seconds": duration_seconds,
+        "recording_url": recording_url,
+    }
+    message.text = message.full_text = text
+    message.save(update_fields=["meta", "text", "full_text"])
+    record(actor, Verb.VOICEMAIL_LEFT, message.conversation, message_id=message.pk)
+    return message, True
 
 
 def _customer_with_phone(

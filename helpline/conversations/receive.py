@@ -6,7 +6,7 @@ received" event happen here once.
 """
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -424,22 +424,28 @@ class _Batch:
         )
 
     def _store_attachments(self) -> None:
-        attachments = []
-        for message, inbound in self.messages:
-            for incoming in inbound.attachments:
-                attachment = Attachment(
-                    message=message,
-                    filename=incoming.filename[:255],
-                    content_type=incoming.content_type[:255],
-                    size=len(incoming.content),
-                    content_id=incoming.content_id[:255],
-                    inline=incoming.inline,
-                )
-                attachment.file.save(
-                    _storage_name(incoming.filename), ContentFile(incoming.content), False
-                )
-                attachments.append(attachment)
-        Attachment.objects.bulk_create(attachments)
+        store_attachments(
+            (message, incoming)
+            for message, inbound in self.messages
+            for incoming in inbound.attachments
+        )
+
+
+def store_attachments(files: Iterable[tuple[Message, IncomingAttachment]]) -> list[Attachment]:
+    """Store each file under a safe name and add its row to its message; rows in one INSERT."""
+    attachments = []
+    for message, incoming in files:
+        attachment = Attachment(
+            message=message,
+            filename=incoming.filename[:255],
+            content_type=incoming.content_type[:255],
+            size=len(incoming.content),
+            content_id=incoming.content_id[:255],
+            inline=incoming.inline,
+        )
+        attachment.file.save(_storage_name(incoming.filename), ContentFile(incoming.content), False)
+        attachments.append(attachment)
+    return Attachment.objects.bulk_create(attachments)
 
 
 class _Stored:

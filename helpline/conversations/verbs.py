@@ -17,4 +17,4 @@ class Verb(models.TextChoices):
     MESSAGE_RECEIVED = "message.received", "received a message"
     MESSAGE_UNDELIVERED = "message.undelivered", "learned a message was not delivered"
     MESSAGE_RETRIED = "message.retried", "sent a message again"
-    CALL_UPDATED = "call.voicemail_left", "learned the caller left a voicemail"
+    VOICEMAIL_LEFT = "call.voicemail_left", "learned the caller left a voicemail"

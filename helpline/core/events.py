@@ -41,8 +41,9 @@ class EventName(StrEnum):
     # customer_id, channel, kind, new_conversation, reached_customer, actor_id.
     MESSAGE_RECEIVED = "message.received"
     # We wrote to or reached the customer (a reply, an automatic answer, an outbound call):
-    # message_id, conversation_id, customer_id, channel, reached_customer, actor_id, and for
-    # mail `recipient` and `headers` (the email channel queues it).
+    # message_id, conversation_id, customer_id, channel, kind, reached_customer, actor_id, and
+    # for mail `recipient`, `headers` and `subject` (empty: the reply's; the email channel
+    # queues it).
     MESSAGE_SENT = "message.sent"
     # An internal note: message_id, conversation_id, actor_id.
     NOTE_ADDED = "note.added"
@@ -80,6 +81,9 @@ class Event:
 
     def __getitem__(self, key: str):
         return self.payload[key]
+
+    def get(self, key: str, default=None):
+        return self.payload.get(key, default)
 
 
 Handler = Callable[..., object]

@@ -26,7 +26,9 @@ def opens_mail_conversation(payload: dict) -> bool:
 def queue_mail(event: Event) -> None:
     """A message to the customer by email gets its outbox row in the same transaction."""
     message = Message.objects.select_related("conversation__mailbox").get(pk=event["message_id"])
-    outbox.queue_reply(message, event["recipient"], event["headers"])
+    outbox.queue_reply(
+        message, event["recipient"], event["headers"], subject=event.get("subject", "")
+    )
 
 
 def acknowledge_new_conversation(event: Event) -> None:

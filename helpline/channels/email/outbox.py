@@ -55,8 +55,12 @@ def reply_subject(conversation: Conversation) -> str:
     return f"{subject} {conversation.token}"
 
 
-def queue_reply(message: Message, recipient: str, extra_headers: dict | None = None):
-    """Write the outbox row for an outgoing message; call inside its transaction."""
+def queue_reply(
+    message: Message, recipient: str, extra_headers: dict | None = None, *, subject: str = ""
+):
+    """Write the outbox row for an outgoing message; call inside its transaction.
+
+    Its subject is the conversation's reply subject, unless `subject` is given."""
     conversation = message.conversation
     mailbox = conversation.mailbox
     thread = list(
@@ -77,7 +81,7 @@ def queue_reply(message: Message, recipient: str, extra_headers: dict | None = N
         mailbox=mailbox,
         from_header=mailbox.from_header if mailbox else settings.DEFAULT_FROM_EMAIL,
         to=[recipient],
-        subject=reply_subject(conversation),
+        subject=subject or reply_subject(conversation),
         message_id_header=message_id,
         in_reply_to=f"<{inbound_ids[-1]}>" if inbound_ids else "",
         # The root and the latest messages are enough for every mail client to thread.

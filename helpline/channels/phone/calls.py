@@ -21,8 +21,6 @@ from helpline.channels.phone.models import PhoneLine
 from helpline.conversations import actions as conversation_actions
 from helpline.conversations.models import CallOutcome, Channel, Direction, Message
 from helpline.conversations.receive import Inbound, Received, receive
-from helpline.conversations.verbs import Verb
-from helpline.core.activity import record
 from helpline.core.errors import ActionError
 from helpline.core.events import EventName, publish
 from helpline.core.models import Location, User
@@ -34,7 +32,8 @@ VOICEMAIL, ABANDONED = CallOutcome.VOICEMAIL, CallOutcome.ABANDONED
 OUTCOMES = tuple(CallOutcome.values)
 # Calls nobody took: someone may have to call back (the `call.untaken` event).
 UNTAKEN = (MISSED, VOICEMAIL, ABANDONED)
-# (stored outcome, later outcome) of one call that the later one replaces.
+# (stored outcome, later outcome) of one call that the later one replaces
+# (conversations.actions.record_voicemail).
 SAYS_MORE = {(MISSED, VOICEMAIL), (ABANDONED, VOICEMAIL)}
 
 # What phone networks and Twilio put in From when the caller hides their number.
@@ -130,19 +129,15 @@ def record_call(event: CallEvent) -> Received:
 
 @transaction.atomic
 def _left_voicemail(stored: Message, event: CallEvent) -> Message:
-    message = Message.objects.select_for_update().get(pk=stored.pk)
-    if (message.meta.get("outcome"), event.outcome) not in SAYS_MORE:
-        return message  # another delivery of the voicemail came first
-    message.meta = {
-        **message.meta,
-        "outcome": event.outcome,
-        "duration_seconds": event.duration_seconds,
-        "recording_url": event.recording_url,
-    }
-    message.text = message.full_text = describe(event)
-    message.save(update_fields=["meta", "text", "full_text"])
-    record(event.agent, Verb.CALL_UPDATED, message.conversation, message_id=message.pk)
-    _untaken(message, event)
+    message, changed = conversation_actions.record_voicemail(
+        event.agent,
+        stored,
+        text=describe(event),
+        duration_seconds=event.duration_seconds,
+        recording_url=event.recording_url,
+    )
+    if changed:  # not when another delivery of the voicemail came first
+        _untaken(message, event)
     return message
 
 
