@@ -29,20 +29,18 @@ leaves no stale lock behind.
 """
 
 import contextlib
-import fcntl
-import hashlib
 import logging
 import ssl as ssl_module
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
-from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from helpline.channels.email.listener import hand_over
 from helpline.channels.email.models import ImapCursor
+from helpline.core.locks import only_one
 from helpline.core.models import Mailbox, MailboxDelivery
 
 log = logging.getLogger(__name__)
@@ -210,48 +208,6 @@ def _advance(cursor: ImapCursor, uid: int) -> None:
 # --------------------------------------------------------------------------- lock
 
 
-@contextlib.contextmanager
-def poller_lock(mailbox: Mailbox) -> Iterator[bool]:
-    """Yield True when this process may poll the mailbox, False when another one is."""
-    if connection.vendor == "postgresql":
-        with _advisory_lock(mailbox.pk) as locked:
-            yield locked
-    else:
-        with _file_lock(mailbox.pk) as locked:
-            yield locked
-
-
-@contextlib.contextmanager
-def _advisory_lock(key: int) -> Iterator[bool]:
-    args = [_LOCK_NAMESPACE, key % 2**31]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", args)
-        locked = cursor.fetchone()[0]
-    try:
-        yield locked
-    finally:
-        if locked:
-            try:
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_unlock(%s, %s)", args)
-            except DatabaseError:
-                # The session is broken, and a dead session holds no locks.
-                connection.close()
-
-
-@contextlib.contextmanager
-def _file_lock(key: int) -> Iterator[bool]:
-    database = str(connection.settings_dict["NAME"])
-    digest = hashlib.sha256(database.encode()).hexdigest()[:16]
-    folder = settings.DATA_DIR / "locks"
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / f"imap-{digest}-{key}.lock", "a+b") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def poller_lock(mailbox: Mailbox):
+    """True when this process may poll the mailbox, False when another one is."""
+    return only_one("imap", _LOCK_NAMESPACE, mailbox.pk)
