@@ -15,6 +15,7 @@ install: $(BIN)/python
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 # The suite on the embedded default (SQLite); with DATABASE_URL set, on that database.

@@ -177,9 +177,11 @@ def _log_call(actor: User, callback: Callback, attempt: CallbackAttempt) -> None
     if attempt.note:
         text = f"{text}. {attempt.note}"
     reached = attempt.outcome == Outcome.REACHED
+    conversation = callback.conversation
+    assert conversation is not None  # the caller gave the callback one before the call
     conversation_actions.log_contact(
         actor,
-        callback.conversation,
+        conversation,
         channel=Channel.PHONE,
         text=text,
         direction=Direction.OUTBOUND,

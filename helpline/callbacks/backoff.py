@@ -43,7 +43,7 @@ def next_try(calendar: BusinessCalendar, failed_tries: int, now: datetime) -> da
     """When to call again after `failed_tries` tries nobody answered (1 or more)."""
     waits = steps()
     step = waits[min(failed_tries, len(waits)) - 1]
-    if step == NEXT_MORNING:
+    if isinstance(step, str):  # NEXT_MORNING, the only step that is not a wait
         return within_hours(calendar, next_midnight(calendar.zone, now))
     return within_hours(calendar, now + step)
 

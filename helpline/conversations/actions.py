@@ -49,7 +49,7 @@ MAX_WAITED_MINUTES = 24 * 60
 
 @transaction.atomic
 def start_conversation(
-    actor: User,
+    actor: User | None,
     customer: Customer,
     *,
     channel: str,
@@ -137,7 +137,7 @@ def reply(
     if chosen_mailbox:
         changed.append("mailbox")
     conversation.save(update_fields=changed)
-    extra = {"mailbox_id": mailbox.pk} if chosen_mailbox else {}
+    extra = {"mailbox_id": conversation.mailbox_id} if chosen_mailbox else {}
     record(actor, Verb.REPLIED, conversation, message_id=message.pk, **extra)
     _sent(actor, message, recipient=recipient)
     _keep_true(callers, conversation)
@@ -311,7 +311,7 @@ def reply_address(conversation: Conversation) -> str:
         .order_by("-created_at", "-id")
         .first()
     )
-    if last_inbound is not None:
+    if last_inbound is not None and last_inbound.identity is not None:
         return last_inbound.identity.value
     return conversation.customer.primary_email()
 
@@ -343,7 +343,7 @@ def add_note(actor: User | None, conversation: Conversation, text: str) -> Messa
 
 @transaction.atomic
 def log_contact(
-    actor: User,
+    actor: User | None,
     conversation: Conversation,
     *,
     channel: str,
@@ -420,7 +420,7 @@ def log_call_we_made(
         .first()
     )
     new_conversation = conversation is None
-    if new_conversation:
+    if conversation is None:
         conversation = start_conversation(
             actor, customer, channel=Channel.PHONE, subject=subject, location=location, team=team
         )
@@ -484,7 +484,11 @@ def _helped_after_seconds(waited_minutes: int | None) -> int | None:
 
 
 def _log_inbound(
-    actor: User, conversation: Conversation, channel: str, text: str, helped_after: int | None
+    actor: User | None,
+    conversation: Conversation,
+    channel: str,
+    text: str,
+    helped_after: int | None,
 ) -> Message:
     identities = list(conversation.customer.identities.order_by("id"))
     wanted_kind = IdentityKind.PHONE if channel == Channel.PHONE else None

@@ -1,15 +1,19 @@
 """A read-only look at conversations until the desk exists; changes go through actions."""
 
+from typing import cast
+
 from django.contrib import admin
 
 from helpline.conversations.models import CannedReply, Conversation, Message
+from helpline.core.models import LocationScoped
 from helpline.customers.admin import CustomerAdmin, ReadOnlyInline
 from helpline.customers.models import Customer
 
 
 class MessageInline(ReadOnlyInline):
     model = Message
-    fields = [
+    # A tuple: the one sequence of names both attributes accept (their declared types differ).
+    readonly_fields = (
         "created_at",
         "channel",
         "direction",
@@ -18,8 +22,8 @@ class MessageInline(ReadOnlyInline):
         "identity",
         "text",
         "delivery",
-    ]
-    readonly_fields = fields
+    )
+    fields = readonly_fields
 
 
 @admin.register(Conversation)
@@ -31,7 +35,8 @@ class ConversationAdmin(admin.ModelAdmin):
     inlines = [MessageInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).visible_to(request.user)
+        # ModelAdmin is not generic at run time, so say which queryset its model's manager gives.
+        return cast(LocationScoped, super().get_queryset(request)).visible_to(request.user)
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -42,8 +47,8 @@ class ConversationAdmin(admin.ModelAdmin):
 
 class ConversationInline(ReadOnlyInline):
     model = Conversation
-    fields = ["subject", "channel", "status", "location", "created_at", "last_message_at"]
-    readonly_fields = fields
+    readonly_fields = ("subject", "channel", "status", "location", "created_at", "last_message_at")
+    fields = readonly_fields
     show_change_link = True
 
 

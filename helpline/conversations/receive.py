@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -119,6 +120,14 @@ def _stored_duplicate(inbound: Inbound) -> Message | None:
     )
 
 
+class _Plan(NamedTuple):
+    """A `Received` while planning: a message already stored is read only at the end."""
+
+    message: "Message | _Stored"
+    created: bool
+    new_conversation: bool = False
+
+
 class _Batch:
     """Plans every message of a batch in memory, then writes each kind of row at once."""
 
@@ -137,6 +146,7 @@ class _Batch:
         self.new_customers: list[Customer] = []
         self.new_identities: list[Identity] = []
         self.new_conversations: list[Conversation] = []
+        self.robot_tags: list[tuple[Conversation, str]] = []  # a robot's new conversations
         self.changed_conversations: dict[int, Conversation] = {}
         self.reopened: set[int] = set()
         self.messages: list[tuple[Message, Inbound]] = []
@@ -168,7 +178,7 @@ class _Batch:
                 .values_list("thread_key", "conversation_id")
             )
             self.thread_roots = dict(roots)  # the latest conversation of each thread wins
-        keys = {_identity_key(inbound) for inbound in self.inbounds} - {None}
+        keys = {key for inbound in self.inbounds if (key := _identity_key(inbound)) is not None}
         if keys:
             found = Identity.objects.filter(value__in={value for _, value in keys})
             self.identities = {(i.kind, i.value): i for i in found if (i.kind, i.value) in keys}
@@ -220,16 +230,16 @@ class _Batch:
 
     # Planning ----------------------------------------------------------------
 
-    def _plan(self, inbound: Inbound) -> Received:
+    def _plan(self, inbound: Inbound) -> _Plan:
         key = (inbound.channel, inbound.external_id)
         if inbound.external_id and key in self.planned:
-            return Received(self.planned[key], created=False)
+            return _Plan(self.planned[key], created=False)
         if inbound.external_id and key in self.stored:
-            return Received(_Stored(self.stored[key][0]), created=False)
+            return _Plan(_Stored(self.stored[key][0]), created=False)
 
         at = inbound.received_at or self.now
         identity_key = _identity_key(inbound)
-        identity = self.identities.get(identity_key)
+        identity = self.identities.get(identity_key) if identity_key is not None else None
         conversation, vouched = self._conversation_of(inbound)
         if conversation is not None and conversation.status == Status.CLOSED:
             conversation, vouched = None, False  # closed stays closed: this starts a follow-up
@@ -237,13 +247,17 @@ class _Batch:
             # A new address joins the conversation's customer only when the message
             # proves it saw our mail (it refers to a Message-ID); a subject token
             # alone can be guessed, so its sender stays a customer of their own.
-            owner = conversation.customer if vouched else self._new_customer(inbound)
+            owner = (
+                conversation.customer
+                if vouched and conversation is not None
+                else self._new_customer(inbound)
+            )
             identity = Identity(customer=owner, kind=identity_key[0], value=identity_key[1])
             self.new_identities.append(identity)
             self.identities[identity_key] = identity
 
         new_conversation = conversation is None
-        if new_conversation:
+        if conversation is None:
             conversation = self._new_conversation(inbound, identity, at)
 
         message = Message(
@@ -267,14 +281,15 @@ class _Batch:
         if message.thread_key:
             self.planned_roots[message.thread_key] = conversation
         self._note_customer_message(conversation, message, at)
-        return Received(message, created=True, new_conversation=new_conversation)
+        return _Plan(message, created=True, new_conversation=new_conversation)
 
     def _conversation_of(self, inbound: Inbound) -> tuple[Conversation | None, bool]:
         """The conversation this message continues, and whether it proved it saw that thread."""
         if inbound.conversation is not None:
             return self.conversations.get(inbound.conversation.pk, inbound.conversation), True
         if inbound.continue_open:
-            identity = self.identities.get(_identity_key(inbound))
+            key = _identity_key(inbound)
+            identity = self.identities.get(key) if key is not None else None
             location = inbound.location.pk if inbound.location else None
             if identity is not None and identity.customer.pk is not None:
                 found = self.open_on_channel.get((identity.customer.pk, inbound.channel, location))
@@ -324,10 +339,9 @@ class _Batch:
             updated_at=self.now,
             last_message_at=at,
         )
-        conversation.robot_tag = (
-            inbound.kind.replace("_", "-") if inbound.kind != MessageKind.NORMAL else ""
-        )
         self.new_conversations.append(conversation)
+        if inbound.kind != MessageKind.NORMAL:
+            self.robot_tags.append((conversation, inbound.kind.replace("_", "-")))
         self.activities.append(
             (inbound.logged_by, Verb.CREATED, conversation, {"channel": inbound.channel})
         )
@@ -412,15 +426,14 @@ class _Batch:
         )
 
     def _tag_robot_conversations(self) -> None:
-        tagged = [c for c in self.new_conversations if c.robot_tag]
-        if not tagged:
+        if not self.robot_tags:
             return
         tags = {}
-        for name in {c.robot_tag for c in tagged}:
+        for name in {name for _, name in self.robot_tags}:
             tags[name], _ = Tag.objects.get_or_create(name=name)
         through = Conversation.tags.through
         through.objects.bulk_create(
-            [through(conversation_id=c.pk, tag_id=tags[c.robot_tag].pk) for c in tagged]
+            [through(conversation_id=c.pk, tag_id=tags[name].pk) for c, name in self.robot_tags]
         )
 
     def _store_attachments(self) -> None:
@@ -455,7 +468,7 @@ class _Stored:
         self.pk = pk
 
     @staticmethod
-    def resolve(message):
+    def resolve(message: "Message | _Stored") -> Message:
         if isinstance(message, _Stored):
             return Message.objects.get(pk=message.pk)
         return message

@@ -11,9 +11,13 @@ solved: the customer did wait without a response, and the wait stays open until 
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from helpline.conversations.models import Direction, Message, MessageKind, Wait
 from helpline.core.models import Location
+
+if TYPE_CHECKING:
+    from helpline.hours.calendar import BusinessCalendar
 
 
 class BusinessClock:
@@ -23,8 +27,8 @@ class BusinessClock:
     """
 
     def __init__(self, known: Iterable[Location] = ()):
-        self._locations = {location.pk: location for location in known}
-        self._calendars = {}
+        self._locations: dict[int, Location | None] = {location.pk: location for location in known}
+        self._calendars: dict[int | None, BusinessCalendar] = {}
 
     def seconds(self, location_id: int | None, start: datetime, end: datetime) -> int:
         if end <= start:
@@ -114,7 +118,7 @@ def answer_open_waits(response: Message) -> int:
         .select_related("location")
         .order_by("id")
     )
-    clock = BusinessClock(wait.location for wait in open_waits if wait.location_id)
+    clock = BusinessClock(wait.location for wait in open_waits if wait.location is not None)
     for wait in open_waits:
         answer(wait, response, clock)
     Wait.objects.bulk_update(open_waits, ANSWER_FIELDS)

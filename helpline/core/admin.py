@@ -25,7 +25,7 @@ class AgentAdmin(UserAdmin):
     list_display = ["username", "email", "first_name", "last_name", "role", "is_active"]
     list_filter = ["role", "is_active", "locations"]
     fieldsets = [
-        *UserAdmin.fieldsets,
+        *(UserAdmin.fieldsets or ()),
         ("Helpline", {"fields": ["role", "locations"]}),
     ]
     add_fieldsets = [

@@ -23,11 +23,12 @@ import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 import phonenumbers
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from helpline.conversations.models import (
@@ -533,7 +534,20 @@ TOPIC_TAGS = {
     "praise": ["praise"],
 }
 
-GENERIC = {
+
+class _Words(TypedDict):
+    """A language's phrases for any topic."""
+
+    followup: list[str]
+    thanks: list[str]
+    update: str
+    quote: str
+    call: str
+    walk_in: str
+    ooo: str
+
+
+GENERIC: dict[str, _Words] = {
     "en": {
         "followup": [
             "Any news on this? I still haven't heard anything.",
@@ -683,7 +697,8 @@ class _Generator:
         self.rng = rng
         self.now = now
         self.messages: list[Message] = []
-        self.activities: list[tuple[Activity, Message | None]] = []
+        # Each row with its subject (saved later, so its id is not known yet) and message.
+        self.activities: list[tuple[Activity, models.Model, Message | None]] = []
         self.tag_links: list[tuple[Conversation, str]] = []
         self.conversations: list[Conversation] = []
         self.identities: list[Identity] = []
@@ -783,6 +798,7 @@ class _Generator:
         if self.rng.random() < 0.2:
             kind = phonenumbers.PhoneNumberType.FIXED_LINE
         example = phonenumbers.example_number_for_type(country, kind)
+        assert example is not None, country  # every demo country has example numbers
         digits = str(example.national_number)
         while True:
             national = digits[:3] + "".join(self.rng.choice("0123456789") for _ in digits[3:])
@@ -874,6 +890,7 @@ class _Generator:
         rng = self.rng
         channel = self._pick_channel(person)
         location = person.customer.location
+        assert location is not None  # every demo customer has a home store
         if rng.random() < 0.08:
             location = rng.choice(self.locations)  # a visit to another store
         mailbox = self.mailboxes[location.pk] if channel in (Channel.EMAIL, Channel.WEB) else None
@@ -930,9 +947,8 @@ class _Generator:
         thread_key = first.external_id
         last = first
 
-        reply_channel = {Channel.WEB: Channel.EMAIL, Channel.WALK_IN: Channel.PHONE}.get(
-            channel, channel
-        )
+        answered_on: dict[str, str] = {Channel.WEB: Channel.EMAIL, Channel.WALK_IN: Channel.PHONE}
+        reply_channel = answered_on.get(channel, channel)
         if reply_channel == Channel.PHONE and person.phone is None:
             reply_channel = Channel.EMAIL
 
@@ -1199,8 +1215,7 @@ class _Generator:
         """An activity row as the action would have written it; ids are filled in on save."""
         row = Activity(actor=actor, verb=verb, subject_type=subject._meta.model_name, data=data)
         row.created_at = at
-        row.demo_subject = subject
-        self.activities.append((row, message))
+        self.activities.append((row, subject, message))
 
     # saving
 
@@ -1249,10 +1264,10 @@ class _Generator:
         )
 
         rows = []
-        for row, message in self.activities:
-            row.subject_id = row.demo_subject.pk
-            if message is not None:
-                row.data["message_id"] = message.pk
+        for row, subject, cited in self.activities:
+            row.subject_id = subject.pk
+            if cited is not None:
+                row.data["message_id"] = cited.pk
             for key in ("assignee", "team"):
                 if key in row.data and hasattr(row.data[key], "pk"):
                     row.data[key] = row.data[key].pk
@@ -1289,7 +1304,8 @@ class _Generator:
         answered by the next human response (an acknowledgement is none), or on the spot
         when the agent logging a call or a visit noted how long the customer waited."""
         clock = BusinessClock(self.locations)
-        waits, waiting = [], {}
+        waits: list[Wait] = []
+        waiting: dict[int, list[Wait]] = {}
         for message in self.messages:  # each conversation's in the order they happened
             if makes_customer_wait(message):
                 wait = new_wait(message, clock, self._helped_after(message))

@@ -8,6 +8,7 @@ setting up a shop would use.
 """
 
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from helpline.callbacks import actions as callback_actions
@@ -24,7 +25,7 @@ WEEKDAYS = range(5)
 SATURDAY = 5
 # Fictional numbers: Ofcom's drama range in London, and the capital's area codes elsewhere.
 PHONE_LINES = {"GB": "+442079460000", "DE": "+493090182000", "ES": "+34910000000"}
-POLICIES = [
+POLICIES: list[tuple[str, dict[str, Any]]] = [
     # name, values
     (
         "Urgent",

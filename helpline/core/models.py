@@ -1,5 +1,7 @@
 """The organisation: locations, teams, agents, mailboxes and the activity log."""
 
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 
@@ -35,7 +37,7 @@ class UserQuerySet(models.QuerySet):
         return self.filter(everything | models.Q(locations=location_id), is_active=True).distinct()
 
 
-class AgentManager(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
+class AgentManager(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]  # a base built at run time
     pass
 
 
@@ -45,7 +47,7 @@ class User(AbstractUser):
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.AGENT)
     locations = models.ManyToManyField(Location, blank=True, related_name="agents")
 
-    objects = AgentManager()
+    objects: ClassVar[AgentManager] = AgentManager()
 
     @property
     def sees_everything(self) -> bool:

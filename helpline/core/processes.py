@@ -17,6 +17,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 from django.conf import settings
 
@@ -90,6 +91,14 @@ def exec_argv(argv: list[str]) -> None:
     sys.exit(subprocess.call(argv, env=env))
 
 
+class _Output(Protocol):
+    """Where the supervisor says what it does: a text stream or a command's stdout."""
+
+    def write(self, text: str, /) -> object: ...
+
+    def flush(self) -> object: ...
+
+
 @dataclass
 class Child:
     name: str
@@ -110,7 +119,7 @@ class Supervisor:
 
     children: list[Child] = field(default_factory=list)
     stop_timeout: float = 20.0
-    out: object = sys.stdout
+    out: _Output = sys.stdout
     _stop_requested: int = 0
 
     def add(self, name: str, argv: list[str]) -> Child:
@@ -133,8 +142,8 @@ class Supervisor:
         return 1 if failed else 0
 
     def _start(self, child: Child) -> None:
-        options = {"start_new_session": True} if POSIX else {}
-        if not POSIX:
+        options: dict[str, Any] = {"start_new_session": True} if POSIX else {}
+        if sys.platform == "win32":  # not POSIX; the flag exists only on Windows
             options["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP
         child.process = subprocess.Popen(child.argv, env=child_environment(), **options)
         self._say(f"started {child.name} (pid {child.pid})")
@@ -151,18 +160,18 @@ class Supervisor:
 
     def stop(self) -> None:
         """SIGTERM every child, wait up to stop_timeout, then kill what is left."""
-        running = [c for c in self.children if c.running()]
-        for child in running:
+        running = [(c, c.process) for c in self.children if c.process is not None and c.running()]
+        for child, process in running:
             self._say(f"stopping {child.name} (pid {child.pid})")
-            _terminate(child.process)
+            _terminate(process)
         deadline = time.monotonic() + self.stop_timeout
-        for child in running:
+        for child, process in running:
             try:
-                child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 self._say(f"{child.name} did not stop in {self.stop_timeout:.0f}s; killing it")
-                _kill(child.process)
-                child.process.wait()
+                _kill(process)
+                process.wait()
         for child in self.children:
             if child.process is not None and POSIX:
                 # Anything the child left behind in its group (a pool process) goes too.

@@ -10,6 +10,15 @@ the same work. Both databases name the VALUES columns column1, column2, …
 from collections.abc import Iterable, Sequence
 
 from django.db import connection, models
+from django.db.models.options import Options
+
+
+def _column(meta: Options, name: str) -> models.Field:
+    """The concrete field `name`: one with a column (not a reverse relation)."""
+    field = meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{meta.label}.{name} has no column")
+    return field
 
 
 def update_from_values(model: type[models.Model], field_name: str, rows) -> int:
@@ -25,7 +34,7 @@ def update_fields_from_values(
     if not rows:
         return 0
     meta = model._meta
-    fields = [meta.get_field(name) for name in field_names]
+    fields = [_column(meta, name) for name in field_names]
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
     if connection.vendor == "postgresql":  # VALUES has no column types of its own: say them
@@ -64,7 +73,7 @@ def insert_new(
     if not rows:
         return []
     meta = model._meta
-    fields = [meta.get_field(name) for name in field_names]
+    fields = [_column(meta, name) for name in field_names]
     quote = connection.ops.quote_name
     params = []
     for values in rows:
@@ -73,8 +82,8 @@ def insert_new(
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
         f"VALUES {', '.join([placeholders] * len(rows))} "
-        f"ON CONFLICT ({', '.join(quote(meta.get_field(n).column) for n in unique)}) DO NOTHING "
-        f"RETURNING {', '.join(quote(meta.get_field(n).column) for n in returning)}"
+        f"ON CONFLICT ({', '.join(quote(_column(meta, n).column) for n in unique)}) DO NOTHING "
+        f"RETURNING {', '.join(quote(_column(meta, n).column) for n in returning)}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -25,6 +25,7 @@ def backoff(attempts: int, base_seconds: int | None = None) -> timedelta:
 
 @dataclass(frozen=True)
 class WorkQueue:
+    # A model with the fields named above; reached through its default manager (`objects`).
     model: type[models.Model]
     pending: str
     claimed: str
@@ -44,13 +45,13 @@ class WorkQueue:
 
     def claim(self, pk: int):
         """The row, now claimed by the caller; None when it is not due or someone has it."""
-        taken = self.model.objects.filter(self._claimable(), pk=pk).update(
+        taken = self.model._default_manager.filter(self._claimable(), pk=pk).update(
             status=self.claimed, claimed_at=timezone.now()
         )
-        return self.model.objects.get(pk=pk) if taken else None
+        return self.model._default_manager.get(pk=pk) if taken else None
 
     def finish(self, row, **fields) -> None:
-        self.model.objects.filter(pk=row.pk).update(
+        self.model._default_manager.filter(pk=row.pk).update(
             status=self.done, attempts=row.attempts + 1, last_error="", claimed_at=None, **fields
         )
 
@@ -59,7 +60,7 @@ class WorkQueue:
         attempts = row.attempts + 1
         final = attempts >= self.max_attempts()
         status = self.failed if final else self.pending
-        self.model.objects.filter(pk=row.pk).update(
+        self.model._default_manager.filter(pk=row.pk).update(
             status=status,
             attempts=attempts,
             last_error=error[:2000],
@@ -77,7 +78,7 @@ class WorkQueue:
     def due_ids(self, limit: int = 500) -> list[int]:
         """Rows whose task was lost, whose retry is due, or whose worker died."""
         return list(
-            self.model.objects.filter(self._claimable())
+            self.model._default_manager.filter(self._claimable())
             .order_by("next_attempt_at")
             .values_list("pk", flat=True)[:limit]
         )

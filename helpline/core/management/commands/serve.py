@@ -14,7 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=8)
 
     def handle(self, *args, host, port, threads, **options):
-        from waitress import create_server
+        from waitress.server import create_server
 
         from helpline.wsgi import application
 
