@@ -136,6 +136,47 @@ def reply(
     return message
 
 
+@transaction.atomic
+def log_past_reply(
+    actor: User,
+    conversation: Conversation,
+    text: str,
+    *,
+    at: datetime,
+    channel: str = Channel.EMAIL,
+    external_id: str = "",
+    thread_key: str = "",
+) -> Message:
+    """Record a reply that was sent long ago (history recorded after the fact: an import,
+    the demo). It is a response like `reply`, answering the customer's waits at `at`, but
+    it queues no mail: it went then, by whatever sent it (an email is marked sent)."""
+    if channel not in Channel.values:
+        raise ActionError(f"unknown channel {channel!r}", "channel")
+    if not text.strip():
+        raise ActionError("a reply needs text", "text")
+    if at > timezone.now():
+        raise ActionError("a reply sent long ago cannot be in the future", "at")
+    callers, conversation = conversation, _locked(conversation)
+    email = channel == Channel.EMAIL
+    message = Message.objects.create(
+        conversation=conversation,
+        channel=channel,
+        direction=Direction.OUTBOUND,
+        author=actor,
+        text=text,
+        full_text=text,
+        external_id=external_id,
+        thread_key=thread_key if email else "",
+        delivery=Delivery.SENT if email else Delivery.NOT_APPLICABLE,
+        created_at=at,
+    )
+    conversation.save(update_fields=_responded(conversation, message))
+    record(actor, Verb.REPLIED, conversation, at=at, message_id=message.pk)
+    _sent(actor, message)  # no recipient: the email channel queues nothing
+    _keep_true(callers, conversation)
+    return message
+
+
 def _sent(actor: User | None, message: Message, *, recipient: str = "", headers=None) -> None:
     """Tell the bus we wrote to or reached the customer; mail names its recipient, and the
     email channel queues it in this transaction."""
@@ -156,12 +197,21 @@ def _sent(actor: User | None, message: Message, *, recipient: str = "", headers=
 
 @transaction.atomic
 def send_automatic_reply(
-    conversation: Conversation, text: str, recipient: str, *, verb: Verb, meta: dict
+    conversation: Conversation,
+    text: str,
+    recipient: str,
+    *,
+    verb: Verb,
+    meta: dict,
+    at: datetime | None = None,
 ) -> Message:
     """An answer no person wrote (the acknowledgement of a new conversation), by email.
 
     It is marked as automatic (`Auto-Submitted: auto-replied`, RFC 3834) so that other
     robots don't answer it, and it is not a response: the customer still waits for one.
+
+    `at` with an empty `recipient` records one that went long ago (history recorded after
+    the fact): it is marked sent and nothing is queued.
     """
     callers, conversation = conversation, _locked(conversation)
     message = Message.objects.create(
@@ -171,24 +221,31 @@ def send_automatic_reply(
         kind=MessageKind.AUTO_REPLY,
         text=text,
         full_text=text,
-        created_at=timezone.now(),
+        delivery=Delivery.SENT if at is not None and not recipient else Delivery.NOT_APPLICABLE,
+        created_at=at or timezone.now(),
         meta=meta,
     )
-    record(None, verb, conversation, message_id=message.pk)
+    record(None, verb, conversation, at=at, message_id=message.pk)
     _sent(None, message, recipient=recipient, headers={"Auto-Submitted": "auto-replied"})
     _keep_true(callers, conversation)
     return message
 
 
 @transaction.atomic
-def mark_undelivered(message: Message, error: str, *, evidence: Message | None = None) -> Message:
+def mark_undelivered(
+    message: Message,
+    error: str,
+    *,
+    evidence: Message | None = None,
+    at: datetime | None = None,
+) -> Message:
     """A message we sent did not reach the customer (a bounce said so)."""
     message = Message.objects.select_for_update().select_related("conversation").get(pk=message.pk)
     message.delivery = Delivery.UNDELIVERED
     message.delivery_error = error[:2000]
     message.save(update_fields=["delivery", "delivery_error"])
     data = {"message_id": message.pk, "evidence_id": evidence.pk if evidence else None}
-    record(None, Verb.MESSAGE_UNDELIVERED, message.conversation, error=error[:200], **data)
+    record(None, Verb.MESSAGE_UNDELIVERED, message.conversation, at=at, error=error[:200], **data)
     publish(
         EventName.MESSAGE_UNDELIVERED,
         message_id=message.pk,
@@ -261,7 +318,10 @@ def reply_address(conversation: Conversation) -> str:
 
 
 @transaction.atomic
-def add_note(actor: User | None, conversation: Conversation, text: str) -> Message:
+def add_note(
+    actor: User | None, conversation: Conversation, text: str, *, at: datetime | None = None
+) -> Message:
+    """An internal note; `at` dates one written long ago (history recorded after the fact)."""
     if not text.strip():
         raise ActionError("a note needs text", "text")
     callers, conversation = conversation, _locked(conversation)
@@ -272,9 +332,9 @@ def add_note(actor: User | None, conversation: Conversation, text: str) -> Messa
         author=actor,
         text=text,
         full_text=text,
-        created_at=timezone.now(),
+        created_at=at or timezone.now(),
     )
-    record(actor, Verb.NOTED, conversation, message_id=message.pk)
+    record(actor, Verb.NOTED, conversation, at=at, message_id=message.pk)
     publish(
         EventName.NOTE_ADDED,
         message_id=message.pk,
@@ -486,7 +546,9 @@ def assign(
     *,
     assignee: User | None = None,
     team: Team | None = None,
+    at: datetime | None = None,
 ) -> Conversation:
+    """Assign to an agent and/or a team; `at` dates the activity (history after the fact)."""
     callers, conversation = conversation, _locked(conversation)
     if assignee is not None and not assignee.serves(conversation.location_id):
         raise ActionError(f"{assignee} does not serve this conversation's location", "assignee")
@@ -495,7 +557,7 @@ def assign(
     conversation.team = team if team is not None else conversation.team
     conversation.save(update_fields=["assignee", "team", "updated_at"])
     after = {"assignee": conversation.assignee_id, "team": conversation.team_id}
-    record(actor, Verb.ASSIGNED, conversation, before=before, **after)
+    record(actor, Verb.ASSIGNED, conversation, at=at, before=before, **after)
     publish(
         EventName.CONVERSATION_ASSIGNED,
         conversation_id=conversation.pk,
@@ -512,9 +574,14 @@ def agents_serving(conversation: Conversation):
 
 
 @transaction.atomic
-def set_status(actor: User | None, conversation: Conversation, status: str) -> Conversation:
+def set_status(
+    actor: User | None, conversation: Conversation, status: str, *, at: datetime | None = None
+) -> Conversation:
     """Move the conversation to `status`. Pending, solved and closed stop the customer's wait
-    (nobody waits on us any more); leaving solved or closed forgets when it was solved."""
+    (nobody waits on us any more); leaving solved or closed forgets when it was solved.
+
+    `at` is when it happened, for history recorded after the fact (the activity's time and
+    the solved time)."""
     if status not in Status.values:
         raise ActionError(f"status must be one of {', '.join(Status.values)}", "status")
     callers, conversation = conversation, _locked(conversation)
@@ -528,13 +595,13 @@ def set_status(actor: User | None, conversation: Conversation, status: str) -> C
         changed.append("waiting_since")
     if status in (Status.SOLVED, Status.CLOSED):
         if not conversation.solved_at:
-            conversation.solved_at = timezone.now()
+            conversation.solved_at = at or timezone.now()
             changed.append("solved_at")
     elif conversation.solved_at:
         conversation.solved_at = None
         changed.append("solved_at")
     conversation.save(update_fields=changed)
-    record(actor, Verb.STATUS_CHANGED, conversation, before=before, after=status)
+    record(actor, Verb.STATUS_CHANGED, conversation, at=at, before=before, after=status)
     publish(
         EventName.CONVERSATION_STATUS_CHANGED,
         conversation_id=conversation.pk,
@@ -554,7 +621,9 @@ def reopen(actor: User | None, conversation: Conversation) -> Conversation:
 
 
 @transaction.atomic
-def set_priority(actor: User | None, conversation: Conversation, priority: str) -> Conversation:
+def set_priority(
+    actor: User | None, conversation: Conversation, priority: str, *, at: datetime | None = None
+) -> Conversation:
     if priority not in Priority.values:
         raise ActionError(f"priority must be one of {', '.join(Priority.values)}", "priority")
     callers, conversation = conversation, _locked(conversation)
@@ -563,7 +632,7 @@ def set_priority(actor: User | None, conversation: Conversation, priority: str) 
         return _keep_true(callers, conversation)
     conversation.priority = priority
     conversation.save(update_fields=["priority", "updated_at"])
-    record(actor, Verb.PRIORITY_CHANGED, conversation, before=before, after=priority)
+    record(actor, Verb.PRIORITY_CHANGED, conversation, at=at, before=before, after=priority)
     publish(
         EventName.CONVERSATION_PRIORITY_CHANGED,
         conversation_id=conversation.pk,
@@ -595,13 +664,15 @@ def rename(actor: User | None, conversation: Conversation, subject: str) -> Conv
 
 
 @transaction.atomic
-def set_tags(actor: User | None, conversation: Conversation, names: list[str]) -> Conversation:
+def set_tags(
+    actor: User | None, conversation: Conversation, names: list[str], *, at: datetime | None = None
+) -> Conversation:
     callers, conversation = conversation, _locked(conversation)
     cleaned = sorted({n.strip().lower()[:64] for n in names if n.strip()})
     tags = [Tag.objects.get_or_create(name=name)[0] for name in cleaned]
     before = sorted(conversation.tags.values_list("name", flat=True))
     conversation.tags.set(tags)
-    record(actor, Verb.TAGGED, conversation, before=before, after=cleaned)
+    record(actor, Verb.TAGGED, conversation, at=at, before=before, after=cleaned)
     publish(
         EventName.CONVERSATION_TAGGED,
         conversation_id=conversation.pk,

@@ -1,16 +1,23 @@
 """Writing the activity log. Only domain actions call this."""
 
+from datetime import datetime
+
 from helpline.core.models import Activity
 
 
-def record(actor, verb: str, subject, **data) -> Activity:
-    return Activity.objects.create(
+def record(actor, verb: str, subject, *, at: datetime | None = None, **data) -> Activity:
+    """One activity row; `at` dates it in the past, for history recorded after the fact."""
+    row = Activity.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         verb=verb,
         subject_type=subject._meta.model_name,
         subject_id=subject.pk,
         data=data,
     )
+    if at is not None:  # created_at is auto_now_add: the insert always stamps now
+        Activity.objects.filter(pk=row.pk).update(created_at=at)
+        row.created_at = at
+    return row
 
 
 def record_many(entries) -> None:

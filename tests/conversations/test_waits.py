@@ -24,7 +24,7 @@ from helpline.conversations.models import (
 )
 from helpline.conversations.receive import receive, receive_many
 from helpline.conversations.waits import answer_open_waits
-from helpline.core.demo import load_demo
+from helpline.demo.load import load_demo
 from helpline.core.errors import ActionError
 from helpline.core.models import Location
 from helpline.customers import actions as customer_actions

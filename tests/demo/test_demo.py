@@ -14,7 +14,7 @@ from django.db import models
 from django.utils import timezone
 
 from helpline.conversations.models import Channel, Conversation, Direction, Message, Status
-from helpline.core.demo import DEMO_PASSWORD, DemoAlreadyLoaded, load_demo
+from helpline.demo.load import DEMO_PASSWORD, DemoAlreadyLoaded, load_demo
 from helpline.core.models import Activity, Location, Mailbox, Role, Team, User
 from helpline.customers.models import Customer, Identity, IdentityKind
 
