@@ -24,8 +24,9 @@ name must contain "bench"; SQLite: the file must not exist yet, or pass
     one word, "kettle", is in about 1% of them and nowhere else (the rare-word search).
 
 The same seed and --anchor (the "now" of the data, default today 00:00 UTC)
-give the same data. This is a fixture loader like helpline/core/demo.py: it
-writes rows directly, without the domain actions and the activity log.
+give the same data. This is a fixture loader: it writes rows directly, without the
+domain actions and the activity log (unlike helpline/demo, which plays its history
+through them).
 
 PostgreSQL: the large tables are filled with COPY … FREEZE (so no vacuum is
 needed for the visibility map) with their indexes, unique constraints and
@@ -380,7 +381,7 @@ class Generator:
     # Customers and identities --------------------------------------------------
 
     def customer_rows(self, emit_customer, emit_identity) -> None:
-        from helpline.core.demo import NAMES
+        from helpline.demo.customers import NAMES
 
         rng, org, stamp = self.rng, self.org, self.stamp
         names = {c: (first.split(), last.split()) for c, (first, last) in NAMES.items()}

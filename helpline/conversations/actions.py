@@ -7,6 +7,7 @@ activity row and publishes its event on the bus (core.events): what other apps d
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
@@ -137,9 +138,50 @@ def reply(
     if chosen_mailbox:
         changed.append("mailbox")
     conversation.save(update_fields=changed)
-    extra = {"mailbox_id": conversation.mailbox_id} if chosen_mailbox else {}
+    extra: dict[str, Any] = {"mailbox_id": conversation.mailbox_id} if chosen_mailbox else {}
     record(actor, Verb.REPLIED, conversation, message_id=message.pk, **extra)
     _sent(actor, message, recipient=recipient)
+    _keep_true(callers, conversation)
+    return message
+
+
+@transaction.atomic
+def log_past_reply(
+    actor: User,
+    conversation: Conversation,
+    text: str,
+    *,
+    at: datetime,
+    channel: str = Channel.EMAIL,
+    external_id: str = "",
+    thread_key: str = "",
+) -> Message:
+    """Record a reply that was sent long ago (history recorded after the fact: an import,
+    the demo). It is a response like `reply`, answering the customer's waits at `at`, but
+    it queues no mail: it went then, by whatever sent it (an email is marked sent)."""
+    if channel not in Channel.values:
+        raise ActionError(f"unknown channel {channel!r}", "channel")
+    if not text.strip():
+        raise ActionError("a reply needs text", "text")
+    if at > timezone.now():
+        raise ActionError("a reply sent long ago cannot be in the future", "at")
+    callers, conversation = conversation, _locked(conversation)
+    email = channel == Channel.EMAIL
+    message = Message.objects.create(
+        conversation=conversation,
+        channel=channel,
+        direction=Direction.OUTBOUND,
+        author=actor,
+        text=text,
+        full_text=text,
+        external_id=external_id,
+        thread_key=thread_key if email else "",
+        delivery=Delivery.SENT if email else Delivery.NOT_APPLICABLE,
+        created_at=at,
+    )
+    conversation.save(update_fields=_responded(conversation, message))
+    record(actor, Verb.REPLIED, conversation, at=at, message_id=message.pk)
+    _sent(actor, message)  # no recipient: the email channel queues nothing
     _keep_true(callers, conversation)
     return message
 
@@ -172,12 +214,21 @@ def _sent(
 
 @transaction.atomic
 def send_automatic_reply(
-    conversation: Conversation, text: str, recipient: str, *, verb: Verb, meta: dict
+    conversation: Conversation,
+    text: str,
+    recipient: str,
+    *,
+    verb: Verb,
+    meta: dict,
+    at: datetime | None = None,
 ) -> Message:
     """An answer no person wrote (the acknowledgement of a new conversation), by email.
 
     It is marked as automatic (`Auto-Submitted: auto-replied`, RFC 3834) so that other
     robots don't answer it, and it is not a response: the customer still waits for one.
+
+    `at` with an empty `recipient` records one that went long ago (history recorded after
+    the fact): it is marked sent and nothing is queued.
     """
     return send_mail(
         None,
@@ -188,6 +239,7 @@ def send_automatic_reply(
         meta=meta,
         kind=MessageKind.AUTO_REPLY,
         headers={"Auto-Submitted": "auto-replied"},
+        at=at,
     )
 
 
@@ -205,13 +257,15 @@ def send_mail(
     mailbox: Mailbox | None = None,
     files: Sequence[IncomingAttachment] = (),
     headers: dict | None = None,
+    at: datetime | None = None,
 ) -> Message:
     """Mail the customer something that is not a response (an invitation, a reminder, an
     acknowledgement): it is on the timeline, it does not stop the customer's wait.
 
     `mailbox` is kept on a conversation that has none, as a reply keeps it, so that the
     customer's answers thread back to one address. `subject` replaces the reply subject;
-    `files` are attached.
+    `files` are attached. `at` with an empty `recipient` records a mail that went long ago
+    (history recorded after the fact): it is marked sent and nothing is queued.
     """
     callers, conversation = conversation, _locked(conversation)
     if mailbox is not None and conversation.mailbox_id is None:
@@ -225,26 +279,33 @@ def send_mail(
         author=actor,
         text=text,
         full_text=text,
-        created_at=timezone.now(),
+        delivery=Delivery.SENT if at is not None and not recipient else Delivery.NOT_APPLICABLE,
+        created_at=at or timezone.now(),
         meta=meta,
     )
     store_attachments([(message, file) for file in files])
     if verb is not None:
-        record(actor, verb, conversation, message_id=message.pk)
+        record(actor, verb, conversation, at=at, message_id=message.pk)
     _sent(actor, message, recipient=recipient, headers=headers, subject=subject)
     _keep_true(callers, conversation)
     return message
 
 
 @transaction.atomic
-def mark_undelivered(message: Message, error: str, *, evidence: Message | None = None) -> Message:
+def mark_undelivered(
+    message: Message,
+    error: str,
+    *,
+    evidence: Message | None = None,
+    at: datetime | None = None,
+) -> Message:
     """A message we sent did not reach the customer (a bounce said so)."""
     message = Message.objects.select_for_update().select_related("conversation").get(pk=message.pk)
     message.delivery = Delivery.UNDELIVERED
     message.delivery_error = error[:2000]
     message.save(update_fields=["delivery", "delivery_error"])
     data = {"message_id": message.pk, "evidence_id": evidence.pk if evidence else None}
-    record(None, Verb.MESSAGE_UNDELIVERED, message.conversation, error=error[:200], **data)
+    record(None, Verb.MESSAGE_UNDELIVERED, message.conversation, at=at, error=error[:200], **data)
     publish(
         EventName.MESSAGE_UNDELIVERED,
         message_id=message.pk,
@@ -317,7 +378,10 @@ def reply_address(conversation: Conversation) -> str:
 
 
 @transaction.atomic
-def add_note(actor: User | None, conversation: Conversation, text: str) -> Message:
+def add_note(
+    actor: User | None, conversation: Conversation, text: str, *, at: datetime | None = None
+) -> Message:
+    """An internal note; `at` dates one written long ago (history recorded after the fact)."""
     if not text.strip():
         raise ActionError("a note needs text", "text")
     callers, conversation = conversation, _locked(conversation)
@@ -328,9 +392,9 @@ def add_note(actor: User | None, conversation: Conversation, text: str) -> Messa
         author=actor,
         text=text,
         full_text=text,
-        created_at=timezone.now(),
+        created_at=at or timezone.now(),
     )
-    record(actor, Verb.NOTED, conversation, message_id=message.pk)
+    record(actor, Verb.NOTED, conversation, at=at, message_id=message.pk)
     publish(
         EventName.NOTE_ADDED,
         message_id=message.pk,
@@ -567,7 +631,9 @@ def assign(
     *,
     assignee: User | None = None,
     team: Team | None = None,
+    at: datetime | None = None,
 ) -> Conversation:
+    """Assign to an agent and/or a team; `at` dates the activity (history after the fact)."""
     callers, conversation = conversation, _locked(conversation)
     if assignee is not None and not assignee.serves(conversation.location_id):
         raise ActionError(f"{assignee} does not serve this conversation's location", "assignee")
@@ -576,7 +642,7 @@ def assign(
     conversation.team = team if team is not None else conversation.team
     conversation.save(update_fields=["assignee", "team", "updated_at"])
     after = {"assignee": conversation.assignee_id, "team": conversation.team_id}
-    record(actor, Verb.ASSIGNED, conversation, before=before, **after)
+    record(actor, Verb.ASSIGNED, conversation, at=at, before=before, **after)
     publish(
         EventName.CONVERSATION_ASSIGNED,
         conversation_id=conversation.pk,
@@ -593,9 +659,14 @@ def agents_serving(conversation: Conversation):
 
 
 @transaction.atomic
-def set_status(actor: User | None, conversation: Conversation, status: str) -> Conversation:
+def set_status(
+    actor: User | None, conversation: Conversation, status: str, *, at: datetime | None = None
+) -> Conversation:
     """Move the conversation to `status`. Pending, solved and closed stop the customer's wait
-    (nobody waits on us any more); leaving solved or closed forgets when it was solved."""
+    (nobody waits on us any more); leaving solved or closed forgets when it was solved.
+
+    `at` is when it happened, for history recorded after the fact (the activity's time and
+    the solved time)."""
     if status not in Status.values:
         raise ActionError(f"status must be one of {', '.join(Status.values)}", "status")
     callers, conversation = conversation, _locked(conversation)
@@ -609,13 +680,13 @@ def set_status(actor: User | None, conversation: Conversation, status: str) -> C
         changed.append("waiting_since")
     if status in (Status.SOLVED, Status.CLOSED):
         if not conversation.solved_at:
-            conversation.solved_at = timezone.now()
+            conversation.solved_at = at or timezone.now()
             changed.append("solved_at")
     elif conversation.solved_at:
         conversation.solved_at = None
         changed.append("solved_at")
     conversation.save(update_fields=changed)
-    record(actor, Verb.STATUS_CHANGED, conversation, before=before, after=status)
+    record(actor, Verb.STATUS_CHANGED, conversation, at=at, before=before, after=status)
     publish(
         EventName.CONVERSATION_STATUS_CHANGED,
         conversation_id=conversation.pk,
@@ -635,7 +706,9 @@ def reopen(actor: User | None, conversation: Conversation) -> Conversation:
 
 
 @transaction.atomic
-def set_priority(actor: User | None, conversation: Conversation, priority: str) -> Conversation:
+def set_priority(
+    actor: User | None, conversation: Conversation, priority: str, *, at: datetime | None = None
+) -> Conversation:
     if priority not in Priority.values:
         raise ActionError(f"priority must be one of {', '.join(Priority.values)}", "priority")
     callers, conversation = conversation, _locked(conversation)
@@ -644,7 +717,7 @@ def set_priority(actor: User | None, conversation: Conversation, priority: str) 
         return _keep_true(callers, conversation)
     conversation.priority = priority
     conversation.save(update_fields=["priority", "updated_at"])
-    record(actor, Verb.PRIORITY_CHANGED, conversation, before=before, after=priority)
+    record(actor, Verb.PRIORITY_CHANGED, conversation, at=at, before=before, after=priority)
     publish(
         EventName.CONVERSATION_PRIORITY_CHANGED,
         conversation_id=conversation.pk,
@@ -676,13 +749,15 @@ def rename(actor: User | None, conversation: Conversation, subject: str) -> Conv
 
 
 @transaction.atomic
-def set_tags(actor: User | None, conversation: Conversation, names: list[str]) -> Conversation:
+def set_tags(
+    actor: User | None, conversation: Conversation, names: list[str], *, at: datetime | None = None
+) -> Conversation:
     callers, conversation = conversation, _locked(conversation)
     cleaned = sorted({n.strip().lower()[:64] for n in names if n.strip()})
     tags = [Tag.objects.get_or_create(name=name)[0] for name in cleaned]
     before = sorted(conversation.tags.values_list("name", flat=True))
     conversation.tags.set(tags)
-    record(actor, Verb.TAGGED, conversation, before=before, after=cleaned)
+    record(actor, Verb.TAGGED, conversation, at=at, before=before, after=cleaned)
     publish(
         EventName.CONVERSATION_TAGGED,
         conversation_id=conversation.pk,

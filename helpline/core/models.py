@@ -4,6 +4,7 @@ from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils import timezone
 
 
 class Location(models.Model):
@@ -146,7 +147,8 @@ class Activity(models.Model):
     subject_type = models.CharField(max_length=32)
     subject_id = models.BigIntegerField()
     data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Not auto_now_add: history recorded after the fact (an import, the demo) is dated.
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name_plural = "activities"

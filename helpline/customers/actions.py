@@ -1,5 +1,7 @@
 """State changes of customers. Every one is logged in the activity log."""
 
+from datetime import datetime
+
 from django.db import IntegrityError, transaction
 
 from helpline.core.activity import record
@@ -32,17 +34,23 @@ def create_customer(
     name: str = "",
     location: Location | None = None,
     identities: list[tuple[str, str]] = (),
+    at: datetime | None = None,
 ) -> Customer:
     """Create a customer with identities (kind, value); values must be new.
 
     A value that is not an address or number, or that is someone's already, is an
-    ActionError naming its kind ("email", "phone") as the field.
+    ActionError naming its kind ("email", "phone") as the field. `at` is when the customer
+    became known, for history recorded after the fact (an import, the demo).
     """
     customer = Customer.objects.create(name=name, location=location)
     region = location.country if location else ""
     for kind, value in identities:
         _create_identity(customer, kind, value, region, field=kind)
-    record(actor, Verb.CREATED, customer, name=name)
+    if at is not None:  # created_at and updated_at stamp now on insert
+        Customer.objects.filter(pk=customer.pk).update(created_at=at, updated_at=at)
+        customer.identities.update(created_at=at)
+        customer.created_at = customer.updated_at = at
+    record(actor, Verb.CREATED, customer, at=at, name=name)
     return customer
 
 

@@ -24,11 +24,11 @@ from helpline.conversations.models import (
 )
 from helpline.conversations.receive import receive, receive_many
 from helpline.conversations.waits import answer_open_waits
-from helpline.core.demo import load_demo
 from helpline.core.errors import ActionError
 from helpline.core.models import Location
 from helpline.customers import actions as customer_actions
 from helpline.customers.models import Customer, Identity, IdentityKind
+from helpline.demo.load import load_demo
 from helpline.hours.actions import set_opening_hours
 from helpline.hours.calendar import calendar_for
 from tests.api.conftest import ApiClient

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from helpline.core.demo import DEMO_PASSWORD, DemoAlreadyLoaded, load_demo
+from helpline.demo.load import DEMO_PASSWORD, DemoAlreadyLoaded, load_demo
 
 # --size presets; the default is the full demo.
 SIZES = {"small": (40, 120), "medium": (200, 1000), "full": (500, 3000)}

@@ -14,9 +14,10 @@ from django.db import models
 from django.utils import timezone
 
 from helpline.conversations.models import Channel, Conversation, Direction, Message, Status
-from helpline.core.demo import DEMO_PASSWORD, DemoAlreadyLoaded, load_demo
+from helpline.conversations.verbs import Verb
 from helpline.core.models import Activity, Location, Mailbox, Role, Team, User
 from helpline.customers.models import Customer, Identity, IdentityKind
+from helpline.demo.load import DEMO_PASSWORD, DemoAlreadyLoaded, load_demo
 
 HELPLINE = str(Path(sys.executable).with_name("helpline"))
 
@@ -120,11 +121,14 @@ def test_it_has_notes_quoted_replies_tags_and_robots(demo):
 
 def test_the_activity_log_shows_what_the_actions_would_have_recorded(demo):
     inbound = Message.objects.filter(direction=Direction.INBOUND).count()
-    replies = Message.objects.filter(direction=Direction.OUTBOUND, kind="normal").count()
-    assert Activity.objects.filter(verb="message.received").count() == inbound
-    assert Activity.objects.filter(verb="conversation.replied").count() == replies
-    assert Activity.objects.filter(verb="conversation.created").count() == 240
-    reply = Activity.objects.filter(verb="conversation.replied").first()
+    replies = Message.objects.filter(direction=Direction.OUTBOUND, kind="normal")
+    assert Activity.objects.filter(verb=Verb.MESSAGE_RECEIVED).count() == inbound
+    # A call we made is logged as a contact, every other answer is a reply.
+    calls = replies.filter(channel=Channel.PHONE).count()
+    assert Activity.objects.filter(verb=Verb.REPLIED).count() == replies.count() - calls
+    assert Activity.objects.filter(verb=Verb.CONTACT_LOGGED).count() == calls
+    assert Activity.objects.filter(verb=Verb.CREATED).count() == 240
+    reply = Activity.objects.filter(verb=Verb.REPLIED).first()
     message = Message.objects.get(pk=reply.data["message_id"])
     assert reply.subject_id == message.conversation_id
     assert reply.created_at == message.created_at

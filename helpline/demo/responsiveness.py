@@ -1,10 +1,10 @@
 """The demo shop's promises: opening hours, service levels, phone lines and calls to return.
 
-Loaded by helpline.core.demo after the organisation exists (opening hours before the
-history is saved, so its waits are counted in business time) and after the history
-(callbacks and SLA clocks need the conversations). Unlike the history, all of it goes
-through the domain actions: it is a handful of rows, and the actions are what an admin
-setting up a shop would use.
+Loaded by helpline.demo.load after the organisation exists (opening hours before the
+history is played, so its waits are counted in business time) and after the history
+(callbacks and SLA clocks need the conversations), through the domain actions an admin
+setting up a shop would use. Phone lines have no action yet: they are made in the admin,
+and here directly.
 """
 
 from datetime import datetime, time, timedelta
