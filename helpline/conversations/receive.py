@@ -396,6 +396,7 @@ class _Batch:
                     "kind": message.kind,
                     "new_conversation": id(message.conversation) in new,
                     "reached_customer": message.reached_customer,
+                    "created_at": message.created_at.isoformat(),
                     "actor_id": getattr(inbound.logged_by, "pk", None),
                 }
                 for message, inbound in self.messages

@@ -11,13 +11,10 @@ solved: the customer did wait without a response, and the wait stays open until 
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from helpline.conversations.models import Direction, Message, MessageKind, Wait
 from helpline.core.models import Location
-
-if TYPE_CHECKING:
-    from helpline.hours.calendar import BusinessCalendar
+from helpline.hours.calendar import BusinessCalendar, calendar_for
 
 
 class BusinessClock:
@@ -34,9 +31,6 @@ class BusinessClock:
         if end <= start:
             return 0
         if location_id not in self._calendars:
-            # Imported here: helpline.hours builds on conversations, not the reverse.
-            from helpline.hours.calendar import calendar_for
-
             self._calendars[location_id] = calendar_for(self._location(location_id))
         return _whole_seconds(self._calendars[location_id].elapsed(start, end))
 

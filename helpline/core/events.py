@@ -38,7 +38,8 @@ class EventName(StrEnum):
     """Every event of the desk, with the payload it carries (all ids are primary keys)."""
 
     # receive stored a message from a customer or a robot: message_id, conversation_id,
-    # customer_id, channel, kind, new_conversation, reached_customer, actor_id.
+    # customer_id, channel, kind, new_conversation, reached_customer, created_at (ISO),
+    # actor_id.
     MESSAGE_RECEIVED = "message.received"
     # We wrote to or reached the customer (a reply, an automatic answer, an outbound call):
     # message_id, conversation_id, customer_id, channel, kind, reached_customer, actor_id, and

@@ -1,5 +1,9 @@
 """What the email channel does about the desk's events: send our mail, confirm receipt."""
 
+from datetime import datetime
+
+from django.utils import timezone
+
 from helpline.channels.email import acknowledge, outbox
 from helpline.conversations.models import Channel, Message
 from helpline.core.events import Event, EventName, Phase, subscribe
@@ -20,7 +24,11 @@ def is_mail(payload: dict) -> bool:
 
 
 def opens_mail_conversation(payload: dict) -> bool:
-    return payload["new_conversation"] and payload["channel"] == Channel.EMAIL
+    """A person's new email conversation, recent enough to confirm: history taken from a
+    mailbox or an import (and the demo's year) stores no delivery at all."""
+    if not payload["new_conversation"] or payload["channel"] != Channel.EMAIL:
+        return False
+    return datetime.fromisoformat(payload["created_at"]) >= timezone.now() - acknowledge.RECENT
 
 
 def queue_mail(event: Event) -> None:

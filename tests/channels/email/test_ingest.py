@@ -7,6 +7,7 @@ from helpline.channels.email.models import OutboundEmail, RawEmail, RawStatus
 from helpline.conversations import actions
 from helpline.conversations.models import Conversation, Delivery, Message
 from helpline.core.events import deliver_due
+from helpline.core.models import EventDelivery
 from helpline.customers.models import Customer
 from tests.conftest import raw_mail as mail
 
@@ -203,5 +204,6 @@ def test_old_mail_taken_from_a_mailbox_history_is_not_acknowledged(
     old = mail(date="Tue, 03 Mar 2026 09:00:00 +0000")
     with django_capture_on_commit_callbacks(execute=True):
         assert ingest(old, source="imap").status == "stored"
+    assert not EventDelivery.objects.exists()  # a mailbox's history is not even considered
     deliver_due()  # the worker's part: after-commit handlers
     assert not OutboundEmail.objects.exists()
