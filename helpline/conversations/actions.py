@@ -421,12 +421,14 @@ def log_contact(
     """Log a phone call or an in-store visit on a conversation.
 
     Inbound (the customer called or came in) is received like any customer
-    message, so it starts a wait and reopens a pending or solved conversation;
-    on a closed one it starts a follow-up, whose message is returned. Outbound
-    (we called them) is a response, like a reply without the email.
+    message: it reopens a pending or solved conversation, and on a closed one it
+    starts a follow-up, whose message is returned. Since one of us talked with the
+    customer, it is also our response (`Message.talked_with_customer`): it answers
+    their waits at once, the first response included. Outbound (we called them) is
+    a response too, when it reached them.
 
     `waited_minutes`, for inbound only, is how long the customer waited to be
-    helped (on hold, in the queue); it answers their wait at once.
+    helped (on hold, in the queue).
 
     `at`, `external_id` and `meta`, for outbound only, are a phone system's record of
     its call: when it was, its id there and its details (its inbound calls go through
@@ -599,7 +601,7 @@ def _log_outbound(
         meta=meta or {},
         created_at=at or timezone.now(),
     )
-    if message.reached_customer:
+    if message.talked_with_customer:
         changed = _responded(conversation, message)
     else:  # a call nobody picked up is an attempt, not an answer: the customer still waits
         conversation.last_message_at = max(conversation.last_message_at, message.created_at)

@@ -16,6 +16,10 @@ class Channel(models.TextChoices):
     WALK_IN = "walk_in", "Walk-in"
 
 
+# Where the customer and we talk in person or on the line, rather than write.
+LIVE_CHANNELS = (Channel.PHONE, Channel.WALK_IN)
+
+
 class Status(models.TextChoices):
     NEW = "new", "New"
     OPEN = "open", "Open"
@@ -208,6 +212,12 @@ class Message(models.Model):
         """Whether this contact got through. Only a phone system's call records say it did not
         (meta "outcome" missed, voicemail, ...); a call logged by hand had someone on the line."""
         return self.meta.get("outcome", CallOutcome.ANSWERED) == CallOutcome.ANSWERED
+
+    @property
+    def talked_with_customer(self) -> bool:
+        """A call or a visit in which one of us talked with the customer: whoever started it,
+        it is the customer's contact and our response at once. A call nobody took is not."""
+        return self.channel in LIVE_CHANNELS and self.reached_customer
 
 
 class Wait(models.Model):

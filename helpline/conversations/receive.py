@@ -25,7 +25,7 @@ from helpline.conversations.models import (
     Tag,
 )
 from helpline.conversations.verbs import Verb
-from helpline.conversations.waits import create_waits
+from helpline.conversations.waits import answer_open_waits, create_waits
 from helpline.core.activity import record_many
 from helpline.core.events import EventName, publish_many
 from helpline.core.models import Location, Mailbox, Team, User
@@ -148,7 +148,8 @@ class _Batch:
         self.new_conversations: list[Conversation] = []
         self.robot_tags: list[tuple[Conversation, str]] = []  # a robot's new conversations
         self.changed_conversations: dict[int, Conversation] = {}
-        self.reopened: set[int] = set()
+        self.reopened: set[int] = set()  # existing conversations to write as open
+        self.talked: list[Message] = []  # calls and visits in which we talked with them
         self.messages: list[tuple[Message, Inbound]] = []
         self.activities: list[tuple] = []  # (actor, verb, subject, data)
 
@@ -355,13 +356,29 @@ class _Batch:
             previous = conversation.last_customer_message_at
             conversation.last_customer_message_at = max(previous, at) if previous else at
             waiting = conversation.waiting_since
-            conversation.waiting_since = min(waiting, at) if waiting else at
+            if message.talked_with_customer:
+                self._talked(conversation, message, at)
+            else:
+                conversation.waiting_since = min(waiting, at) if waiting else at
             if conversation.status in (Status.PENDING, Status.SOLVED):
                 conversation.status = Status.OPEN
                 conversation.solved_at = None
                 self.reopened.add(conversation.pk)
         if conversation.pk is not None:  # one created in this batch is inserted as planned
             self.changed_conversations[conversation.pk] = conversation
+
+    def _talked(self, conversation: Conversation, message: Message, at) -> None:
+        """A call or visit in which we talked with the customer is our response too: it answers
+        what they were waiting for since before it (a call reported late answers nothing
+        that came after it)."""
+        if conversation.waiting_since and conversation.waiting_since <= at:
+            conversation.waiting_since = None
+        if conversation.first_response_at is None:
+            conversation.first_response_at = at
+        if conversation.status == Status.NEW:
+            conversation.status = Status.OPEN
+            self.reopened.add(conversation.pk)  # written as a reopening is: open
+        self.talked.append(message)
 
     # Writing -----------------------------------------------------------------
 
@@ -372,6 +389,8 @@ class _Batch:
         self._tag_robot_conversations()
         Message.objects.bulk_create([message for message, _ in self.messages])
         create_waits((message, inbound.helped_after_seconds) for message, inbound in self.messages)
+        for message in self.talked:  # rare in a batch of mail: one or two queries each
+            answer_open_waits(message)
         self._store_attachments()
         self._update_conversations()
         for message, inbound in self.messages:
@@ -420,10 +439,13 @@ class _Batch:
             "last_customer_message_at",
             [(c.pk, c.last_customer_message_at) for c in changed if c.last_customer_message_at],
         )
+        # Cleared too: a call in which we talked with the customer answers their wait.
+        waiting = [(c.pk, c.waiting_since) for c in changed]
+        update_from_values(Conversation, "waiting_since", waiting)
         update_from_values(
             Conversation,
-            "waiting_since",
-            [(c.pk, c.waiting_since) for c in changed if c.waiting_since],
+            "first_response_at",
+            [(c.pk, c.first_response_at) for c in changed if c.first_response_at],
         )
 
     def _tag_robot_conversations(self) -> None:

@@ -1,9 +1,11 @@
 """Waiting time per customer message, kept so reports can show its distribution.
 
 A wait starts with every customer message of kind normal (robots never wait) and
-is answered by our next response on its conversation: a reply or an outbound call.
-A call or a visit an agent logs may say how long the customer waited to be helped
-(in the queue at the counter, on hold); that wait is answered on the spot.
+is answered by our next response on its conversation: a reply, an outbound call
+that reached them, or a call or visit of theirs in which we talked with them
+(`Message.talked_with_customer`). Such a call or visit is answered on the spot, and
+the agent who logs it may say how long the customer waited to be helped (in the
+queue at the counter, on hold).
 
 Internal notes answer nothing, and neither does marking a conversation pending or
 solved: the customer did wait without a response, and the wait stays open until one.
@@ -46,7 +48,8 @@ def new_wait(
     message: Message, clock: BusinessClock, helped_after_seconds: int | None = None
 ) -> Wait:
     """The (unsaved) wait of a customer message; answered already when the agent said how
-    long the customer waited before being helped."""
+    long the customer waited before being helped, or when it was a call or visit in which
+    we talked with them (how long they queued before, nobody said)."""
     conversation = message.conversation
     wait = Wait(
         message=message,
@@ -65,6 +68,10 @@ def new_wait(
             helped_at - timedelta(seconds=helped_after_seconds),
             helped_at,
         )
+    elif message.talked_with_customer:
+        wait.answered_at = message.created_at
+        wait.answered_by = message
+        wait.wall_seconds = wait.business_seconds = 0
     return wait
 
 

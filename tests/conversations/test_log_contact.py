@@ -45,7 +45,8 @@ def test_a_call_from_the_customer_is_received_from_their_phone_number(conversati
     assert message.identity == phone
     assert message.author == agent_north  # who logged it
     assert message.text == "Calls: not here"
-    assert conversation.waiting_since == message.created_at  # the customer waits on us again
+    # We talked with them: their contact and our response at once, so nobody waits.
+    assert conversation.waiting_since is None
     assert conversation.last_customer_message_at == message.created_at
     assert logged_activity(conversation).data == {
         "message_id": message.pk,

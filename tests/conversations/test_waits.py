@@ -246,17 +246,18 @@ def test_a_logged_visit_with_its_waiting_time_is_answered_at_once(conversation, 
     assert wait.answered_at == visit.created_at
     assert wait.answered_by is None
     assert wait.wall_seconds == wait.business_seconds == 12 * 60
-    # The customer's earlier email still waits for an answer.
-    assert wait_of(conversation.messages.earliest("created_at")).answered_at is None
+    # We talked with them: the visit answers their earlier email too.
+    assert wait_of(conversation.messages.earliest("created_at")).answered_by == visit
 
 
-def test_a_logged_call_without_a_waiting_time_waits_like_any_message(conversation, agent_north):
+def test_a_logged_call_without_a_waiting_time_is_answered_on_the_spot(conversation, agent_north):
     call = actions.log_contact(
         agent_north, conversation, channel=Channel.PHONE, text="Rang", direction="inbound"
     )
 
     wait = wait_of(call)
-    assert (wait.helped_after_seconds, wait.answered_at) == (None, None)
+    assert (wait.helped_after_seconds, wait.answered_at) == (None, call.created_at)
+    assert wait.answered_by == call and wait.wall_seconds == 0  # how long they queued: unsaid
 
 
 def test_the_waiting_time_is_reckoned_in_the_locations_business_time(agent_north):
@@ -541,7 +542,9 @@ def test_the_demo_has_a_consistent_wait_for_every_customer_message(db):
         elif wait.answered_by is not None:
             response = wait.answered_by
             assert response.conversation_id == wait.conversation_id
-            assert (response.direction, response.kind) == (Direction.OUTBOUND, "normal")
+            assert response.kind == "normal"
+            # A reply, a call we made, or a call or visit of theirs in which we talked.
+            assert response.direction == Direction.OUTBOUND or response.talked_with_customer
             assert response.created_at >= wait.started_at
             assert wait.wall_seconds == seconds_between(wait.started_at, response.created_at)
             # The demo shops keep opening hours: business time is counted within them.

@@ -446,8 +446,8 @@ def test_a_call_from_the_customer_logged_from_the_page(conversation, agent_north
     call = conversation.messages.get(channel=Channel.PHONE)
     conversation.refresh_from_db()
     assert call.direction == Direction.INBOUND and call.author == agent_north
-    assert conversation.status == Status.OPEN  # the customer waits on us again
-    assert conversation.waiting_since is not None
+    assert conversation.status == Status.OPEN  # they came back to it
+    assert conversation.waiting_since is None  # and we talked with them: nothing owed
     assert activity("conversation.contact_logged", conversation).data["direction"] == "inbound"
     assert "Phone call logged." in text_of(nora.get(response.url))
 
