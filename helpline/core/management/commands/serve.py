@@ -4,6 +4,8 @@ import signal
 
 from django.core.management.base import BaseCommand
 
+from helpline.core.processes import listen_url
+
 
 class Command(BaseCommand):
     help = "Run the web server (waitress). Static files are served by WhiteNoise."
@@ -14,10 +16,11 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=8)
 
     def handle(self, *args, host, port, threads, **options):
+        url = listen_url(host, port)
         server = web_server(host, port, threads)
         # waitress closes its sockets on SystemExit; SIGTERM should do what Ctrl-C does.
         signal.signal(signal.SIGTERM, _exit)
-        self.stdout.write(f"Serving Helpline on http://{host}:{port}/")
+        self.stdout.write(f"Serving Helpline on {url}/")
         self.stdout.flush()
         server.run()
 
