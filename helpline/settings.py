@@ -7,6 +7,7 @@ database, the Celery broker file, attachments and the generated secret key.
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -50,8 +51,27 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = envbool("DEBUG")
-ALLOWED_HOSTS = [h for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+_site = urlsplit(SITE_URL)
+# Unset, the local names and SITE_URL's host.
+_hosts = env("ALLOWED_HOSTS", f"127.0.0.1,localhost,testserver,{_site.hostname or ''}")
+ALLOWED_HOSTS = [h.strip() for h in _hosts.split(",") if h.strip()]
+
+# Behind an HTTPS reverse proxy. waitress speaks plain HTTP, so an https SITE_URL means a
+# proxy terminates TLS in front of Helpline: then its X-Forwarded-Proto says whether the
+# browser's request was secure (HELPLINE_BEHIND_PROXY overrides; the proxy must set that
+# header itself, never pass on the client's), the browser's https origin is trusted for
+# CSRF, cookies are sent over HTTPS only and browsers are told to stay on HTTPS (HSTS).
+_https = _site.scheme == "https"
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if envbool("HELPLINE_BEHIND_PROXY", _https) else None
+)
+# A browser's Origin names no default port.
+CSRF_TRUSTED_ORIGINS = [f"https://{_site.netloc.removesuffix(':443')}"] if _https else []
+CSRF_TRUSTED_ORIGINS += [o.strip() for o in env("CSRF_TRUSTED_ORIGINS").split(",") if o.strip()]
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _https
+SECURE_HSTS_SECONDS = envint("HELPLINE_HSTS_SECONDS", 365 * 24 * 3600 if _https else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("HELPLINE_HSTS_INCLUDE_SUBDOMAINS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

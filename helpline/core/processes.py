@@ -29,6 +29,7 @@ def child_environment() -> dict:
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "helpline.settings")
     env["HELPLINE_DATA_DIR"] = str(settings.DATA_DIR)
+    env["SITE_URL"] = settings.SITE_URL  # the port `helpline start` listens on, when not set
     env.setdefault("PYTHONUNBUFFERED", "1")
     return env
 
@@ -36,6 +37,19 @@ def child_environment() -> dict:
 def embedded_broker() -> bool:
     """True when the broker is a database file (kombu's SQLAlchemy transport)."""
     return settings.CELERY_BROKER_URL.startswith("sqla+")
+
+
+def listen_url(host: str, port: int) -> str:
+    """Where a server listening on host:port is reached; the SITE_URL unless one is set.
+
+    SITE_URL's built-in default names port 8000; a server started on another port makes
+    its own address the default instead, for this process and the children it starts.
+    """
+    shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+    url = f"http://{f'[{shown}]' if ':' in shown else shown}:{port}"
+    if not (os.environ.get("SITE_URL") or os.environ.get("SITE_URL_FILE")):
+        settings.SITE_URL = url
+    return url
 
 
 def serve_argv(host: str, port: int, threads: int | None = None) -> list[str]:

@@ -88,6 +88,17 @@ def test_tags_are_normalised(conversation, agent_north):
     assert sorted(conversation.tags.values_list("name", flat=True)) == ["refund", "vip"]
 
 
+def test_a_conversation_has_at_most_fifty_tags_whoever_sets_them(conversation, agent_north):
+    actions.set_tags(agent_north, conversation, ["vip"])
+    with pytest.raises(actions.ActionError) as error:
+        actions.set_tags(agent_north, conversation, [f"tag-{n}" for n in range(51)])
+    assert error.value.field == "tags"
+    assert list(conversation.tags.values_list("name", flat=True)) == ["vip"]
+    # Fifty, and duplicates that normalise to one name, are fine.
+    actions.set_tags(agent_north, conversation, [f"Tag-{n % 50}" for n in range(3000)])
+    assert conversation.tags.count() == 50
+
+
 def test_an_agent_logs_a_walk_in(agent_north, north):
     from helpline.customers.actions import create_customer
 

@@ -572,6 +572,15 @@ def test_tags_from_a_comma_separated_list(conversation, agent_north, nora):
     assert 'name="tags" value="refund, vip"' in text_of(nora.get(page_url(conversation)))
 
 
+def test_the_tag_form_refuses_thousands_of_tags_as_the_api_does(conversation, nora):
+    tags = ", ".join(f"tag-{n}" for n in range(3000))
+    response = nora.post(action_url("tags", conversation), {"tags": tags})
+
+    assert response.status_code == 400
+    assert 'id="tags-error" role="alert">at most 50 tags' in text_of(response)
+    assert not conversation.tags.exists()
+
+
 # Canned replies ---------------------------------------------------------------
 
 

@@ -4,6 +4,8 @@ import signal
 
 from django.core.management.base import BaseCommand
 
+from helpline.core.processes import listen_url
+
 
 class Command(BaseCommand):
     help = "Run the web server (waitress). Static files are served by WhiteNoise."
@@ -14,16 +16,22 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=8)
 
     def handle(self, *args, host, port, threads, **options):
-        from waitress.server import create_server
-
-        from helpline.wsgi import application
-
-        server = create_server(application, host=host, port=port, threads=threads)
+        url = listen_url(host, port)
+        server = web_server(host, port, threads)
         # waitress closes its sockets on SystemExit; SIGTERM should do what Ctrl-C does.
         signal.signal(signal.SIGTERM, _exit)
-        self.stdout.write(f"Serving Helpline on http://{host}:{port}/")
+        self.stdout.write(f"Serving Helpline on {url}/")
         self.stdout.flush()
         server.run()
+
+
+def web_server(host: str, port: int, threads: int = 8):
+    """The waitress server `helpline serve` runs (port 0: any free port, see `effective_port`)."""
+    from waitress.server import create_server
+
+    from helpline.wsgi import application
+
+    return create_server(application, host=host, port=port, threads=threads)
 
 
 def _exit(signum, frame):

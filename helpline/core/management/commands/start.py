@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from helpline.core import actions
-from helpline.core.processes import Supervisor, serve_argv, worker_argv
+from helpline.core.processes import Supervisor, listen_url, serve_argv, worker_argv
 
 
 class Command(BaseCommand):
@@ -31,7 +31,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, host, port, threads, demo, demo_size, no_worker, **options):
         _ensure_port_free(host, port)
-        url = f"http://{_display_host(host)}:{port}/"
+        url = listen_url(host, port) + "/"
         self.stdout.write("Migrating the database…")
         call_command("migrate", interactive=False, verbosity=0)
         created = actions.create_first_admin(
@@ -78,7 +78,3 @@ def _ensure_port_free(host: str, port: int) -> None:
             probe.bind((host, port))
         except OSError as exc:
             raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
-
-
-def _display_host(host: str) -> str:
-    return "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
