@@ -3,7 +3,7 @@
 import os
 import socket
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
@@ -221,3 +221,18 @@ def heard():
     yield listen_to
     for name, listener in listeners:
         events.unsubscribe(name, listener)
+
+
+@pytest.fixture(autouse=True)
+def _wide_date_windows(request, monkeypatch):
+    """Most tests date their calls and callbacks in fixed years (2025, 2035), so that
+    weekdays, clock changes and holidays are known: the windows around now
+    (helpline.core.windows) would refuse them as the years pass. Tests marked
+    `date_windows` keep the real ones (tests/test_date_windows.py)."""
+    if request.node.get_closest_marker("date_windows"):
+        return
+    from helpline.core import windows
+
+    wide = timedelta(days=100 * 366)
+    for name in ("DUE_AHEAD", "DUE_BEHIND", "APPOINTMENT_AHEAD", "CALL_AHEAD", "CALL_BEHIND"):
+        monkeypatch.setattr(windows, name, wide)

@@ -48,7 +48,7 @@ from helpline.core.models import User
 router = Router(tags=["calls"])
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
-TWILIO_FIELDS = {"from_number": "From", "to_number": "To"}
+TWILIO_FIELDS = {"from_number": "From", "to_number": "To", "started_at": "Timestamp"}
 VOICEMAIL_SECONDS = 300
 
 

@@ -26,6 +26,7 @@ from helpline.conversations.models import Channel, Conversation
 from helpline.core.activity import record
 from helpline.core.errors import ActionError
 from helpline.core.models import Location, User
+from helpline.core.windows import check_appointment_start
 from helpline.customers.identities import InvalidIdentity, normalise_phone
 from helpline.customers.models import Customer
 from helpline.hours.actions import EARLIEST_YEAR, LATEST_YEAR
@@ -267,6 +268,8 @@ def _aware(moment: datetime) -> datetime:
         raise ActionError("a time needs its time zone, like 2026-01-05T10:00:00Z", "starts_at")
     if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
         raise ActionError(f"a time within {EARLIEST_YEAR}–{LATEST_YEAR}", "starts_at")
+    # Not decades ahead (helpline.core.windows); a time already past is refused later.
+    check_appointment_start(moment)
     # In UTC: arithmetic on datetimes of one zone would be wall-clock arithmetic.
     return moment.astimezone(UTC)
 

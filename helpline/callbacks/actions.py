@@ -19,6 +19,7 @@ from helpline.conversations.models import CallOutcome, Channel, Conversation, Di
 from helpline.core.activity import record
 from helpline.core.errors import ActionError
 from helpline.core.models import Location, User
+from helpline.core.windows import check_due
 from helpline.customers.identities import InvalidIdentity, normalise_phone
 from helpline.customers.models import Customer
 from helpline.hours.calendar import calendar_for
@@ -40,11 +41,15 @@ def create_callback(
 ) -> Callback:
     """Put a call back on the worklist, due `due_at` (or now), moved into opening hours.
 
+    `due_at` lies within DUE_BEHIND and DUE_AHEAD of now (helpline.core.windows).
+
     A customer has one open callback per number: asking again gives back the open one,
     due when it already was; a voicemail makes it one (there is a message to hear first).
     """
     if reason not in Reason.values:
         raise ActionError(f"the reason is one of {', '.join(Reason.values)}", "reason")
+    if due_at is not None:
+        check_due(due_at)
     if location is None:
         location = conversation.location if conversation else customer.location
     number = _e164(phone_number, location)

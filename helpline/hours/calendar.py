@@ -6,9 +6,13 @@ covers it. So on a spring-forward day 01:00–03:00 is one hour long (the clock 
 hour) and on a fall-back day three hours (it reads 01:00–02:00 twice).
 
 Everything is integer microseconds since the Unix epoch. The open instants of each local
-date are worked out once (a handful of UTC pieces) and kept, a year at a time, in one
-sorted timeline with running totals; `elapsed` and `add` are then two binary searches,
-however long the span. A calendar without opening hours is always open.
+date are worked out once (a handful of UTC pieces) and kept, a year at a time, in sorted
+timelines with running totals; `elapsed` and `add` are then two binary searches. Only the
+years a question needs are worked out: a timeline covers the years around the instants
+asked about (and what `add` looks through), never the years between them and today, so a
+date centuries away costs what a date next week does. A calendar keeps a few timelines of
+at most SPAN_YEARS years each, so its memory stays bounded whatever it is asked.
+A calendar without opening hours is always open.
 """
 
 import logging
@@ -35,6 +39,13 @@ SAMPLE_STEP = 6 * HOUR
 MIN_YEAR, MAX_YEAR = 3, 9996
 # add() and next_open() give up when this many years ahead hold no opening time at all.
 SEARCH_YEARS = 20
+# The most years one question may span (elapsed's start to end, add's search): past it a
+# calendar refuses (SpanTooLong) rather than work out every year in between. Room for
+# add's search and for mail imported with its 30-year-old Date.
+SPAN_YEARS = 40
+# Timelines and worked-out years a calendar keeps (the least recently used go first).
+KEEP_TIMELINES = 4
+KEEP_YEARS = 2 * SPAN_YEARS
 
 
 class WeeklyInterval(NamedTuple):
@@ -47,6 +58,10 @@ class WeeklyInterval(NamedTuple):
 
 class NeverOpen(ValueError):
     """Nothing falls due within SEARCH_YEARS: the place opens too little, or not at all."""
+
+
+class SpanTooLong(ValueError):
+    """A question spanning more than SPAN_YEARS years: business time is not reckoned so far."""
 
 
 def to_us(moment: datetime) -> int:
@@ -219,6 +234,10 @@ class _Timeline:
     def covers(self, start: int, end: int) -> bool:
         return self.complete_from <= start and end < self.complete_until
 
+    def joins(self, first_year: int, last_year: int) -> bool:
+        """Whether years [first_year, last_year] overlap or touch this timeline's."""
+        return first_year <= self.last_year + 1 and self.first_year - 1 <= last_year
+
     def business_before(self, at: int) -> int:
         i = bisect_right(self.starts, at) - 1
         if i < 0:
@@ -241,9 +260,6 @@ class _Timeline:
         if i + 1 < len(self.starts) and self.starts[i + 1] < self.complete_until:
             return self.starts[i + 1]
         return None
-
-
-NOTHING_YET = _Timeline(MAX_YEAR, MIN_YEAR - 1, [])
 
 
 class BusinessCalendar:
@@ -275,8 +291,11 @@ class BusinessCalendar:
             (to_us(start), to_us(end)) for start, end in closures if to_us(start) < to_us(end)
         )
         self._offsets = _ZoneOffsets.of(self.zone)
-        self._timeline = NOTHING_YET
+        # Most recently used first; replaced whole under the lock, read without it.
+        self._timelines: tuple[_Timeline, ...] = ()
+        # Local year -> its open pieces; dicts keep their order, the oldest first.
         self._years: dict[int, list[tuple[int, int]]] = {}
+        self.years_worked_out = 0  # how many times a year's pieces were worked out
         self._lock = threading.Lock()
 
     @staticmethod
@@ -314,15 +333,17 @@ class BusinessCalendar:
         start_us = to_us(start)
         if self.always_open:
             return from_us(start_us + duration_us, start.tzinfo)
+        horizon = start_us + SEARCH_YEARS * 366 * DAY
         timeline = self._covering(start_us, start_us)
-        for _ in range(SEARCH_YEARS):
+        while True:
             # Totals count from the timeline's first piece, which moves when earlier years
             # are worked out (by another caller, too): reckon the target on this timeline.
             due = timeline.when_business_reaches(timeline.business_before(start_us) + duration_us)
             if due is not None:
                 return from_us(due, start.tzinfo)
-            timeline = self._covering(start_us, timeline.complete_until + DAY)
-        raise NeverOpen(f"not due within {SEARCH_YEARS} years of {start.isoformat()}")
+            if timeline.complete_until > horizon:
+                raise NeverOpen(f"not due within {SEARCH_YEARS} years of {start.isoformat()}")
+            timeline = self._covering(start_us, min(timeline.complete_until + DAY, horizon))
 
     def is_open(self, at: datetime) -> bool:
         at_us = to_us(at)
@@ -335,15 +356,17 @@ class BusinessCalendar:
         at_us = to_us(at)
         if self.always_open:
             return at
+        horizon = at_us + SEARCH_YEARS * 366 * DAY
         timeline = self._covering(at_us, at_us)
-        for _ in range(SEARCH_YEARS):
+        while True:
             opens = timeline.open_at_or_after(at_us)
             if opens == at_us:
                 return at
             if opens is not None:
                 return from_us(opens, at.tzinfo)
-            timeline = self._covering(at_us, timeline.complete_until + DAY)
-        raise NeverOpen(f"no opening time within {SEARCH_YEARS} years of {at.isoformat()}")
+            if timeline.complete_until > horizon:
+                raise NeverOpen(f"no opening time within {SEARCH_YEARS} years of {at.isoformat()}")
+            timeline = self._covering(at_us, min(timeline.complete_until + DAY, horizon))
 
     def holidays_in(self, year: int) -> Collection[date]:
         found = self._holidays.get(year)
@@ -359,35 +382,56 @@ class BusinessCalendar:
     # The timeline
 
     def _covering(self, start: int, end: int) -> _Timeline:
-        """A timeline complete from `start` to `end`, worked out further if need be."""
-        timeline = self._timeline
-        if timeline.covers(start, end):
-            return timeline
-        with self._lock:
-            timeline = self._timeline
+        """A timeline complete from `start` to `end`: one kept, or one of just the years needed.
+
+        A kept timeline that overlaps or touches the years needed grows to take them in
+        (add() looks ahead a year at a time) while it stays within SPAN_YEARS; otherwise
+        the needed years get a timeline of their own. Never the years in between.
+        """
+        for timeline in self._timelines:
             if timeline.covers(start, end):
                 return timeline
-            # A local date's instants lie within a day of its UTC date: a year either side.
-            first_year = min(_utc_year(start - DAY), timeline.first_year)
-            last_year = max(_utc_year(end + DAY), timeline.last_year)
-            if first_year < MIN_YEAR or last_year > MAX_YEAR:
-                raise ValueError(f"business time is reckoned in years {MIN_YEAR}–{MAX_YEAR}")
+        # A local date's instants lie within a day of its UTC date: a year either side.
+        first_year, last_year = _utc_year(start - DAY), _utc_year(end + DAY)
+        if first_year < MIN_YEAR or last_year > MAX_YEAR:
+            raise ValueError(f"business time is reckoned in years {MIN_YEAR}–{MAX_YEAR}")
+        if last_year - first_year + 1 > SPAN_YEARS:
+            raise SpanTooLong(
+                f"business time is reckoned over at most {SPAN_YEARS} years at a time, "
+                f"not {from_us(start).date()} to {from_us(end).date()}"
+            )
+        with self._lock:
+            kept = list(self._timelines)
+            for timeline in kept:
+                if timeline.covers(start, end):
+                    return timeline
+            for timeline in kept:
+                wider = min(first_year, timeline.first_year), max(last_year, timeline.last_year)
+                if timeline.joins(first_year, last_year) and wider[1] - wider[0] < SPAN_YEARS:
+                    first_year, last_year = wider
+                    kept.remove(timeline)
+                    break
             pieces = []
             for year in range(first_year, last_year + 1):
                 pieces.extend(self._year_pieces(year))
             pieces = _without(_merged(pieces), self._closures)
-            self._timeline = _Timeline(first_year, last_year, pieces)
-            return self._timeline
+            timeline = _Timeline(first_year, last_year, pieces)
+            self._timelines = (timeline, *kept[: KEEP_TIMELINES - 1])
+            return timeline
 
     def _year_pieces(self, year: int) -> list[tuple[int, int]]:
-        found = self._years.get(year)
+        found = self._years.pop(year, None)
         if found is None:
             first, last = date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal()
-            found = self._years[year] = [
+            found = [
                 piece
                 for ordinal in range(first, last + 1)
                 for piece in self._day_pieces(date.fromordinal(ordinal))
             ]
+            self.years_worked_out += 1
+            while len(self._years) >= KEEP_YEARS:
+                del self._years[next(iter(self._years))]
+        self._years[year] = found  # (again) the most recently used
         return found
 
     def _day_pieces(self, day: date) -> list[tuple[int, int]]:

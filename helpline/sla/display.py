@@ -14,7 +14,13 @@ from django.utils.dateparse import parse_datetime, parse_time
 
 from helpline.conversations.models import Conversation
 from helpline.core.durations import compact_duration
-from helpline.hours.calendar import ALWAYS_OPEN, BusinessCalendar, WeeklyInterval, calendar_from
+from helpline.hours.calendar import (
+    ALWAYS_OPEN,
+    BusinessCalendar,
+    SpanTooLong,
+    WeeklyInterval,
+    calendar_from,
+)
 from helpline.hours.models import Closure, OpeningHours
 
 
@@ -56,7 +62,7 @@ def sla_view(conversation: Conversation, now: datetime | None = None) -> SlaView
             label=label,
             due_at=due,
             breached=due <= now,
-            left=_seconds(calendar.elapsed(now, due)) if due > now else "",
+            left=_left(calendar, now, due) if due > now else "",
             overdue=_seconds(now - due) if due <= now else "",
         )
         for key, label, due in running
@@ -67,6 +73,13 @@ def sla_view(conversation: Conversation, now: datetime | None = None) -> SlaView
 
 def _response_label(conversation: Conversation) -> str:
     return "First response" if conversation.first_response_at is None else "Next response"
+
+
+def _left(calendar: BusinessCalendar, now: datetime, due: datetime) -> str:
+    try:
+        return _seconds(calendar.elapsed(now, due))
+    except SpanTooLong:  # a due time decades away (stored before dates were bounded)
+        return "decades"
 
 
 def _seconds(span) -> str:

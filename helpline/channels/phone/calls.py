@@ -24,6 +24,7 @@ from helpline.conversations.receive import Inbound, Received, receive
 from helpline.core.errors import ActionError
 from helpline.core.events import EventName, publish
 from helpline.core.models import Location, User
+from helpline.core.windows import check_call_start
 from helpline.customers.identities import InvalidIdentity, normalise_phone
 from helpline.customers.models import IdentityKind
 
@@ -193,6 +194,10 @@ def _check(event: CallEvent) -> None:
         raise ActionError(f"the outcome is one of {', '.join(OUTCOMES)}", "outcome")
     if event.duration_seconds < 0:
         raise ActionError("a call cannot last less than nothing", "duration_seconds")
+    if event.started_at is not None:
+        # A phone system's clock runs a little off ours and its webhooks are retried for
+        # days, not years (helpline.core.windows).
+        check_call_start(event.started_at)
 
 
 def _stored(event: CallEvent) -> Message | None:

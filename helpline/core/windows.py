@@ -1,0 +1,65 @@
+"""How far from now a date given by a user or an integration may lie: every window in one place.
+
+Business time (hours.calendar) is worked out for the years a date needs, and a date
+decades away is nobody's plan, only a cost: so each domain action checks the dates it is
+given against its window here, and refuses one outside it with an ActionError naming the
+field. Views, the API, the phone webhooks and tasks all call those actions.
+"""
+
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from helpline.core.errors import ActionError
+
+# A callback's due time (the desk's "Call back at…", POST /api/callbacks): two years either
+# side of now. One in the past is due at once (a missed call's callback is due from the
+# call's own time; the demo queues some from its history).
+DUE_AHEAD = DUE_BEHIND = timedelta(days=2 * 366)
+# An appointment's start (booking and moving it; a time in the past is refused anyway).
+APPOINTMENT_AHEAD = timedelta(days=2 * 366)
+# When a call started (POST /api/calls/events started_at, Twilio's Timestamp): a phone
+# system's clock a little ahead of ours, or its webhook retried for some days.
+CALL_AHEAD = timedelta(days=2)
+CALL_BEHIND = timedelta(days=7)
+
+
+def check_within(
+    moment: datetime,
+    field: str,
+    *,
+    behind: timedelta | None,
+    ahead: timedelta,
+    now: datetime | None = None,
+) -> datetime:
+    """`moment` if it is at most `behind` before now (None: any past) and `ahead` after it."""
+    if not isinstance(moment, datetime) or timezone.is_naive(moment):
+        raise ActionError("a date and time with its time zone, like 2026-01-05T10:00:00Z", field)
+    now = now or timezone.now()
+    if moment > now + ahead:
+        raise ActionError(f"at most {_span(ahead)} from now", field)
+    if behind is not None and moment < now - behind:
+        raise ActionError(f"at most {_span(behind)} ago", field)
+    return moment
+
+
+def _span(span: timedelta) -> str:
+    days = span.days
+    if days >= 365:
+        return f"{days // 365} years" if days >= 730 else "a year"
+    return f"{days} days" if days != 1 else "a day"
+
+
+def check_due(moment: datetime, field: str = "due_at") -> datetime:
+    """A callback's due time, within DUE_BEHIND and DUE_AHEAD of now."""
+    return check_within(moment, field, behind=DUE_BEHIND, ahead=DUE_AHEAD)
+
+
+def check_appointment_start(moment: datetime, field: str = "starts_at") -> datetime:
+    """An appointment's start, at most APPOINTMENT_AHEAD from now (the past is the action's)."""
+    return check_within(moment, field, behind=None, ahead=APPOINTMENT_AHEAD)
+
+
+def check_call_start(moment: datetime, field: str = "started_at") -> datetime:
+    """When a call started, within CALL_BEHIND and CALL_AHEAD of now."""
+    return check_within(moment, field, behind=CALL_BEHIND, ahead=CALL_AHEAD)
