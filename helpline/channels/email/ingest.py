@@ -12,7 +12,7 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, DataError
+from django.db import DataError
 from django.db.models import Q
 from django.utils import timezone
 
@@ -142,15 +142,10 @@ def _process_many(
             results[index] = _quarantine(stored, str(exc))
     try:
         received = receive_many([inbound for _, _, inbound in ready])
-    except Exception as exc:
-        if isinstance(exc, DatabaseError) and not isinstance(exc, DataError):
-            raise  # the database is down or busy: the transport retries later
-        # This mail cannot be stored (bad data, or a bug): quarantined, never left waiting.
+    except (InvalidIdentity, ValueError, DataError) as exc:
         if len(ready) == 1:
-            if not isinstance(exc, (InvalidIdentity, ValueError, DataError)):
-                log.exception("storing raw email %s failed", ready[0][1].sha256)
             index, stored, _ = ready[0]
-            results[index] = _quarantine(stored, _storing_error(exc))
+            results[index] = _quarantine(stored, str(exc))
             return results
         received = None
     if received is None:  # one bad message spoiled the batch: find it
@@ -181,12 +176,6 @@ def _process_many(
     if duplicates:
         RawEmail.objects.filter(pk__in=duplicates).update(reason="same Message-ID already stored")
     return results
-
-
-def _storing_error(exc: Exception) -> str:
-    if isinstance(exc, (InvalidIdentity, ValueError, DataError)):
-        return str(exc)
-    return f"storing failed: {type(exc).__name__}: {exc}"
 
 
 def _set_status(stored: RawEmail, **fields) -> None:
