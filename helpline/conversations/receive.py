@@ -166,19 +166,20 @@ class _Batch:
     def _read(self) -> None:
         ids = {i for inbound in self.inbounds for i in _ids(inbound)}
         channels = {inbound.channel for inbound in self.inbounds}
-        if ids:
+        for chunk in _chunks(sorted(ids)):  # one query each for a normal batch
             rows = (
-                Message.objects.filter(channel__in=channels, external_id__in=ids)
+                Message.objects.filter(channel__in=channels, external_id__in=chunk)
                 .exclude(external_id="")
                 .values_list("channel", "external_id", "id", "conversation_id")
             )
-            self.stored = {(ch, ext): (pk, conv) for ch, ext, pk, conv in rows}
+            self.stored.update({(ch, ext): (pk, conv) for ch, ext, pk, conv in rows})
             roots = (
-                Message.objects.filter(thread_key__in=ids)
+                Message.objects.filter(thread_key__in=chunk)
                 .order_by("id")
                 .values_list("thread_key", "conversation_id")
             )
-            self.thread_roots = dict(roots)  # the latest conversation of each thread wins
+            # The latest conversation of each thread wins (a key is in one chunk only).
+            self.thread_roots.update(roots)
         keys = {key for inbound in self.inbounds if (key := _identity_key(inbound)) is not None}
         if keys:
             found = Identity.objects.filter(value__in={value for _, value in keys})
@@ -499,6 +500,16 @@ class _Stored:
 
 def _ids(inbound: Inbound) -> list[str]:
     return [i for i in [inbound.external_id, *inbound.thread_ids] if i]
+
+
+# Ids per query: under SQLite's historical limit of 999 variables with room for the
+# channels, so that no batch, however many ids its messages refer to, is refused.
+ID_CHUNK = 900
+
+
+def _chunks(ids: list[str]) -> Iterable[list[str]]:
+    for start in range(0, len(ids), ID_CHUNK):
+        yield ids[start : start + ID_CHUNK]
 
 
 def _identity_key(inbound: Inbound) -> tuple[str, str] | None:

@@ -5,6 +5,13 @@
 recipients, subject, Message-IDs and date (raw values decoded by ``headers``), the
 body walk of ``mime`` gives the text, HTML and attachments, ``classify`` says whether
 it is a person's mail, an auto-reply or a bounce, and ``quotes`` what is new in it.
+
+Hostile mail is bounded before the expensive steps (the limits below; see "Mail
+bombs" in the README): the header section and the MIME structure are measured on the
+raw bytes in linear time before the standard library parses them (it is slow with
+many parts and recurses with deep nesting), the References kept are the first and the
+last ones, and HTML too large or too deep for the sanitiser is read as text instead.
+What is absurd raises UnparseableEmail: the mail is quarantined with that reason.
 """
 
 import re
@@ -16,11 +23,26 @@ from email.utils import getaddresses, parsedate_to_datetime
 from helpline.channels.email.classify import classify
 from helpline.channels.email.headers import HeaderView, decode_8bit_header, decode_header_text
 from helpline.channels.email.mime import Body, note_defects
-from helpline.channels.email.parsed import Address, ParsedEmail, UnparseableEmail
+from helpline.channels.email.parsed import (
+    IN_REPLY_TO_MAX,
+    Address,
+    ParsedEmail,
+    UnparseableEmail,
+)
 from helpline.channels.email.quotes import extract_new_text
-from helpline.core.html import html_to_text, sanitize_html
+from helpline.core.html import html_as_plain_text, html_depth, html_to_text, sanitize_html
 
 _PARSER = BytesParser(policy=policy.default)
+
+# Limits against mail bombs (the README's "Mail bombs" has the measurements behind them).
+HEADER_MAX_BYTES = 1024 * 1024  # the top-level header section; RFC 5322 lines are <= 998
+MIME_MAX_PARTS = 1_000  # the standard library takes ~1 ms a part with policy.default
+MIME_MAX_DEPTH = 100  # it recurses per level and fails near 1,000 levels
+REFERENCES_FIRST = 10  # a References header keeps its first ids (the thread's root)...
+REFERENCES_LAST = 90  # ...and its last ones (the nearest parents)
+HTML_MAX_CHARS = 1_000_000  # larger HTML is shown as text (html.parser reads ~1 MB/s)
+HTML_MAX_DEPTH = 500  # deeper HTML is shown as text (nh3 is quadratic in the depth)
+HTML_ABSURD_DEPTH = 10_000  # deeper HTML is quarantined: nobody writes that
 
 # Headers of which at least one must be present for the bytes to count as an email.
 _EMAIL_HEADERS = frozenset(
@@ -50,6 +72,16 @@ def parse_email(raw: bytes, max_bytes: int | None = None) -> ParsedEmail:
         raise UnparseableEmail("empty message")
     if max_bytes is not None and len(raw) > max_bytes:
         raise UnparseableEmail(f"message is {len(raw)} bytes, over the limit of {max_bytes}")
+    check_shape(raw)
+    try:
+        return _parse(raw)
+    except RecursionError as exc:  # the standard library recurses per MIME level
+        raise UnparseableEmail(
+            "MIME structure nested too deeply for the parser (RecursionError)"
+        ) from exc
+
+
+def _parse(raw: bytes) -> ParsedEmail:
     msg = _PARSER.parsebytes(raw)
     headers = HeaderView(msg)
     if not headers.names & _EMAIL_HEADERS:
@@ -67,12 +99,14 @@ def parse_email(raw: bytes, max_bytes: int | None = None) -> ParsedEmail:
     note_defects(msg, problems)
 
     parsed.attachments = body.attachments
+    html = "\n".join(body.htmls)
+    html_as_text = bool(html) and _too_complex(html, problems)
     if body.texts:
         parsed.text = "\n".join(body.texts)
-    elif body.htmls:
-        parsed.text = html_to_text("\n".join(body.htmls))
-    if body.htmls:
-        parsed.html = sanitize_html("\n".join(body.htmls))
+    elif html:
+        parsed.text = html_as_plain_text(html) if html_as_text else html_to_text(html)
+    if html and not html_as_text:
+        parsed.html = sanitize_html(html)
     parsed.text = parsed.text.strip("\n")
     parsed.kind, parsed.bounced_recipients, parsed.bounced_message_id = classify(msg, parsed)
     if parsed.kind == "bounce":
@@ -82,6 +116,84 @@ def parse_email(raw: bytes, max_bytes: int | None = None) -> ParsedEmail:
         parsed.new_text = extract_new_text(parsed.text, language)
     parsed.problems = list(dict.fromkeys(problems))
     return parsed
+
+
+# --------------------------------------------------------------------------- limits
+
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+_BOUNDARY = re.compile(rb'boundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))', re.IGNORECASE)
+_DELIMITER = re.compile(rb"^--([^\r\n]*)", re.MULTILINE)
+
+
+def check_shape(raw: bytes) -> None:
+    """Refuse, in linear time, what the standard library parser cannot bear."""
+    end = _HEADER_END.search(raw)
+    header_bytes = end.start() if end else len(raw)
+    if header_bytes > HEADER_MAX_BYTES:
+        raise UnparseableEmail(
+            f"header section is {header_bytes} bytes, over the limit of {HEADER_MAX_BYTES:,}"
+        )
+    parts, depth = mime_shape(raw)
+    if depth > MIME_MAX_DEPTH:
+        raise UnparseableEmail(
+            f"MIME parts nested {depth} levels deep, over the limit of {MIME_MAX_DEPTH:,}"
+        )
+    if parts > MIME_MAX_PARTS:
+        raise UnparseableEmail(f"{parts} MIME parts, over the limit of {MIME_MAX_PARTS:,}")
+
+
+def mime_shape(raw: bytes) -> tuple[int, int]:
+    """How many MIME parts the raw bytes hold, and how deeply multiparts nest.
+
+    From the boundaries declared anywhere and the delimiter lines that use them, in
+    one pass (an upper bound: a boundary-like line in a body counts too).
+    """
+    boundaries = {m.group(1) or m.group(2) for m in _BOUNDARY.finditer(raw)}
+    if not boundaries:
+        return 0, 0
+    stack: list[bytes] = []  # the open multiparts, outermost first
+    position: dict[bytes, int] = {}
+    parts = deepest = 0
+    for m in _DELIMITER.finditer(raw):
+        line = m.group(1).rstrip()
+        closing = line.endswith(b"--") and line[:-2] in boundaries
+        name = line[:-2] if closing else line
+        if name in position:
+            keep = position[name] + (0 if closing else 1)
+            while len(stack) > keep:
+                del position[stack.pop()]
+        elif name in boundaries and not closing:
+            position[name] = len(stack)
+            stack.append(name)
+        else:
+            continue
+        if not closing:
+            parts += 1
+            deepest = max(deepest, len(stack))
+    return parts, deepest
+
+
+def _too_complex(html: str, problems: list[str]) -> bool:
+    """Whether HTML must be read as text rather than parsed; raises when it is absurd.
+
+    The depth is measured on the first HTML_MAX_CHARS only (what is larger is read
+    as text anyway), and stops once it is absurd: bounded work, whatever the HTML.
+    """
+    depth = html_depth(html[:HTML_MAX_CHARS], stop_at=HTML_ABSURD_DEPTH + 1)
+    if depth > HTML_ABSURD_DEPTH:
+        raise UnparseableEmail(f"HTML nested more than {HTML_ABSURD_DEPTH:,} levels deep")
+    if len(html) > HTML_MAX_CHARS:
+        problems.append(
+            f"HTML part is {len(html)} characters, over the limit of {HTML_MAX_CHARS:,}: "
+            "shown as text"
+        )
+        return True
+    if depth > HTML_MAX_DEPTH:
+        problems.append(
+            f"HTML nested {depth} levels deep, over the limit of {HTML_MAX_DEPTH:,}: shown as text"
+        )
+        return True
+    return False
 
 
 # --------------------------------------------------------------------------- headers
@@ -111,8 +223,15 @@ def _parse_headers(h: HeaderView, parsed: ParsedEmail, problems: list[str]) -> N
         problems.append(
             "no Message-ID header" if "message-id" not in h.names else "Message-ID unusable"
         )
-    parsed.in_reply_to = message_ids(" ".join(h.all("in-reply-to")))
-    parsed.references = message_ids(" ".join(h.all("references")))
+    parsed.in_reply_to = message_ids(" ".join(h.all("in-reply-to")))[:IN_REPLY_TO_MAX]
+    references = message_ids(" ".join(h.all("references")))
+    if len(references) > REFERENCES_FIRST + REFERENCES_LAST:
+        problems.append(
+            f"References header has {len(references)} ids; the first {REFERENCES_FIRST} "
+            f"and the last {REFERENCES_LAST} kept"
+        )
+        references = references[:REFERENCES_FIRST] + references[-REFERENCES_LAST:]
+    parsed.references = references
 
     date = h.first("date")
     if not date:

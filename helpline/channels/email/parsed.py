@@ -3,6 +3,9 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
+THREAD_IDS_MAX = 50  # references used for threading: the root and the 49 nearest
+IN_REPLY_TO_MAX = 10  # and In-Reply-To ids
+
 
 @dataclass
 class Address:
@@ -44,12 +47,17 @@ class ParsedEmail:
     problems: list[str] = field(default_factory=list)
 
     def thread_ids(self) -> list[str]:
-        """Message-IDs this message refers to, nearest first."""
-        seen: list[str] = []
-        for mid in [*self.in_reply_to, *reversed(self.references)]:
-            if mid and mid not in seen:
-                seen.append(mid)
-        return seen
+        """Message-IDs this message refers to, nearest first, at most THREAD_IDS_MAX + 1.
+
+        The nearest ids (In-Reply-To, the end of References) and the thread's root
+        (the first reference) are what threading needs; a hostile References header
+        with 200,000 ids must not become 200,000 lookups.
+        """
+        refs = self.references
+        if len(refs) > THREAD_IDS_MAX:
+            refs = [refs[0], *refs[-(THREAD_IDS_MAX - 1) :]]
+        ids = [*self.in_reply_to[:IN_REPLY_TO_MAX], *reversed(refs)]
+        return list(dict.fromkeys(mid for mid in ids if mid))
 
     def as_json(self) -> dict:
         def addr(a: Address | None):

@@ -33,6 +33,10 @@ class Command(BaseCommand):
                 failed += 1
                 self._print_error(path, str(exc), json)
                 continue
+            except Exception as exc:  # noqa: BLE001 - a parser bug: report it, go on
+                failed += 1
+                self._print_error(path, f"parser error: {type(exc).__name__}: {exc}", json)
+                continue
             if json:
                 data = {"file": path, **parsed.as_json()}
                 if not html:
