@@ -300,7 +300,11 @@ def mark_undelivered(
     at: datetime | None = None,
 ) -> Message:
     """A message we sent did not reach the customer (a bounce said so)."""
-    message = Message.objects.select_for_update().select_related("conversation").get(pk=message.pk)
+    message = (
+        Message.objects.select_for_update(of=("self",))
+        .select_related("conversation")
+        .get(pk=message.pk)
+    )
     message.delivery = Delivery.UNDELIVERED
     message.delivery_error = error[:2000]
     message.save(update_fields=["delivery", "delivery_error"])
@@ -509,7 +513,11 @@ def record_voicemail(
 ) -> tuple[Message, bool]:
     """A call stored as missed or abandoned turned out to have left a voicemail: (the
     message, whether it changed). A call answered, or already a voicemail, stays as it is."""
-    message = Message.objects.select_for_update().select_related("identity").get(pk=message.pk)
+    message = (
+        Message.objects.select_for_update(of=("self",))
+        .select_related("identity")
+        .get(pk=message.pk)
+    )
     if message.meta.get("outcome") not in (CallOutcome.MISSED, CallOutcome.ABANDONED):
         return message, False
     message.meta = {
