@@ -652,14 +652,7 @@ def assign(
     conversation.team = team if team is not None else conversation.team
     conversation.save(update_fields=["assignee", "team", "updated_at"])
     after = {"assignee": conversation.assignee_id, "team": conversation.team_id}
-    record(actor, Verb.ASSIGNED, conversation, at=at, before=before, **after)
-    publish(
-        EventName.CONVERSATION_ASSIGNED,
-        conversation_id=conversation.pk,
-        actor_id=_id(actor),
-        before=before,
-        after=after,
-    )
+    _changed(actor, conversation, Verb.ASSIGNED, before, after, at=at)
     return _keep_true(callers, conversation)
 
 
@@ -696,14 +689,7 @@ def set_status(
         conversation.solved_at = None
         changed.append("solved_at")
     conversation.save(update_fields=changed)
-    record(actor, Verb.STATUS_CHANGED, conversation, at=at, before=before, after=status)
-    publish(
-        EventName.CONVERSATION_STATUS_CHANGED,
-        conversation_id=conversation.pk,
-        actor_id=_id(actor),
-        before=before,
-        after=status,
-    )
+    _changed(actor, conversation, Verb.STATUS_CHANGED, before, status, at=at)
     return _keep_true(callers, conversation)
 
 
@@ -727,14 +713,7 @@ def set_priority(
         return _keep_true(callers, conversation)
     conversation.priority = priority
     conversation.save(update_fields=["priority", "updated_at"])
-    record(actor, Verb.PRIORITY_CHANGED, conversation, at=at, before=before, after=priority)
-    publish(
-        EventName.CONVERSATION_PRIORITY_CHANGED,
-        conversation_id=conversation.pk,
-        actor_id=_id(actor),
-        before=before,
-        after=priority,
-    )
+    _changed(actor, conversation, Verb.PRIORITY_CHANGED, before, priority, at=at)
     return _keep_true(callers, conversation)
 
 
@@ -747,14 +726,7 @@ def rename(actor: User | None, conversation: Conversation, subject: str) -> Conv
         return _keep_true(callers, conversation)
     conversation.subject = subject
     conversation.save(update_fields=["subject", "updated_at"])
-    record(actor, Verb.RENAMED, conversation, before=before, after=subject)
-    publish(
-        EventName.CONVERSATION_RENAMED,
-        conversation_id=conversation.pk,
-        actor_id=_id(actor),
-        before=before,
-        after=subject,
-    )
+    _changed(actor, conversation, Verb.RENAMED, before, subject)
     return _keep_true(callers, conversation)
 
 
@@ -769,15 +741,36 @@ def set_tags(
     tags = [Tag.objects.get_or_create(name=name)[0] for name in cleaned]
     before = sorted(conversation.tags.values_list("name", flat=True))
     conversation.tags.set(tags)
-    record(actor, Verb.TAGGED, conversation, at=at, before=before, after=cleaned)
+    _changed(actor, conversation, Verb.TAGGED, before, cleaned, at=at)
+    return _keep_true(callers, conversation)
+
+
+# What a change of one of the conversation's settings publishes, by the verb it records.
+CHANGE_EVENTS = {
+    Verb.ASSIGNED: EventName.CONVERSATION_ASSIGNED,
+    Verb.STATUS_CHANGED: EventName.CONVERSATION_STATUS_CHANGED,
+    Verb.PRIORITY_CHANGED: EventName.CONVERSATION_PRIORITY_CHANGED,
+    Verb.RENAMED: EventName.CONVERSATION_RENAMED,
+    Verb.TAGGED: EventName.CONVERSATION_TAGGED,
+}
+
+
+def _changed(
+    actor: User | None, conversation: Conversation, verb: Verb, before, after, *, at=None
+) -> None:
+    """Log a change of a setting of the conversation and publish its event, with what it was
+    and what it is now."""
+    if verb == Verb.ASSIGNED:  # its activity has always listed the new values at the top
+        record(actor, verb, conversation, at=at, before=before, **after)
+    else:
+        record(actor, verb, conversation, at=at, before=before, after=after)
     publish(
-        EventName.CONVERSATION_TAGGED,
+        CHANGE_EVENTS[verb],
         conversation_id=conversation.pk,
         actor_id=_id(actor),
         before=before,
-        after=cleaned,
+        after=after,
     )
-    return _keep_true(callers, conversation)
 
 
 def _id(actor: User | None) -> int | None:
