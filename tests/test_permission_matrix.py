@@ -21,6 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from helpline.appointments.actions import book as book_appointment
 from helpline.callbacks.actions import create_callback
+from helpline.conversations.models import CannedReply
 from helpline.conversations.receive import IncomingAttachment
 from helpline.core.models import Role, Team, User
 from helpline.core.tokens import issue_token
@@ -285,6 +286,16 @@ ROUTES = {
     "settings:team-edit": Route(
         "POST", "/settings/teams/{team}/", "settings", {"name": "Front desk", "lead": "{nora}"}
     ),
+    "settings:canned": Route("GET", "/settings/canned-replies/", "settings"),
+    "settings:canned-new": Route(
+        "POST", "/settings/canned-replies/new/", "settings", {"title": "Hi", "body": "Hello"}
+    ),
+    "settings:canned-edit": Route(
+        "POST",
+        "/settings/canned-replies/{canned}/",
+        "settings",
+        {"title": "Thanks", "body": "Thank you", "location": "{north}"},
+    ),
     "settings:sla": Route("GET", "/settings/service-levels/", "settings"),
     "settings:sla-new": Route(
         "POST",
@@ -373,6 +384,7 @@ def world(north, south, admin, agent_north, agent_south, mailbox):
         "north": north.pk,
         "nora": agent_north.pk,
         "nick": nowhere.pk,
+        "canned": CannedReply.objects.create(title="Thanks", body="Thanks").pk,
         "team": Team.objects.create(name="Front desk", location=north).pk,
         "policy": SlaPolicy.objects.create(name="Everything", first_response_minutes=60).pk,
         "closure": add_closure(

@@ -280,3 +280,29 @@ class SlaPolicyForm(forms.Form):
             label="On a warning or breach, hand it to team",
             empty_label="Keep it where it is",
         )
+
+
+class CannedReplyForm(forms.Form):
+    title = forms.CharField(
+        max_length=200,
+        label="Title",
+        help_text="What agents pick it by, like “Refund on its way”.",
+        error_messages={"required": "A canned reply needs a title agents pick it by."},
+    )
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8}),
+        label="Text",
+        help_text="Placeholders filled in when inserted: {{customer.first_name}}, "
+        "{{customer.name}}, {{agent.first_name}}, {{agent.name}}, {{conversation.id}}, "
+        "{{conversation.subject}}.",
+        error_messages={"required": "Write the text agents insert."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["location"] = forms.ModelChoiceField(
+            Location.objects.order_by("name"),
+            required=False,
+            label="For location",
+            empty_label="Everyone",
+        )

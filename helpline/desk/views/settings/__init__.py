@@ -6,7 +6,7 @@ through the actions of the app that owns the rows.
 
 from django.urls import include, path
 
-from helpline.desk.views.settings import agents, locations, setup, sla, teams
+from helpline.desk.views.settings import agents, canned, locations, setup, sla, teams
 
 app_name = "settings"
 
@@ -16,4 +16,5 @@ urlpatterns = [
     path("agents/", include(agents)),
     path("teams/", include(teams)),
     path("service-levels/", include(sla)),
+    path("canned-replies/", include(canned)),
 ]

@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods
 
+from helpline.conversations.models import CannedReply
 from helpline.core.models import Location, Role, Team, User
 from helpline.desk.views.settings.common import admin_only, settings_context
 from helpline.hours.models import OpeningHours
@@ -62,6 +63,14 @@ def steps() -> list[Step]:
             "inbox warns before a target is missed.",
             SlaPolicy.objects.exists(),
             reverse("settings:sla"),
+        ),
+        Step(
+            "canned",
+            "Write a few canned replies",
+            "Ready answers to the questions you hear every day, inserted with one click.",
+            CannedReply.objects.exists(),
+            reverse("settings:canned"),
+            optional=True,
         ),
     ]
 
