@@ -781,7 +781,7 @@ def _id(actor: User | None) -> int | None:
 # Canned replies -------------------------------------------------------------------------
 
 CANNED_FIELDS = ("title", "body", "location")
-MAX_CANNED_TITLE = CannedReply._meta.get_field("title").max_length
+MAX_CANNED_TITLE: int = CannedReply._meta.get_field("title").max_length or 200
 MAX_CANNED_BODY = 20_000
 
 

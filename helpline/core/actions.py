@@ -17,7 +17,7 @@ from django.utils.http import urlsafe_base64_encode
 from helpline.core import events, staff_mail
 from helpline.core.activity import record
 from helpline.core.errors import ActionError
-from helpline.core.models import EventDelivery, Location, Role, Team, User
+from helpline.core.models import EventDelivery, Location, Mailbox, MailboxDelivery, Role, Team, User
 from helpline.core.verbs import Verb
 
 DEFAULT_ADMIN_EMAIL = "admin@localhost"
@@ -359,3 +359,100 @@ def update_team(actor: User | None, team: Team, **changes) -> Team:
     if changed:
         record(actor, Verb.TEAM_UPDATED, team, changed=changed)
     return team
+
+
+# Mailboxes ------------------------------------------------------------------------------
+
+MAILBOX_FIELDS = (
+    "address",
+    "name",
+    "location",
+    "team",
+    "delivery",
+    "send_acknowledgement",
+    "active",
+    "imap_host",
+    "imap_port",
+    "imap_ssl",
+    "imap_user",
+    "imap_folder",
+)
+
+
+def clean_mailbox(values: dict, mailbox: Mailbox | None = None) -> dict:
+    """Checked mailbox values (with `imap_password`, stored encrypted, kept when empty)."""
+    unknown = set(values) - {*MAILBOX_FIELDS, "imap_password"}
+    if unknown:
+        raise ActionError(f"cannot set {', '.join(sorted(unknown))}", sorted(unknown)[0])
+    cleaned = dict(values)
+    if "address" in cleaned:
+        address = (cleaned["address"] or "").strip()
+        if not address:
+            raise ActionError("A mailbox needs its email address.", "address")
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise ActionError(f"“{address}” is not an email address.", "address") from None
+        exclude = mailbox.pk if mailbox else None
+        _unique(Mailbox, "address", address, exclude, "Another mailbox has this address.")
+        cleaned["address"] = address
+    _text(cleaned, "name", 200)
+    _text(cleaned, "imap_host", 255)
+    _text(cleaned, "imap_user", 255)
+    _text(cleaned, "imap_folder", 255)
+    if "delivery" in cleaned and cleaned["delivery"] not in MailboxDelivery.values:
+        raise ActionError(f"must be one of {', '.join(MailboxDelivery.values)}", "delivery")
+    if "imap_port" in cleaned and not 1 <= (cleaned["imap_port"] or 0) <= 65535:
+        raise ActionError(
+            "A port is a number from 1 to 65535 (993 with SSL, 143 without).", "imap_port"
+        )
+    merged = {**_mailbox_values(mailbox), **cleaned}
+    if merged.get("delivery") == MailboxDelivery.IMAP:
+        if not merged.get("imap_host"):
+            raise ActionError("Mail is fetched over IMAP: name the IMAP server.", "imap_host")
+        if not merged.get("imap_folder"):
+            raise ActionError("Name the folder to fetch, usually INBOX.", "imap_folder")
+        has_password = cleaned.get("imap_password") or (mailbox and mailbox.imap_password_encrypted)
+        if not has_password:
+            raise ActionError("Give the IMAP password.", "imap_password")
+    return cleaned
+
+
+def _mailbox_values(mailbox: Mailbox | None) -> dict:
+    if mailbox is None:
+        return {"delivery": MailboxDelivery.PUSH, "imap_folder": "INBOX"}
+    return {name: getattr(mailbox, name) for name in MAILBOX_FIELDS}
+
+
+@transaction.atomic
+def create_mailbox(actor: User | None, **values) -> Mailbox:
+    _require_admin(actor)
+    values = clean_mailbox(values)
+    if not values.get("address"):
+        raise ActionError("A mailbox needs its email address.", "address")
+    password = values.pop("imap_password", "")
+    mailbox = Mailbox(**values)
+    if password:
+        mailbox.set_imap_password(password)
+    mailbox.save()
+    shown = {name: getattr(getattr(mailbox, name), "pk", getattr(mailbox, name)) for name in values}
+    record(actor, Verb.MAILBOX_CREATED, mailbox, **shown, imap_password_set=bool(password))
+    return mailbox
+
+
+@transaction.atomic
+def update_mailbox(actor: User | None, mailbox: Mailbox, **changes) -> Mailbox:
+    _require_admin(actor)
+    mailbox = Mailbox.objects.select_for_update().get(pk=mailbox.pk)
+    changes = clean_mailbox(changes, mailbox)
+    password = changes.pop("imap_password", "")
+    changed = _changes(mailbox, changes)
+    for name, value in changes.items():
+        setattr(mailbox, name, value)
+    if password:
+        mailbox.set_imap_password(password)
+        changed["imap_password"] = "changed"  # never the password itself
+    if changed:
+        mailbox.save()
+        record(actor, Verb.MAILBOX_UPDATED, mailbox, changed=changed)
+    return mailbox

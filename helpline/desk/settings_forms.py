@@ -10,7 +10,7 @@ from holidays.registry import COUNTRIES
 
 from helpline.conversations.models import Channel, Priority
 from helpline.core.actions import holiday_countries
-from helpline.core.models import Location, Role, Team, User
+from helpline.core.models import Location, MailboxDelivery, Role, Team, User
 from helpline.hours.models import MIDNIGHT, Weekday
 
 HOURS_HELP = "Like 09:00–17:30; two spans as 09:00–12:30, 13:30–17:00; empty: closed."
@@ -305,4 +305,71 @@ class CannedReplyForm(forms.Form):
             required=False,
             label="For location",
             empty_label="Everyone",
+        )
+
+
+class MailboxForm(forms.Form):
+    address = forms.CharField(
+        max_length=254,
+        label="Address",
+        widget=forms.TextInput(attrs={"inputmode": "email", "autocomplete": "off"}),
+        help_text="The support address customers write to, like support@yourshop.com.",
+        error_messages={"required": "A mailbox needs its email address."},
+    )
+    name = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Name shown on replies",
+        help_text="Like “Harbour Shop Support”.",
+    )
+    delivery = forms.ChoiceField(
+        choices=MailboxDelivery.choices,
+        label="How mail arrives",
+        initial=MailboxDelivery.IMAP,
+        widget=forms.RadioSelect,
+    )
+    imap_host = forms.CharField(max_length=255, required=False, label="IMAP server")
+    imap_port = forms.IntegerField(
+        initial=993,
+        label="Port",
+        error_messages={
+            "required": "Give the port: 993 with SSL, 143 without.",
+            "invalid": "A port is a number, like 993.",
+        },
+    )
+    imap_ssl = forms.BooleanField(required=False, initial=True, label="Use SSL")
+    imap_user = forms.CharField(
+        max_length=255, required=False, label="User name", help_text="Empty: the address."
+    )
+    imap_password = forms.CharField(
+        required=False,
+        label="Password",
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+    )
+    imap_folder = forms.CharField(max_length=255, initial="INBOX", label="Folder")
+    send_acknowledgement = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Confirm receipt",
+        help_text="Tell the customer their new conversation arrived.",
+    )
+    active = forms.BooleanField(required=False, initial=True, label="Active")
+
+    def __init__(self, *args, editing: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["imap_password"].help_text = (
+            "Stored encrypted. Leave empty to keep the current one." if editing else ""
+        )
+        self.fields["imap_folder"].error_messages["required"] = (
+            "Name the folder to fetch, usually INBOX."
+        )
+        self.fields["location"] = forms.ModelChoiceField(
+            Location.objects.order_by("name"),
+            required=False,
+            label="Location",
+            empty_label="No location",
+            help_text="Conversations from this address belong here.",
+        )
+        self.fields["team"] = forms.ModelChoiceField(
+            Team.objects.order_by("name"), required=False, label="Team", empty_label="No team"
         )

@@ -6,13 +6,14 @@ through the actions of the app that owns the rows.
 
 from django.urls import include, path
 
-from helpline.desk.views.settings import agents, canned, locations, setup, sla, teams
+from helpline.desk.views.settings import agents, canned, locations, mailboxes, setup, sla, teams
 
 app_name = "settings"
 
 urlpatterns = [
     path("", include(setup)),
     path("locations/", include(locations)),
+    path("mailboxes/", include(mailboxes)),
     path("agents/", include(agents)),
     path("teams/", include(teams)),
     path("service-levels/", include(sla)),

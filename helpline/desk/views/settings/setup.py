@@ -7,7 +7,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods
 
 from helpline.conversations.models import CannedReply
-from helpline.core.models import Location, Role, Team, User
+from helpline.core.models import Location, Mailbox, Role, Team, User
 from helpline.desk.views.settings.common import admin_only, settings_context
 from helpline.hours.models import OpeningHours
 from helpline.sla.models import SlaPolicy
@@ -24,6 +24,7 @@ class Step:
 
 
 def steps() -> list[Step]:
+    """In the order a new desk needs them: nothing can be taken in without a location."""
     return [
         Step(
             "location",
@@ -41,12 +42,12 @@ def steps() -> list[Step]:
             reverse("settings:locations"),
         ),
         Step(
-            "agents",
-            "Invite your agents",
-            "Each gets an email to choose a password, and sees the conversations of "
-            "their locations.",
-            User.objects.exclude(role=Role.ADMIN).exists(),
-            reverse("settings:agents"),
+            "mailboxes",
+            "Connect a mailbox",
+            "Your support address, fetched over IMAP or delivered by your mail server; "
+            "test the connection there.",
+            Mailbox.objects.exists(),
+            reverse("settings:mailboxes"),
         ),
         Step(
             "teams",
@@ -55,6 +56,14 @@ def steps() -> list[Step]:
             Team.objects.exists(),
             reverse("settings:teams"),
             optional=True,
+        ),
+        Step(
+            "agents",
+            "Invite your agents",
+            "Each gets an email to choose a password, and sees the conversations of "
+            "their locations.",
+            User.objects.exclude(role=Role.ADMIN).exists(),
+            reverse("settings:agents"),
         ),
         Step(
             "sla",
