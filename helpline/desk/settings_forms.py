@@ -328,7 +328,12 @@ class MailboxForm(forms.Form):
         initial=MailboxDelivery.IMAP,
         widget=forms.RadioSelect,
     )
-    imap_host = forms.CharField(max_length=255, required=False, label="IMAP server")
+    imap_host = forms.CharField(
+        max_length=255,
+        required=False,
+        label="IMAP server",
+        help_text="Needed when polled over IMAP, like imap.yourshop.com.",
+    )
     imap_port = forms.IntegerField(
         initial=993,
         label="Port",

@@ -116,9 +116,9 @@ def test_editing_keeps_what_is_unchanged_and_logs_what_changed(admin, north):
         ({"region": "XX"}, "region", "Not a region of DE. Known regions: BB, BE"),
         ({"country": "", "region": "BY"}, "region", "Choose the country first"),
         ({"hours_monday": "nine to five"}, "hours_monday", "is not a span of hours"),
-        ({"hours_monday": "17:00-09:00"}, "hours_monday", "must be after the opening time"),
+        ({"hours_monday": "17:00-09:00"}, "hours_monday", "Must be after the opening time"),
         ({"hours_monday": "25:00-26:00"}, "hours_monday", "is not a time of day"),
-        ({"hours_wednesday": "09:00-13:00, 12:00-17:00"}, "hours_wednesday", "overlaps"),
+        ({"hours_wednesday": "09:00-13:00, 12:00-17:00"}, "hours_wednesday", "Overlaps"),
     ],
 )
 def test_a_refused_location_says_why_next_to_the_field(admin, north, fields, field, words):

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from helpline.core.models import Activity, Mailbox
+from tests.browser import screenshot, sign_in
 from tests.channels.email.imap_server import ImapServer, can_run
 from tests.conftest import free_port, require
 
@@ -167,3 +168,30 @@ def test_agents_may_not_test_or_change_mailboxes(agent_north, mailbox):
     client = signed_in(agent_north)
     assert client.post(f"/settings/mailboxes/{mailbox.pk}/test/").status_code == 403
     assert client.post("/settings/mailboxes/new/", mailbox_form()).status_code == 403
+
+
+@pytest.mark.imap
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_an_admin_adds_a_mailbox_and_tests_it_in_the_browser(
+    browser_page, admin, imap_server, smtp_server
+):
+    page = browser_page
+    sign_in(page, "ada", "pw-ada-123")
+    page.goto("/settings/mailboxes/new/")
+    page.get_by_label("Address", exact=True).fill("help@shop.test")
+    page.get_by_label("Polled over IMAP").check()
+    page.get_by_label("IMAP server").fill(imap_server.host)
+    page.get_by_label("Port").fill(str(imap_server.port))
+    page.get_by_label("Use SSL").uncheck()
+    page.get_by_label("User name").fill(imap_server.user)
+    page.get_by_label("Password").fill(imap_server.password)
+    page.get_by_role("button", name="Add mailbox").click()
+    page.locator(".flash", has_text="Test its connection below").wait_for()
+    page.get_by_role("button", name="Test connection").click()
+    said = page.locator("#connection-report").inner_text()
+    assert "Incoming mail (IMAP): works." in said
+    assert "Outgoing mail (SMTP): works." in said
+    screenshot(page, "settings-mailbox-tested-1280")
+    page.set_viewport_size({"width": 375, "height": 800})
+    screenshot(page, "settings-mailbox-tested-375")

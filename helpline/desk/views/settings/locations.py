@@ -72,7 +72,8 @@ def _save(request, form: LocationForm, location: Location | None) -> Location | 
                 hours_actions.set_opening_hours(request.user, location, form.intervals)
     except ActionError as exc:
         field = form.field_of(exc.field)
-        form.add_error(field if field in form.fields else None, str(exc))
+        message = str(exc)  # the hours' own words start in lower case, for the API
+        form.add_error(field if field in form.fields else None, message[:1].upper() + message[1:])
         return None
     return location
 
