@@ -17,7 +17,16 @@ from django.utils.http import urlsafe_base64_encode
 from helpline.core import events, staff_mail
 from helpline.core.activity import record
 from helpline.core.errors import ActionError
-from helpline.core.models import EventDelivery, Location, Mailbox, MailboxDelivery, Role, Team, User
+from helpline.core.models import (
+    EventDelivery,
+    Location,
+    Mailbox,
+    MailboxDelivery,
+    Role,
+    StaffEmail,
+    Team,
+    User,
+)
 from helpline.core.verbs import Verb
 
 DEFAULT_ADMIN_EMAIL = "admin@localhost"
@@ -456,3 +465,14 @@ def update_mailbox(actor: User | None, mailbox: Mailbox, **changes) -> Mailbox:
         mailbox.save()
         record(actor, Verb.MAILBOX_UPDATED, mailbox, changed=changed)
     return mailbox
+
+
+@transaction.atomic
+def send_staff_email_again(actor: User | None, mails) -> int:
+    """Someone asks for mail to our people (failed, usually) to be tried again from scratch."""
+    ids = list(mails.values_list("pk", flat=True))
+    count = staff_mail.STAFF_MAIL.again(StaffEmail.objects.filter(pk__in=ids))
+    for pk in ids:
+        record(actor, Verb.STAFF_EMAIL_RETRIED, StaffEmail(pk=pk))
+    transaction.on_commit(lambda: staff_mail.enqueue_many(ids))
+    return count

@@ -29,17 +29,22 @@ def queue(user: User, subject: str, body: str) -> StaffEmail:
     mail = StaffEmail.objects.create(
         user=user, to=user.email, subject=subject[:998], body=body, next_attempt_at=timezone.now()
     )
-    transaction.on_commit(lambda: _enqueue(mail.pk))
+    transaction.on_commit(lambda: enqueue(mail.pk))
     return mail
 
 
-def _enqueue(mail_id: int) -> None:
+def enqueue(mail_id: int) -> None:
     from helpline.core.tasks import send_staff_email
 
     try:
         send_staff_email.delay(mail_id)
     except Exception:  # the broker is down: the sweep sends it later
         log.exception("could not enqueue staff email %s", mail_id)
+
+
+def enqueue_many(mail_ids: list[int]) -> None:
+    for mail_id in mail_ids:
+        enqueue(mail_id)
 
 
 def deliver(mail_id: int) -> str:

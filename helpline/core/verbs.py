@@ -15,3 +15,4 @@ class Verb(models.TextChoices):
     TEAM_UPDATED = "team.updated", "changed a team"
     MAILBOX_CREATED = "mailbox.created", "created a mailbox"
     MAILBOX_UPDATED = "mailbox.updated", "changed a mailbox"
+    STAFF_EMAIL_RETRIED = "staff_email.retried", "sent an email to staff again"

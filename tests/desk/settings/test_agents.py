@@ -8,6 +8,7 @@ from django.test import Client
 
 from helpline.core import staff_mail
 from helpline.core.models import Activity, Role, StaffEmail, User
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -126,3 +127,28 @@ def test_agents_may_not_invite(agent_north):
     assert client.get("/settings/agents/").status_code == 403
     assert invite(client).status_code == 403
     assert not User.objects.filter(email="ines@shop.test").exists()
+
+
+def test_an_invitation_that_failed_is_retried_then_sent_again_from_the_admin(
+    admin, smtp_server, settings
+):
+    settings.HELPLINE_OUTBOX_MAX_ATTEMPTS = 1
+    invite(signed_in(admin))
+    (mail,) = StaffEmail.objects.all()
+    smtp_port = settings.EMAIL_PORT
+    settings.EMAIL_PORT = free_port()  # nothing listens: the try fails for good
+    assert staff_mail.deliver(mail.pk) == "failed"
+    mail.refresh_from_db()
+    assert "ConnectionRefusedError" in mail.last_error
+
+    settings.EMAIL_PORT = smtp_port
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    response = signed_in(admin).post(
+        "/admin/core/staffemail/",
+        {"action": "send_again", "_selected_action": [mail.pk]},
+    )
+    assert response.status_code == 302
+    assert staff_mail.deliver(mail.pk) == "sent"
+    assert smtp_server.wait_for(1)[0].rcpt_tos == ["ines@shop.test"]
+    assert Activity.objects.filter(verb="staff_email.retried", actor=admin).count() == 1
