@@ -91,7 +91,11 @@ class LocationForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["timezone"].choices = timezone_choices()
+        zones = timezone_choices()
+        current = self.initial.get("timezone")
+        if current and current not in dict(zones):  # an older name, like "GMT", stays choosable
+            zones = [(current, current), *zones]
+        self.fields["timezone"].choices = zones
         self.fields["country"].choices = country_choices()
         for weekday in Weekday:
             self.fields[day_field_name(weekday)] = forms.CharField(

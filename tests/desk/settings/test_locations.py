@@ -156,3 +156,13 @@ def test_new_conversation_without_a_location_tells_an_agent_to_ask_the_admin(nor
 def test_new_conversation_with_a_location_has_no_hint(agent_north):
     page = signed_in(agent_north).get("/conversations/new/").content.decode()
     assert 'id="no-location"' not in page
+
+
+def test_a_location_with_an_old_time_zone_name_can_still_be_saved(admin):
+    old = Location.objects.create(name="Old Town", timezone="GMT")
+    client = signed_in(admin)
+    assert 'value="GMT" selected' in client.get(f"/settings/locations/{old.pk}/").content.decode()
+    response = client.post(
+        f"/settings/locations/{old.pk}/", location_form(name="Old Town", timezone="GMT")
+    )
+    assert response.status_code == 302
