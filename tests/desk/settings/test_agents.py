@@ -8,6 +8,7 @@ from django.test import Client
 
 from helpline.core import staff_mail
 from helpline.core.models import Activity, Role, StaffEmail, User
+from tests.browser import screenshot, sign_in
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.django_db
@@ -152,3 +153,24 @@ def test_an_invitation_that_failed_is_retried_then_sent_again_from_the_admin(
     assert staff_mail.deliver(mail.pk) == "sent"
     assert smtp_server.wait_for(1)[0].rcpt_tos == ["ines@shop.test"]
     assert Activity.objects.filter(verb="staff_email.retried", actor=admin).count() == 1
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_an_admin_invites_an_agent_in_the_browser(browser_page, admin, north, south):
+    page = browser_page
+    sign_in(page, "ada", "pw-ada-123")
+    page.goto("/settings/agents/invite/")
+    page.get_by_label("Email").fill("ines@shop")
+    page.get_by_label("North Street").check()
+    page.get_by_role("button", name="Send the invitation").click()
+    assert "is not an email address" in page.locator("#id_email_error").inner_text()
+    assert page.get_by_label("North Street").is_checked()
+    screenshot(page, "settings-agent-invite-error-1280")
+    page.set_viewport_size({"width": 375, "height": 800})
+    screenshot(page, "settings-agent-invite-error-375")
+    page.get_by_label("Email").fill("ines@shop.test")
+    page.get_by_role("button", name="Send the invitation").click()
+    page.locator(".flash", has_text="Invitation sent to ines@shop.test").wait_for()
+    assert "invited, no password yet" in page.locator("#agent-rows").inner_text()
+    assert list(User.objects.get(email="ines@shop.test").locations.all()) == [north]
