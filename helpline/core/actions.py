@@ -6,7 +6,8 @@ from django.db import transaction
 
 from helpline.core import events
 from helpline.core.activity import record
-from helpline.core.models import EventDelivery, Role, User
+from helpline.core.errors import ActionError
+from helpline.core.models import EventDelivery, Role, User, is_time_zone
 from helpline.core.verbs import Verb
 
 DEFAULT_ADMIN_EMAIL = "admin@localhost"
@@ -37,3 +38,19 @@ def run_deliveries_again(actor: User, deliveries) -> int:
         record(actor, Verb.EVENT_REDELIVERED, EventDelivery(pk=pk))
     transaction.on_commit(lambda: events.enqueue(ids))
     return count
+
+
+@transaction.atomic
+def set_time_zone(actor: User, user: User, name: str) -> User:
+    """The zone the desk shows `user` every time in; empty follows their first location."""
+    name = name.strip()
+    if name and not is_time_zone(name):
+        raise ActionError("choose a time zone from the list", "time_zone")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.time_zone == name:
+        return user
+    before = user.time_zone
+    user.time_zone = name
+    user.save(update_fields=["time_zone"])
+    record(actor, Verb.TIME_ZONE_CHOSEN, user, before=before, after=name)
+    return user

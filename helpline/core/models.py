@@ -1,7 +1,9 @@
 """The organisation: locations, teams, agents, mailboxes and the activity log."""
 
 from typing import ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
@@ -47,8 +49,23 @@ class User(AbstractUser):
 
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.AGENT)
     locations = models.ManyToManyField(Location, blank=True, related_name="agents")
+    # Empty: the zone of their first location (as they were given them), else the site's;
+    # it follows a change of their locations until they choose one themselves.
+    time_zone = models.CharField(max_length=64, blank=True, default="")
 
     objects: ClassVar[AgentManager] = AgentManager()
+
+    def default_time_zone(self) -> str:
+        through = User.locations.through.objects
+        first = (
+            through.filter(user_id=self.pk).order_by("id").values_list("location__timezone").first()
+        )
+        return first[0] if first and is_time_zone(first[0]) else settings.TIME_ZONE
+
+    def zone(self) -> ZoneInfo:
+        """The time zone the desk shows them every time in."""
+        chosen = self.time_zone if is_time_zone(self.time_zone) else ""
+        return ZoneInfo(chosen or self.default_time_zone())
 
     @property
     def sees_everything(self) -> bool:
@@ -63,6 +80,21 @@ class User(AbstractUser):
         """Whether a row at this location is theirs to see and work on: the one serving rule
         (`LocationScoped.visible_to` and `User.objects.serving` say the same)."""
         return self.sees_everything or location_id in self.location_ids()
+
+
+def is_time_zone(name: str) -> bool:
+    """A zone name the system's tz database knows (Europe/Berlin, UTC)."""
+    if not name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def time_zone_names() -> list[str]:
+    return sorted(available_timezones())
 
 
 class LocationScoped(models.QuerySet):
