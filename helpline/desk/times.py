@@ -181,7 +181,8 @@ def when(
             else f"{there} {zone_name(zone)}"  # type: ignore[arg-type]
         )
     return format_html(
-        '<time datetime="{}"{}>{}<span class="zone">{}</span><span class="age"> · {}</span></time>',
+        '<time datetime="{}"{}>{}<span class="zone">{}</span>'
+        '<span class="age"><span class="sep"> · </span>{}</span></time>',
         value.astimezone(ZoneInfo("UTC")).isoformat().replace("+00:00", "Z"),
         format_html(' title="{}"', title) if title else "",
         shown,

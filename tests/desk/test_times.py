@@ -36,7 +36,7 @@ def test_a_time_at_the_viewers_own_location_has_no_label():
     html = shown(WINTER_NOON, NORTH)
     assert html == (
         '<time datetime="2026-01-05T12:00:00Z">5 Jan 2026, 12:00<span class="zone"></span>'
-        '<span class="age"> · 2h ago</span></time>'
+        '<span class="age"><span class="sep"> · </span>2h ago</span></time>'
     )
 
 
@@ -87,8 +87,8 @@ def test_the_hour_that_happens_twice_when_london_falls_back():
 
 
 def test_the_age_is_beside_it_past_or_future():
-    assert "· 3d 4h ago<" in shown(WINTER_NOON, now=WINTER_NOON + timedelta(days=3, hours=4))
-    assert "· in 45m<" in shown(WINTER_NOON, now=WINTER_NOON - timedelta(minutes=45))
+    assert "</span>3d 4h ago<" in shown(WINTER_NOON, now=WINTER_NOON + timedelta(days=3, hours=4))
+    assert "</span>in 45m<" in shown(WINTER_NOON, now=WINTER_NOON - timedelta(minutes=45))
 
 
 def test_a_range_ends_on_the_same_clock():

@@ -56,7 +56,8 @@ def _inbox_row(row, now: datetime, conversation_url: str) -> str:
         )
     else:
         when = (
-            f'<time class="when" datetime="{row.last_message_at.isoformat()}">'
+            f'<time class="when" datetime="{row.last_message_at.isoformat()}"'
+            f' title="{moment(row.last_message_at)}">'
             f"{wait(row.last_message_at, now)} ago</time>"
         )
     return (
@@ -87,6 +88,12 @@ def when(value: datetime | None, place=None, until: datetime | None = None) -> S
     is <time>4 Dec 2026, 14:30 · 2h ago</time> in the viewer's zone, "14:30 Berlin time"
     when the place's clock reads otherwise (see helpline.desk.times)."""
     return times.when(value, place, until=until)
+
+
+@register.simple_tag
+def viewer_zone() -> str:
+    """What the zone every time on the page is in is called: "London time"."""
+    return times.zone_name(timezone.get_current_timezone())  # type: ignore[arg-type]
 
 
 @register.filter

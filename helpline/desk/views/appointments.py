@@ -81,7 +81,6 @@ def _render_list(request, typed: dict | None = None, status: int = 200):
     shown = {row.appointment.pk for row in rows + outcome_rows}
     context = {
         "nav": "appointments",
-        "viewer_zone": times.zone_name(zone),
         "needs_outcome": outcome_rows,
         "more_outcomes": len(needs_outcome) > OUTCOME_SIZE,
         "days": _by_day(rows),
