@@ -12,118 +12,142 @@ filter costs about a twentieth of a millisecond a call, and a page shows fifty t
 """
 
 from collections.abc import Callable
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from html import escape
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils import dateformat, formats, timezone
 from django.utils.dates import MONTHS, MONTHS_3, MONTHS_AP, WEEKDAYS, WEEKDAYS_ABBR
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext
 
 from helpline.core.durations import compact_duration
 
-Formatter = Callable[[datetime | date], str]
+Formatter = Callable[[Any], str]
 
 
-def _two(n: int) -> str:
-    return f"{n:02d}"
-
-
-# Django's format characters that are cheap to write without its DateFormat; a format
-# using any other falls back to Django's formatter.
-_PARTS: dict[str, Callable[[datetime | date], str]] = {
-    "d": lambda v: _two(v.day),
-    "j": lambda v: str(v.day),
-    "n": lambda v: str(v.month),
-    "m": lambda v: _two(v.month),
-    "Y": lambda v: str(v.year),
-    "y": lambda v: _two(v.year % 100),
-    "H": lambda v: _two(v.hour),  # type: ignore[union-attr]
-    "G": lambda v: str(v.hour),  # type: ignore[union-attr]
-    "i": lambda v: _two(v.minute),  # type: ignore[union-attr]
-    "s": lambda v: _two(v.second),  # type: ignore[union-attr]
+# Django's format characters written by one str.format call ({0} is the value, {1} its
+# month's name and {2} its weekday's); a format using any other falls back to Django's.
+_FIELDS = {
+    "d": "{0.day:02d}",
+    "j": "{0.day}",
+    "n": "{0.month}",
+    "m": "{0.month:02d}",
+    "Y": "{0.year}",
+    "H": "{0.hour:02d}",
+    "G": "{0.hour}",
+    "i": "{0.minute:02d}",
+    "s": "{0.second:02d}",
 }
+_MONTH_NAMES = {
+    "M": lambda i: str(MONTHS_3[i]).title(),
+    "b": lambda i: str(MONTHS_3[i]),
+    "F": lambda i: str(MONTHS[i]),
+    "N": lambda i: str(MONTHS_AP[i]),
+}
+_DAY_NAMES = {"D": lambda i: str(WEEKDAYS_ABBR[i]), "l": lambda i: str(WEEKDAYS[i])}
 
 
-def _compile(fmt: str) -> Formatter:
-    names = {
-        "D": [str(WEEKDAYS_ABBR[i]) for i in range(7)],
-        "l": [str(WEEKDAYS[i]) for i in range(7)],
-        "M": [""] + [str(MONTHS_3[i]).title() for i in range(1, 13)],
-        "b": [""] + [str(MONTHS_3[i]) for i in range(1, 13)],
-        "F": [""] + [str(MONTHS[i]) for i in range(1, 13)],
-        "N": [""] + [str(MONTHS_AP[i]) for i in range(1, 13)],
-    }
-    pieces: list[str | Callable[[datetime | date], str]] = []
-    escaped = False
-    for char in fmt:
-        if escaped:
-            pieces.append(char)
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char in _PARTS:
-            pieces.append(_PARTS[char])
-        elif char in ("D", "l"):
-            days = names[char]
-            pieces.append(lambda v, days=days: days[v.weekday()])
-        elif char in names:
-            months = names[char]
-            pieces.append(lambda v, months=months: months[v.month])
-        elif char.isalpha():
-            return lambda v, fmt=fmt: dateformat.format(v, fmt)
-        else:
-            pieces.append(char)
-
-    def write(value: datetime | date) -> str:
-        return "".join(p if isinstance(p, str) else p(value) for p in pieces)
+def _django(fmt: str) -> Formatter:
+    def write(value: Any) -> str:
+        return dateformat.format(value, fmt)
 
     return write
 
 
-_compiled: dict[tuple[str, str], Formatter] = {}
+def _compile(fmt: str) -> Formatter:
+    """Django's format string `fmt`, in the active language, as one str.format."""
+    template: list[str] = []
+    months = [""] * 13
+    days = [""] * 7
+    escaped = False
+    for char in fmt:
+        if escaped or not char.isalpha() and char != "\\":
+            template.append(char.replace("{", "{{").replace("}", "}}"))
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char in _FIELDS:
+            template.append(_FIELDS[char])
+        elif char in _MONTH_NAMES and not any(months):
+            months = [""] + [_MONTH_NAMES[char](i) for i in range(1, 13)]
+            template.append("{1}")
+        elif char in _DAY_NAMES and not any(days):
+            days = [_DAY_NAMES[char](i) for i in range(7)]
+            template.append("{2}")
+        else:  # a character this does not write, or a second month or weekday name
+            return _django(fmt)
+    pattern = "".join(template)
+
+    def write(value: Any) -> str:
+        return pattern.format(value, months[value.month], days[value.weekday()])
+
+    return write
 
 
-def _formatter(kind: str) -> Formatter:
-    language = get_language() or ""
-    key = (language, kind)
-    found = _compiled.get(key)
+@dataclass(frozen=True)
+class _Language:
+    """The active language's formats and phrases, compiled once: gettext and Django's
+    formatter cost more than the rest of writing a time together."""
+
+    moment: Formatter
+    day: Formatter
+    clock: Formatter
+    ago: str
+    ahead: str
+    zone: str
+    at: str
+
+
+_languages: dict[str, _Language] = {}
+
+
+def _language() -> _Language:
+    code = get_language() or ""
+    found = _languages.get(code)
     if found is None:
-        found = _compiled[key] = _compile(str(formats.get_format(kind, language)))
+        found = _languages[code] = _Language(
+            moment=_compile(str(formats.get_format("DATETIME_FORMAT", code))),
+            day=_compile(str(formats.get_format("DATE_FORMAT", code))),
+            clock=_compile(str(formats.get_format("TIME_FORMAT", code))),
+            ago=gettext("%(span)s ago"),
+            ahead=gettext("in %(span)s"),
+            zone=gettext("%(place)s time"),
+            at=gettext("%(time)s at %(place)s"),
+        )
     return found
 
 
 def format_datetime(local: datetime) -> str:
     """A wall-clock reading in the active language: 4 Dec 2026, 14:30."""
-    return _formatter("DATETIME_FORMAT")(local)
+    return _language().moment(local)
 
 
 def format_day(day: date) -> str:
     """A day in the active language, with its weekday: Friday, 4 Dec 2026."""
-    return f"{WEEKDAYS[day.weekday()]}, {_formatter('DATE_FORMAT')(day)}"
+    return f"{WEEKDAYS[day.weekday()]}, {_language().day(day)}"
 
 
-def format_clock(local: datetime) -> str:
-    return _formatter("TIME_FORMAT")(local)
-
-
-def zone_name(zone: ZoneInfo) -> str:
+def zone_name(zone: ZoneInfo, language: _Language | None = None) -> str:
     """What people call a zone: "Berlin time", "New York time", "UTC"."""
     key = str(zone.key)
     if key in ("UTC", "Etc/UTC", "GMT", "Etc/GMT", "Zulu", "Universal"):
         return "UTC"
     if key.startswith("Etc/") or "/" not in key:
         return key.removeprefix("Etc/")
-    return gettext("%(place)s time") % {"place": key.rsplit("/", 1)[-1].replace("_", " ")}
+    place = key.rsplit("/", 1)[-1].replace("_", " ")
+    return (language or _language()).zone % {"place": place}
 
 
-def age(value: datetime, now: datetime | None = None) -> str:
+def age(value: datetime, now: datetime | None = None, language: _Language | None = None) -> str:
     """How long ago, or in how long: "2h ago", "in 3d 4h"."""
+    language = language or _language()
     seconds = ((now or timezone.now()) - value).total_seconds()
     if seconds >= 0:
-        return gettext("%(span)s ago") % {"span": compact_duration(int(seconds))}
-    return gettext("in %(span)s") % {"span": compact_duration(int(-seconds))}
+        return language.ago % {"span": compact_duration(int(seconds))}
+    return language.ahead % {"span": compact_duration(int(-seconds))}
 
 
 def _zone_of(place) -> tuple[ZoneInfo | None, str]:
@@ -143,18 +167,24 @@ def _differs(local: datetime, zone: ZoneInfo | None) -> bool:
     return zone is not None and local.utcoffset() != local.astimezone(zone).utcoffset()
 
 
+def _reading(value: datetime, until: datetime | None, language: _Language) -> tuple[str, datetime]:
+    viewer = timezone.get_current_timezone()
+    local = value.astimezone(viewer)
+    text = language.moment(local)
+    if until is not None:
+        text += "–" + language.clock(until.astimezone(viewer))
+    return text, local
+
+
 def plain(value: datetime | None, place=None, *, until: datetime | None = None) -> str:
     """The moment as text (a message, a title, an option): "4 Dec 2026, 14:30 Berlin time"."""
     if value is None:
         return ""
-    viewer = timezone.get_current_timezone()
-    local = value.astimezone(viewer)
-    text = format_datetime(local)
-    if until is not None:
-        text += "–" + format_clock(until.astimezone(viewer))
+    language = _language()
+    text, local = _reading(value, until, language)
     zone, _ = _zone_of(place)
     if _differs(local, zone):
-        text += " " + zone_name(viewer)  # type: ignore[arg-type]
+        text += " " + zone_name(local.tzinfo, language)  # type: ignore[arg-type]
     return text
 
 
@@ -165,27 +195,25 @@ def when(
     clock it is on when the place's reads differently."""
     if value is None:
         return SafeString("")
-    viewer = timezone.get_current_timezone()
-    local = value.astimezone(viewer)
-    shown = format_datetime(local)
-    if until is not None:
-        shown += "–" + format_clock(until.astimezone(viewer))
+    language = _language()
+    shown, local = _reading(value, until, language)
     zone, where = _zone_of(place)
     label = title = ""
-    if _differs(local, zone):
-        label = " " + zone_name(viewer)  # type: ignore[arg-type]
-        there = format_datetime(local.astimezone(zone))
-        title = (
-            gettext("%(time)s at %(place)s") % {"time": there, "place": where}
+    if zone is not None and _differs(local, zone):
+        label = " " + zone_name(local.tzinfo, language)  # type: ignore[arg-type]
+        there = language.moment(local.astimezone(zone))
+        said = (
+            language.at % {"time": there, "place": where}
             if where
-            else f"{there} {zone_name(zone)}"  # type: ignore[arg-type]
+            else f"{there} {zone_name(zone, language)}"
         )
-    return format_html(
-        '<time datetime="{}"{}>{}<span class="zone">{}</span>'
-        '<span class="age"><span class="sep"> · </span>{}</span></time>',
-        value.astimezone(ZoneInfo("UTC")).isoformat().replace("+00:00", "Z"),
-        format_html(' title="{}"', title) if title else "",
-        shown,
-        label,
-        age(value, now),
+        title = f' title="{escape(said)}"'
+    instant = value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    # Built by hand rather than with format_html, which costs as much as the rest: every
+    # part is escaped here or is the desk's own text.
+    ago = escape(age(value, now, language))
+    return SafeString(
+        f'<time datetime="{instant}"{title}>{escape(shown)}'
+        f'<span class="zone">{escape(label)}</span>'
+        f'<span class="age"><span class="sep"> · </span>{ago}</span></time>'
     )

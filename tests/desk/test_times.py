@@ -123,7 +123,7 @@ def test_the_fast_formatter_writes_what_djangos_would(language):
     with translation.override(language):
         for kind in ("DATETIME_FORMAT", "DATE_FORMAT", "TIME_FORMAT"):
             expected = dateformat.format(local, formats.get_format(kind))
-            assert times._formatter(kind)(local) == expected, kind
+            assert times._compile(formats.get_format(kind))(local) == expected, kind
 
 
 def test_the_template_tag_is_the_same_thing():

@@ -93,7 +93,7 @@ def when(value: datetime | None, place=None, until: datetime | None = None) -> S
 @register.simple_tag
 def viewer_zone() -> str:
     """What the zone every time on the page is in is called: "London time"."""
-    return times.zone_name(timezone.get_current_timezone())  # type: ignore[arg-type]
+    return times.zone_name(timezone.get_current_timezone())
 
 
 @register.filter
