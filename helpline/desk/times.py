@@ -126,8 +126,8 @@ def format_datetime(local: datetime) -> str:
 
 
 def format_day(day: date) -> str:
-    """A day in the active language, with its weekday: Friday, 4 Dec 2026."""
-    return f"{WEEKDAYS[day.weekday()]}, {_language().day(day)}"
+    """A day in the active language, with its weekday: Friday 4 Dec 2026."""
+    return f"{WEEKDAYS[day.weekday()]} {_language().day(day)}"
 
 
 def zone_name(zone: ZoneInfo, language: _Language | None = None) -> str:

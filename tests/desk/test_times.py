@@ -215,3 +215,9 @@ def test_messages_and_callbacks_of_other_locations_read_on_one_clock(north, sout
     assert '<span class="zone"> London time</span>' in side[: side.index("</li>")]
     thread = html[html.index(f'id="message-{message.pk}"') :]
     assert '<span class="zone"></span>' in thread[:2000]
+
+
+def test_a_day_heading_is_the_same_date_format_with_its_weekday():
+    from datetime import date
+
+    assert times.format_day(date(2026, 12, 4)) == "Friday 4 Dec 2026"

@@ -104,7 +104,7 @@ def moment(value: datetime | None, place=None) -> str:
 
 @register.filter
 def day(value) -> str:
-    """A day, as the desk writes days: Friday, 4 Dec 2026."""
+    """A day, as the desk writes days: Friday 4 Dec 2026."""
     return times.format_day(value) if value else ""
 
 
