@@ -125,6 +125,7 @@ def test_every_desk_page_loads_with_nothing_from_elsewhere(browser_page, world):
     offline.assert_clean("signing in")
     for name, path in sorted(SIGNED_IN_PAGES.items()):
         offline.open(path.format(**world.ids))
+        offline.assert_clean(name)
         if name == "api:openapi-view":
             # Swagger UI ran: it read the document and drew its operations.
             page.locator(".opblock-summary").first.wait_for(timeout=30_000)
