@@ -130,6 +130,11 @@ def test_every_desk_page_loads_with_nothing_from_elsewhere(browser_page, world):
             # Swagger UI ran: it read the document and drew its operations.
             page.locator(".opblock-summary").first.wait_for(timeout=30_000)
             assert page.locator(".opblock-summary").count() >= len(API_ROUTES) - 2
+            # Try one: the request goes to this site, its answer is shown highlighted.
+            page.locator(".opblock-summary", has_text="/api/customers").first.click()
+            page.get_by_role("button", name="Try it out").click()
+            page.get_by_role("button", name="Execute").click()
+            page.locator(".live-responses-table .response-col_status", has_text="200").wait_for()
             screenshot(page, "api-docs")
         offline.assert_clean(name)
 
