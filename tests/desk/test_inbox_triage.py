@@ -138,9 +138,9 @@ def test_bulk_refuses_conversations_the_agent_may_not_see(north, south, agent_no
     mine = write_in(north, "a@example.com", "Mine")
     theirs = write_in(south, "b@example.com", "Theirs")
     response = bulk(agent_north, [mine, theirs], action="solve")
-    assert response.status_code == 400
+    assert response.status_code == 404  # as if it did not exist: nothing is changed
     assert set(Conversation.objects.values_list("status", flat=True)) == {Status.NEW}
-    assert bulk(agent_north, [theirs], action="solve").status_code == 400
+    assert bulk(agent_north, [theirs], action="solve").status_code == 404
     assert not Activity.objects.filter(verb="conversation.status_changed").exists()
 
 

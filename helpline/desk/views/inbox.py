@@ -122,8 +122,8 @@ def _back_to_inbox(request):
 @require_POST
 def inbox_bulk(request):
     """One action on the selected conversations, each through its conversation action (one
-    activity entry each). Only conversations the agent may see are touched: an id of another
-    location's names nothing, as one that never existed."""
+    activity entry each). Only conversations the agent may see: an id of another location's
+    names nothing, as one that never existed (404), and nothing is changed."""
     ids = {int(v) for v in request.POST.getlist("ids") if v.isdigit() and len(v) < 19}
     selected = list(
         Conversation.objects.visible_to(request.user)
@@ -131,7 +131,7 @@ def inbox_bulk(request):
         .order_by("pk")[: BULK_LIMIT + 1]
     )
     if not selected or len(selected) < len(ids):
-        return HttpResponseBadRequest("Choose conversations from your inbox.")
+        raise Http404("No such conversation")
     if len(selected) > BULK_LIMIT:
         return HttpResponseBadRequest(f"Choose at most {BULK_LIMIT} conversations at once.")
     try:
