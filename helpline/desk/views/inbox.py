@@ -64,15 +64,19 @@ def inbox_page(request):
     return render(request, "desk/inbox.html", context)
 
 
-def _assignable_agents(user: User):
-    """Whom the bulk "Assign to" offers: the active people of the locations the user serves
-    (assign refuses, per conversation, one who does not serve its location)."""
-    agents = User.objects.filter(is_active=True)
+def _assignable_agents(user: User) -> list[tuple[int, str]]:
+    """Whom the bulk "Assign to" offers besides "Me": (id, name) of the active people of the
+    locations the user serves (assign refuses, per conversation, one who does not serve its
+    location). Plain values: the inbox is polled and rendered often."""
+    agents = User.objects.filter(is_active=True).exclude(pk=user.pk)
     if not user.sees_everything:
         agents = agents.filter(
             Q(locations__in=user.location_ids()) | Q(role=Role.ADMIN) | Q(is_superuser=True)
         ).distinct()
-    return agents.order_by("first_name", "last_name", "username")
+    rows = agents.order_by("first_name", "last_name", "username").values_list(
+        "pk", "first_name", "last_name", "username"
+    )
+    return [(pk, f"{first} {last}".strip() or username) for pk, first, last, username in rows]
 
 
 @login_required
