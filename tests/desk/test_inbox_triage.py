@@ -198,3 +198,10 @@ def test_an_agent_lands_on_mine_when_it_has_work(north, agent_north, admin):
     assert client.get("/?view=open").context["view"].slug == "open"  # chosen stays chosen
     actions.solve(agent_north, conversation)
     assert client.get("/").context["view"].slug == "open"
+
+
+def test_bulk_takes_at_most_a_few_pages_at_once(three, agent_north, monkeypatch):
+    monkeypatch.setattr("helpline.desk.views.inbox.BULK_LIMIT", 2)
+    response = bulk(agent_north, three, action="solve")
+    assert response.status_code == 400
+    assert not Activity.objects.filter(verb="conversation.status_changed").exists()

@@ -129,15 +129,11 @@ def inbox_bulk(request):
     activity entry each). Only conversations the agent may see: an id of another location's
     names nothing, as one that never existed (404), and nothing is changed."""
     ids = {int(v) for v in request.POST.getlist("ids") if v.isdigit() and len(v) < 19}
-    selected = list(
-        Conversation.objects.visible_to(request.user)
-        .filter(pk__in=ids)
-        .order_by("pk")[: BULK_LIMIT + 1]
-    )
+    if len(ids) > BULK_LIMIT:
+        return HttpResponseBadRequest(f"Choose at most {BULK_LIMIT} conversations at once.")
+    selected = list(Conversation.objects.visible_to(request.user).filter(pk__in=ids).order_by("pk"))
     if not selected or len(selected) < len(ids):
         raise Http404("No such conversation")
-    if len(selected) > BULK_LIMIT:
-        return HttpResponseBadRequest(f"Choose at most {BULK_LIMIT} conversations at once.")
     try:
         act, done = _bulk_action(request)
     except ActionError as error:
