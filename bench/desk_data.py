@@ -353,7 +353,8 @@ def ascii_lower(text: str) -> str:
 
 
 class Generator:
-    """Rows of the big tables, in id order, through the given emit functions.
+    """Rows of the big tables through the given emit functions: messages in id order,
+    a conversation with its last message (so in the order of their latest activity).
 
     Timestamps are epoch seconds turned into text by `stamp`; message text goes
     through `text` (COPY escapes newlines). Message ids follow creation time
@@ -416,13 +417,16 @@ class Generator:
         self._next_message_id = 1
         self._roots: dict[int, str] = {}
         self._emit_message = emit_message
+        self._emit_conversation = emit_conversation
+        # A conversation's row waits for its last message, whose start is its preview.
+        self._unwritten: dict[int, tuple] = {}
         seq = 0
         tag_id = 1
         for conversation_id, (created, status) in enumerate(plan, start=1):
             while pending and pending[0][0] < created:
                 self._write_message(heapq.heappop(pending))
             row, messages = self._conversation(conversation_id, created, status)
-            emit_conversation(row)
+            self._unwritten[conversation_id] = row
             for message in messages:
                 seq += 1
                 heapq.heappush(pending, (message[0], seq, *message[1:]))
@@ -612,6 +616,8 @@ class Generator:
             delivery = "sent"
         if last:
             self._roots.pop(conversation_id, None)
+            row = self._unwritten.pop(conversation_id)
+            self._emit_conversation((*row, self.text(preview_of(text))))
         text = self.text(text)
         self._emit_message(
             (
@@ -633,6 +639,12 @@ class Generator:
                 self.stamp(at),
             )
         )
+
+
+def preview_of(text: str) -> str:
+    from helpline.conversations.models import preview_of
+
+    return preview_of(text)
 
 
 def phone_of(country: str, customer_id: int) -> str:
@@ -658,6 +670,7 @@ COLUMNS = {
         # SLA clocks start empty: bench/sla.py gives the open conversations a policy.
         "sla_policy_id", "response_due_at", "resolution_due_at", "resolution_paused_seconds",
         "paused_at", "sla_due_at", "sla_next_check_at",
+        "preview",  # of the last message, so its row is written with that message
     ),
     "conversations_conversation_tags": ("id", "conversation_id", "tag_id"),
     "conversations_message": (

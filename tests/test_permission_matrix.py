@@ -26,6 +26,8 @@ from helpline.conversations.receive import IncomingAttachment
 from helpline.core.models import Role, Team, User
 from helpline.core.tokens import issue_token
 from helpline.customers import actions as customer_actions
+from helpline.desk.actions import save_view
+from helpline.desk.inbox import Filters
 from helpline.hours.actions import add_closure
 from helpline.sla.models import Notification, SlaPolicy
 from tests.desk.conftest import write_in
@@ -51,8 +53,8 @@ class Route:
     # and for everyone else it does not exist (404).
     # "settings": a page of the desk's settings: admins may (the page, or a redirect after
     # saving), anyone else gets 403.
-    # "own": names NOTIFIED's own notification: only she may, and for anyone else, admins
-    # included, it does not exist (404); "self": touches only the signed-in user's own
+    # "own": names NOTIFIED's own notification or saved view: only she may, and for anyone
+    # else, admins included, it does not exist (404); "self": touches only the signed-in user's own
     # things, so everyone signed in may (the page, or a redirect back to it).
     scope: str
     data: dict | None = None
@@ -63,6 +65,13 @@ ROUTES = {
     # The desk
     "desk:inbox": Route("GET", "/", "list"),
     "desk:inbox-updates": Route("GET", "/inbox/updates/", "list"),
+    "desk:inbox-bulk": Route(
+        "POST", "/inbox/bulk/", "object", {"ids": "{conversation}", "action": "solve"}
+    ),
+    "desk:saved-view-save": Route(
+        "POST", "/inbox/views/", "self", {"name": "Mine", "view": "mine"}
+    ),
+    "desk:saved-view-delete": Route("POST", "/inbox/views/{saved_view}/delete/", "own", {}),
     "desk:search": Route("GET", f"/search/?q={QUERY}", "list"),
     "desk:customers": Route("GET", f"/customers/?q={QUERY}", "list"),
     "desk:customer-new": Route("GET", "/customers/new/", "any"),
@@ -443,6 +452,7 @@ def world(north, south, admin, agent_north, agent_south, mailbox):
             text=f"#{conversation.pk} {MARKER} broken: the response target was breached",
         )
     ids["notification"] = Notification.objects.get(user=users[NOTIFIED]).pk
+    ids["saved_view"] = save_view(users[NOTIFIED], "Urgent", "open", Filters(priority="urgent")).pk
     return SimpleNamespace(ids=ids, users=users)
 
 

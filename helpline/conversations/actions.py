@@ -365,8 +365,8 @@ def _responded(conversation: Conversation, response: Message) -> list[str]:
     """
     at = response.created_at
     answer_open_waits(response)
-    changed = ["last_message_at", "waiting_since", "updated_at"]
-    conversation.last_message_at = max(conversation.last_message_at, at)
+    changed = ["last_message_at", "preview", "waiting_since", "updated_at"]
+    conversation.show_latest(response)
     conversation.waiting_since = None
     if conversation.first_response_at is None:
         conversation.first_response_at = at
@@ -628,8 +628,8 @@ def _log_outbound(
     if message.talked_with_customer:
         changed = _responded(conversation, message)
     else:  # a call nobody picked up is an attempt, not an answer: the customer still waits
-        conversation.last_message_at = max(conversation.last_message_at, message.created_at)
-        changed = ["last_message_at", "updated_at"]
+        conversation.show_latest(message)
+        changed = ["last_message_at", "preview", "updated_at"]
     conversation.save(update_fields=changed)
     _sent(actor, message)
     _keep_true(callers, conversation)
@@ -832,6 +832,15 @@ def set_tags(
     conversation.tags.set(tags)
     _changed(actor, conversation, Verb.TAGGED, before, cleaned, at=at)
     return _keep_true(callers, conversation)
+
+
+def add_tags(actor: User | None, conversation: Conversation, names: list[str]) -> Conversation:
+    """Tag with `names` besides the tags it has (read under the lock: a tag someone added a
+    moment ago stays)."""
+    with transaction.atomic():
+        locked = _locked(conversation)
+        kept = list(locked.tags.values_list("name", flat=True))
+        return set_tags(actor, conversation, kept + names)
 
 
 # What a change of one of the conversation's settings publishes, by the verb it records.

@@ -47,6 +47,14 @@ OPEN_STATUSES = (Status.NEW, Status.OPEN)
 OPEN_WORK = models.Q(status__in=OPEN_STATUSES)
 
 
+PREVIEW_LENGTH = 160
+
+
+def preview_of(text: str) -> str:
+    """A message's text on one line, as long as an inbox row's preview keeps."""
+    return " ".join(text[: PREVIEW_LENGTH * 4].split())[:PREVIEW_LENGTH]
+
+
 class Conversation(models.Model):
     subject = models.CharField(max_length=998, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
@@ -72,6 +80,13 @@ class Conversation(models.Model):
         help_text="The customer's oldest unanswered message; empty while nobody waits on us",
     )
     last_message_at = models.DateTimeField(help_text="Latest message, or the creation time")
+    # Kept by the actions that add a message, so the inbox shows it without reading messages.
+    preview = models.CharField(
+        max_length=PREVIEW_LENGTH,
+        blank=True,
+        default="",
+        help_text="The start of the latest message to or from the customer",
+    )
     solved_at = models.DateTimeField(null=True, blank=True)
     pending_until = models.DateTimeField(
         null=True,
@@ -146,6 +161,13 @@ class Conversation(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.subject}"
+
+    def show_latest(self, message: "Message") -> None:
+        """Take `message`'s time and preview if it is the latest (one recorded after the fact,
+        older than the latest, changes neither)."""
+        if message.created_at >= self.last_message_at:
+            self.last_message_at = message.created_at
+            self.preview = preview_of(message.text)
 
     @property
     def token(self) -> str:

@@ -29,7 +29,7 @@ from helpline.conversations.waits import answer_open_waits, create_waits
 from helpline.core.activity import record_many
 from helpline.core.events import EventName, publish_many
 from helpline.core.models import Location, Mailbox, Team, User
-from helpline.core.sql import update_from_values
+from helpline.core.sql import update_fields_from_values, update_from_values
 from helpline.customers.actions import resolve_merged
 from helpline.customers.identities import normalise
 from helpline.customers.models import Customer, Identity
@@ -350,7 +350,7 @@ class _Batch:
         return conversation
 
     def _note_customer_message(self, conversation, message, at) -> None:
-        conversation.last_message_at = max(conversation.last_message_at, at)
+        conversation.show_latest(message)
         conversation.updated_at = self.now
         if message.kind == MessageKind.NORMAL:
             # A robot's reply (out-of-office, bounce) neither reopens nor restarts a wait.
@@ -435,8 +435,10 @@ class _Batch:
             Conversation.objects.filter(pk__in=reopened).update(
                 status=Status.OPEN, solved_at=None, pending_until=None
             )
-        update_from_values(
-            Conversation, "last_message_at", [(c.pk, c.last_message_at) for c in changed]
+        update_fields_from_values(
+            Conversation,
+            ["last_message_at", "preview"],
+            [(c.pk, c.last_message_at, c.preview) for c in changed],
         )
         update_from_values(
             Conversation,

@@ -119,7 +119,11 @@ class Filters:
         }
 
     def query_string(self) -> str:
-        return urlencode({k: v for k, v in self._all().items() if v is not None})
+        return urlencode(self.pairs())
+
+    def pairs(self) -> dict:
+        """The filters that are set, as query parameters."""
+        return {k: v for k, v in self._all().items() if v is not None}
 
     def __bool__(self) -> bool:
         return any(v is not None for v in self._all().values())
@@ -160,6 +164,7 @@ class Row:
 
     id: int
     subject: str
+    preview: str
     status: str
     priority: str
     channel: str
@@ -194,6 +199,7 @@ STATUS_LABELS, PRIORITY_LABELS, CHANNEL_LABELS = (
 ROW_VALUES = (
     "id",
     "subject",
+    "preview",
     "status",
     "priority",
     "channel",
@@ -244,12 +250,13 @@ def _rows(found: list[tuple]) -> list[Row]:
         tags[conversation_id].append(name)
     rows = []
     for values in found:
-        pk, subject, status, priority, channel, waiting, last, due = values[:8]
-        customer_id, customer, location, username, first_name, last_name = values[8:]
+        pk, subject, preview, status, priority, channel, waiting, last, due = values[:9]
+        customer_id, customer, location, username, first_name, last_name = values[9:]
         rows.append(
             Row(
                 pk,
                 subject,
+                preview,
                 status,
                 priority,
                 channel,

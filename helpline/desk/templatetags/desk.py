@@ -60,17 +60,37 @@ def _inbox_row(row, now: datetime, conversation_url: str) -> str:
             f' title="{moment(row.last_message_at)}">'
             f"{wait(row.last_message_at, now)} ago</time>"
         )
+    subject = escape(row.subject or "(no subject)")
     return (
         f'<li class="row priority-{escape(row.priority)}" data-row data-id="{row.id}">'
+        f'<input type="checkbox" class="pick" name="ids" value="{row.id}" form="bulk" '
+        f'aria-label="Select #{row.id} {subject}">'
         f'<a href="{escape(conversation_url)}{row.id}/">'
         f'<span class="channel">{icon(row.channel, row.channel_label)}</span>'
         f'<span class="who">{escape(row.customer_name)}</span>'
-        f'<span class="subject">{escape(row.subject or "(no subject)")}</span>'
+        f'<span class="text"><span class="subject">{subject}</span>'
+        f'<span class="preview">{escape(row.preview)}</span></span>'
         f'<span class="meta">{priority}'
         f'<span class="badge status-{escape(row.status)}">{escape(row.status_label)}</span>'
         f"{tags}{location}"
         f'<span class="assignee">{escape(row.assignee_name or "Unassigned")}</span>'
-        f"</span>{when}</a></li>\n"
+        f"</span>{_sla(row.sla_due_at, now)}{when}</a></li>\n"
+    )
+
+
+def _sla(due: datetime | None, now: datetime) -> str:
+    """The earliest service level due time: how long is left, or how long ago it was breached
+    (wall time: the conversation page shows the business time left)."""
+    if due is None:
+        return '<span class="sla"></span>'
+    if due <= now:
+        return (
+            f'<span class="sla breached" title="Due {moment(due)}">'
+            f"SLA breached {wait(due, now)} ago</span>"
+        )
+    return (
+        f'<span class="sla" title="Due {moment(due)}">'
+        f"SLA due in {compact_duration((due - now).total_seconds())}</span>"
     )
 
 

@@ -131,7 +131,10 @@
           const selected = document.querySelector("[data-row].selected");
           const keep = selected && selected.dataset.id;
           const hadFocus = selected && selected.contains(document.activeElement);
+          const picked = pickedIds();
           box.innerHTML = data.rows;
+          box.querySelectorAll("input.pick").forEach((pick) => { pick.checked = picked.has(pick.value); });
+          showPicked();
           if (keep) {
             const row = box.querySelector(`[data-row][data-id="${CSS.escape(keep)}"]`);
             if (row) {
@@ -151,8 +154,45 @@
     document.addEventListener("visibilitychange", () => { if (!document.hidden) tick(); });
   }
 
+  // Bulk actions: the controls show once a conversation is picked; a redraw keeps the picks.
+  function pickedIds() {
+    return new Set(Array.from(document.querySelectorAll("input.pick:checked"), (pick) => pick.value));
+  }
+
+  function showPicked() {
+    const bulk = document.getElementById("bulk");
+    if (!bulk) return;
+    const count = pickedIds().size;
+    const all = document.querySelectorAll("input.pick").length;
+    bulk.querySelector(".bulk-actions").hidden = count === 0;
+    bulk.querySelector("[data-picked]").textContent = count ? count + " selected" : "Select all";
+    const pickAll = document.getElementById("pick-all");
+    pickAll.checked = count > 0 && count === all;
+    pickAll.indeterminate = count > 0 && count < all;
+  }
+
+  function watchPicks() {
+    const bulk = document.getElementById("bulk");
+    if (!bulk) return;
+    document.addEventListener("change", (event) => {
+      if (event.target.id === "pick-all") {
+        document.querySelectorAll("input.pick").forEach((pick) => { pick.checked = event.target.checked; });
+      }
+      if (event.target.id === "pick-all" || event.target.matches("input.pick")) showPicked();
+    });
+    showPicked();
+  }
+
+  // On a phone the filters start folded away unless some are on.
+  function foldFilters() {
+    const panel = document.querySelector(".filter-panel");
+    if (panel && window.matchMedia("(max-width: 720px)").matches && !panel.dataset.on) panel.open = false;
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     restoreSelection();
     pollInbox();
+    watchPicks();
+    foldFilters();
   });
 })();

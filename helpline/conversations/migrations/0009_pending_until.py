@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("conversations", "0007_sla_clocks"),
+        ("conversations", "0008_conversation_preview"),
     ]
 
     operations = [
