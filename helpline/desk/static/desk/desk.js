@@ -151,8 +151,25 @@
     document.addEventListener("visibilitychange", () => { if (!document.hidden) tick(); });
   }
 
+  // A refused form comes back with its first field in error marked autofocus, which the
+  // browser scrolls to by itself; this also brings the message under the field into view
+  // (a sticky header or a tall field could hide it) and opens a closed section around it.
+  function showFirstError() {
+    const field = document.querySelector("[aria-invalid='true']");
+    const ids = field ? (field.getAttribute("aria-describedby") || "").split(" ") : [];
+    const message = ids.map((id) => document.getElementById(id))
+      .find((el) => el && el.classList.contains("field-error")) ||
+      (field ? null : document.querySelector(".field-error"));
+    if (!field && !message) return;
+    const details = (field || message).closest("details");
+    if (details) details.open = true;
+    (message || field).scrollIntoView({ block: "center" });
+    if (field && document.activeElement !== field) field.focus({ preventScroll: true });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     restoreSelection();
     pollInbox();
+    showFirstError();
   });
 })();
