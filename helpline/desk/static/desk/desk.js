@@ -163,7 +163,15 @@
     if (!field && !message) return;
     const details = (field || message).closest("details");
     if (details) details.open = true;
-    (message || field).scrollIntoView({ block: "center" });
+    // The field just below the sticky top bar, then down if its message is still cut off.
+    const bar = document.querySelector(".topbar");
+    const below = bar && getComputedStyle(bar).position === "sticky" ? bar.offsetHeight : 0;
+    const first = field || message;
+    window.scrollBy(0, first.getBoundingClientRect().top - below - 12);
+    if (message) {
+      const overflow = message.getBoundingClientRect().bottom - window.innerHeight + 12;
+      if (overflow > 0) window.scrollBy(0, overflow);
+    }
     if (field && document.activeElement !== field) field.focus({ preventScroll: true });
   }
 
