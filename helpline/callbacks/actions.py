@@ -27,7 +27,7 @@ from helpline.hours.calendar import calendar_for
 CREATED, ATTEMPTED, CLOSED = Verb.CREATED, Verb.ATTEMPTED, Verb.CLOSED
 REOPENED, VOICEMAIL_LEFT = Verb.REOPENED, Verb.VOICEMAIL_LEFT
 QUEUED_AGAIN, DISMISSED = Verb.QUEUED_AGAIN, Verb.DISMISSED
-NOT_FAILED = {
+NOT_FAILED: dict[str, str] = {
     CallbackStatus.OPEN: "is on the worklist already",
     CallbackStatus.DONE: "is done already",
     CallbackStatus.CLOSED: "is closed already",
@@ -181,8 +181,14 @@ def queue_again(actor: User, callback: Callback, phone_number: str = "") -> Call
     callback.due_at = backoff.within_hours(calendar_for(callback.location), now)
     callback.closed_at, callback.closed_reason = None, ""
     callback.save()
-    changed = {"before": before, "phone_number": number} if number != before else {}
-    record(actor, QUEUED_AGAIN, callback, due_at=str(callback.due_at), **changed)
+    record(
+        actor,
+        QUEUED_AGAIN,
+        callback,
+        due_at=str(callback.due_at),
+        phone_number=number,
+        before=before,
+    )
     return callback
 
 
