@@ -31,6 +31,7 @@ CHANNEL_CHOICES = [
 # could say what is wrong with it, in its own words, next to the field.
 EMAIL_INPUT = forms.TextInput(attrs={"inputmode": "email", "autocomplete": "off"})
 PHONE_INPUT = forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"})
+NOT_OFFERED = "Choose one of the options offered."
 IDENTITY_CHOICES = [(IdentityKind.EMAIL, "Email"), (IdentityKind.PHONE, "Phone")]
 
 
@@ -128,6 +129,7 @@ class LocationField(forms.ModelChoiceField):
             served_locations(user),
             required=not user.sees_everything,
             empty_label="No location" if user.sees_everything else "Choose a location",
+            error_messages={"required": "Choose a location.", "invalid_choice": NOT_OFFERED},
             **kwargs,
         )
 
@@ -200,6 +202,10 @@ class NewConversationForm(DeskForm):
         min_value=0,
         label="Waited (minutes)",
         help_text="A call or a visit: how long they waited to be helped, in the queue or on hold.",
+        error_messages={
+            "invalid": "Give the waiting time in whole minutes.",
+            "min_value": "A wait cannot be less than 0 minutes.",
+        },
     )
     name = forms.CharField(max_length=200, required=False, label="Name")
     email = forms.CharField(max_length=320, required=False, label="Email", widget=EMAIL_INPUT)
@@ -219,6 +225,10 @@ class NewConversationForm(DeskForm):
             label="Location",
             empty_label="Choose a location",
             initial=initial_location or _only_location(user),
+            error_messages={
+                "required": "Choose the location the customer contacted.",
+                "invalid_choice": NOT_OFFERED,
+            },
         )
         self.fields["team"] = forms.ModelChoiceField(
             Team.objects.order_by("name"), required=False, label="Team", empty_label="No team"

@@ -102,6 +102,24 @@ FORMS = {
         lambda w: "id_phone_error",
         "“+999 123” is not a phone number: the country code after the + is not one we know",
     ),
+    "new conversation, wait": (
+        lambda w: reverse("desk:conversation-new"),
+        lambda w: {
+            "name": "Walter",
+            "channel": "phone",
+            "subject": "Hi",
+            "waited_minutes": "a while",
+            "location": w.north.pk,
+        },
+        lambda w: "id_waited_minutes_error",
+        "Give the waiting time in whole minutes.",
+    ),
+    "new customer, location": (
+        lambda w: reverse("desk:customer-new"),
+        lambda w: {"name": "Wendy", "location": ""},
+        lambda w: "id_location_error",
+        "Choose a location.",
+    ),
     "call back": (
         conversation_action("call-back"),
         lambda w: {"phone_number": MARIA_PHONE, "other_number": "12ab", "due_at": ""},
