@@ -90,9 +90,8 @@ def _act_on_failed(request, pk: int, form: str, act):
 def callback_queue_again(request, pk: int):
     def act(callback):
         callback = actions.queue_again(request.user, callback, request.POST.get("phone_number", ""))
-        return f"{callback.customer} is back on the worklist: call {callback.phone_number} " + (
-            f"from {_due(callback)}."
-        )
+        number, due = callback.phone_number, _due(callback)
+        return f"{callback.customer} is back on the worklist: call {number} from {due}."
 
     form = "number" if "phone_number" in request.POST else "again"
     return _act_on_failed(request, pk, form, act)
