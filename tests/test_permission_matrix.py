@@ -20,7 +20,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from helpline.appointments.actions import book as book_appointment
-from helpline.callbacks.actions import create_callback
+from helpline.callbacks.actions import create_callback, record_attempt
+from helpline.channels.email.models import OutboundEmail, OutboxStatus
+from helpline.conversations.actions import reply
 from helpline.conversations.models import CannedReply
 from helpline.conversations.receive import IncomingAttachment
 from helpline.core.models import Role, Team, User
@@ -104,6 +106,9 @@ ROUTES = {
     "desk:conversation-tags": Route(
         "POST", "/conversations/{conversation}/tags/", "object", {"tags": "refund"}
     ),
+    "desk:conversation-retry-delivery": Route(
+        "POST", "/conversations/{conversation}/messages/{failed_message}/retry/", "object", {}
+    ),
     "desk:conversation-presence": Route(
         "POST", "/conversations/{conversation}/presence/", "object", {"typing": "1"}
     ),
@@ -119,6 +124,12 @@ ROUTES = {
     "desk:callbacks": Route("GET", "/callbacks/", "list"),
     "desk:callback-attempt": Route(
         "POST", "/callbacks/{callback}/attempt/", "object", {"outcome": "no_answer"}
+    ),
+    "desk:callback-queue-again": Route(
+        "POST", "/callbacks/{failed_callback}/queue-again/", "object", {}
+    ),
+    "desk:callback-dismiss": Route(
+        "POST", "/callbacks/{failed_callback}/dismiss/", "object", {"reason": "Wrote in"}
     ),
     "desk:appointments": Route("GET", "/appointments/", "list"),
     "desk:appointment-new": Route("GET", "/appointments/new/?customer={customer}", "object"),
@@ -429,6 +440,12 @@ def world(north, south, admin, agent_north, agent_south, mailbox):
         "callback": create_callback(
             admin, conversation.customer, "+447700900123", "requested", conversation=conversation
         ).pk,
+        "failed_callback": record_attempt(
+            admin,
+            create_callback(admin, conversation.customer, "+447700900999", "requested"),
+            "wrong_number",
+        ).pk,
+        "failed_message": _failed_reply(admin, conversation).pk,
         "appointment": book_appointment(
             admin,
             conversation.customer,
@@ -454,6 +471,14 @@ def world(north, south, admin, agent_north, agent_south, mailbox):
     ids["notification"] = Notification.objects.get(user=users[NOTIFIED]).pk
     ids["saved_view"] = save_view(users[NOTIFIED], "Urgent", "open", Filters(priority="urgent")).pk
     return SimpleNamespace(ids=ids, users=users)
+
+
+def _failed_reply(actor, conversation):
+    message = reply(actor, conversation, "Sent into the void")
+    OutboundEmail.objects.filter(message=message).update(
+        status=OutboxStatus.FAILED, last_error="ConnectionRefusedError: [Errno 111]"
+    )
+    return message
 
 
 def call(route: Route, world, user_key: str | None):

@@ -26,6 +26,12 @@ from helpline.hours.calendar import calendar_for
 
 CREATED, ATTEMPTED, CLOSED = Verb.CREATED, Verb.ATTEMPTED, Verb.CLOSED
 REOPENED, VOICEMAIL_LEFT = Verb.REOPENED, Verb.VOICEMAIL_LEFT
+QUEUED_AGAIN, DISMISSED = Verb.QUEUED_AGAIN, Verb.DISMISSED
+NOT_FAILED: dict[str, str] = {
+    CallbackStatus.OPEN: "is on the worklist already",
+    CallbackStatus.DONE: "is done already",
+    CallbackStatus.CLOSED: "is closed already",
+}
 MERGED_DUPLICATE = "the same number was already on the worklist of the customer merged into"
 
 
@@ -151,6 +157,66 @@ def record_attempt(actor: User, callback: Callback, outcome: str, note: str = ""
         status=callback.status,
         due_at=str(callback.due_at),
     )
+    return callback
+
+
+@transaction.atomic
+def queue_again(actor: User, callback: Callback, phone_number: str = "") -> Callback:
+    """A failed callback back on the worklist with fresh tries, due as soon as the location is
+    open; with `phone_number`, on that number instead (a wrong number corrected)."""
+    callback = _locked_failed(callback, "phone_number" if phone_number.strip() else "")
+    before = callback.phone_number
+    number = _e164(phone_number, callback.location) if phone_number.strip() else before
+    if _open_callback(callback.customer, number) is not None:
+        raise ActionError(
+            f"{number} is on the worklist already for {callback.customer}; "
+            "dismiss this one instead",
+            "phone_number",
+        )
+    now = timezone.now()
+    callback.phone_number = number
+    callback.status = CallbackStatus.OPEN
+    callback.attempts = 0
+    callback.max_attempts = settings.HELPLINE_CALLBACK_MAX_ATTEMPTS
+    callback.due_at = backoff.within_hours(calendar_for(callback.location), now)
+    callback.closed_at, callback.closed_reason = None, ""
+    callback.save()
+    record(
+        actor,
+        QUEUED_AGAIN,
+        callback,
+        due_at=str(callback.due_at),
+        phone_number=number,
+        before=before,
+    )
+    return callback
+
+
+@transaction.atomic
+def dismiss(actor: User, callback: Callback, reason: str) -> Callback:
+    """A failed callback nobody will make: closed, with the reason why kept on it and logged."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ActionError(
+            "say why nobody will call back, e.g. “customer wrote in instead”", "reason"
+        )
+    callback = _locked_failed(callback, "reason")
+    _close(
+        callback, CallbackStatus.CLOSED, f"dismissed by {_name(actor)}: {reason}", timezone.now()
+    )
+    callback.save(update_fields=["status", "closed_at", "closed_reason"])
+    record(actor, DISMISSED, callback, reason=reason)
+    return callback
+
+
+def _locked_failed(callback: Callback, field: str) -> Callback:
+    callback = (
+        Callback.objects.select_for_update(of=("self",))
+        .select_related("location", "customer")
+        .get(pk=callback.pk)
+    )
+    if callback.status != CallbackStatus.FAILED:
+        raise ActionError(f"this callback {NOT_FAILED[callback.status]}", field)
     return callback
 
 

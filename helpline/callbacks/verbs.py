@@ -9,3 +9,5 @@ class Verb(models.TextChoices):
     CLOSED = "callback.closed", "closed a callback"
     REOPENED = "callback.reopened", "reopened a callback"
     VOICEMAIL_LEFT = "callback.voicemail_left", "learned the caller left a voicemail"
+    QUEUED_AGAIN = "callback.queued_again", "queued a failed callback again"
+    DISMISSED = "callback.dismissed", "dismissed a failed callback"

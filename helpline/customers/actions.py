@@ -18,6 +18,16 @@ class MergeError(ActionError):
     """A merge or unmerge the domain refuses, naming the argument to blame."""
 
 
+class IdentityTaken(ActionError):
+    """An address or number that is another customer's already: `owner_id` says whose, for a
+    caller that may show that customer (or offer a merge) to whoever asked."""
+
+    def __init__(self, value: str, owner_id: int | None, field: str):
+        super().__init__(f"{value} already belongs to another customer", field)
+        self.value = value
+        self.owner_id = owner_id
+
+
 def resolve_merged(customer: Customer) -> Customer:
     """The customer that now holds a merged customer's history."""
     seen = set()
@@ -73,13 +83,14 @@ def _create_identity(customer: Customer, kind: str, value: str, region: str, *, 
     if owner is not None:
         if owner == customer.pk:
             raise ActionError(f"{normalised} is already this customer's", field)
-        raise ActionError(f"{normalised} already belongs to another customer", field)
+        raise IdentityTaken(normalised, owner, field)
     try:
         # A savepoint: another request may take the value between the check and here.
         with transaction.atomic():
             return Identity.objects.create(customer=customer, kind=kind, value=normalised)
     except IntegrityError:
-        raise ActionError(f"{normalised} already belongs to another customer", field) from None
+        owner = taken.values_list("customer", flat=True).first()
+        raise IdentityTaken(normalised, owner, field) from None
 
 
 @transaction.atomic

@@ -6,24 +6,56 @@ from helpline.customers.models import IdentityKind
 
 
 class InvalidIdentity(ValueError):
-    pass
+    """A value that is no address or number, said in plain words for whoever typed it."""
+
+
+EXAMPLE_NUMBER = "+44 20 7183 8750"
+# The phone library's reasons, in words; its own texts ("(1) The string supplied did not
+# seem…") are for programmers and never shown.
+PARSE_REASONS = {
+    phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: (
+        "start it with + and the country code, e.g. " + EXAMPLE_NUMBER
+    ),
+    phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: "it is too short",
+    phonenumbers.NumberParseException.TOO_SHORT_NSN: "it is too short",
+    phonenumbers.NumberParseException.TOO_LONG: "it is too long",
+}
+UNKNOWN_COUNTRY = "the country code after the + is not one we know"
+LENGTH_REASONS = {
+    phonenumbers.ValidationResult.INVALID_COUNTRY_CODE: UNKNOWN_COUNTRY,
+    phonenumbers.ValidationResult.TOO_SHORT: "it is too short",
+    phonenumbers.ValidationResult.TOO_LONG: "it is too long",
+}
+DIGITS_REASON = "type the digits, with the country code for a number abroad, e.g. " + EXAMPLE_NUMBER
 
 
 def normalise_email(value: str) -> str:
     value = value.strip().lower()
     if "@" not in value or value.startswith("@") or value.endswith("@"):
-        raise InvalidIdentity(f"not an email address: {value!r}")
+        raise InvalidIdentity(
+            f"“{value}” is not an email address: it needs a name, an @ and a domain, "
+            "like maria@example.com"
+        )
     return value
 
 
 def normalise_phone(value: str, region: str = "") -> str:
     """E.164, e.g. '+442071838750'. `region` is the default country for national numbers."""
+    shown = value.strip()
     try:
         number = phonenumbers.parse(value, region.upper() or None)
     except phonenumbers.NumberParseException as exc:
-        raise InvalidIdentity(f"not a phone number: {value!r} ({exc})") from exc
-    if not phonenumbers.is_possible_number(number):
-        raise InvalidIdentity(f"not a possible phone number: {value!r}")
+        reason = PARSE_REASONS.get(exc.error_type, DIGITS_REASON)
+        if exc.error_type == exc.INVALID_COUNTRY_CODE and shown.startswith("+"):
+            reason = UNKNOWN_COUNTRY
+        raise InvalidIdentity(f"“{shown}” is not a phone number: {reason}") from exc
+    possible = phonenumbers.is_possible_number_with_reason(number)
+    if possible not in (
+        phonenumbers.ValidationResult.IS_POSSIBLE,
+        phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY,
+    ):
+        reason = LENGTH_REASONS.get(possible, DIGITS_REASON)
+        raise InvalidIdentity(f"“{shown}” is not a phone number: {reason}")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

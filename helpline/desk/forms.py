@@ -6,11 +6,14 @@ form with `refuse` so it shows next to the field it names.
 """
 
 from django import forms
+from django.urls import reverse
+from django.utils.html import format_html
 
 from helpline.conversations.models import Channel
 from helpline.core.errors import ActionError
 from helpline.core.models import Location, Team, User
-from helpline.customers.models import IdentityKind
+from helpline.customers.actions import IdentityTaken, resolve_merged
+from helpline.customers.models import Customer, IdentityKind
 
 # A person at the desk or on the phone is the common case, so those come first.
 CHANNEL_CHOICES = [
@@ -28,7 +31,30 @@ CHANNEL_CHOICES = [
 # could say what is wrong with it, in its own words, next to the field.
 EMAIL_INPUT = forms.TextInput(attrs={"inputmode": "email", "autocomplete": "off"})
 PHONE_INPUT = forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"})
+NOT_OFFERED = "Choose one of the options offered."
 IDENTITY_CHOICES = [(IdentityKind.EMAIL, "Email"), (IdentityKind.PHONE, "Phone")]
+
+
+class DeskBoundField(forms.BoundField):
+    """A field that, when it is the form's first one in error, takes the focus on load: the
+    browser scrolls the agent to it, with or without JavaScript."""
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        if self.errors and first_invalid(self.form) == self.name:
+            attrs["autofocus"] = True
+        return attrs
+
+
+def first_invalid(form: forms.Form) -> str | None:
+    return next((name for name in form.fields if name in form.errors), None)
+
+
+class DeskForm(forms.Form):
+    """Every desk form: its errors show next to their fields (desk/customer_field.html and
+    desk/_field_error.html), and the first field in error takes the focus."""
+
+    bound_field_class = DeskBoundField
 
 
 def served_locations(user: User):
@@ -38,10 +64,60 @@ def served_locations(user: User):
     return locations.filter(pk__in=user.location_ids())
 
 
-def refuse(form: forms.Form, error: ActionError, fields: dict[str, str] | None = None) -> None:
-    """Show an action's refusal next to the field it blames (or above the form)."""
+def refuse(
+    form: forms.Form,
+    error: ActionError,
+    fields: dict[str, str] | None = None,
+    *,
+    user: User | None = None,
+    customer: Customer | None = None,
+) -> None:
+    """Show an action's refusal next to the field it blames (or above the form).
+
+    An address or number that is someone else's says whose, when `user` may see them, with
+    a merge offered when the form is about `customer`.
+    """
     field = (fields or {}).get(error.field, error.field)
-    form.add_error(field if field in form.fields else None, str(error))
+    text = str(error)
+    if isinstance(error, IdentityTaken) and user is not None:
+        text = taken_by(user, error, customer)
+    form.add_error(field if field in form.fields else None, text)
+
+
+def taken_by(user: User, error: IdentityTaken, customer: Customer | None = None) -> str:
+    """Whose the address or number is, as far as `user` may know: a link to a customer they
+    may see (and a merge with `customer`), else only that it is at another location."""
+    owner = None
+    if error.owner_id is not None:
+        owner = Customer.objects.visible_to(user).filter(pk=error.owner_id).first()
+    if owner is not None and owner.merged_into_id:
+        owner = resolve_merged(owner)
+    if owner is None:
+        return (
+            f"{error.value} already belongs to a customer of another location; "
+            "ask a colleague there or an admin to merge them."
+        )
+    if customer is not None and owner.pk == customer.pk:
+        return f"{error.value} is already this customer's."
+    profile = reverse("desk:customer", args=[owner.pk])
+    if customer is None:
+        return format_html(
+            '{} already belongs to <a href="{}" class="owner">{}</a>. '
+            '<a href="{}">Start a conversation with them</a> instead?',
+            error.value,
+            profile,
+            owner,
+            reverse("desk:conversation-new") + f"?customer={owner.pk}",
+        )
+    merge = reverse("desk:customer-merge", args=[customer.pk]) + f"?other={owner.pk}"
+    return format_html(
+        '{} already belongs to <a href="{}" class="owner">{}</a>. '
+        'If they are the same person, <a href="{}" class="merge-offer">merge them</a>.',
+        error.value,
+        profile,
+        owner,
+        merge,
+    )
 
 
 class LocationField(forms.ModelChoiceField):
@@ -53,6 +129,7 @@ class LocationField(forms.ModelChoiceField):
             served_locations(user),
             required=not user.sees_everything,
             empty_label="No location" if user.sees_everything else "Choose a location",
+            error_messages={"required": "Choose a location.", "invalid_choice": NOT_OFFERED},
             **kwargs,
         )
 
@@ -71,7 +148,7 @@ def _only_location(user: User) -> Location | None:
     return served[0] if len(served) == 1 else None
 
 
-class CustomerForm(forms.Form):
+class CustomerForm(DeskForm):
     """A new customer: a name, and how to reach them."""
 
     name = forms.CharField(max_length=200, label="Name")
@@ -87,7 +164,7 @@ class CustomerForm(forms.Form):
         return identities_of(self.cleaned_data)
 
 
-class CustomerDetailsForm(forms.Form):
+class CustomerDetailsForm(DeskForm):
     name = forms.CharField(max_length=200, label="Name")
 
     def __init__(self, user: User, *args, **kwargs):
@@ -96,12 +173,12 @@ class CustomerDetailsForm(forms.Form):
         self.fields["name"].error_messages["required"] = "A customer needs a name."
 
 
-class IdentityForm(forms.Form):
+class IdentityForm(DeskForm):
     kind = forms.ChoiceField(choices=IDENTITY_CHOICES, label="Kind")
     value = forms.CharField(max_length=320, label="Email address or phone number")
 
 
-class CustomerNoteForm(forms.Form):
+class CustomerNoteForm(DeskForm):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Note")
 
     def __init__(self, *args, **kwargs):
@@ -109,7 +186,7 @@ class CustomerNoteForm(forms.Form):
         self.fields["body"].error_messages["required"] = "A note needs text."
 
 
-class NewConversationForm(forms.Form):
+class NewConversationForm(DeskForm):
     """A call, a walk-in or a message that reached an agent directly.
 
     Without a chosen customer, the name, email and phone describe a new one.
@@ -125,6 +202,10 @@ class NewConversationForm(forms.Form):
         min_value=0,
         label="Waited (minutes)",
         help_text="A call or a visit: how long they waited to be helped, in the queue or on hold.",
+        error_messages={
+            "invalid": "Give the waiting time in whole minutes.",
+            "min_value": "A wait cannot be less than 0 minutes.",
+        },
     )
     name = forms.CharField(max_length=200, required=False, label="Name")
     email = forms.CharField(max_length=320, required=False, label="Email", widget=EMAIL_INPUT)
@@ -144,6 +225,10 @@ class NewConversationForm(forms.Form):
             label="Location",
             empty_label="Choose a location",
             initial=initial_location or _only_location(user),
+            error_messages={
+                "required": "Choose the location the customer contacted.",
+                "invalid_choice": NOT_OFFERED,
+            },
         )
         self.fields["team"] = forms.ModelChoiceField(
             Team.objects.order_by("name"), required=False, label="Team", empty_label="No team"

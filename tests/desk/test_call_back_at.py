@@ -157,10 +157,11 @@ def test_a_bad_number_is_refused_beside_the_field_and_the_input_kept(conversatio
     assert response.status_code == 400
     assert not Callback.objects.exists()
     assert '<details class="card composer" id="call-back" data-key="c" open>' in html
-    assert 'id="callback-error" role="alert">not a phone number' in html
+    assert 'id="callback-error" role="alert"><p>“12ab” is not a phone number: type the' in html
+    assert "The string supplied" not in html
     assert (
         'name="other_number" inputmode="tel" autocomplete="off" value="12ab" aria-invalid="true"'
-        in html
+        ' aria-describedby="callback-error" autofocus>' in html
     )
     assert f'value="{local_input(MONDAY_10AM)}"' in html  # the time typed is kept
 

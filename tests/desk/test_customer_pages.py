@@ -256,7 +256,7 @@ def test_adding_an_identity_normalises_it(maria, agent_north):
     [
         ("email", "maria-at-example", "not an email address"),
         ("phone", "12", "phone number"),
-        ("email", "M.Lopez@Work.Example", "m.lopez@work.example already belongs to another"),
+        ("email", "M.Lopez@Work.Example", "m.lopez@work.example already belongs to"),
         ("email", "maria@example.com", "maria@example.com is already this customer's"),
     ],
 )
@@ -633,3 +633,80 @@ def test_the_list_costs_the_same_with_many_customers(
     with django_assert_max_num_queries(7):
         response = client.get("/customers/", {"q": "customer"})
     assert len(response.context["hits"]) == 40
+
+
+# An address or number that is someone else's --------------------------------------------
+
+
+def _error_html(response, form: str, field: str) -> str:
+    [message] = error_of(response, form, field)
+    page = response.content.decode()
+    assert f'id="id_{field}_error" role="alert"><p>{message}</p>' in page  # rendered as markup
+    return message
+
+
+def test_a_taken_address_links_its_owner_and_offers_the_merge(maria, maria_at_work, agent_north):
+    other = maria_at_work.customer
+    response = client_for(agent_north).post(
+        f"/customers/{maria.customer_id}/edit/",
+        {"part": "identity", "kind": "phone", "value": "020 7183 8750"},
+    )
+    assert response.status_code == 400
+    message = _error_html(response, "identity", "value")
+    assert message.startswith(
+        f'+442071838750 already belongs to <a href="/customers/{other.pk}/" class="owner">'
+        "M. Lopez</a>."
+    )
+    merge = f"/customers/{maria.customer_id}/merge/?other={other.pk}"
+    assert f'<a href="{merge}" class="merge-offer">merge them</a>' in message
+    offered = client_for(agent_north).get(merge)
+    assert offered.status_code == 200 and "M. Lopez" in offered.content.decode()
+
+
+def test_a_new_customer_with_a_taken_address_links_its_owner(maria, north, agent_north):
+    response = client_for(agent_north).post(
+        "/customers/new/", {"name": "Wendy", "email": "MARIA@example.com", "location": north.pk}
+    )
+    message = _error_html(response, "form", "email")
+    assert f'<a href="/customers/{maria.customer_id}/" class="owner">Maria Lopez</a>' in message
+    assert f'href="/conversations/new/?customer={maria.customer_id}"' in message
+
+
+def test_another_locations_owner_is_not_revealed(jonas, north, agent_north):
+    for url, data, form, field in [
+        (
+            "/customers/new/",
+            {"name": "J", "email": "jonas@example.de", "location": north.pk},
+            "form",
+            "email",
+        ),
+        (
+            "/conversations/new/",
+            {
+                "name": "J",
+                "email": "jonas@example.de",
+                "channel": "phone",
+                "subject": "Hi",
+                "location": north.pk,
+            },
+            "form",
+            "email",
+        ),
+    ]:
+        response = client_for(agent_north).post(url, data)
+        assert response.status_code == 400
+        [message] = error_of(response, form, field)
+        assert message == (
+            "jonas@example.de already belongs to a customer of another location; "
+            "ask a colleague there or an admin to merge them."
+        )
+        page = response.content.decode()
+        assert "Jonas" not in page and f"/customers/{jonas.customer_id}/" not in page
+
+
+def test_an_admin_sees_whose_it_is_anywhere(jonas, north, admin):
+    response = client_for(admin).post(
+        "/customers/new/", {"name": "J", "email": "jonas@example.de", "location": north.pk}
+    )
+    [message] = error_of(response, "form", "email")
+    assert f'<a href="/customers/{jonas.customer_id}/" class="owner">Jonas Weber</a>' in message

@@ -28,6 +28,7 @@ from helpline.conversations.models import (
 )
 from helpline.conversations.verbs import Verb
 from helpline.core.activity import record
+from helpline.core.errors import ActionError
 from helpline.core.events import EventName, publish
 from helpline.core.work_queue import WorkQueue
 
@@ -217,9 +218,17 @@ def due_ids(limit: int = 500) -> list[int]:
 
 @transaction.atomic
 def retry(actor, outbound: OutboundEmail) -> OutboundEmail:
-    """An agent asks to send a failed message again."""
+    """An agent asks to send a failed message again (only a failed one: a message on its way
+    is not sent twice)."""
+    outbound = (
+        OutboundEmail.objects.select_for_update().select_related("message").get(pk=outbound.pk)
+    )
+    if outbound.status != OutboxStatus.FAILED:
+        raise ActionError(f"this mail is {outbound.get_status_display().lower()}, not failed")
     OUTBOX.again(OutboundEmail.objects.filter(pk=outbound.pk))
-    Message.objects.filter(pk=outbound.message_id).update(delivery=Delivery.QUEUED)
+    Message.objects.filter(pk=outbound.message_id).update(
+        delivery=Delivery.QUEUED, delivery_error=""
+    )
     record(actor, Verb.MESSAGE_RETRIED, outbound.message, outbound_id=outbound.pk)
     transaction.on_commit(lambda: _enqueue(outbound.pk))
     outbound.refresh_from_db()

@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from helpline.conversations.delivery import DeliveryProblem
+from helpline.conversations.delivery import delivery_problem as problem_of
 from helpline.conversations.models import Channel
 from helpline.core.durations import compact_duration
 from helpline.desk import times
@@ -136,3 +138,16 @@ def capped(count: int, cap: int) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key)
+
+
+@register.filter
+def error_lines(error) -> list[str]:
+    """A field's errors (a list) or one refusal (an ActionError, a sentence), as lines."""
+    if isinstance(error, list | tuple):
+        return list(error)
+    return [error if isinstance(error, SafeString) else str(error)]
+
+
+@register.filter
+def delivery_problem(error: str) -> DeliveryProblem | None:
+    return problem_of(error)

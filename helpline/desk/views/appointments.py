@@ -25,7 +25,7 @@ from helpline.core.models import Activity, Location, User
 from helpline.customers import actions as customer_actions
 from helpline.customers.models import Customer, IdentityKind
 from helpline.desk import times
-from helpline.desk.forms import PHONE_INPUT, refuse, served_locations
+from helpline.desk.forms import PHONE_INPUT, DeskForm, refuse, served_locations
 from helpline.desk.views.customers import id_from, ordered_identities, query_from
 from helpline.search import search
 
@@ -153,7 +153,7 @@ def _short(appointment: Appointment) -> str:
 # Booking
 
 
-class BookingForm(forms.Form):
+class BookingForm(DeskForm):
     kind = forms.ChoiceField(label="Kind", choices=Kind.choices)
     # The action judges the time (past, closed, taken), in its own words, next to the field.
     starts_at = forms.CharField(label="Time", widget=forms.Select)

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Max
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -23,6 +23,8 @@ from django.views.decorators.http import require_GET, require_POST
 from helpline.access import get_conversation_for
 from helpline.callbacks import actions as callback_actions
 from helpline.callbacks.models import Callback, CallbackStatus, Reason
+from helpline.channels.email import outbox
+from helpline.channels.email.models import OutboundEmail
 from helpline.conversations import actions, canned
 from helpline.conversations.models import (
     Attachment,
@@ -434,6 +436,25 @@ def set_tags(request, pk: int):
 
 @login_required
 @require_POST
+def retry_delivery(request, pk: int, message_pk: int):
+    """Send a reply that failed for good again, through the outbox."""
+    conversation = get_conversation_for(request.user, pk, _conversations())
+    outbound = OutboundEmail.objects.filter(
+        message_id=message_pk, message__conversation=conversation
+    ).first()
+    if outbound is None:
+        raise Http404("No such mail")
+    try:
+        outbox.retry(request.user, outbound)
+    except ActionError as exc:
+        messages.error(request, f"Not retried: {exc}.")
+    else:
+        messages.success(request, f"Sending to {', '.join(outbound.to)} again.")
+    return _back(conversation, outbound.message)
+
+
+@login_required
+@require_POST
 def heartbeat(request, pk: int):
     """Presence: record that this agent is here (or leaving); answer who else is, and the
     latest message, so the page can offer to reload."""
@@ -461,4 +482,9 @@ urlpatterns = [
     path("conversations/<int:pk>/update/", update, name="conversation-update"),
     path("conversations/<int:pk>/tags/", set_tags, name="conversation-tags"),
     path("conversations/<int:pk>/presence/", heartbeat, name="conversation-presence"),
+    path(
+        "conversations/<int:pk>/messages/<int:message_pk>/retry/",
+        retry_delivery,
+        name="conversation-retry-delivery",
+    ),
 ]

@@ -289,7 +289,7 @@ def _add_identity(request, customer: Customer, form: IdentityForm) -> bool:
     try:
         identity = actions.add_identity(request.user, customer, kind, form.cleaned_data["value"])
     except ActionError as exc:
-        refuse(form, exc)
+        refuse(form, exc, user=request.user, customer=customer)
         return False
     messages.success(request, f"Added {identity.get_kind_display().lower()} {identity.value}.")
     return True
@@ -309,7 +309,7 @@ def new_customer(request):
                 identities=form.identities(),
             )
         except ActionError as exc:
-            refuse(form, exc)
+            refuse(form, exc, user=request.user)
         else:
             messages.success(request, f"Added customer {customer}.")
             return redirect("desk:customer", customer.pk)

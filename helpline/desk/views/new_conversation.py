@@ -31,7 +31,7 @@ def new_conversation(request):
             conversation = _start(request.user, form, customer)
         except ActionError as exc:
             # The new customer's fields are named as the form names them ("email", "phone").
-            refuse(form, exc)
+            refuse(form, exc, user=request.user)
         else:
             messages.success(request, f"Conversation #{conversation.pk} started.")
             return redirect("desk:conversation", conversation.pk)

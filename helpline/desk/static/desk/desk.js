@@ -189,10 +189,35 @@
     if (panel && window.matchMedia("(max-width: 720px)").matches && !panel.dataset.on) panel.open = false;
   }
 
+  // A refused form comes back with its first field in error marked autofocus, which the
+  // browser scrolls to by itself; this also brings the message under the field into view
+  // (a sticky header or a tall field could hide it) and opens a closed section around it.
+  function showFirstError() {
+    const field = document.querySelector("[aria-invalid='true']");
+    const ids = field ? (field.getAttribute("aria-describedby") || "").split(" ") : [];
+    const message = ids.map((id) => document.getElementById(id))
+      .find((el) => el && el.classList.contains("field-error")) ||
+      (field ? null : document.querySelector(".field-error"));
+    if (!field && !message) return;
+    const details = (field || message).closest("details");
+    if (details) details.open = true;
+    // The field just below the sticky top bar, then down if its message is still cut off.
+    const bar = document.querySelector(".topbar");
+    const below = bar && getComputedStyle(bar).position === "sticky" ? bar.offsetHeight : 0;
+    const first = field || message;
+    window.scrollBy(0, first.getBoundingClientRect().top - below - 12);
+    if (message) {
+      const overflow = message.getBoundingClientRect().bottom - window.innerHeight + 12;
+      if (overflow > 0) window.scrollBy(0, overflow);
+    }
+    if (field && document.activeElement !== field) field.focus({ preventScroll: true });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     restoreSelection();
     pollInbox();
     watchPicks();
     foldFilters();
+    showFirstError();
   });
 })();
