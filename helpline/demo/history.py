@@ -167,7 +167,7 @@ class History:
         rng = self.rng
         while True:
             # Volume grows over the year: more conversations in recent months.
-            days_ago = int(365 * (1 - math.sqrt(rng.random())))
+            days_ago = int(365 * (1 - rng.random() ** (1 / 3)))
             local_day = (self.now - timedelta(days=days_ago)).astimezone(
                 ZoneInfo(location.timezone)
             )
@@ -187,15 +187,20 @@ class History:
                 return at
 
     def _status_for(self, age: timedelta) -> str:
-        if age.days > 30:
-            choices = [(Status.CLOSED, 80), (Status.SOLVED, 15), (Status.PENDING, 3)]
-            choices.append((Status.OPEN, 2))
-        elif age.days > 7:
-            choices = [(Status.SOLVED, 45), (Status.CLOSED, 30), (Status.PENDING, 13)]
-            choices.append((Status.OPEN, 12))
-        else:
-            choices = [(Status.NEW, 25), (Status.OPEN, 30), (Status.PENDING, 20)]
+        """How a conversation of this age stands today: the open work is recent (a desk that
+        keeps up answers within days), the rest was solved and, after a few days, closed."""
+        hours = age.total_seconds() / 3600
+        if hours < 24:
+            choices = [(Status.NEW, 35), (Status.OPEN, 30), (Status.PENDING, 10)]
             choices.append((Status.SOLVED, 25))
+        elif hours < 4 * 24:
+            choices = [(Status.NEW, 5), (Status.OPEN, 30), (Status.PENDING, 20)]
+            choices.append((Status.SOLVED, 45))
+        elif hours < 14 * 24:
+            choices = [(Status.OPEN, 6), (Status.PENDING, 10), (Status.SOLVED, 50)]
+            choices.append((Status.CLOSED, 35))
+        else:
+            choices = [(Status.SOLVED, 8), (Status.CLOSED, 92)]
         return self.rng.choices([s for s, _ in choices], weights=[w for _, w in choices])[0]
 
     # Playing -------------------------------------------------------------------
