@@ -26,9 +26,9 @@ from helpline.core.models import Location, Role, User
 from helpline.customers.models import IdentityKind
 
 # Callbacks of the latest open conversations whose customer left a number, by what
-# became of them: still to call, tried once, reached, a wrong number, never answered.
-CALLBACK_STORIES = ["due", "due", "due", "tried", "tried", "reached", "reached", "wrong", "never"]
-STILL_TO_CALL = {"due", "tried"}
+# became of them (the first three show every state of the worklist even in a small demo):
+# still to call, reached, never answered, tried once, a wrong number.
+CALLBACK_STORIES = ["due", "reached", "never", "tried", "wrong", "due", "reached", "due", "tried"]
 APPOINTMENTS = 6
 FAILED_DELIVERIES = 2
 FAILED_REPLY = (
@@ -58,23 +58,23 @@ def _serving(staff: list[User], location: Location | None) -> User:
 
 
 def _callbacks(rng: random.Random, now: datetime, staff: list[User]) -> int:
-    """Calls to return for the latest customers who left a number: the ones still to call
-    on conversations still open, the finished ones on any."""
     latest = (
-        Conversation.objects.filter(customer__identities__kind=IdentityKind.PHONE)
+        Conversation.objects.filter(
+            status__in=[*OPEN_STATUSES, Status.PENDING],
+            customer__identities__kind=IdentityKind.PHONE,
+        )
         .select_related("customer", "location")
         .order_by("-last_message_at")
         .distinct()
     )
-    stories = list(CALLBACK_STORIES)
     customers, made = set(), 0
-    for conversation in latest[:200]:
-        still_open = conversation.status in OPEN_STATUSES
-        story = next((s for s in stories if (s in STILL_TO_CALL) == still_open), None)
-        if story is None or conversation.customer_id in customers:
+    for conversation in latest:
+        if made == len(CALLBACK_STORIES):
+            break
+        if conversation.customer_id in customers:  # one callback per customer's number
             continue
-        stories.remove(story)
-        customers.add(conversation.customer_id)  # one callback per customer's number
+        customers.add(conversation.customer_id)
+        story = CALLBACK_STORIES[made]
         phone = conversation.customer.identities.filter(kind=IdentityKind.PHONE).first()
         reason = Reason.MISSED_CALL if conversation.channel == Channel.PHONE else Reason.REQUESTED
         callback = callback_actions.create_callback(
@@ -99,8 +99,6 @@ def _callbacks(rng: random.Random, now: datetime, staff: list[User]) -> int:
             for _ in range(callback.max_attempts):
                 outcome = rng.choice([Outcome.NO_ANSWER, Outcome.BUSY, Outcome.LEFT_MESSAGE])
                 callback = callback_actions.record_attempt(agent, callback, outcome)
-        if not stories:
-            break
     return made
 
 
