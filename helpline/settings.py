@@ -161,6 +161,7 @@ SESSION_COOKIE_AGE = envint("HELPLINE_SESSION_HOURS", 10) * 3600
 # Failed sign-ins per account and per address before a pause of as many minutes.
 HELPLINE_SIGN_IN_ATTEMPTS = envint("HELPLINE_SIGN_IN_ATTEMPTS", 5)
 HELPLINE_SIGN_IN_LOCKOUT_MINUTES = envint("HELPLINE_SIGN_IN_LOCKOUT_MINUTES", 15)
+HELPLINE_PASSWORD_RESETS_PER_HOUR = envint("HELPLINE_PASSWORD_RESETS_PER_HOUR", 5)
 PASSWORD_RESET_TIMEOUT = 3600 * 2
 # Who is viewing or typing in a conversation is forgotten after this many seconds.
 HELPLINE_PRESENCE_SECONDS = envint("HELPLINE_PRESENCE_SECONDS", 30)
