@@ -268,6 +268,7 @@ LOGGING = {
 
 CELERY_BEAT_SCHEDULE = {
     "deliver-due-events": {"task": "helpline.core.tasks.sweep_events", "schedule": 30.0},
+    "send-due-staff-email": {"task": "helpline.core.tasks.sweep_staff_email", "schedule": 60.0},
     "send-due-outbound": {
         "task": "helpline.channels.email.tasks.send_due_outbound",
         "schedule": 30.0,

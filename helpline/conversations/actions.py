@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from helpline.conversations.models import (
     CallOutcome,
+    CannedReply,
     Channel,
     Conversation,
     Delivery,
@@ -775,3 +776,75 @@ def _changed(
 
 def _id(actor: User | None) -> int | None:
     return getattr(actor, "pk", None)
+
+
+# Canned replies -------------------------------------------------------------------------
+
+CANNED_FIELDS = ("title", "body", "location")
+MAX_CANNED_TITLE: int = CannedReply._meta.get_field("title").max_length or 200
+MAX_CANNED_BODY = 20_000
+
+
+def _clean_canned(values: dict) -> dict:
+    unknown = set(values) - set(CANNED_FIELDS)
+    if unknown:
+        raise ActionError(f"cannot set {', '.join(sorted(unknown))}", sorted(unknown)[0])
+    cleaned = dict(values)
+    if "title" in cleaned:
+        cleaned["title"] = (cleaned["title"] or "").strip()
+        if not cleaned["title"]:
+            raise ActionError("A canned reply needs a title agents pick it by.", "title")
+        if len(cleaned["title"]) > MAX_CANNED_TITLE:
+            raise ActionError(f"at most {MAX_CANNED_TITLE} characters", "title")
+    if "body" in cleaned:
+        cleaned["body"] = (cleaned["body"] or "").strip()
+        if not cleaned["body"]:
+            raise ActionError("Write the text agents insert.", "body")
+        if len(cleaned["body"]) > MAX_CANNED_BODY:
+            raise ActionError(f"at most {MAX_CANNED_BODY} characters", "body")
+    for name in ("title", "body"):
+        if "\x00" in cleaned.get(name, ""):
+            raise ActionError("may not contain NUL characters", name)
+    return cleaned
+
+
+def _require_configurer(actor: User | None) -> None:
+    if actor is not None and not actor.sees_everything:
+        raise PermissionError("only an admin changes canned replies")
+
+
+@transaction.atomic
+def create_canned_reply(actor: User | None, **values) -> CannedReply:
+    _require_configurer(actor)
+    values = _clean_canned({"title": "", "body": "", "location": None, **values})
+    reply = CannedReply.objects.create(**values)
+    record(
+        actor,
+        Verb.CANNED_CREATED,
+        reply,
+        title=reply.title,
+        location=reply.location_id,
+    )
+    return reply
+
+
+@transaction.atomic
+def update_canned_reply(actor: User | None, reply: CannedReply, **changes) -> CannedReply:
+    _require_configurer(actor)
+    reply = CannedReply.objects.select_for_update().get(pk=reply.pk)
+    changes = _clean_canned(changes)
+
+    def plain(value):
+        return getattr(value, "pk", value)
+
+    changed = {
+        name: [plain(getattr(reply, name)), plain(value)]
+        for name, value in changes.items()
+        if plain(getattr(reply, name)) != plain(value)
+    }
+    if changed:
+        for name, value in changes.items():
+            setattr(reply, name, value)
+        reply.save()
+        record(actor, Verb.CANNED_UPDATED, reply, changed=changed)
+    return reply

@@ -214,3 +214,40 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.prefix}… ({self.user})"
+
+
+class StaffEmailStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    SENDING = "sending", "Being sent"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed for good"
+
+
+class StaffEmail(models.Model):
+    """Mail to one of our own people (an invitation), written with its cause, sent by a worker.
+
+    The customers' outbox (channels.email.OutboundEmail) carries conversation messages; this
+    is the core's small sibling, claimed and retried through the same work queue.
+    """
+
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="staff_emails"
+    )
+    to = models.EmailField()
+    subject = models.CharField(max_length=998)
+    body = models.TextField()
+    status = models.CharField(
+        max_length=10, choices=StaffEmailStatus.choices, default=StaffEmailStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="staff_email_due")]
+
+    def __str__(self):
+        return f"{self.subject} → {self.to} ({self.status})"

@@ -3,14 +3,23 @@
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
+from django.shortcuts import resolve_url
 from django.urls import path, reverse_lazy
 
 from helpline.desk import throttle
+from helpline.desk.views.settings.setup import needs_setup
 
 
 class SignInView(auth_views.LoginView):
     template_name = "desk/sign_in.html"
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        # A desk without a location cannot take a conversation: its admin starts on the
+        # setup checklist rather than an empty inbox.
+        if self.request.user.sees_everything and needs_setup():
+            return resolve_url("settings:setup")
+        return super().get_default_redirect_url()
 
     def post(self, request, *args, **kwargs):
         attempt = throttle.begin(request.POST.get("username", ""), throttle.client_address(request))
