@@ -11,7 +11,9 @@ from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.html import escape
 
+from helpline.conversations import outgoing
 from helpline.conversations.models import (
     CallOutcome,
     CannedReply,
@@ -110,40 +112,142 @@ def reply(
     *,
     html: str = "",
     mailbox: Mailbox | None = None,
+    to: str | None = None,
+    cc: Sequence[str] = (),
+    bcc: Sequence[str] = (),
+    files: Sequence[IncomingAttachment] = (),
 ) -> Message:
     """Answer the customer by email; the mail is queued in the outbox with the reply.
 
     It goes from the conversation's mailbox. A conversation without one (a call,
     a walk-in) may be given one of `reply_mailboxes`; it keeps it, so that later
     replies come from the same address and the customer's answers thread back.
+
+    It goes to `to`, or else the customer's address (`reply_address`), with copies to
+    `cc` and hidden copies to `bcc`, `files` attached (`outgoing.checked_files`). The
+    agent's and the mailbox's signatures are added below the text, as sent.
     """
     callers, conversation = conversation, _locked(conversation)
-    recipient = reply_address(conversation)
-    if not recipient:
-        raise ActionError("the customer has no email address to reply to", "text")
+    recipient = reply_address(conversation) if to is None else to
+    if not recipient.strip():
+        raise ActionError(NO_EMAIL if to is None else "Give an email address.", "to")
+    recipient = outgoing.mail_address(recipient, "to")
+    copies = outgoing.mail_addresses(cc, "cc")
+    hidden = outgoing.mail_addresses(bcc, "bcc")
     if not text.strip():
         raise ActionError("a reply needs text", "text")
     chosen_mailbox = _choose_mailbox(conversation, mailbox)
+    attached = outgoing.checked_files(files, outgoing.attachment_limit(conversation.mailbox))
     now = timezone.now()
+    sent_text = outgoing.signed(text, actor, conversation.mailbox)
     message = Message.objects.create(
         conversation=conversation,
         channel=Channel.EMAIL,
         direction=Direction.OUTBOUND,
         author=actor,
-        text=text,
-        full_text=text,
-        html=sanitize_html(html) if html.strip() else "",
+        text=sent_text,
+        full_text=sent_text,
+        html=_signed_html(sanitize_html(html), actor, conversation.mailbox) if html.strip() else "",
         created_at=now,
+        meta=_recipients_meta(recipient, copies, hidden),
     )
+    store_attachments([(message, file) for file in attached])
     changed = _responded(conversation, message)
     if chosen_mailbox:
         changed.append("mailbox")
     conversation.save(update_fields=changed)
     extra: dict[str, Any] = {"mailbox_id": conversation.mailbox_id} if chosen_mailbox else {}
     record(actor, Verb.REPLIED, conversation, message_id=message.pk, **extra)
-    _sent(actor, message, recipient=recipient)
+    _sent(actor, message, recipient=recipient, cc=copies, bcc=hidden)
     _keep_true(callers, conversation)
     return message
+
+
+NO_EMAIL = "No email address is known for this customer — add one, or log a call."
+
+
+def _recipients_meta(to: str, cc: list[str], bcc: list[str]) -> dict:
+    """Who a mail went to, kept on its message for the thread (the outbox row may go)."""
+    return {"to": [to], **({"cc": cc} if cc else {}), **({"bcc": bcc} if bcc else {})}
+
+
+def _signed_html(html: str, actor: User | None, mailbox: Mailbox | None) -> str:
+    added = outgoing.signatures(actor, mailbox)
+    if not added:
+        return html
+    lines = "<br>".join(escape(line) for text in added for line in [*text.splitlines(), ""])
+    return f"{html}<p>-- <br>{lines}</p>"
+
+
+@transaction.atomic
+def forward(
+    actor: User,
+    message: Message,
+    to: str,
+    *,
+    text: str = "",
+    cc: Sequence[str] = (),
+    bcc: Sequence[str] = (),
+    files: Sequence[IncomingAttachment] = (),
+) -> Message:
+    """Send a message of the thread to someone else (a supplier, a colleague elsewhere): a new
+    mail on the conversation with the original quoted below `text` and its files attached.
+
+    It is not a response to the customer, whose wait goes on; internal notes stay internal.
+    """
+    if message.direction == Direction.NOTE:
+        raise ActionError("An internal note is not forwarded; write what is needed.", "message")
+    conversation = message.conversation
+    recipient = outgoing.mail_address(to, "to")
+    copies = outgoing.mail_addresses(cc, "cc")
+    hidden = outgoing.mail_addresses(bcc, "bcc")
+    # Inline pictures go as plain attachments: the quote is text, with no place for them.
+    originals = [
+        IncomingAttachment(a.filename, a.content_type, _read(a))
+        for a in message.attachments.order_by("id")
+    ]
+    limit = outgoing.attachment_limit(conversation.mailbox)
+    attached = outgoing.checked_files([*originals, *files], limit)
+    body = outgoing.signed(text, actor, conversation.mailbox)
+    body = f"{body}\n\n{_quoted(message)}".lstrip("\n")
+    subject = f"Fwd: {conversation.subject or 'Your request'} {conversation.token}"
+    return send_mail(
+        actor,
+        conversation,
+        body,
+        recipient,
+        meta={"forwarded": message.pk, **_recipients_meta(recipient, copies, hidden)},
+        verb=Verb.FORWARDED,
+        subject=subject,
+        files=attached,
+        cc=copies,
+        bcc=hidden,
+    )
+
+
+def _read(attachment) -> bytes:
+    with attachment.file.open("rb") as stored:
+        return stored.read()
+
+
+def _quoted(message: Message) -> str:
+    """The forwarded message's header lines and text, as mail clients quote one."""
+    if message.direction == Direction.INBOUND:
+        identity = message.identity
+        customer = identity.customer if identity else message.conversation.customer
+        sender = f"{customer} <{identity.value}>" if identity else str(customer)
+    else:
+        mailbox = message.conversation.mailbox
+        sender = mailbox.from_header if mailbox else (str(message.author or "Helpline"))
+    lines = [
+        "---------- Forwarded message ----------",
+        f"From: {sender}",
+        f"Date: {message.created_at:%a, %d %b %Y %H:%M} UTC",
+        f"Subject: {message.conversation.subject}",
+        "",
+        message.full_text or message.text,
+    ]
+    return "\n".join(lines)
 
 
 @transaction.atomic
@@ -192,6 +296,8 @@ def _sent(
     message: Message,
     *,
     recipient: str = "",
+    cc: Sequence[str] = (),
+    bcc: Sequence[str] = (),
     headers: dict | None = None,
     subject: str = "",
 ) -> None:
@@ -208,6 +314,8 @@ def _sent(
         reached_customer=message.reached_customer,
         actor_id=_id(actor),
         recipient=recipient,
+        cc=list(cc),
+        bcc=list(bcc),
         headers=headers or {},
         subject=subject,
     )
@@ -257,6 +365,8 @@ def send_mail(
     subject: str = "",
     mailbox: Mailbox | None = None,
     files: Sequence[IncomingAttachment] = (),
+    cc: Sequence[str] = (),
+    bcc: Sequence[str] = (),
     headers: dict | None = None,
     at: datetime | None = None,
 ) -> Message:
@@ -287,7 +397,7 @@ def send_mail(
     store_attachments([(message, file) for file in files])
     if verb is not None:
         record(actor, verb, conversation, at=at, message_id=message.pk)
-    _sent(actor, message, recipient=recipient, headers=headers, subject=subject)
+    _sent(actor, message, recipient=recipient, cc=cc, bcc=bcc, headers=headers, subject=subject)
     _keep_true(callers, conversation)
     return message
 
@@ -384,12 +494,19 @@ def reply_address(conversation: Conversation) -> str:
 
 @transaction.atomic
 def add_note(
-    actor: User | None, conversation: Conversation, text: str, *, at: datetime | None = None
+    actor: User | None,
+    conversation: Conversation,
+    text: str,
+    *,
+    at: datetime | None = None,
+    files: Sequence[IncomingAttachment] = (),
 ) -> Message:
-    """An internal note; `at` dates one written long ago (history recorded after the fact)."""
+    """An internal note, with `files` (`outgoing.checked_files`); `at` dates one written long
+    ago (history recorded after the fact)."""
     if not text.strip():
         raise ActionError("a note needs text", "text")
     callers, conversation = conversation, _locked(conversation)
+    attached = outgoing.checked_files(files, outgoing.attachment_limit(conversation.mailbox))
     message = Message.objects.create(
         conversation=conversation,
         channel=conversation.channel,
@@ -399,6 +516,7 @@ def add_note(
         full_text=text,
         created_at=at or timezone.now(),
     )
+    store_attachments([(message, file) for file in attached])
     record(actor, Verb.NOTED, conversation, at=at, message_id=message.pk)
     publish(
         EventName.NOTE_ADDED,

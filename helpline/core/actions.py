@@ -30,6 +30,7 @@ from helpline.core.models import (
 from helpline.core.verbs import Verb
 
 DEFAULT_ADMIN_EMAIL = "admin@localhost"
+MAX_SIGNATURE_CHARS = 2000
 
 
 @transaction.atomic
@@ -476,3 +477,19 @@ def send_staff_email_again(actor: User | None, mails) -> int:
         record(actor, Verb.STAFF_EMAIL_RETRIED, StaffEmail(pk=pk))
     transaction.on_commit(lambda: staff_mail.enqueue_many(ids))
     return count
+
+
+@transaction.atomic
+def set_signature(actor: User, agent: User, text: str) -> User:
+    """The lines added below the agent's mail; each agent sets their own."""
+    if actor.pk != agent.pk and not actor.sees_everything:
+        raise ActionError("only the agent themselves or an admin may change a signature")
+    text = "\n".join(line.rstrip() for line in text.strip().splitlines())
+    if len(text) > MAX_SIGNATURE_CHARS:
+        raise ActionError(f"A signature has at most {MAX_SIGNATURE_CHARS} characters.", "signature")
+    agent = User.objects.select_for_update().get(pk=agent.pk)
+    if text != agent.signature:
+        agent.signature = text
+        agent.save(update_fields=["signature"])
+        record(actor, Verb.SIGNATURE_CHANGED, agent)
+    return agent

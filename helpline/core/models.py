@@ -47,6 +47,9 @@ class User(AbstractUser):
 
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.AGENT)
     locations = models.ManyToManyField(Location, blank=True, related_name="agents")
+    signature = models.TextField(
+        blank=True, help_text="Added below the agent's replies and forwards, before the mailbox's"
+    )
 
     objects: ClassVar[AgentManager] = AgentManager()
 
@@ -114,6 +117,14 @@ class Mailbox(models.Model):
         default=True, help_text="Confirm receipt of a new conversation to the customer"
     )
     active = models.BooleanField(default=True)
+    signature = models.TextField(
+        blank=True, help_text="Added below every reply and forward sent from this mailbox"
+    )
+    attachment_limit_bytes = models.PositiveBigIntegerField(
+        default=10 * 1024 * 1024,
+        help_text="The largest total size of the files attached to one outgoing mail, in bytes "
+        "(most mail servers refuse mail over 10 to 25 MB)",
+    )
 
     class Meta:
         verbose_name_plural = "mailboxes"
