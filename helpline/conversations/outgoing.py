@@ -23,13 +23,14 @@ from helpline.core.models import Mailbox, User
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # What mail servers (Gmail's, Exchange's) refuse outright, so a mail carrying one would bounce;
 # a note keeps the same rule, since a note's file is often forwarded later.
-BLOCKED_EXTENSIONS = frozenset(
-    f".{extension}"
-    for extension in (
-        "ade adp apk appx bat cab chm cmd com cpl dll dmg exe hta ins isp iso jar js jse lib "
-        "lnk mde msc msi msix msp mst nsh pif ps1 scr sct shb sys vb vbe vbs vxd wsc wsf wsh"
-    ).split()
-)
+# fmt: off
+BLOCKED_EXTENSIONS = frozenset({
+    ".ade", ".adp", ".apk", ".appx", ".bat", ".cab", ".chm", ".cmd", ".com", ".cpl", ".dll",
+    ".dmg", ".exe", ".hta", ".ins", ".isp", ".iso", ".jar", ".js", ".jse", ".lib", ".lnk",
+    ".mde", ".msc", ".msi", ".msix", ".msp", ".mst", ".nsh", ".pif", ".ps1", ".scr", ".sct",
+    ".shb", ".sys", ".vb", ".vbe", ".vbs", ".vxd", ".wsc", ".wsf", ".wsh",
+})
+# fmt: on
 MAX_RECIPIENTS = 50
 SIGNATURE_SEPARATOR = "\n\n-- \n"  # RFC 3676: mail clients recognise what follows as a signature
 
