@@ -175,8 +175,10 @@ def _signed_html(html: str, actor: User | None, mailbox: Mailbox | None) -> str:
     added = outgoing.signatures(actor, mailbox)
     if not added:
         return html
-    lines = "<br>".join(escape(line) for text in added for line in [*text.splitlines(), ""])
-    return f"{html}<p>-- <br>{lines}</p>"
+    shown = "<br><br>".join(
+        "<br>".join(escape(line) for line in text.splitlines()) for text in added
+    )
+    return f"{html}<p>-- <br>{shown}</p>"
 
 
 @transaction.atomic

@@ -487,9 +487,10 @@ def set_signature(actor: User, agent: User, text: str) -> User:
     text = "\n".join(line.rstrip() for line in text.strip().splitlines())
     if len(text) > MAX_SIGNATURE_CHARS:
         raise ActionError(f"A signature has at most {MAX_SIGNATURE_CHARS} characters.", "signature")
-    agent = User.objects.select_for_update().get(pk=agent.pk)
-    if text != agent.signature:
-        agent.signature = text
-        agent.save(update_fields=["signature"])
-        record(actor, Verb.SIGNATURE_CHANGED, agent)
-    return agent
+    locked = User.objects.select_for_update().get(pk=agent.pk)
+    if text != locked.signature:
+        locked.signature = text
+        locked.save(update_fields=["signature"])
+        record(actor, Verb.SIGNATURE_CHANGED, locked)
+    agent.signature = text  # the caller's copy signs what it sends next
+    return locked
