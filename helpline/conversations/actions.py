@@ -197,8 +197,8 @@ def forward(
 
     It is not a response to the customer, whose wait goes on; internal notes stay internal.
     """
-    if message.direction == Direction.NOTE:
-        raise ActionError("An internal note is not forwarded; write what is needed.", "message")
+    if not forwardable(message):
+        raise ActionError("Only an email is forwarded; notes and calls stay here.", "message")
     conversation = message.conversation
     recipient = outgoing.mail_address(to, "to")
     copies = outgoing.mail_addresses(cc, "cc")
@@ -225,6 +225,11 @@ def forward(
         cc=copies,
         bcc=hidden,
     )
+
+
+def forwardable(message: Message) -> bool:
+    """An email that came or went; an internal note or a logged call stays on the desk."""
+    return message.channel == Channel.EMAIL and message.direction != Direction.NOTE
 
 
 def _read(attachment) -> bytes:

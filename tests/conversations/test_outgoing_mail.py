@@ -190,8 +190,13 @@ def test_a_forward_quotes_the_message_and_carries_its_files(conversation, agent_
     assert conversation.status == Status.NEW
 
 
-def test_a_note_is_not_forwarded(conversation, agent_north):
+def test_a_note_or_a_call_is_not_forwarded(conversation, agent_north):
     note = actions.add_note(agent_north, conversation, "Internal")
-    with pytest.raises(ActionError):
-        actions.forward(agent_north, note, "someone@example.org")
+    call = actions.log_contact(
+        agent_north, conversation, channel="phone", text="Called her", direction="outbound"
+    )
+    for kept_here in (note, call):
+        with pytest.raises(ActionError) as refused:
+            actions.forward(agent_north, kept_here, "someone@example.org")
+        assert refused.value.field == "message"
     assert not OutboundEmail.objects.exists()

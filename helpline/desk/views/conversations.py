@@ -30,7 +30,6 @@ from helpline.conversations.models import (
     CannedReply,
     Channel,
     Conversation,
-    Direction,
     Message,
     Priority,
     Status,
@@ -169,7 +168,7 @@ def _page(request, conversation: Conversation, *, form="", error=None, status=20
 def _forwarding(request, thread: list[Message], form: str) -> Message | None:
     """The message the agent chose to forward (`?forward=id`, or the refused forward form's)."""
     chosen = request.POST.get("message", "") if form == "forward" else request.GET.get("forward")
-    return next((m for m in thread if str(m.pk) == chosen and m.direction != Direction.NOTE), None)
+    return next((m for m in thread if str(m.pk) == chosen and actions.forwardable(m)), None)
 
 
 def _back(conversation: Conversation, message: Message | None = None):
