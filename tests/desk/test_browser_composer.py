@@ -204,3 +204,27 @@ def test_a_customer_without_email_is_offered_a_call_and_why_email_cannot(
     page.locator("#no-email-call-back").click()
     page.locator("#callback-form").wait_for(state="visible")
     assert page.locator("#callback-number").input_value() == "+442079460000"
+
+
+def test_the_size_limit_shown_follows_the_mailbox_chosen_to_send_from(
+    browser_page, agent_north, north, mailbox
+):
+    from helpline.core.models import Mailbox
+
+    Mailbox.objects.create(
+        address="big@shop.test", location=north, attachment_limit_bytes=20 * 1024 * 1024
+    )
+    customer = Customer.objects.create(name="Wanda", location=north)
+    Identity.objects.create(customer=customer, kind=IdentityKind.EMAIL, value="wanda@example.com")
+    visit = actions.start_conversation(
+        agent_north, customer, channel=Channel.WALK_IN, subject="Receipt", text="Needs a copy"
+    )
+    page = browser_page
+    sign_in(page, "nora", "pw-nora-123")
+    page.goto(f"/conversations/{visit.pk}/")
+    hint = page.locator("#reply-files-hint")
+    assert "up to 20.0\xa0MB in all (the limit of big@shop.test)." in hint.inner_text()
+
+    page.locator("#reply-mailbox").select_option(label="Shop Support <support@shop.test>")
+
+    assert "up to 10.0\xa0MB in all (the limit of support@shop.test)." in hint.inner_text()

@@ -143,6 +143,7 @@ def _page(request, conversation: Conversation, *, form="", error=None, status=20
         "sending_mailbox": sending_mailbox,
         "attachment_limit": outgoing.attachment_limit(sending_mailbox),
         "note_limit": outgoing.attachment_limit(conversation.mailbox),
+        "default_limit": outgoing.attachment_limit(None),
         "signatures": outgoing.signatures(user, sending_mailbox),
         "forwarding": forwarding,
         "address_labels": ADDRESS_LABELS,

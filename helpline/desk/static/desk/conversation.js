@@ -18,8 +18,23 @@
     const input = box.querySelector("input[type=file]");
     const list = box.querySelector(".chosen-files");
     const form = box.closest("form");
-    const limit = Number(box.dataset.limit || 0);
+    let limit = Number(box.dataset.limit || 0);
     if (!input || !form || typeof DataTransfer === "undefined") return;
+
+    // A conversation without a mailbox: the limit is the one of the mailbox chosen to send from.
+    const sender = form.querySelector("select[name=mailbox]");
+    const limitText = box.querySelector("[data-limit-text]");
+    function follow() {
+      const option = sender.selectedOptions[0];
+      if (!option || !option.dataset.limit) return;
+      limit = Number(option.dataset.limit);
+      if (limitText) limitText.textContent = option.dataset.limitText;
+      show();
+    }
+    if (sender) {
+      sender.addEventListener("change", follow);
+      follow();
+    }
 
     function size(bytes) {
       if (bytes < 1024) return bytes + " bytes";
