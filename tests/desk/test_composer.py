@@ -180,6 +180,9 @@ def test_a_message_of_another_conversation_is_not_forwarded(conversation, nora, 
         {"message": other.messages.get().pk, "to": "courier@example.org"},
     )
     assert response.status_code == 400
+    assert (
+        'id="forward-error" role="alert">Choose a message of this conversation to forward.</p>'
+    ) in text_of(response)
     assert not OutboundEmail.objects.exists()
 
 
