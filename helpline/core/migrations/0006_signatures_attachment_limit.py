@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0004_activity_dated'),
+        ('core', '0005_staff_email'),
     ]
 
     operations = [
