@@ -104,7 +104,9 @@ def test_the_composer_suggests_the_customers_addresses_and_shows_the_limit(
         "maria@example.com",
         "maria.work@example.com",
     ]
-    assert "up to 5.0\xa0MB in all (the limit of support@shop.test)." in html
+    assert (
+        "up to <span data-limit-text>5.0\xa0MB in all (the limit of support@shop.test)</span>."
+    ) in html
     assert 'enctype="multipart/form-data"' in html
 
 
