@@ -228,3 +228,23 @@ def test_the_size_limit_shown_follows_the_mailbox_chosen_to_send_from(
     page.locator("#reply-mailbox").select_option(label="Shop Support <support@shop.test>")
 
     assert "up to 10.0\xa0MB in all (the limit of support@shop.test)." in hint.inner_text()
+
+
+@pytest.mark.parametrize("viewport", [WIDE, PHONE], ids=["1280", "375"])
+def test_an_agent_writes_their_signature_from_the_composer(
+    browser_page, agent_north, olga, viewport
+):
+    page = browser_page
+    page.set_viewport_size(viewport)
+    sign_in(page, "nora", "pw-nora-123")
+    page.goto(f"/conversations/{olga.pk}/")
+    assert "No signature is added." in page.locator("#reply-form .signature-preview").inner_text()
+
+    page.locator("#reply-form .signature-preview a").click()
+    page.locator("#signature-text").fill("Nora Lind\nShop Support, North Street")
+    screenshot(page, f"composer-signature-{viewport['width']}")
+    page.get_by_role("button", name="Save signature").click()
+
+    page.wait_for_url(f"**/conversations/{olga.pk}/")
+    preview = page.locator("#reply-form .signature-text")
+    assert preview.inner_text() == "-- \nNora Lind\nShop Support, North Street"
