@@ -318,7 +318,8 @@ def _sent(
         customer_id=conversation.customer_id,
         channel=message.channel,
         kind=message.kind,
-        reached_customer=message.reached_customer,
+        # A forward goes to a third party: the customer was not reached by it.
+        reached_customer=message.reached_customer and "forwarded" not in message.meta,
         actor_id=_id(actor),
         recipient=recipient,
         cc=list(cc),

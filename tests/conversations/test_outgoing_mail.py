@@ -9,6 +9,7 @@ from helpline.conversations.receive import IncomingAttachment, receive
 from helpline.conversations.verbs import Verb
 from helpline.core import actions as core_actions
 from helpline.core.errors import ActionError
+from helpline.core.events import EventName
 from helpline.core.models import Activity
 from helpline.customers.models import Customer
 from tests.conftest import email_from
@@ -160,8 +161,9 @@ def test_an_agent_sets_only_their_own_signature(agent_north, agent_south, admin)
     assert agent_north.signature == "Set by the admin"
 
 
-def test_a_forward_quotes_the_message_and_carries_its_files(conversation, agent_north):
+def test_a_forward_quotes_the_message_and_carries_its_files(conversation, agent_north, heard):
     original = conversation.messages.get()
+    sent_events = heard(EventName.MESSAGE_SENT)
 
     sent = actions.forward(
         agent_north,
@@ -185,6 +187,9 @@ def test_a_forward_quotes_the_message_and_carries_its_files(conversation, agent_
     assert [a.filename for a in sent.attachments.order_by("id")] == ["leak.jpg", "invoice.pdf"]
     assert sent.meta["forwarded"] == original.pk
     assert Activity.objects.filter(verb=Verb.FORWARDED, actor=agent_north).count() == 1
+    (event,) = sent_events
+    assert (event["recipient"], event["cc"]) == ("repairs@supplier.example", ["lead@shop.test"])
+    assert event["reached_customer"] is False
     # Not an answer: the customer still waits for one.
     assert conversation.waiting_since is not None
     assert conversation.status == Status.NEW
