@@ -82,6 +82,13 @@ ROUTES = {
     "desk:conversation-reply": Route(
         "POST", "/conversations/{conversation}/reply/", "object", {"text": "On its way"}
     ),
+    "desk:conversation-forward": Route(
+        "POST",
+        "/conversations/{conversation}/forward/",
+        "object",
+        {"message": "{message}", "to": "supplier@example.org"},
+    ),
+    "desk:signature": Route("POST", "/account/signature/", "self", {"signature": "Nora"}),
     "desk:conversation-note": Route(
         "POST", "/conversations/{conversation}/note/", "object", {"text": "Called DHL"}
     ),

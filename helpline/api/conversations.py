@@ -142,7 +142,15 @@ def _assign(user, conversation: Conversation, payload: ConversationPatch, given:
 @router.post("/conversations/{int:conversation_id}/reply", response={201: MessageOut, **ERRORS})
 def reply_to_conversation(request, conversation_id: int, payload: ReplyIn):
     conversation = get_conversation_for(request.auth, conversation_id)
-    message = actions.reply(request.auth, conversation, payload.text, html=payload.html)
+    message = actions.reply(
+        request.auth,
+        conversation,
+        payload.text,
+        html=payload.html,
+        to=payload.to,
+        cc=payload.cc,
+        bcc=payload.bcc,
+    )
     return Status(201, _messages().get(pk=message.pk))
 
 

@@ -230,6 +230,13 @@ class ConversationPatch(Schema):
 class ReplyIn(Schema):
     text: str = Field(..., min_length=1, max_length=100_000)
     html: str = Field("", max_length=500_000)
+    to: str | None = Field(
+        None, max_length=320, description="One address; empty: the customer's latest address"
+    )
+    cc: list[str] = Field(default_factory=list, max_length=50, description="Copies, one each")
+    bcc: list[str] = Field(
+        default_factory=list, max_length=50, description="Hidden copies, named in no header"
+    )
 
 
 class InternalNoteIn(Schema):

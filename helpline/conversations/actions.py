@@ -11,7 +11,9 @@ from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.html import escape
 
+from helpline.conversations import outgoing
 from helpline.conversations.models import (
     CallOutcome,
     CannedReply,
@@ -113,6 +115,10 @@ def reply(
     *,
     html: str = "",
     mailbox: Mailbox | None = None,
+    to: str | None = None,
+    cc: Sequence[str] = (),
+    bcc: Sequence[str] = (),
+    files: Sequence[IncomingAttachment] = (),
     then_status: str | None = None,
     pending_until: datetime | None = None,
 ) -> Message:
@@ -122,6 +128,9 @@ def reply(
     a walk-in) may be given one of `reply_mailboxes`; it keeps it, so that later
     replies come from the same address and the customer's answers thread back.
 
+    It goes to `to`, or else the customer's address (`reply_address`), with copies to
+    `cc` and hidden copies to `bcc`, `files` attached (`outgoing.checked_files`). The
+    agent's and the mailbox's signatures are added below the text, as sent.
     `then_status` (and `pending_until`) moves the conversation on in the same transaction
     ("Send and solve", "Send and set pending"), as `set_status` does, with its own activity
     entry and event.
@@ -129,36 +138,137 @@ def reply(
     if then_status not in (None, Status.SOLVED, Status.PENDING):
         raise ActionError("after a reply, a conversation is solved or pending", "status")
     callers, conversation = conversation, _locked(conversation)
-    recipient = reply_address(conversation)
-    if not recipient:
-        raise ActionError("the customer has no email address to reply to", "text")
+    recipient = reply_address(conversation) if to is None else to
+    if not recipient.strip():
+        raise ActionError(NO_EMAIL if to is None else "Give an email address.", "to")
+    recipient = outgoing.mail_address(recipient, "to")
+    copies = outgoing.mail_addresses(cc, "cc")
+    hidden = outgoing.mail_addresses(bcc, "bcc")
     if not text.strip():
         raise ActionError("a reply needs text", "text")
     chosen_mailbox = _choose_mailbox(conversation, mailbox)
+    attached = outgoing.checked_files(files, outgoing.attachment_limit(conversation.mailbox))
     now = timezone.now()
+    sent_text = outgoing.signed(text, actor, conversation.mailbox)
     message = Message.objects.create(
         conversation=conversation,
         channel=Channel.EMAIL,
         direction=Direction.OUTBOUND,
         author=actor,
-        text=text,
-        full_text=text,
-        html=sanitize_html(html) if html.strip() else "",
+        text=sent_text,
+        full_text=sent_text,
+        html=_signed_html(sanitize_html(html), actor, conversation.mailbox) if html.strip() else "",
         created_at=now,
+        meta=_recipients_meta(recipient, copies, hidden),
     )
+    store_attachments([(message, file) for file in attached])
     changed = _responded(conversation, message)
     if chosen_mailbox:
         changed.append("mailbox")
     conversation.save(update_fields=changed)
     extra: dict[str, Any] = {"mailbox_id": conversation.mailbox_id} if chosen_mailbox else {}
     record(actor, Verb.REPLIED, conversation, message_id=message.pk, **extra)
-    _sent(actor, message, recipient=recipient)
+    _sent(actor, message, recipient=recipient, cc=copies, bcc=hidden)
     if then_status is not None:
         set_status(actor, conversation, then_status, pending_until=pending_until)
     elif pending_until is not None:
         raise ActionError("only a pending conversation waits until a time", "pending_until")
     _keep_true(callers, conversation)
     return message
+
+
+NO_EMAIL = "No email address is known for this customer — add one, or log a call."
+
+
+def _recipients_meta(to: str, cc: list[str], bcc: list[str]) -> dict:
+    """Who a mail went to, kept on its message for the thread (the outbox row may go)."""
+    return {"to": [to], **({"cc": cc} if cc else {}), **({"bcc": bcc} if bcc else {})}
+
+
+def _signed_html(html: str, actor: User | None, mailbox: Mailbox | None) -> str:
+    added = outgoing.signatures(actor, mailbox)
+    if not added:
+        return html
+    shown = "<br><br>".join(
+        "<br>".join(escape(line) for line in text.splitlines()) for text in added
+    )
+    return f"{html}<p>-- <br>{shown}</p>"
+
+
+@transaction.atomic
+def forward(
+    actor: User,
+    message: Message,
+    to: str,
+    *,
+    text: str = "",
+    cc: Sequence[str] = (),
+    bcc: Sequence[str] = (),
+    files: Sequence[IncomingAttachment] = (),
+) -> Message:
+    """Send a message of the thread to someone else (a supplier, a colleague elsewhere): a new
+    mail on the conversation with the original quoted below `text` and its files attached.
+
+    It is not a response to the customer, whose wait goes on; internal notes stay internal.
+    """
+    if not forwardable(message):
+        raise ActionError("Only an email is forwarded; notes and calls stay here.", "message")
+    conversation = message.conversation
+    recipient = outgoing.mail_address(to, "to")
+    copies = outgoing.mail_addresses(cc, "cc")
+    hidden = outgoing.mail_addresses(bcc, "bcc")
+    # Inline pictures go as plain attachments: the quote is text, with no place for them.
+    originals = [
+        IncomingAttachment(a.filename, a.content_type, _read(a))
+        for a in message.attachments.order_by("id")
+    ]
+    limit = outgoing.attachment_limit(conversation.mailbox)
+    attached = outgoing.checked_files([*originals, *files], limit)
+    body = outgoing.signed(text, actor, conversation.mailbox)
+    body = f"{body}\n\n{_quoted(message)}".lstrip("\n")
+    subject = f"Fwd: {conversation.subject or 'Your request'} {conversation.token}"
+    return send_mail(
+        actor,
+        conversation,
+        body,
+        recipient,
+        meta={"forwarded": message.pk, **_recipients_meta(recipient, copies, hidden)},
+        verb=Verb.FORWARDED,
+        subject=subject,
+        files=attached,
+        cc=copies,
+        bcc=hidden,
+    )
+
+
+def forwardable(message: Message) -> bool:
+    """An email that came or went; an internal note or a logged call stays on the desk."""
+    return message.channel == Channel.EMAIL and message.direction != Direction.NOTE
+
+
+def _read(attachment) -> bytes:
+    with attachment.file.open("rb") as stored:
+        return stored.read()
+
+
+def _quoted(message: Message) -> str:
+    """The forwarded message's header lines and text, as mail clients quote one."""
+    if message.direction == Direction.INBOUND:
+        identity = message.identity
+        customer = identity.customer if identity else message.conversation.customer
+        sender = f"{customer} <{identity.value}>" if identity else str(customer)
+    else:
+        mailbox = message.conversation.mailbox
+        sender = mailbox.from_header if mailbox else (str(message.author or "Helpline"))
+    lines = [
+        "---------- Forwarded message ----------",
+        f"From: {sender}",
+        f"Date: {message.created_at:%a, %d %b %Y %H:%M} UTC",
+        f"Subject: {message.conversation.subject}",
+        "",
+        message.full_text or message.text,
+    ]
+    return "\n".join(lines)
 
 
 @transaction.atomic
@@ -207,6 +317,8 @@ def _sent(
     message: Message,
     *,
     recipient: str = "",
+    cc: Sequence[str] = (),
+    bcc: Sequence[str] = (),
     headers: dict | None = None,
     subject: str = "",
 ) -> None:
@@ -220,9 +332,12 @@ def _sent(
         customer_id=conversation.customer_id,
         channel=message.channel,
         kind=message.kind,
-        reached_customer=message.reached_customer,
+        # A forward goes to a third party: the customer was not reached by it.
+        reached_customer=message.reached_customer and "forwarded" not in message.meta,
         actor_id=_id(actor),
         recipient=recipient,
+        cc=list(cc),
+        bcc=list(bcc),
         headers=headers or {},
         subject=subject,
     )
@@ -272,6 +387,8 @@ def send_mail(
     subject: str = "",
     mailbox: Mailbox | None = None,
     files: Sequence[IncomingAttachment] = (),
+    cc: Sequence[str] = (),
+    bcc: Sequence[str] = (),
     headers: dict | None = None,
     at: datetime | None = None,
 ) -> Message:
@@ -302,7 +419,7 @@ def send_mail(
     store_attachments([(message, file) for file in files])
     if verb is not None:
         record(actor, verb, conversation, at=at, message_id=message.pk)
-    _sent(actor, message, recipient=recipient, headers=headers, subject=subject)
+    _sent(actor, message, recipient=recipient, cc=cc, bcc=bcc, headers=headers, subject=subject)
     _keep_true(callers, conversation)
     return message
 
@@ -399,12 +516,19 @@ def reply_address(conversation: Conversation) -> str:
 
 @transaction.atomic
 def add_note(
-    actor: User | None, conversation: Conversation, text: str, *, at: datetime | None = None
+    actor: User | None,
+    conversation: Conversation,
+    text: str,
+    *,
+    at: datetime | None = None,
+    files: Sequence[IncomingAttachment] = (),
 ) -> Message:
-    """An internal note; `at` dates one written long ago (history recorded after the fact)."""
+    """An internal note, with `files` (`outgoing.checked_files`); `at` dates one written long
+    ago (history recorded after the fact)."""
     if not text.strip():
         raise ActionError("a note needs text", "text")
     callers, conversation = conversation, _locked(conversation)
+    attached = outgoing.checked_files(files, outgoing.attachment_limit(conversation.mailbox))
     message = Message.objects.create(
         conversation=conversation,
         channel=conversation.channel,
@@ -414,6 +538,7 @@ def add_note(
         full_text=text,
         created_at=at or timezone.now(),
     )
+    store_attachments([(message, file) for file in attached])
     record(actor, Verb.NOTED, conversation, at=at, message_id=message.pk)
     publish(
         EventName.NOTE_ADDED,

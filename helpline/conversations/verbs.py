@@ -7,6 +7,7 @@ class Verb(models.TextChoices):
     CREATED = "conversation.created", "opened the conversation"
     REPLIED = "conversation.replied", "replied"
     ACKNOWLEDGED = "conversation.acknowledged", "confirmed receipt automatically"
+    FORWARDED = "conversation.forwarded", "forwarded a message"
     NOTED = "conversation.noted", "added a note"
     CONTACT_LOGGED = "conversation.contact_logged", "logged a call or visit"
     ASSIGNED = "conversation.assigned", "assigned"

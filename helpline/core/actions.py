@@ -31,6 +31,7 @@ from helpline.core.models import (
 from helpline.core.verbs import Verb
 
 DEFAULT_ADMIN_EMAIL = "admin@localhost"
+MAX_SIGNATURE_CHARS = 2000
 
 
 @transaction.atomic
@@ -493,3 +494,19 @@ def set_time_zone(actor: User, user: User, name: str) -> User:
     user.save(update_fields=["time_zone"])
     record(actor, Verb.TIME_ZONE_CHOSEN, user, before=before, after=name)
     return user
+
+
+def set_signature(actor: User, agent: User, text: str) -> User:
+    """The lines added below the agent's mail; each agent sets their own."""
+    if actor.pk != agent.pk and not actor.sees_everything:
+        raise ActionError("only the agent themselves or an admin may change a signature")
+    text = "\n".join(line.rstrip() for line in text.strip().splitlines())
+    if len(text) > MAX_SIGNATURE_CHARS:
+        raise ActionError(f"A signature has at most {MAX_SIGNATURE_CHARS} characters.", "signature")
+    locked = User.objects.select_for_update().get(pk=agent.pk)
+    if text != locked.signature:
+        locked.signature = text
+        locked.save(update_fields=["signature"])
+        record(actor, Verb.SIGNATURE_CHANGED, locked)
+    agent.signature = text  # the caller's copy signs what it sends next
+    return locked

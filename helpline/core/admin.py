@@ -27,7 +27,7 @@ class AgentAdmin(UserAdmin):
     list_filter = ["role", "is_active", "locations"]
     fieldsets = [
         *(UserAdmin.fieldsets or ()),
-        ("Helpline", {"fields": ["role", "locations"]}),
+        ("Helpline", {"fields": ["role", "locations", "signature"]}),
     ]
     add_fieldsets = [
         *UserAdmin.add_fieldsets,
@@ -59,6 +59,8 @@ class MailboxForm(forms.ModelForm):
             "active",
             "delivery",
             "send_acknowledgement",
+            "signature",
+            "attachment_limit_bytes",
             "imap_host",
             "imap_port",
             "imap_ssl",

@@ -43,8 +43,8 @@ class EventName(StrEnum):
     MESSAGE_RECEIVED = "message.received"
     # We wrote to or reached the customer (a reply, an automatic answer, an outbound call):
     # message_id, conversation_id, customer_id, channel, kind, reached_customer, actor_id, and
-    # for mail `recipient`, `headers` and `subject` (empty: the reply's; the email channel
-    # queues it).
+    # for mail `recipient`, `cc`, `bcc` (lists of addresses), `headers` and `subject` (empty:
+    # the reply's; the email channel queues it). A forward is one too, to a third party.
     MESSAGE_SENT = "message.sent"
     # An internal note: message_id, conversation_id, actor_id.
     NOTE_ADDED = "note.added"

@@ -52,6 +52,9 @@ class User(AbstractUser):
     # Empty: the zone of their first location (as they were given them), else the site's;
     # it follows a change of their locations until they choose one themselves.
     time_zone = models.CharField(max_length=64, blank=True, default="")
+    signature = models.TextField(
+        blank=True, help_text="Added below the agent's replies and forwards, before the mailbox's"
+    )
 
     objects: ClassVar[AgentManager] = AgentManager()
 
@@ -152,6 +155,14 @@ class Mailbox(models.Model):
         default=True, help_text="Confirm receipt of a new conversation to the customer"
     )
     active = models.BooleanField(default=True)
+    signature = models.TextField(
+        blank=True, help_text="Added below every reply and forward sent from this mailbox"
+    )
+    attachment_limit_bytes = models.PositiveBigIntegerField(
+        default=10 * 1024 * 1024,
+        help_text="The largest total size of the files attached to one outgoing mail, in bytes "
+        "(most mail servers refuse mail over 10 to 25 MB)",
+    )
 
     class Meta:
         verbose_name_plural = "mailboxes"

@@ -7,6 +7,7 @@ class Verb(models.TextChoices):
     USER_CREATED = "user.created", "created a user"
     USER_INVITED = "user.invited", "invited a user"
     USER_UPDATED = "user.updated", "changed a user"
+    SIGNATURE_CHANGED = "user.signature_changed", "changed their signature"
     TOKEN_ISSUED = "api_token.issued", "issued an API token"
     EVENT_REDELIVERED = "event.redelivered", "ran an event delivery again"
     LOCATION_CREATED = "location.created", "created a location"

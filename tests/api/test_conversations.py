@@ -222,8 +222,29 @@ def test_a_reply_to_a_customer_without_email_names_the_field(nora_api, north):
     response = nora_api.post(f"/conversations/{conversation.pk}/reply", {"text": "Hi"})
 
     assert response.status_code == 400
-    assert response.json()["detail"][0]["field"] == "text"
+    assert response.json()["detail"] == [
+        {
+            "field": "to",
+            "message": "No email address is known for this customer — add one, or log a call.",
+        }
+    ]
     assert not OutboundEmail.objects.exists()
+
+
+def test_a_reply_names_its_copies_and_refuses_an_address_that_is_not_one(
+    nora_api, north_conversation
+):
+    url = f"/conversations/{north_conversation.pk}/reply"
+    refused = nora_api.post(url, {"text": "Hi", "cc": ["a@example.com\r\nBcc: x@evil.test"]})
+    assert refused.status_code == 400
+    assert refused.json()["detail"][0]["field"] == "cc"
+
+    response = nora_api.post(
+        url, {"text": "Hi", "to": "maria@example.com", "bcc": ["archive@shop.test"]}
+    )
+    assert response.status_code == 201, response.content
+    outbound = OutboundEmail.objects.get()
+    assert (outbound.to, outbound.bcc) == (["maria@example.com"], ["archive@shop.test"])
 
 
 def test_an_internal_note_is_not_sent(nora_api, north_conversation):

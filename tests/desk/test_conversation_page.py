@@ -273,6 +273,7 @@ def test_a_conversation_without_a_mailbox_costs_no_more(
     north, mailbox, agent_north, nora, django_assert_max_num_queries
 ):
     customer = Customer.objects.create(name="Walk In", location=north)
+    Identity.objects.create(customer=customer, kind=IdentityKind.EMAIL, value="walk@example.com")
     visit = actions.start_conversation(
         agent_north, customer, channel=Channel.WALK_IN, subject="Visit", text="Hi"
     )

@@ -35,7 +35,12 @@ def queue_mail(event: Event) -> None:
     """A message to the customer by email gets its outbox row in the same transaction."""
     message = Message.objects.select_related("conversation__mailbox").get(pk=event["message_id"])
     outbox.queue_reply(
-        message, event["recipient"], event["headers"], subject=event.get("subject", "")
+        message,
+        event["recipient"],
+        event["headers"],
+        subject=event.get("subject", ""),
+        cc=event.get("cc", []),
+        bcc=event.get("bcc", []),
     )
 
 

@@ -74,6 +74,7 @@ class OutboundEmail(models.Model):
     from_header = models.CharField(max_length=400)
     to = models.JSONField(default=list)
     cc = models.JSONField(default=list)
+    bcc = models.JSONField(default=list, help_text="Sent to, never named in the headers")
     subject = models.CharField(max_length=998)
     message_id_header = models.CharField(max_length=998)
     in_reply_to = models.CharField(max_length=998, blank=True)

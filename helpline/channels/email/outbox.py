@@ -58,11 +58,18 @@ def reply_subject(conversation: Conversation) -> str:
 
 
 def queue_reply(
-    message: Message, recipient: str, extra_headers: dict | None = None, *, subject: str = ""
+    message: Message,
+    recipient: str,
+    extra_headers: dict | None = None,
+    *,
+    subject: str = "",
+    cc: list[str] | None = None,
+    bcc: list[str] | None = None,
 ):
     """Write the outbox row for an outgoing message; call inside its transaction.
 
-    Its subject is the conversation's reply subject, unless `subject` is given."""
+    Its subject is the conversation's reply subject, unless `subject` is given. `bcc`
+    receive it without being named in any header."""
     conversation = message.conversation
     mailbox = conversation.mailbox
     thread = list(
@@ -83,6 +90,8 @@ def queue_reply(
         mailbox=mailbox,
         from_header=mailbox.from_header if mailbox else settings.DEFAULT_FROM_EMAIL,
         to=[recipient],
+        cc=cc or [],
+        bcc=bcc or [],
         subject=subject or reply_subject(conversation),
         message_id_header=message_id,
         in_reply_to=f"<{inbound_ids[-1]}>" if inbound_ids else "",
@@ -156,6 +165,7 @@ def _build(outbound: OutboundEmail) -> EmailMultiAlternatives:
         from_email=outbound.from_header,
         to=outbound.to,
         cc=outbound.cc,
+        bcc=outbound.bcc,
         headers=headers,
     )
     if message.html:

@@ -1,11 +1,16 @@
-"""Signing in and out, and resetting a forgotten password by email."""
+"""Signing in and out, resetting a forgotten password by email, and the agent's signature."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
-from django.shortcuts import resolve_url
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import path, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 
+from helpline.core import actions
+from helpline.core.errors import ActionError
 from helpline.desk import throttle
 from helpline.desk.views.settings.setup import needs_setup
 
@@ -65,7 +70,28 @@ class PasswordResetView(auth_views.PasswordResetView):
         }
 
 
+@login_required
+def signature(request):
+    """The agent's own signature, added below their replies and forwards."""
+    back = request.POST.get("next") or request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
+        back = ""
+    error, text, status = None, request.user.signature, 200
+    if request.method == "POST":
+        text = request.POST.get("signature", "")
+        try:
+            actions.set_signature(request.user, request.user, text)
+        except ActionError as refused:
+            error, status = refused, 400
+        else:
+            messages.success(request, "Signature saved.")
+            return redirect(back or "desk:signature")
+    context = {"signature": text, "error": error, "next": back}
+    return render(request, "desk/signature.html", context, status=status)
+
+
 urlpatterns = [
+    path("account/signature/", signature, name="signature"),
     path("sign-in/", SignInView.as_view(), name="sign-in"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="sign-out"),
     path("password-reset/", PasswordResetView.as_view(), name="password-reset"),

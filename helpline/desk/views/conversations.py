@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Max
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -25,7 +26,7 @@ from helpline.callbacks import actions as callback_actions
 from helpline.callbacks.models import Callback, CallbackStatus, Reason
 from helpline.channels.email import outbox
 from helpline.channels.email.models import OutboundEmail
-from helpline.conversations import actions, canned
+from helpline.conversations import actions, canned, outgoing
 from helpline.conversations.models import (
     Attachment,
     CannedReply,
@@ -35,6 +36,7 @@ from helpline.conversations.models import (
     Priority,
     Status,
 )
+from helpline.conversations.receive import IncomingAttachment
 from helpline.core.errors import ActionError
 from helpline.core.models import Location, Mailbox, Team, User
 from helpline.customers.models import IdentityKind
@@ -50,6 +52,8 @@ CONTACT_NAMES = {Channel.PHONE: "Phone call", Channel.WALK_IN: "Visit"}
 SIDE_CALLBACKS = 10
 # The composer's "Send and …" buttons: the status the reply moves the conversation to.
 THEN = {"solve": Status.SOLVED, "pending": Status.PENDING}
+ADDRESS_LABELS = [("to", "To"), ("cc", "Cc"), ("bcc", "Bcc")]
+MAIL_FIELDS = ["to", "cc", "bcc", "files"]  # a refusal of these is shown next to its field
 
 
 def _conversations():
@@ -120,6 +124,10 @@ def _page(request, conversation: Conversation, *, form="", error=None, status=20
         if chosen:
             typed = {"reply": {"text": chosen["text"]}}
     mailboxes = [] if conversation.mailbox_id else list(actions.reply_mailboxes(conversation))
+    forwarding = _forwarding(request, thread, form)
+    # What the composer shows (size limit, signature) is for the mailbox the mail will go from:
+    # the conversation's, or else the one first in the choice.
+    sending_mailbox = conversation.mailbox or next(iter(mailboxes), None)
     context = {
         "conversation": conversation,
         "sla": sla_view(conversation),
@@ -135,6 +143,16 @@ def _page(request, conversation: Conversation, *, form="", error=None, status=20
         "customer_notes": list(customer.notes.select_related("author")),
         "timeline": _timeline(user, conversation),
         "reply_to": actions.reply_address(conversation),
+        "known_addresses": [i.value for i in identities if i.kind == IdentityKind.EMAIL],
+        "sending_mailbox": sending_mailbox,
+        "attachment_limit": outgoing.attachment_limit(sending_mailbox),
+        "note_limit": outgoing.attachment_limit(conversation.mailbox),
+        "default_limit": outgoing.attachment_limit(None),
+        "signatures": outgoing.signatures(user, sending_mailbox),
+        "forwarding": forwarding,
+        "address_labels": ADDRESS_LABELS,
+        "mail_fields": MAIL_FIELDS,
+        "open_form": request.GET.get("open", ""),
         "mailboxes": mailboxes,
         "default_from": settings.DEFAULT_FROM_EMAIL,
         "agents": list(actions.agents_serving(conversation).order_by("first_name", "username")),
@@ -156,6 +174,12 @@ def _page(request, conversation: Conversation, *, form="", error=None, status=20
         "heartbeat_ms": presence.expiry_seconds() * 1000 // 3,
     }
     return render(request, "desk/conversation.html", context, status=status)
+
+
+def _forwarding(request, thread: list[Message], form: str) -> Message | None:
+    """The message the agent chose to forward (`?forward=id`, or the refused forward form's)."""
+    chosen = request.POST.get("message", "") if form == "forward" else request.GET.get("forward")
+    return next((m for m in thread if str(m.pk) == chosen and actions.forwardable(m)), None)
 
 
 def _back(conversation: Conversation, message: Message | None = None):
@@ -193,6 +217,10 @@ def reply(request, pk: int):
             conversation,
             request.POST.get("text", ""),
             mailbox=mailbox,
+            to=request.POST.get("to"),
+            cc=outgoing.split_addresses(request.POST.get("cc", "")),
+            bcc=outgoing.split_addresses(request.POST.get("bcc", "")),
+            files=_posted_files(request),
             then_status=then,
         )
         said = f"Reply to {message.outbound.to[0]} queued for sending."
@@ -201,6 +229,45 @@ def reply(request, pk: int):
         return said, message
 
     return _perform(request, pk, "reply", act)
+
+
+@login_required
+@require_POST
+def forward(request, pk: int):
+    def act(conversation):
+        value = request.POST.get("message", "")
+        original = conversation.messages.filter(pk=value).first() if value.isdigit() else None
+        if original is None:
+            raise ActionError("Choose a message of this conversation to forward.", "message")
+        message = actions.forward(
+            request.user,
+            original,
+            request.POST.get("to", ""),
+            text=request.POST.get("text", ""),
+            cc=outgoing.split_addresses(request.POST.get("cc", "")),
+            bcc=outgoing.split_addresses(request.POST.get("bcc", "")),
+            files=_posted_files(request),
+        )
+        return f"Forward to {message.outbound.to[0]} queued for sending.", message
+
+    return _perform(request, pk, "forward", act)
+
+
+def _posted_files(request) -> list[IncomingAttachment]:
+    """The uploaded files, read once they fit in the largest mail the desk takes at all; the
+    action judges them against the mailbox's own limit."""
+    uploads = request.FILES.getlist("files")
+    total = sum(upload.size or 0 for upload in uploads)
+    if total > settings.HELPLINE_MAX_EMAIL_BYTES:
+        raise ActionError(
+            f"The files come to {filesizeformat(total)}; at most "
+            f"{filesizeformat(settings.HELPLINE_MAX_EMAIL_BYTES)} can be sent at all.",
+            "files",
+        )
+    return [
+        IncomingAttachment(upload.name or "", upload.content_type or "", upload.read())
+        for upload in uploads
+    ]
 
 
 def _posted_mailbox(value: str) -> Mailbox | None:
@@ -216,7 +283,12 @@ def _posted_mailbox(value: str) -> Mailbox | None:
 @require_POST
 def add_note(request, pk: int):
     def act(conversation):
-        note = actions.add_note(request.user, conversation, request.POST.get("text", ""))
+        note = actions.add_note(
+            request.user,
+            conversation,
+            request.POST.get("text", ""),
+            files=_posted_files(request),
+        )
         return "Note added.", note
 
     return _perform(request, pk, "note", act)
@@ -475,6 +547,7 @@ def heartbeat(request, pk: int):
 urlpatterns = [
     path("conversations/<int:pk>/", conversation_page, name="conversation"),
     path("conversations/<int:pk>/reply/", reply, name="conversation-reply"),
+    path("conversations/<int:pk>/forward/", forward, name="conversation-forward"),
     path("conversations/<int:pk>/note/", add_note, name="conversation-note"),
     path("conversations/<int:pk>/log-contact/", log_contact, name="conversation-log-contact"),
     path("conversations/<int:pk>/call-back/", call_back, name="conversation-call-back"),

@@ -4,12 +4,13 @@ import email
 from email import policy
 
 import pytest
+from django.core.files.base import ContentFile
 
 from helpline.channels.email import outbox
 from helpline.channels.email.models import OutboundEmail, OutboxStatus
 from helpline.conversations import actions
-from helpline.conversations.models import Delivery
-from helpline.conversations.receive import receive
+from helpline.conversations.models import Attachment, Delivery
+from helpline.conversations.receive import IncomingAttachment, receive
 from tests.conftest import email_from, free_port
 
 pytestmark = pytest.mark.django_db
@@ -109,3 +110,62 @@ def test_a_claim_left_by_a_dead_worker_is_taken_again(conversation, agent_north,
 
     settings.HELPLINE_OUTBOX_CLAIM_SECONDS = 0
     assert outbox.claim(outbound.pk) is not None
+
+
+def test_a_reply_with_copies_and_a_file_arrives_as_mime_and_hides_its_bcc(
+    conversation, agent_north, smtp_server
+):
+    invoice = IncomingAttachment("Rechnung März.pdf", "", b"%PDF-1.4 invoice")
+    message = actions.reply(
+        agent_north,
+        conversation,
+        "Your invoice is attached.",
+        cc=["boss@example.com"],
+        bcc=["archive@shop.test"],
+        files=[invoice],
+    )
+
+    assert outbox.deliver(message.outbound.pk) == OutboxStatus.SENT
+
+    envelope = smtp_server.wait_for(1)[0]
+    sent = email.message_from_bytes(envelope.original_content, policy=policy.default)
+    assert sorted(envelope.rcpt_tos) == [
+        "archive@shop.test",
+        "boss@example.com",
+        "maria@example.com",
+    ]
+    assert sent["To"] == "maria@example.com"
+    assert sent["Cc"] == "boss@example.com"
+    assert "Bcc" not in sent
+    assert b"archive@shop.test" not in envelope.original_content
+    assert sent.get_content_type() == "multipart/mixed"
+    (part,) = list(sent.iter_attachments())
+    assert part.get_content_type() == "application/pdf"
+    assert part.get_filename() == "Rechnung März.pdf"
+    assert part.get_content() == b"%PDF-1.4 invoice"
+    assert "Your invoice is attached." in sent.get_body(("plain",)).get_content()
+
+
+def test_a_forward_reaches_the_third_party_with_the_original_and_its_files(
+    conversation, agent_north, smtp_server
+):
+    original = conversation.messages.order_by("id").last()
+    Attachment.objects.create(
+        message=original,
+        file=ContentFile(b"\x89PNG photo", name="photo.png"),
+        filename="photo.png",
+        content_type="image/png",
+        size=10,
+    )
+
+    sent_message = actions.forward(agent_north, original, "repairs@supplier.example")
+    assert outbox.deliver(sent_message.outbound.pk) == OutboxStatus.SENT
+
+    envelope = smtp_server.wait_for(1)[0]
+    sent = email.message_from_bytes(envelope.original_content, policy=policy.default)
+    assert envelope.rcpt_tos == ["repairs@supplier.example"]
+    assert sent["Subject"] == f"Fwd: Broken kettle [#{conversation.pk}]"
+    body = sent.get_body(("plain",)).get_content()
+    assert "---------- Forwarded message ----------" in body and "Any news?" in body
+    (part,) = list(sent.iter_attachments())
+    assert (part.get_filename(), part.get_content()) == ("photo.png", b"\x89PNG photo")

@@ -9,6 +9,85 @@
     const reply = document.getElementById("reply-text");
     watchPresence(page, reply);
     if (reply) offerCannedReplies(reply);
+    document.querySelectorAll("[data-attach]").forEach(acceptFiles);
+  }
+
+  // Files: the input works alone; this adds dropping files on the form, pasting them
+  // (a screenshot) into it, and a list of what is chosen against the size limit.
+  function acceptFiles(box) {
+    const input = box.querySelector("input[type=file]");
+    const list = box.querySelector(".chosen-files");
+    const form = box.closest("form");
+    let limit = Number(box.dataset.limit || 0);
+    if (!input || !form || typeof DataTransfer === "undefined") return;
+
+    // A conversation without a mailbox: the limit is the one of the mailbox chosen to send from.
+    const sender = form.querySelector("select[name=mailbox]");
+    const limitText = box.querySelector("[data-limit-text]");
+    function follow() {
+      const option = sender.selectedOptions[0];
+      if (!option || !option.dataset.limit) return;
+      limit = Number(option.dataset.limit);
+      if (limitText) limitText.textContent = option.dataset.limitText;
+      show();
+    }
+    if (sender) {
+      sender.addEventListener("change", follow);
+      follow();
+    }
+
+    function size(bytes) {
+      if (bytes < 1024) return bytes + " bytes";
+      if (bytes < 1024 * 1024) return (bytes / 1024).toFixed(1) + " KB";
+      return (bytes / 1024 / 1024).toFixed(1) + " MB";
+    }
+
+    function show() {
+      list.replaceChildren();
+      let total = 0;
+      for (const file of input.files) {
+        total += file.size;
+        const item = document.createElement("li");
+        item.textContent = file.name + " (" + size(file.size) + ")";
+        list.append(item);
+      }
+      if (limit && total > limit) {
+        const item = document.createElement("li");
+        item.className = "error";
+        item.textContent = "Too large: " + size(total) + " in all, at most " + size(limit) + ".";
+        list.append(item);
+      }
+    }
+
+    function add(files) {
+      const chosen = new DataTransfer();
+      for (const file of input.files) chosen.items.add(file);
+      for (const file of files) chosen.items.add(file);
+      input.files = chosen.files;
+      show();
+    }
+
+    input.addEventListener("change", show);
+    form.addEventListener("dragover", (event) => {
+      if (!event.dataTransfer || !event.dataTransfer.types.includes("Files")) return;
+      event.preventDefault();
+      form.classList.add("dropping");
+    });
+    form.addEventListener("dragleave", (event) => {
+      if (!form.contains(event.relatedTarget)) form.classList.remove("dropping");
+    });
+    form.addEventListener("drop", (event) => {
+      form.classList.remove("dropping");
+      if (!event.dataTransfer || !event.dataTransfer.files.length) return;
+      event.preventDefault();
+      add(event.dataTransfer.files);
+    });
+    form.addEventListener("paste", (event) => {
+      const files = event.clipboardData ? event.clipboardData.files : [];
+      if (!files.length) return; // plain text pastes as usual
+      event.preventDefault();
+      add(files);
+    });
   }
 
   // Presence: a heartbeat every few seconds, and at once when the agent starts typing.
