@@ -1,6 +1,7 @@
 """Normalising identity values so that one address or number is one identity."""
 
 import phonenumbers
+from django.db.models import Q
 
 from helpline.customers.models import IdentityKind
 
@@ -36,3 +37,18 @@ def normalise(kind: str, value: str, region: str = "") -> str:
     if not value:
         raise InvalidIdentity("empty identity")
     return value
+
+
+MIN_LAST_DIGITS = 4
+
+
+def ending_with(digits: str) -> Q:
+    """Phone identities whose number ends with `digits`, as a range of the indexed
+    `digits_reversed` (a LIKE prefix would not use the index on SQLite)."""
+    key = digits[::-1]
+    condition = Q(kind=IdentityKind.PHONE, digits_reversed__gte=key)
+    # The smallest digit string after every one that starts with `key`: "1749" → "175".
+    stem = key.rstrip("9")
+    if stem:
+        condition &= Q(digits_reversed__lt=stem[:-1] + str(int(stem[-1]) + 1))
+    return condition
