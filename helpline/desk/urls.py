@@ -24,4 +24,6 @@ urlpatterns = [
     path("", include(callbacks)),
     path("", include("helpline.desk.views.appointments")),
     path("", include("helpline.desk.views.notifications")),
+    path("", include("helpline.desk.views.companies")),
+    path("", include("helpline.desk.views.custom_fields")),
 ]
