@@ -45,8 +45,12 @@ MIN_LAST_DIGITS = 4
 def ending_with(digits: str) -> Q:
     """Phone identities whose number ends with `digits`, as a range of the indexed
     `digits_reversed` (a LIKE prefix would not use the index on SQLite)."""
+    if not digits.isdigit():  # "" would be every phone
+        raise ValueError(f"not digits: {digits!r}")
     key = digits[::-1]
-    condition = Q(kind=IdentityKind.PHONE, digits_reversed__gte=key)
+    # No kind= here: only phones have the key, and with it the planner would pick the
+    # (kind, value) index and read every phone number.
+    condition = Q(digits_reversed__gte=key)
     # The smallest digit string after every one that starts with `key`: "1749" → "175".
     stem = key.rstrip("9")
     if stem:
