@@ -104,23 +104,25 @@ LOCALE = Path(settings.LOCALE_PATHS[0])
 
 
 def po_entries(path: Path) -> list[tuple[str, str, str]]:
-    """(context, msgid, msgstr) of a .po file, for the simple entries makemessages writes."""
-    entries = []
-    for block in path.read_text().split("\n\n")[1:]:
-        parts = {"msgctxt": "", "msgid": "", "msgstr": ""}
-        current = None
-        for line in block.splitlines():
-            if line.startswith("#"):
-                continue
-            keyword, _, rest = line.partition(" ")
-            if keyword in parts:
-                current, line = keyword, rest
-            if current and line.startswith('"'):
-                parts[current] += (
-                    line[1:-1].encode().decode("unicode_escape").encode("latin-1").decode()
-                )
-        entries.append((parts["msgctxt"], parts["msgid"], parts["msgstr"]))
-    return entries
+    """(context, msgid, msgstr) of every entry of a .po file but its header."""
+    entries, entry, current = [], None, None
+    for line in path.read_text().splitlines():
+        keyword, _, rest = line.partition(" ")
+        if keyword in ("msgctxt", "msgid") and (entry is None or entry["msgstr"] is not None):
+            entry = {"msgctxt": "", "msgid": "", "msgstr": None}
+            entries.append(entry)
+        if keyword in ("msgctxt", "msgid", "msgstr"):
+            current, line = keyword, rest
+            entry[current] = entry[current] or ""
+        if current and line.startswith('"'):
+            entry[current] += _unquote(line)
+        elif not line.strip():
+            current = None
+    return [(e["msgctxt"], e["msgid"], e["msgstr"] or "") for e in entries if e["msgid"]]
+
+
+def _unquote(line: str) -> str:
+    return line[1:-1].replace('\\"', '"').replace("\\n", "\n").replace("\\\\", "\\")
 
 
 @pytest.mark.parametrize("language", ["de", "es", "fr"])
