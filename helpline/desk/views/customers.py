@@ -8,7 +8,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import OuterRef, Prefetch, Subquery, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -25,7 +25,14 @@ from helpline.core.errors import ActionError
 from helpline.core.models import Activity
 from helpline.customers import actions
 from helpline.customers.fields import InvalidValue, canonical
-from helpline.customers.models import Company, Customer, CustomerNote, CustomField, Identity
+from helpline.customers.models import (
+    Company,
+    Customer,
+    CustomerNote,
+    CustomField,
+    CustomValue,
+    Identity,
+)
 from helpline.customers.verbs import Verb as CustomerVerb
 from helpline.desk.forms import (
     CustomerDetailsForm,
@@ -168,11 +175,12 @@ def _render_customer(request, customer: Customer, note_form, status: int = 200):
     notes = CustomerNote.objects.select_related("author").order_by("-created_at", "-id")
     prefetch_related_objects([customer], ordered_identities(), Prefetch("notes", queryset=notes))
     conversations, next_after = _timeline(request, customer)
-    values = {v.field_id: v.value for v in customer.custom_values.all()}
+    value = CustomValue.objects.filter(customer=customer, field=OuterRef("pk")).values("value")
+    fields = CustomField.objects.annotate(value=Subquery(value[:1]))
     context = {
         "nav": "customers",
         "customer": customer,
-        "custom_values": [(f, values.get(f.pk, "")) for f in CustomField.objects.all()],
+        "custom_values": [(f, f.value or "") for f in fields],
         "conversations": conversations,
         "next_after": next_after,
         "history": _history(request.user, customer),
