@@ -48,7 +48,7 @@ def field_list(request):
         else:
             messages.success(request, f"Added the field {field.label}.")
             return redirect("desk:custom-fields")
-    fields = CustomField.objects.annotate(value_count=Count("values"))
+    fields = CustomField.objects.annotate(value_count=Count("values")).order_by("position", "id")
     context = {"nav": "customers", "fields": fields, "form": form}
     return render(
         request, "desk/custom_fields.html", context, status=400 if request.method == "POST" else 200
