@@ -61,6 +61,9 @@ class CompanyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(CustomField)
 class CustomFieldAdmin(admin.ModelAdmin):
@@ -72,4 +75,7 @@ class CustomFieldAdmin(admin.ModelAdmin):
         return False
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
