@@ -122,6 +122,7 @@ ROUTES = {
     "desk:notifications": Route("GET", "/notifications/", "list"),
     "desk:notification-read": Route("POST", "/notifications/{notification}/read/", "own", {}),
     "desk:notifications-read-all": Route("POST", "/notifications/read-all/", "self", {}),
+    "desk:my-settings": Route("POST", "/me/", "self", {"time_zone": "Europe/Berlin"}),
     "attachment-download": Route("GET", "/attachments/{attachment}/", "object"),
     # The API
     "api:list_conversations": Route("GET", "/api/conversations", "list", api=True),

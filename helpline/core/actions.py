@@ -26,6 +26,7 @@ from helpline.core.models import (
     StaffEmail,
     Team,
     User,
+    is_time_zone,
 )
 from helpline.core.verbs import Verb
 
@@ -476,3 +477,19 @@ def send_staff_email_again(actor: User | None, mails) -> int:
         record(actor, Verb.STAFF_EMAIL_RETRIED, StaffEmail(pk=pk))
     transaction.on_commit(lambda: staff_mail.enqueue_many(ids))
     return count
+
+
+@transaction.atomic
+def set_time_zone(actor: User, user: User, name: str) -> User:
+    """The zone the desk shows `user` every time in; empty follows their first location."""
+    name = name.strip()
+    if name and not is_time_zone(name):
+        raise ActionError("choose a time zone from the list", "time_zone")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.time_zone == name:
+        return user
+    before = user.time_zone
+    user.time_zone = name
+    user.save(update_fields=["time_zone"])
+    record(actor, Verb.TIME_ZONE_CHOSEN, user, before=before, after=name)
+    return user

@@ -16,3 +16,4 @@ class Verb(models.TextChoices):
     MAILBOX_CREATED = "mailbox.created", "created a mailbox"
     MAILBOX_UPDATED = "mailbox.updated", "changed a mailbox"
     STAFF_EMAIL_RETRIED = "staff_email.retried", "sent an email to staff again"
+    TIME_ZONE_CHOSEN = "user.time_zone_chosen", "chose the time zone the desk shows"

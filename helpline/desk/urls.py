@@ -8,6 +8,7 @@ from helpline.desk.views import (
     conversations,
     customers,
     inbox,
+    me,
     new_conversation,
     search,
 )
@@ -24,4 +25,5 @@ urlpatterns = [
     path("", include(callbacks)),
     path("", include("helpline.desk.views.appointments")),
     path("", include("helpline.desk.views.notifications")),
+    path("", include(me)),
 ]

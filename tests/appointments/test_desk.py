@@ -46,7 +46,7 @@ def test_the_list_shows_upcoming_days_and_what_needs_an_outcome(
     ]
     assert "Olga Earlier" in outcome_part and "Needs an outcome" in outcome_part
     assert 'href="tel:+447700900123"' in outcome_part
-    assert f"{monday:%A} {monday.day} {monday:%B}" in page
+    assert f"{monday:%A} {monday.day} {monday:%b %Y}" in page
     row = page[page.index(f'id="appointment-{upcoming.pk}"') :]
     assert "10:00–10:30" in row[:2000] and "Nora" in row[:2000]
     assert f'data-id="{earlier.pk}"' in page and f'data-id="{upcoming.pk}"' in page

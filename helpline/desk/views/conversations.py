@@ -36,7 +36,7 @@ from helpline.conversations.models import (
 from helpline.core.errors import ActionError
 from helpline.core.models import Location, Mailbox, Team, User
 from helpline.customers.models import IdentityKind
-from helpline.desk import presence
+from helpline.desk import presence, times
 from helpline.sla.display import sla_view
 
 TIMELINE_LENGTH = 20
@@ -46,7 +46,6 @@ CONTACT_CHANNELS = [
 CONTACT_NAMES = {Channel.PHONE: "Phone call", Channel.WALK_IN: "Visit"}
 # One open callback per number, so a customer rarely has more; the worklist has them all.
 SIDE_CALLBACKS = 10
-DUE_FORMAT = "%a %d %b %H:%M"
 
 
 def _conversations():
@@ -76,6 +75,7 @@ def _timeline(user: User, conversation: Conversation) -> list[Conversation]:
     return list(
         Conversation.objects.visible_to(user)
         .filter(customer_id=conversation.customer_id)
+        .select_related("location")
         .order_by("-last_message_at", "-id")[:TIMELINE_LENGTH]
     )
 
@@ -272,16 +272,13 @@ def _posted_due_at(value: str, location: Location | None) -> datetime | None:
 
 
 def _callback_said(callback: Callback, asked_at: datetime | None, *, already: bool):
-    zone = _zone(callback.location)
-    when = timezone.localtime(callback.due_at, zone).strftime(DUE_FORMAT)
-    where = callback.location.name if callback.location else "UTC"
+    when = times.plain(callback.due_at, callback.location)
     worklist = reverse("desk:callbacks") + f"#callback-{callback.pk}"
     if already:
         return format_html(
-            'Already on the worklist: {} is due {} ({} time). <a href="{}">See the worklist</a>.',
+            'Already on the worklist: {} is due {}. <a href="{}">See the worklist</a>.',
             callback.phone_number,
             when,
-            where,
             worklist,
         )
     moved = (
@@ -290,10 +287,9 @@ def _callback_said(callback: Callback, asked_at: datetime | None, *, already: bo
         else ""
     )
     return format_html(
-        'Call back {} at {} ({} time){}. <a href="{}">See the worklist</a>.',
+        'Call back {} at {}{}. <a href="{}">See the worklist</a>.',
         callback.phone_number,
         when,
-        where,
         moved,
         worklist,
     )
