@@ -282,6 +282,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(HELPLINE_IMAP_POLL_SECONDS),
     },
     "sla-escalations": {"task": "helpline.sla.tasks.scan_escalations", "schedule": 60.0},
+    "reopen-pending": {
+        "task": "helpline.conversations.tasks.reopen_pending_due",
+        "schedule": 60.0,
+    },
     "appointment-reminders": {
         "task": "helpline.appointments.tasks.send_appointment_reminders",
         "schedule": 300.0,

@@ -424,7 +424,7 @@ def world(north, south, admin, agent_north, agent_south, mailbox):
             conversation.customer,
             "in_store",
             datetime(2031, 3, 4, 10, tzinfo=UTC),
-            conversation=conversation,
+            location=north,  # on a conversation of its own: that one waits for it, pending
         ).pk,
     }
     users = {

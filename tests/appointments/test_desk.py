@@ -157,7 +157,7 @@ def test_booking_from_the_form(client, maria_conversation, agent_north):
     appointment = Appointment.objects.get()
     assert appointment.conversation == maria_conversation and appointment.agent == agent_north
     assert appointment.note == "Bring the kettle"
-    assert "The invitation is on its way." in page_of(client.get(response.url))
+    assert "The invitation is queued for sending." in page_of(client.get(response.url))
     taken = client.post(reverse("desk:appointment-new"), data)
     assert taken.status_code == 400
     assert "Nora already has an appointment then" in page_of(taken)

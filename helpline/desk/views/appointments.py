@@ -326,7 +326,7 @@ def _booked(appointment: Appointment) -> str:
     data = booking.data if booking else {}
     if data.get("not_sent_because"):
         return f"{said} No invitation sent: {data['not_sent_because']}."
-    return f"{said} The invitation is on its way."
+    return f"{said} The invitation is queued for sending."
 
 
 urlpatterns = [
