@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -73,6 +74,30 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _https
 SECURE_HSTS_SECONDS = envint("HELPLINE_HSTS_SECONDS", 365 * 24 * 3600 if _https else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("HELPLINE_HSTS_INCLUDE_SUBDOMAINS")
 
+# Content-Security-Policy on every response (django-csp; Django 5.2 has none of its own):
+# scripts, styles, images and connections from this site only, nothing inline. An inline
+# <script> that cannot be a file carries nonce="{{ request.csp_nonce }}"; the nonce is added
+# to the header of the responses that use it. A response that sets its own policy keeps it
+# (attachments: "default-src 'none'; sandbox").
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        # Swagger UI draws its icons from data: URLs.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# The API's OpenAPI document and docs page (/api/openapi.json, /api/docs) are for admins;
+# on, anyone may read them.
+HELPLINE_API_DOCS_PUBLIC = envbool("HELPLINE_API_DOCS_PUBLIC")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -80,6 +105,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Its Swagger UI files and template, so that /api/docs loads nothing from a CDN.
+    "ninja",
     "helpline.core",
     "helpline.customers",
     "helpline.conversations",
@@ -99,6 +126,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Serves collected static files from the web process (no separate web server needed).
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

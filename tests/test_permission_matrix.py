@@ -344,8 +344,11 @@ ROUTES = {
             "position": "1",
         },
     ),
+    # The API's own documents: for admins unless HELPLINE_API_DOCS_PUBLIC opens them.
+    "api:openapi-json": Route("GET", "/api/openapi.json", "admin", api=True),
+    "api:openapi-view": Route("GET", "/api/docs", "admin"),
 }
-# Routes without a location to guard: signing in and out, the API's own documents.
+# Routes without a location to guard: signing in and out, the API's root.
 UNGUARDED = {
     "desk:sign-in",
     "desk:sign-out",
@@ -353,8 +356,6 @@ UNGUARDED = {
     "desk:password-reset-sent",
     "desk:password-reset-confirm",
     "desk:password-reset-complete",
-    "api:openapi-json",
-    "api:openapi-view",
     "api:api-root",
     # Phone systems' webhooks name no object of a location in the URL: Twilio's is
     # authenticated by its signature, not by a user, and the JSON one guards the location

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from helpline.callbacks.models import Callback
 from helpline.conversations import actions
@@ -103,7 +104,8 @@ def test_the_inbox_poll_rings_the_bell_without_a_reload(
     )
     notify.tell([agent_north], warned[0], breach)
 
-    page.wait_for_function("document.getElementById('bell-count').textContent === '3'")
+    # A locator waits without evaluating a string: the CSP refuses eval (wait_for_function's).
+    expect(page.locator("#bell-count")).to_have_text("3", timeout=10_000)
     assert "/notifications/" not in page.url
 
 
