@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -73,6 +74,30 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _https
 SECURE_HSTS_SECONDS = envint("HELPLINE_HSTS_SECONDS", 365 * 24 * 3600 if _https else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("HELPLINE_HSTS_INCLUDE_SUBDOMAINS")
 
+# Content-Security-Policy on every response (django-csp; Django 5.2 has none of its own):
+# scripts, styles, images and connections from this site only, nothing inline. An inline
+# <script> that cannot be a file carries nonce="{{ request.csp_nonce }}"; the nonce is added
+# to the header of the responses that use it. A response that sets its own policy keeps it
+# (attachments: "default-src 'none'; sandbox").
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        # Swagger UI draws its icons from data: URLs.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# The API's OpenAPI document and docs page (/api/openapi.json, /api/docs) are for admins;
+# on, anyone may read them.
+HELPLINE_API_DOCS_PUBLIC = envbool("HELPLINE_API_DOCS_PUBLIC")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -80,6 +105,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Its Swagger UI files and template, so that /api/docs loads nothing from a CDN.
+    "ninja",
     "helpline.core",
     "helpline.customers",
     "helpline.conversations",
@@ -99,12 +126,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Serves collected static files from the web process (no separate web server needed).
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every time on a page in the signed-in person's zone (their setting or location's).
+    "helpline.desk.middleware.ViewerTimeZone",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -161,6 +191,7 @@ SESSION_COOKIE_AGE = envint("HELPLINE_SESSION_HOURS", 10) * 3600
 # Failed sign-ins per account and per address before a pause of as many minutes.
 HELPLINE_SIGN_IN_ATTEMPTS = envint("HELPLINE_SIGN_IN_ATTEMPTS", 5)
 HELPLINE_SIGN_IN_LOCKOUT_MINUTES = envint("HELPLINE_SIGN_IN_LOCKOUT_MINUTES", 15)
+HELPLINE_PASSWORD_RESETS_PER_HOUR = envint("HELPLINE_PASSWORD_RESETS_PER_HOUR", 5)
 PASSWORD_RESET_TIMEOUT = 3600 * 2
 # Who is viewing or typing in a conversation is forgotten after this many seconds.
 HELPLINE_PRESENCE_SECONDS = envint("HELPLINE_PRESENCE_SECONDS", 30)
@@ -193,6 +224,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+# Dates the same way in every page (helpline.desk.times); per language, English's here.
+FORMAT_MODULE_PATH = ["helpline.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
@@ -271,6 +304,7 @@ LOGGING = {
 
 CELERY_BEAT_SCHEDULE = {
     "deliver-due-events": {"task": "helpline.core.tasks.sweep_events", "schedule": 30.0},
+    "send-due-staff-email": {"task": "helpline.core.tasks.sweep_staff_email", "schedule": 60.0},
     "send-due-outbound": {
         "task": "helpline.channels.email.tasks.send_due_outbound",
         "schedule": 30.0,
@@ -280,6 +314,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(HELPLINE_IMAP_POLL_SECONDS),
     },
     "sla-escalations": {"task": "helpline.sla.tasks.scan_escalations", "schedule": 60.0},
+    "reopen-pending": {
+        "task": "helpline.conversations.tasks.reopen_pending_due",
+        "schedule": 60.0,
+    },
     "appointment-reminders": {
         "task": "helpline.appointments.tasks.send_appointment_reminders",
         "schedule": 300.0,

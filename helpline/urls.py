@@ -6,6 +6,7 @@ from helpline.desk.views.attachments import download_attachment
 
 urlpatterns = [
     path("", include("helpline.desk.urls")),
+    path("settings/", include("helpline.desk.views.settings")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     # Not under the desk namespace: API responses link here too, and a Bearer token works.

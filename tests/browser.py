@@ -3,6 +3,9 @@
 Playwright's sync API runs an event loop in the test's thread, so Django's
 async-safety check must be told that synchronous ORM calls there are fine.
 Screenshots go to $HELPLINE_ARTIFACTS (default: artifacts/screenshots), which CI keeps.
+Pages carry a Content-Security-Policy that refuses eval, and `page.wait_for_function`
+evaluates its string with eval: wait with locators and `expect(...)` instead
+(`page.evaluate` is not affected).
 """
 
 import os

@@ -234,5 +234,12 @@ def _wide_date_windows(request, monkeypatch):
     from helpline.core import windows
 
     wide = timedelta(days=100 * 366)
-    for name in ("DUE_AHEAD", "DUE_BEHIND", "APPOINTMENT_AHEAD", "CALL_AHEAD", "CALL_BEHIND"):
+    for name in (
+        "DUE_AHEAD",
+        "DUE_BEHIND",
+        "APPOINTMENT_AHEAD",
+        "CALL_AHEAD",
+        "CALL_BEHIND",
+        "PENDING_AHEAD",
+    ):
         monkeypatch.setattr(windows, name, wide)

@@ -21,8 +21,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from helpline.appointments.actions import book as book_appointment
 from helpline.callbacks.actions import create_callback
+from helpline.conversations.models import CannedReply
 from helpline.conversations.receive import IncomingAttachment
-from helpline.core.models import Role, User
+from helpline.core.models import Role, Team, User
 from helpline.core.tokens import issue_token
 from helpline.customers import actions as customer_actions
 from helpline.hours.actions import add_closure
@@ -48,6 +49,8 @@ class Route:
     # "admin": names no object of a location, and only admins may (403 for anyone else);
     # "manage": a North Street setting: admins and its managers may, its agent gets 403,
     # and for everyone else it does not exist (404).
+    # "settings": a page of the desk's settings: admins may (the page, or a redirect after
+    # saving), anyone else gets 403.
     # "own": names NOTIFIED's own notification: only she may, and for anyone else, admins
     # included, it does not exist (404); "self": touches only the signed-in user's own
     # things, so everyone signed in may (the page, or a redirect back to it).
@@ -128,6 +131,7 @@ ROUTES = {
     "desk:notifications": Route("GET", "/notifications/", "list"),
     "desk:notification-read": Route("POST", "/notifications/{notification}/read/", "own", {}),
     "desk:notifications-read-all": Route("POST", "/notifications/read-all/", "self", {}),
+    "desk:my-settings": Route("POST", "/me/", "self", {"time_zone": "Europe/Berlin"}),
     "attachment-download": Route("GET", "/attachments/{attachment}/", "object"),
     # The API
     "api:list_conversations": Route("GET", "/api/conversations", "list", api=True),
@@ -265,8 +269,101 @@ ROUTES = {
     "api:remove_closure": Route(
         "DELETE", "/api/locations/{north}/closures/{closure}", "manage", api=True
     ),
+    # The desk's settings: admins only, 403 for everyone else (nothing of a location to hide).
+    "settings:setup": Route("GET", "/settings/", "settings"),
+    "settings:locations": Route("GET", "/settings/locations/", "settings"),
+    "settings:location-new": Route(
+        "POST",
+        "/settings/locations/new/",
+        "settings",
+        {"name": "Harbour Road", "timezone": "UTC", "hours_monday": "09:00-17:00"},
+    ),
+    "settings:location-edit": Route(
+        "POST",
+        "/settings/locations/{north}/",
+        "settings",
+        {"name": "North Street", "timezone": "Europe/London", "country": "GB"},
+    ),
+    "settings:mailboxes": Route("GET", "/settings/mailboxes/", "settings"),
+    "settings:mailbox-new": Route(
+        "POST",
+        "/settings/mailboxes/new/",
+        "settings",
+        {
+            "address": "help@shop.test",
+            "delivery": "push",
+            "imap_port": "993",
+            "imap_folder": "INBOX",
+        },
+    ),
+    "settings:mailbox-edit": Route(
+        "POST",
+        "/settings/mailboxes/{mailbox}/",
+        "settings",
+        {
+            "address": "support@shop.test",
+            "delivery": "push",
+            "imap_port": "993",
+            "imap_folder": "INBOX",
+        },
+    ),
+    "settings:mailbox-test": Route("POST", "/settings/mailboxes/{mailbox}/test/", "settings"),
+    "settings:agents": Route("GET", "/settings/agents/", "settings"),
+    "settings:agent-invite": Route(
+        "POST", "/settings/agents/invite/", "settings", {"email": "ines@shop.test", "role": "agent"}
+    ),
+    "settings:agent-edit": Route(
+        "POST",
+        "/settings/agents/{nora}/",
+        "settings",
+        {"first_name": "Nora", "role": "agent", "is_active": "on", "locations": "{north}"},
+    ),
+    "settings:agent-invite-again": Route(
+        "POST", "/settings/agents/{nick}/invite-again/", "settings"
+    ),
+    "settings:teams": Route("GET", "/settings/teams/", "settings"),
+    "settings:team-new": Route("POST", "/settings/teams/new/", "settings", {"name": "Returns"}),
+    "settings:team-edit": Route(
+        "POST", "/settings/teams/{team}/", "settings", {"name": "Front desk", "lead": "{nora}"}
+    ),
+    "settings:canned": Route("GET", "/settings/canned-replies/", "settings"),
+    "settings:canned-new": Route(
+        "POST", "/settings/canned-replies/new/", "settings", {"title": "Hi", "body": "Hello"}
+    ),
+    "settings:canned-edit": Route(
+        "POST",
+        "/settings/canned-replies/{canned}/",
+        "settings",
+        {"title": "Thanks", "body": "Thank you", "location": "{north}"},
+    ),
+    "settings:sla": Route("GET", "/settings/service-levels/", "settings"),
+    "settings:sla-new": Route(
+        "POST",
+        "/settings/service-levels/new/",
+        "settings",
+        {
+            "name": "Urgent",
+            "first_response_minutes": "30",
+            "warn_at_percent": "80",
+            "position": "0",
+        },
+    ),
+    "settings:sla-edit": Route(
+        "POST",
+        "/settings/service-levels/{policy}/",
+        "settings",
+        {
+            "name": "Everything",
+            "resolution_minutes": "600",
+            "warn_at_percent": "75",
+            "position": "1",
+        },
+    ),
+    # The API's own documents: for admins unless HELPLINE_API_DOCS_PUBLIC opens them.
+    "api:openapi-json": Route("GET", "/api/openapi.json", "admin", api=True),
+    "api:openapi-view": Route("GET", "/api/docs", "admin"),
 }
-# Routes without a location to guard: signing in and out, the API's own documents.
+# Routes without a location to guard: signing in and out, the API's root.
 UNGUARDED = {
     "desk:sign-in",
     "desk:sign-out",
@@ -274,8 +371,6 @@ UNGUARDED = {
     "desk:password-reset-sent",
     "desk:password-reset-confirm",
     "desk:password-reset-complete",
-    "api:openapi-json",
-    "api:openapi-view",
     "api:api-root",
     # Phone systems' webhooks name no object of a location in the URL: Twilio's is
     # authenticated by its signature, not by a user, and the JSON one guards the location
@@ -338,6 +433,11 @@ def world(north, south, admin, agent_north, agent_south, mailbox):
         "company": company.pk,
         "field": field.pk,
         "north": north.pk,
+        "nora": agent_north.pk,
+        "mailbox": mailbox.pk,
+        "nick": nowhere.pk,
+        "canned": CannedReply.objects.create(title="Thanks", body="Thanks").pk,
+        "team": Team.objects.create(name="Front desk", location=north).pk,
         "policy": SlaPolicy.objects.create(name="Everything", first_response_minutes=60).pk,
         "closure": add_closure(
             admin, north, datetime(2030, 1, 1, tzinfo=UTC), datetime(2030, 1, 2, tzinfo=UTC)
@@ -350,7 +450,7 @@ def world(north, south, admin, agent_north, agent_south, mailbox):
             conversation.customer,
             "in_store",
             datetime(2031, 3, 4, 10, tzinfo=UTC),
-            conversation=conversation,
+            location=north,  # on a conversation of its own: that one waits for it, pending
         ).pk,
     }
     users = {
@@ -423,6 +523,11 @@ def test_the_matrix(name, user_key, world):
     elif route.scope == "admin":
         expected = (200, 201, 204, 302) if user_key == "admin" else (403,)
         assert response.status_code in expected, response.content[:500]
+    elif route.scope == "settings":
+        expected = (200, 302) if user_key == "admin" else (403,)
+        assert response.status_code in expected, response.content[:500]
+        if user_key == "admin" and route.data is not None:  # a valid form saves, then redirects
+            assert response.status_code == 302, response.content.decode()[:3000]
     elif route.scope == "own":
         expected = (200, 302) if user_key == NOTIFIED else (404,)
         assert response.status_code in expected, response.content[:500]

@@ -1,6 +1,17 @@
-"""The REST API: one NinjaAPI, OpenAPI 3 at /api/openapi.json, docs at /api/docs."""
+"""The REST API: one NinjaAPI, OpenAPI 3 at /api/openapi.json, docs at /api/docs.
 
-from ninja import NinjaAPI
+The document and the docs page are for admins (a signed-in session or an admin's token)
+unless `HELPLINE_API_DOCS_PUBLIC` opens them to anyone: the document maps every operation
+and field, which nobody outside needs to read. The docs page is Swagger UI from the files
+django-ninja ships (served by WhiteNoise like every other asset), never from a CDN.
+"""
+
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponseForbidden, JsonResponse
+from ninja import NinjaAPI, Swagger
 
 from helpline.api import (
     appointments,
@@ -14,11 +25,36 @@ from helpline.api import (
     sla,
 )
 from helpline.api.auth import api_auth
+from helpline.core.tokens import user_from_authorization_header
 
 
 class HelplineAPI(NinjaAPI):
-    def get_operation_id(self, operation) -> str:
-        return operation.view_func.__name__  # short and stable: list_conversations, …
+    def get_openapi_operation_id(self, operation) -> str:
+        # Short and stable (list_conversations, …): the view's name, which is also its URL name
+        # (api:list_conversations), unique across the API (tests/api/test_openapi_document.py).
+        return operation.view_func.__name__
+
+
+def _for_admins(view):
+    """The OpenAPI document and docs: for admins, or for anyone when the setting opens them."""
+
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        if settings.HELPLINE_API_DOCS_PUBLIC:
+            return view(request, *args, **kwargs)
+        user = request.user if request.user.is_authenticated else None
+        user = user or user_from_authorization_header(request)
+        if user is None or not user.is_active:
+            if request.path.endswith(".json"):
+                return JsonResponse(
+                    {"detail": [{"field": None, "message": "Unauthorized"}]}, status=401
+                )
+            return redirect_to_login(request.get_full_path())
+        if not (user.sees_everything or user.is_staff):
+            return HttpResponseForbidden("The API's documentation is for admins.")
+        return view(request, *args, **kwargs)
+
+    return guarded
 
 
 api = HelplineAPI(
@@ -32,6 +68,9 @@ api = HelplineAPI(
     ),
     auth=api_auth,
     urls_namespace="api",
+    # No validator badge: Swagger UI would send the document's URL to validator.swagger.io.
+    docs=Swagger(settings={"validatorUrl": None}),
+    docs_decorator=_for_admins,
 )
 errors.install(api)
 api.add_router("/", customers.router)

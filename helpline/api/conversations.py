@@ -109,8 +109,11 @@ def update_conversation(request, conversation_id: int, payload: ConversationPatc
         raise FieldError("team_id", "a team can be changed but not removed")
     with transaction.atomic():
         conversation = get_conversation_for(user, conversation_id)
-        if "status" in given:
-            conversation = actions.set_status(user, conversation, payload.status)
+        if given & {"status", "pending_until"}:
+            status = payload.status if "status" in given else conversation.status
+            conversation = actions.set_status(
+                user, conversation, status, pending_until=payload.pending_until
+            )
         if "priority" in given:
             conversation = actions.set_priority(user, conversation, payload.priority)
         if "subject" in given:

@@ -210,6 +210,9 @@ class ConversationOut(Schema):
     last_customer_message_at: datetime | None
     last_message_at: datetime
     solved_at: datetime | None
+    pending_until: datetime | None = Field(
+        ..., description="Pending until then: the conversation reopens itself at that moment"
+    )
     waiting_since: datetime | None = Field(
         ..., description="The customer's oldest message we have not answered"
     )
@@ -274,6 +277,9 @@ class ConversationIn(Schema):
 
 class ConversationPatch(Schema):
     status: StatusName | None = None
+    pending_until: AwareDatetime | None = Field(
+        None, description="With status pending (given or current): reopen at this moment"
+    )
     priority: PriorityName | None = None
     subject: str | None = Field(None, max_length=998)
     assignee_id: int | None = Field(None, ge=1, le=2**63 - 1, description="null unassigns")

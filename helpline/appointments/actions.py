@@ -22,10 +22,10 @@ from helpline.appointments import invitations, slots
 from helpline.appointments.models import Appointment, AppointmentStatus, Kind
 from helpline.appointments.verbs import Verb
 from helpline.conversations import actions as conversation_actions
-from helpline.conversations.models import Channel, Conversation
+from helpline.conversations.models import Channel, Conversation, Delivery, Message, Status
 from helpline.core.activity import record
 from helpline.core.errors import ActionError
-from helpline.core.models import Location, User
+from helpline.core.models import Activity, Location, User
 from helpline.core.windows import check_appointment_start
 from helpline.customers.identities import InvalidIdentity, normalise_phone
 from helpline.customers.models import Customer
@@ -60,6 +60,10 @@ def book(
 
     Without a conversation, one is started (a phone one for a callback, a walk-in one for
     a visit), so the booking and what becomes of it are on the customer's timeline.
+
+    The conversation then waits for the appointment: it is pending until it starts (no
+    resolution clock runs meanwhile) and reopens itself then, assigned to the agent booked
+    when nobody else has it.
     """
     if kind not in Kind.values:
         raise ActionError(f"the kind is one of {', '.join(Kind.values)}", "kind")
@@ -95,6 +99,7 @@ def book(
         reminder_sent_at=now if starts_at - now <= reminder_window() else None,
         uid=f"{uuid.uuid4()}@{settings.HELPLINE_MAIL_DOMAIN}",
     )
+    _wait_for(actor, appointment)
     sent = invitations.send(actor, appointment, invitations.INVITATION)
     lines = [f"Appointment booked: {_describe(appointment)}."]
     if note:
@@ -136,6 +141,7 @@ def reschedule(actor: User | None, appointment: Appointment, starts_at: datetime
     appointment.sequence += 1
     appointment.reminder_sent_at = now if starts_at - now <= reminder_window() else None
     appointment.save(update_fields=["starts_at", "ends_at", "sequence", "reminder_sent_at"])
+    _wait_for(actor, appointment, instead_of=previous_start)
     sent = invitations.send(actor, appointment, invitations.UPDATE)
     lines = [f"Appointment moved from {before} to {_when(appointment)}."]
     _timeline(actor, appointment, lines, sent, "Updated invitation")
@@ -170,6 +176,7 @@ def cancel(actor: User | None, appointment: Appointment, reason: str = "") -> Ap
     appointment.save(
         update_fields=["status", "cancel_reason", "sequence", "outcome_at", "outcome_by"]
     )
+    _stop_waiting_for(actor, appointment)
     sent = invitations.send(actor, appointment, invitations.CANCELLATION)
     said = f" ({reason})" if reason else ""
     lines = [f"Appointment cancelled{said}: {_describe(appointment)}."]
@@ -198,6 +205,7 @@ def record_outcome(actor: User | None, appointment: Appointment, outcome: str) -
     appointment.outcome_at = now
     appointment.outcome_by = actor if getattr(actor, "pk", None) else None
     appointment.save(update_fields=["status", "outcome_at", "outcome_by"])
+    _stop_waiting_for(actor, appointment)
     label = AppointmentStatus(outcome).label.lower()
     conversation_actions.add_note(
         actor, appointment.conversation, f"Appointment {label}: {_describe(appointment)}."
@@ -329,6 +337,85 @@ def _locked(appointment: Appointment) -> Appointment:
     )
 
 
+# The conversation waits for the appointment
+
+
+def _wait_for(actor: User | None, appointment: Appointment, instead_of: datetime | None = None):
+    """The appointment's conversation is pending until it starts, and its agent's to follow.
+
+    Booked (`instead_of` None): it waits unless it is closed, and the agent takes it when
+    nobody has it. Moved: it waits for the new time if it was waiting for the old one."""
+    conversation = appointment.conversation
+    if instead_of is None:
+        agent = appointment.agent
+        # Not an agent booked at another location than the conversation's: it is not theirs.
+        if agent and conversation.assignee_id is None and agent.serves(conversation.location_id):
+            conversation_actions.assign(actor, conversation, assignee=agent)
+        if conversation.status == Status.CLOSED:
+            return
+    elif not _waits_for(conversation, instead_of):
+        return
+    conversation_actions.set_status(
+        actor, conversation, Status.PENDING, pending_until=appointment.starts_at
+    )
+
+
+def _stop_waiting_for(actor: User | None, appointment: Appointment) -> None:
+    """Cancelled, or its outcome known before it started: a conversation still waiting for
+    it comes back to the agents."""
+    conversation = appointment.conversation
+    if _waits_for(conversation, appointment.starts_at):
+        conversation_actions.reopen(actor, conversation)
+
+
+def _waits_for(conversation: Conversation, starts_at: datetime) -> bool:
+    conversation.refresh_from_db(fields=["status", "pending_until"])
+    return conversation.status == Status.PENDING and conversation.pending_until == starts_at
+
+
+# What the customer's mail became
+
+
+MAIL_NAMES = {
+    invitations.INVITATION: "Invitation",
+    invitations.UPDATE: "Updated invitation",
+    invitations.CANCELLATION: "Cancellation",
+    invitations.REMINDER: "Reminder",
+}
+AUTOMATIC_PREFIX = "appointment_"
+
+
+def is_appointment_mail(payload: dict) -> bool:
+    return payload.get("automatic", "").startswith(AUTOMATIC_PREFIX)
+
+
+@transaction.atomic
+def report_mail(
+    delivery_id: int | None, message_id: int, recipient: str, *, failed: bool, error: str = ""
+) -> bool:
+    """The outbox sent the customer's mail about an appointment (or gave up on it): the
+    timeline says so. Once per delivery of the email channel's event; whether this call did."""
+    verb = Verb.MAIL_FAILED if failed else Verb.MAIL_SENT
+    message = Message.objects.select_related("conversation").get(pk=message_id)
+    appointment = Appointment.objects.filter(pk=message.meta.get("appointment_id")).first()
+    if appointment is None:
+        return False
+    said = Activity.objects.filter(
+        verb=verb, subject_type="appointment", subject_id=appointment.pk
+    ).filter(data__delivery_id=delivery_id, data__message_id=message_id)
+    if delivery_id is not None and said.exists():
+        return False
+    purpose = message.meta["automatic"].removeprefix(AUTOMATIC_PREFIX)
+    mail = MAIL_NAMES.get(purpose, "Mail")
+    if failed:
+        text = f"{mail} to {recipient} could not be sent: {error}"
+    else:
+        text = f"{mail} sent to {recipient}."
+    conversation_actions.add_note(None, message.conversation, text)
+    record(None, verb, appointment, delivery_id=delivery_id, message_id=message_id)
+    return True
+
+
 # What the timeline says
 
 
@@ -353,10 +440,21 @@ def _timeline(
     mail: str,
 ) -> None:
     if sent.message is not None:
-        lines.append(f"{mail} sent to {sent.recipient}.")
+        lines.append(_mail_state(mail, sent))
     else:
         lines.append(f"No {mail.lower()} sent: {sent.not_sent_because}.")
     conversation_actions.add_note(actor, appointment.conversation, "\n".join(lines))
+
+
+def _mail_state(mail: str, sent: invitations.Sent) -> str:
+    """What the outbox has done with the mail so far: queued (the worker sends it after
+    commit; `report_mail` tells the timeline when it went), or already sent or failed."""
+    message = Message.objects.only("delivery", "delivery_error").get(pk=sent.message.pk)
+    if message.delivery == Delivery.SENT:
+        return f"{mail} sent to {sent.recipient}."
+    if message.delivery == Delivery.FAILED:
+        return f"{mail} to {sent.recipient} could not be sent: {message.delivery_error}"
+    return f"{mail} queued for {sent.recipient}."
 
 
 def _mail_data(sent: invitations.Sent) -> dict:

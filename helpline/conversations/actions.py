@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from helpline.conversations.models import (
     CallOutcome,
+    CannedReply,
     Channel,
     Conversation,
     Delivery,
@@ -38,6 +39,7 @@ from helpline.core.errors import ActionError
 from helpline.core.events import EventName, publish
 from helpline.core.html import sanitize_html
 from helpline.core.models import Location, Mailbox, Team, User
+from helpline.core.windows import check_pending_until
 from helpline.customers import actions as customer_actions
 from helpline.customers.models import Customer, Identity, IdentityKind
 
@@ -46,6 +48,8 @@ LOGGABLE_CHANNELS = (Channel.PHONE, Channel.WALK_IN)
 WAITED = "waited_minutes"
 # A day: longer than anyone stands in a queue or holds the line, so surely a typing slip.
 MAX_WAITED_MINUTES = 24 * 60
+# How many conversations whose pending time is over one sweep reopens (the next takes the rest).
+REOPEN_BATCH = 500
 
 
 @transaction.atomic
@@ -109,13 +113,21 @@ def reply(
     *,
     html: str = "",
     mailbox: Mailbox | None = None,
+    then_status: str | None = None,
+    pending_until: datetime | None = None,
 ) -> Message:
     """Answer the customer by email; the mail is queued in the outbox with the reply.
 
     It goes from the conversation's mailbox. A conversation without one (a call,
     a walk-in) may be given one of `reply_mailboxes`; it keeps it, so that later
     replies come from the same address and the customer's answers thread back.
+
+    `then_status` (and `pending_until`) moves the conversation on in the same transaction
+    ("Send and solve", "Send and set pending"), as `set_status` does, with its own activity
+    entry and event.
     """
+    if then_status not in (None, Status.SOLVED, Status.PENDING):
+        raise ActionError("after a reply, a conversation is solved or pending", "status")
     callers, conversation = conversation, _locked(conversation)
     recipient = reply_address(conversation)
     if not recipient:
@@ -141,6 +153,10 @@ def reply(
     extra: dict[str, Any] = {"mailbox_id": conversation.mailbox_id} if chosen_mailbox else {}
     record(actor, Verb.REPLIED, conversation, message_id=message.pk, **extra)
     _sent(actor, message, recipient=recipient)
+    if then_status is not None:
+        set_status(actor, conversation, then_status, pending_until=pending_until)
+    elif pending_until is not None:
+        raise ActionError("only a pending conversation waits until a time", "pending_until")
     _keep_true(callers, conversation)
     return message
 
@@ -663,21 +679,56 @@ def agents_serving(conversation: Conversation):
 
 @transaction.atomic
 def set_status(
-    actor: User | None, conversation: Conversation, status: str, *, at: datetime | None = None
+    actor: User | None,
+    conversation: Conversation,
+    status: str,
+    *,
+    at: datetime | None = None,
+    pending_until: datetime | None = None,
 ) -> Conversation:
     """Move the conversation to `status`. Pending, solved and closed stop the customer's wait
     (nobody waits on us any more); leaving solved or closed forgets when it was solved.
+
+    Pending may be `pending_until` a moment: the conversation then reopens itself
+    (`reopen_when_due`, swept by celery beat). Any other status forgets that moment.
 
     `at` is when it happened, for history recorded after the fact (the activity's time and
     the solved time)."""
     if status not in Status.values:
         raise ActionError(f"status must be one of {', '.join(Status.values)}", "status")
+    if pending_until is not None:
+        if status != Status.PENDING:
+            raise ActionError("only a pending conversation waits until a time", "pending_until")
+        pending_until = _future(pending_until)
     callers, conversation = conversation, _locked(conversation)
-    before = conversation.status
-    if status == before:
+    if status == conversation.status and pending_until == conversation.pending_until:
         return _keep_true(callers, conversation)
-    changed = ["status", "updated_at"]
+    _move(actor, conversation, status, at=at, pending_until=pending_until)
+    return _keep_true(callers, conversation)
+
+
+def _future(moment: datetime) -> datetime:
+    """A pending-until moment: later than now, within the window of a planned date."""
+    check_pending_until(moment)
+    if moment <= timezone.now():
+        raise ActionError("that time has passed", "pending_until")
+    return moment
+
+
+def _move(
+    actor: User | None,
+    conversation: Conversation,
+    status: str,
+    *,
+    at: datetime | None = None,
+    pending_until: datetime | None = None,
+    **why,
+) -> None:
+    """Write the locked conversation's new status, log it and publish it."""
+    before = conversation.status
+    changed = ["status", "pending_until", "updated_at"]
     conversation.status = status
+    conversation.pending_until = pending_until
     if status in (Status.PENDING, Status.SOLVED, Status.CLOSED):
         conversation.waiting_since = None
         changed.append("waiting_since")
@@ -689,8 +740,9 @@ def set_status(
         conversation.solved_at = None
         changed.append("solved_at")
     conversation.save(update_fields=changed)
-    _changed(actor, conversation, Verb.STATUS_CHANGED, before, status, at=at)
-    return _keep_true(callers, conversation)
+    if pending_until is not None:
+        why["pending_until"] = pending_until.isoformat()
+    _changed(actor, conversation, Verb.STATUS_CHANGED, before, status, at=at, **why)
 
 
 def solve(actor: User | None, conversation: Conversation) -> Conversation:
@@ -699,6 +751,43 @@ def solve(actor: User | None, conversation: Conversation) -> Conversation:
 
 def reopen(actor: User | None, conversation: Conversation) -> Conversation:
     return set_status(actor, conversation, Status.OPEN)
+
+
+def pending_due(now: datetime | None = None, limit: int = REOPEN_BATCH) -> list[int]:
+    """Pending conversations whose pending-until moment has come, the earliest first."""
+    return list(
+        Conversation.objects.filter(
+            status=Status.PENDING,
+            pending_until__isnull=False,
+            pending_until__lte=now or timezone.now(),
+        )
+        .order_by("pending_until", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+@transaction.atomic
+def reopen_when_due(conversation_id: int, now: datetime | None = None) -> bool:
+    """Reopen a conversation whose pending-until moment has come; whether this call did.
+
+    Decided from the locked row: one an agent or the customer moved since it was found
+    (solved it, pushed the moment later, wrote in) is left as it is, and of two workers at
+    once the second finds it open already."""
+    now = now or timezone.now()
+    conversation = Conversation.objects.select_for_update(of=("self",)).get(pk=conversation_id)
+    due = conversation.pending_until
+    if conversation.status != Status.PENDING or due is None or due > now:
+        return False
+    _move(
+        None, conversation, Status.OPEN, because="pending_until", pending_until_was=due.isoformat()
+    )
+    return True
+
+
+def reopen_due_pending(now: datetime | None = None) -> int:
+    """The beat sweep: every conversation whose pending time is over reopens; how many did."""
+    now = now or timezone.now()
+    return sum(reopen_when_due(pk, now) for pk in pending_due(now))
 
 
 @transaction.atomic
@@ -756,22 +845,95 @@ CHANGE_EVENTS = {
 
 
 def _changed(
-    actor: User | None, conversation: Conversation, verb: Verb, before, after, *, at=None
+    actor: User | None, conversation: Conversation, verb: Verb, before, after, *, at=None, **more
 ) -> None:
-    """Log a change of a setting of the conversation and publish its event, with what it was
-    and what it is now."""
+    """Log a change of a setting of the conversation and publish its event, with what it was,
+    what it is now and `more` about it (a status's pending-until moment, why it changed)."""
     if verb == Verb.ASSIGNED:  # its activity has always listed the new values at the top
         record(actor, verb, conversation, at=at, before=before, **after)
     else:
-        record(actor, verb, conversation, at=at, before=before, after=after)
+        record(actor, verb, conversation, at=at, before=before, after=after, **more)
     publish(
         CHANGE_EVENTS[verb],
         conversation_id=conversation.pk,
         actor_id=_id(actor),
         before=before,
         after=after,
+        **more,
     )
 
 
 def _id(actor: User | None) -> int | None:
     return getattr(actor, "pk", None)
+
+
+# Canned replies -------------------------------------------------------------------------
+
+CANNED_FIELDS = ("title", "body", "location")
+MAX_CANNED_TITLE: int = CannedReply._meta.get_field("title").max_length or 200
+MAX_CANNED_BODY = 20_000
+
+
+def _clean_canned(values: dict) -> dict:
+    unknown = set(values) - set(CANNED_FIELDS)
+    if unknown:
+        raise ActionError(f"cannot set {', '.join(sorted(unknown))}", sorted(unknown)[0])
+    cleaned = dict(values)
+    if "title" in cleaned:
+        cleaned["title"] = (cleaned["title"] or "").strip()
+        if not cleaned["title"]:
+            raise ActionError("A canned reply needs a title agents pick it by.", "title")
+        if len(cleaned["title"]) > MAX_CANNED_TITLE:
+            raise ActionError(f"at most {MAX_CANNED_TITLE} characters", "title")
+    if "body" in cleaned:
+        cleaned["body"] = (cleaned["body"] or "").strip()
+        if not cleaned["body"]:
+            raise ActionError("Write the text agents insert.", "body")
+        if len(cleaned["body"]) > MAX_CANNED_BODY:
+            raise ActionError(f"at most {MAX_CANNED_BODY} characters", "body")
+    for name in ("title", "body"):
+        if "\x00" in cleaned.get(name, ""):
+            raise ActionError("may not contain NUL characters", name)
+    return cleaned
+
+
+def _require_configurer(actor: User | None) -> None:
+    if actor is not None and not actor.sees_everything:
+        raise PermissionError("only an admin changes canned replies")
+
+
+@transaction.atomic
+def create_canned_reply(actor: User | None, **values) -> CannedReply:
+    _require_configurer(actor)
+    values = _clean_canned({"title": "", "body": "", "location": None, **values})
+    reply = CannedReply.objects.create(**values)
+    record(
+        actor,
+        Verb.CANNED_CREATED,
+        reply,
+        title=reply.title,
+        location=reply.location_id,
+    )
+    return reply
+
+
+@transaction.atomic
+def update_canned_reply(actor: User | None, reply: CannedReply, **changes) -> CannedReply:
+    _require_configurer(actor)
+    reply = CannedReply.objects.select_for_update().get(pk=reply.pk)
+    changes = _clean_canned(changes)
+
+    def plain(value):
+        return getattr(value, "pk", value)
+
+    changed = {
+        name: [plain(getattr(reply, name)), plain(value)]
+        for name, value in changes.items()
+        if plain(getattr(reply, name)) != plain(value)
+    }
+    if changed:
+        for name, value in changes.items():
+            setattr(reply, name, value)
+        reply.save()
+        record(actor, Verb.CANNED_UPDATED, reply, changed=changed)
+    return reply

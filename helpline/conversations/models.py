@@ -73,6 +73,11 @@ class Conversation(models.Model):
     )
     last_message_at = models.DateTimeField(help_text="Latest message, or the creation time")
     solved_at = models.DateTimeField(null=True, blank=True)
+    pending_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Pending until then: the conversation reopens itself at that moment",
+    )
     # Service level clocks, kept by helpline.sla.clocks.refresh (read that for what each holds).
     sla_policy = models.ForeignKey(
         "sla.SlaPolicy", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -126,6 +131,12 @@ class Conversation(models.Model):
             models.Index(fields=["customer", "-created_at"]),
             # The inbox's "breaching soon" and "breached", and the escalation scan's queue.
             models.Index(fields=["sla_due_at", "id"], condition=OPEN_WORK, name="inbox_open_sla"),
+            # The sweep that reopens conversations whose pending time is over.
+            models.Index(
+                fields=["pending_until"],
+                condition=models.Q(status="pending", pending_until__isnull=False),
+                name="pending_until_due",
+            ),
             models.Index(
                 fields=["sla_next_check_at"],
                 condition=models.Q(sla_next_check_at__isnull=False),

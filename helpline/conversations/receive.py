@@ -363,7 +363,7 @@ class _Batch:
                 conversation.waiting_since = min(waiting, at) if waiting else at
             if conversation.status in (Status.PENDING, Status.SOLVED):
                 conversation.status = Status.OPEN
-                conversation.solved_at = None
+                conversation.solved_at = conversation.pending_until = None
                 self.reopened.add(conversation.pk)
         if conversation.pk is not None:  # one created in this batch is inserted as planned
             self.changed_conversations[conversation.pk] = conversation
@@ -431,7 +431,10 @@ class _Batch:
         Conversation.objects.filter(pk__in=[c.pk for c in changed]).update(updated_at=self.now)
         reopened = [c.pk for c in changed if c.pk in self.reopened]
         if reopened:
-            Conversation.objects.filter(pk__in=reopened).update(status=Status.OPEN, solved_at=None)
+            # The customer wrote: a pending conversation no longer waits for its moment.
+            Conversation.objects.filter(pk__in=reopened).update(
+                status=Status.OPEN, solved_at=None, pending_until=None
+            )
         update_from_values(
             Conversation, "last_message_at", [(c.pk, c.last_message_at) for c in changed]
         )

@@ -18,3 +18,5 @@ class Verb(models.TextChoices):
     MESSAGE_UNDELIVERED = "message.undelivered", "learned a message was not delivered"
     MESSAGE_RETRIED = "message.retried", "sent a message again"
     VOICEMAIL_LEFT = "call.voicemail_left", "learned the caller left a voicemail"
+    CANNED_CREATED = "canned_reply.created", "added a canned reply"
+    CANNED_UPDATED = "canned_reply.updated", "changed a canned reply"

@@ -9,6 +9,7 @@ from helpline.core.models import (
     EventDelivery,
     Location,
     Mailbox,
+    StaffEmail,
     Team,
     User,
 )
@@ -143,3 +144,24 @@ class EventDeliveryAdmin(admin.ModelAdmin):
     def run_again(self, request, queryset):
         count = actions.run_deliveries_again(request.user, queryset)
         self.message_user(request, f"{count} deliveries queued to run again.")
+
+
+@admin.register(StaffEmail)
+class StaffEmailAdmin(admin.ModelAdmin):
+    """Mail to our own people (invitations); failed ones wait here to be sent again."""
+
+    list_display = ["created_at", "to", "subject", "status", "attempts", "sent_at"]
+    list_filter = ["status"]
+    readonly_fields = [f.name for f in StaffEmail._meta.fields]
+    actions = ["send_again"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Send again")
+    def send_again(self, request, queryset):
+        count = actions.send_staff_email_again(request.user, queryset)
+        self.message_user(request, f"{count} emails queued to be sent again.")

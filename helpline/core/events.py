@@ -50,7 +50,8 @@ class EventName(StrEnum):
     NOTE_ADDED = "note.added"
     # An agent opened a conversation without a message yet: conversation_id, actor_id.
     CONVERSATION_OPENED = "conversation.opened"
-    # conversation_id, actor_id, before, after.
+    # conversation_id, actor_id, before, after; a status change also pending_until (ISO) when
+    # it is pending until a moment, and `because` "pending_until" when that moment reopened it.
     CONVERSATION_ASSIGNED = "conversation.assigned"
     CONVERSATION_STATUS_CHANGED = "conversation.status_changed"
     CONVERSATION_PRIORITY_CHANGED = "conversation.priority_changed"
@@ -58,6 +59,12 @@ class EventName(StrEnum):
     CONVERSATION_TAGGED = "conversation.tagged"
     # A sent message could not be delivered (a bounce): message_id, conversation_id, error.
     MESSAGE_UNDELIVERED = "message.undelivered"
+    # The email channel's outbox handed a mail to the mail server (MAIL_SENT), or gave up on it
+    # after its last try (MAIL_FAILED): message_id, conversation_id, outbound_id, recipient,
+    # automatic (the message's meta "automatic", e.g. "appointment_invitation"; empty for a
+    # person's reply), error (empty when sent).
+    MAIL_SENT = "mail.sent"
+    MAIL_FAILED = "mail.failed"
     # A call nobody took (missed, abandoned, voicemail), first recorded or turned into a
     # voicemail: message_id, conversation_id, customer_id, location_id, direction, outcome,
     # number (E.164, empty when withheld), at (ISO time of the call).

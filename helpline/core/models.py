@@ -1,7 +1,9 @@
 """The organisation: locations, teams, agents, mailboxes and the activity log."""
 
 from typing import ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
@@ -47,8 +49,29 @@ class User(AbstractUser):
 
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.AGENT)
     locations = models.ManyToManyField(Location, blank=True, related_name="agents")
+    # Empty: the zone of their first location (as they were given them), else the site's;
+    # it follows a change of their locations until they choose one themselves.
+    time_zone = models.CharField(max_length=64, blank=True, default="")
 
     objects: ClassVar[AgentManager] = AgentManager()
+
+    def _served(self) -> list[tuple[int, str]]:
+        """(location id, its time zone) in the order they were given: one query a request,
+        shared by the serving rule and the default time zone."""
+        if not hasattr(self, "_served_cache"):
+            through = User.locations.through.objects.filter(user_id=self.pk).order_by("id")
+            self._served_cache = list(through.values_list("location_id", "location__timezone"))
+        return self._served_cache
+
+    def default_time_zone(self) -> str:
+        served = self._served()
+        first = served[0][1] if served else ""
+        return first if is_time_zone(first) else settings.TIME_ZONE
+
+    def zone(self) -> ZoneInfo:
+        """The time zone the desk shows them every time in."""
+        chosen = self.time_zone if is_time_zone(self.time_zone) else ""
+        return ZoneInfo(chosen or self.default_time_zone())
 
     @property
     def sees_everything(self) -> bool:
@@ -56,13 +79,28 @@ class User(AbstractUser):
 
     def location_ids(self) -> set[int]:
         if not hasattr(self, "_location_ids"):
-            self._location_ids = set(self.locations.values_list("id", flat=True))
+            self._location_ids = {location_id for location_id, _ in self._served()}
         return self._location_ids
 
     def serves(self, location_id: int | None) -> bool:
         """Whether a row at this location is theirs to see and work on: the one serving rule
         (`LocationScoped.visible_to` and `User.objects.serving` say the same)."""
         return self.sees_everything or location_id in self.location_ids()
+
+
+def is_time_zone(name: str) -> bool:
+    """A zone name the system's tz database knows (Europe/Berlin, UTC)."""
+    if not name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def time_zone_names() -> list[str]:
+    return sorted(available_timezones())
 
 
 class LocationScoped(models.QuerySet):
@@ -214,3 +252,40 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.prefix}… ({self.user})"
+
+
+class StaffEmailStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    SENDING = "sending", "Being sent"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed for good"
+
+
+class StaffEmail(models.Model):
+    """Mail to one of our own people (an invitation), written with its cause, sent by a worker.
+
+    The customers' outbox (channels.email.OutboundEmail) carries conversation messages; this
+    is the core's small sibling, claimed and retried through the same work queue.
+    """
+
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="staff_emails"
+    )
+    to = models.EmailField()
+    subject = models.CharField(max_length=998)
+    body = models.TextField()
+    status = models.CharField(
+        max_length=10, choices=StaffEmailStatus.choices, default=StaffEmailStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="staff_email_due")]
+
+    def __str__(self):
+        return f"{self.subject} → {self.to} ({self.status})"

@@ -12,6 +12,7 @@ SIGTERM, waits, and kills the child's whole group after a timeout.
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -50,6 +51,28 @@ def listen_url(host: str, port: int) -> str:
     if not (os.environ.get("SITE_URL") or os.environ.get("SITE_URL_FILE")):
         settings.SITE_URL = url
     return url
+
+
+class PortInUse(OSError):
+    """Something already listens on the address a server was asked to listen on."""
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    """Fail early, before migrating, when a server could not listen on host:port.
+
+    The probe binds as the web server will (waitress sets SO_REUSEADDR): connections of
+    a server stopped a moment ago sit in TIME_WAIT for a minute, and a plain bind would
+    take them for a server still running. On Linux SO_REUSEADDR still refuses an address
+    that a socket listens on. Elsewhere it may not (Windows lets two sockets share a port),
+    so the probe binds plainly there.
+    """
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        if POSIX:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise PortInUse(exc.errno, exc.strerror) from exc
 
 
 def serve_argv(host: str, port: int, threads: int | None = None) -> list[str]:

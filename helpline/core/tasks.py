@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from helpline.core import events
+from helpline.core import events, staff_mail
 
 
 @shared_task(acks_late=True)
@@ -15,3 +15,14 @@ def deliver_events(delivery_ids: list[int]) -> dict:
 def sweep_events() -> dict:
     """Every 30 s (CELERY_BEAT_SCHEDULE): retries that are due and deliveries of dead workers."""
     return {"delivered": events.deliver_due(), "forgotten": events.forget_delivered()}
+
+
+@shared_task(acks_late=True)
+def send_staff_email(mail_id: int) -> str:
+    return staff_mail.deliver(mail_id)
+
+
+@shared_task
+def sweep_staff_email() -> int:
+    """Every minute (CELERY_BEAT_SCHEDULE): mail whose task was lost or whose retry is due."""
+    return staff_mail.deliver_due()

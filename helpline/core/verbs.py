@@ -5,5 +5,15 @@ from django.db import models
 
 class Verb(models.TextChoices):
     USER_CREATED = "user.created", "created a user"
+    USER_INVITED = "user.invited", "invited a user"
+    USER_UPDATED = "user.updated", "changed a user"
     TOKEN_ISSUED = "api_token.issued", "issued an API token"
     EVENT_REDELIVERED = "event.redelivered", "ran an event delivery again"
+    LOCATION_CREATED = "location.created", "created a location"
+    LOCATION_UPDATED = "location.updated", "changed a location"
+    TEAM_CREATED = "team.created", "created a team"
+    TEAM_UPDATED = "team.updated", "changed a team"
+    MAILBOX_CREATED = "mailbox.created", "created a mailbox"
+    MAILBOX_UPDATED = "mailbox.updated", "changed a mailbox"
+    STAFF_EMAIL_RETRIED = "staff_email.retried", "sent an email to staff again"
+    TIME_ZONE_CHOSEN = "user.time_zone_chosen", "chose the time zone the desk shows"

@@ -18,6 +18,8 @@ from helpline.core.errors import ActionError
 DUE_AHEAD = DUE_BEHIND = timedelta(days=2 * 366)
 # An appointment's start (booking and moving it; a time in the past is refused anyway).
 APPOINTMENT_AHEAD = timedelta(days=2 * 366)
+# Until when a conversation is pending (set by an agent, or by an appointment's start).
+PENDING_AHEAD = APPOINTMENT_AHEAD
 # When a call started (POST /api/calls/events started_at, Twilio's Timestamp): a phone
 # system's clock a little ahead of ours, or its webhook retried for some days.
 CALL_AHEAD = timedelta(days=2)
@@ -63,3 +65,9 @@ def check_appointment_start(moment: datetime, field: str = "starts_at") -> datet
 def check_call_start(moment: datetime, field: str = "started_at") -> datetime:
     """When a call started, within CALL_BEHIND and CALL_AHEAD of now."""
     return check_within(moment, field, behind=CALL_BEHIND, ahead=CALL_AHEAD)
+
+
+def check_pending_until(moment: datetime, field: str = "pending_until") -> datetime:
+    """A conversation's pending-until moment, at most PENDING_AHEAD from now (the past is the
+    action's to refuse)."""
+    return check_within(moment, field, behind=None, ahead=PENDING_AHEAD)

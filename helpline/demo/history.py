@@ -50,6 +50,7 @@ from helpline.demo.texts import (
 )
 
 BATCH = 500  # first messages received at once
+RECENT_SHARE = 0.03  # of the conversations, started in the last four days
 BOUNCE_ERROR = "550 5.1.1 The email account that you tried to reach does not exist"
 # How an answer comes back: a web form is answered by email, a visit by a call.
 REPLY_CHANNEL = {Channel.WEB: Channel.EMAIL, Channel.WALK_IN: Channel.PHONE}
@@ -168,8 +169,11 @@ class History:
         """A moment in the last year, in business hours at the location; busier lately."""
         rng = self.rng
         while True:
-            # Volume grows over the year: more conversations in recent months.
-            days_ago = int(365 * (1 - math.sqrt(rng.random())))
+            # Volume grows over the year: more conversations in recent months, and
+            # whatever the demo's size, a few days' work still in hand.
+            days_ago = int(365 * (1 - rng.random() ** (1 / 3)))
+            if rng.random() < RECENT_SHARE:
+                days_ago = rng.randrange(4)
             local_day = (self.now - timedelta(days=days_ago)).astimezone(
                 ZoneInfo(location.timezone)
             )
@@ -189,15 +193,20 @@ class History:
                 return at
 
     def _status_for(self, age: timedelta) -> str:
-        if age.days > 30:
-            choices = [(Status.CLOSED, 80), (Status.SOLVED, 15), (Status.PENDING, 3)]
-            choices.append((Status.OPEN, 2))
-        elif age.days > 7:
-            choices = [(Status.SOLVED, 45), (Status.CLOSED, 30), (Status.PENDING, 13)]
-            choices.append((Status.OPEN, 12))
+        """How a conversation of this age stands today: the open work is recent (a desk that
+        keeps up answers within days), the rest was solved and, after a few days, closed."""
+        hours = age.total_seconds() / 3600
+        if hours < 24:
+            choices = [(Status.NEW, 40), (Status.OPEN, 30), (Status.PENDING, 10)]
+            choices.append((Status.SOLVED, 20))
+        elif hours < 4 * 24:
+            choices = [(Status.NEW, 2), (Status.OPEN, 15), (Status.PENDING, 25)]
+            choices.append((Status.SOLVED, 58))
+        elif hours < 14 * 24:
+            choices = [(Status.OPEN, 2), (Status.PENDING, 10), (Status.SOLVED, 50)]
+            choices.append((Status.CLOSED, 35))
         else:
-            choices = [(Status.NEW, 25), (Status.OPEN, 30), (Status.PENDING, 20)]
-            choices.append((Status.SOLVED, 25))
+            choices = [(Status.SOLVED, 8), (Status.CLOSED, 92)]
         return self.rng.choices([s for s, _ in choices], weights=[w for _, w in choices])[0]
 
     # Playing -------------------------------------------------------------------

@@ -11,7 +11,7 @@ from django.utils import timezone
 from helpline.conversations.models import Wait
 from helpline.core.models import Activity
 from helpline.customers.models import Identity
-from helpline.demo import responsiveness
+from helpline.demo import responsiveness, today
 from helpline.demo.customers import People
 from helpline.demo.history import History
 from helpline.demo.organisation import DEMO_PASSWORD, organise
@@ -60,9 +60,9 @@ def load_demo(
         plans = history.plan(persons, conversations)  # dates every person's first contact
         people.create(persons, now)
         history.play(plans)
-        # After it: the clocks and the worklist need the conversations.
+        # After it: the clocks, the worklist and the bookings need the conversations.
         responsiveness.set_up_service(org.locations, org.teams)
-        callbacks = responsiveness.queue_callbacks(now)
+        in_hand = today.play(rng, now, org.agents)
         counts = {
             "locations": len(org.locations),
             "teams": len(org.teams),
@@ -76,7 +76,9 @@ def load_demo(
             "messages": history.messages,
             "waits": Wait.objects.count(),
             "activities": Activity.objects.count(),
-            "callbacks": callbacks,
+            "callbacks": in_hand.callbacks,
+            "appointments": in_hand.appointments,
+            "failed deliveries": in_hand.failed_deliveries,
         }
         # The demo's own mark, so that it loads once: no domain row, no action for it.
         Activity.objects.create(verb=DEMO_VERB, subject_type="demo", subject_id=seed, data=counts)

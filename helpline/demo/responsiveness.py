@@ -2,7 +2,7 @@
 
 Loaded by helpline.demo.load after the organisation exists (opening hours before the
 history is played, so its waits are counted in business time) and after the history
-(callbacks and SLA clocks need the conversations), through the domain actions an admin
+(SLA clocks need the conversations), through the domain actions an admin
 setting up a shop would use. Phone lines have no action yet: they are made in the admin,
 and here directly.
 """
@@ -11,12 +11,9 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from helpline.callbacks import actions as callback_actions
-from helpline.callbacks.models import Reason
 from helpline.channels.phone.models import PhoneLine
-from helpline.conversations.models import OPEN_STATUSES, Channel, Conversation
+from helpline.conversations.models import Channel
 from helpline.core.models import Location, Team
-from helpline.customers.models import IdentityKind
 from helpline.hours import actions as hours_actions
 from helpline.sla import actions as sla_actions
 from helpline.sla import clocks
@@ -46,7 +43,6 @@ POLICIES: list[tuple[str, dict[str, Any]]] = [
         },
     ),
 ]
-CALLBACKS = 6  # customers of the latest open conversations, when they left a number
 
 
 def set_up_hours(locations: list[Location], now: datetime) -> None:
@@ -76,30 +72,3 @@ def set_up_service(locations: list[Location], teams: dict[str, Team]) -> None:
         sla_actions.create_policy(None, name=name, position=position, **values)
     # Now rather than in the worker the policies ask for: the desk shows due times at once.
     clocks.refresh_all()
-
-
-def queue_callbacks(now: datetime) -> int:
-    """Customers waiting lately who left a number: the worklist has calls to return."""
-    latest = (
-        Conversation.objects.filter(
-            status__in=OPEN_STATUSES, customer__identities__kind=IdentityKind.PHONE
-        )
-        .select_related("customer", "location")
-        .order_by("-last_message_at")
-        .distinct()
-    )
-    made = set()  # a customer with two open conversations has one callback per number
-    for conversation in latest[:CALLBACKS]:
-        phone = conversation.customer.identities.filter(kind=IdentityKind.PHONE).first()
-        reason = Reason.MISSED_CALL if conversation.channel == Channel.PHONE else Reason.REQUESTED
-        callback = callback_actions.create_callback(
-            None,
-            conversation.customer,
-            phone.value,
-            reason,
-            due_at=min(conversation.last_message_at, now),
-            conversation=conversation,
-            location=conversation.location,
-        )
-        made.add(callback.pk)
-    return len(made)

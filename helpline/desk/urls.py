@@ -8,6 +8,7 @@ from helpline.desk.views import (
     conversations,
     customers,
     inbox,
+    me,
     new_conversation,
     search,
 )
@@ -24,6 +25,7 @@ urlpatterns = [
     path("", include(callbacks)),
     path("", include("helpline.desk.views.appointments")),
     path("", include("helpline.desk.views.notifications")),
+    path("", include(me)),
     path("", include("helpline.desk.views.companies")),
     path("", include("helpline.desk.views.custom_fields")),
 ]

@@ -1,6 +1,9 @@
 """Conversations through the API: list with filters, read, start, change, reply, note."""
 
+from datetime import datetime, timedelta
+
 import pytest
+from django.utils import timezone
 
 from helpline.channels.email.models import OutboundEmail
 from helpline.conversations import actions
@@ -286,3 +289,26 @@ def test_another_locations_conversation_is_not_found(sam_api, north_conversation
         {"channel": "phone", "direction": "inbound", "text": "Hi"},
     )
     assert response.status_code == 404
+
+
+def test_pending_until_a_moment_and_a_past_one_refused(nora_api, three):
+    first = three[0]
+    until = (timezone.now() + timedelta(days=2)).replace(microsecond=0)
+
+    response = nora_api.patch(
+        f"/conversations/{first.pk}", {"status": "pending", "pending_until": until.isoformat()}
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "pending"
+    assert datetime.fromisoformat(response.json()["pending_until"]) == until
+    first.refresh_from_db()
+    assert first.pending_until == until
+    past = (timezone.now() - timedelta(hours=1)).isoformat()
+    refused = nora_api.patch(f"/conversations/{first.pk}", {"pending_until": past})
+    assert refused.status_code == 400, refused.content
+    assert "pending_until" in refused.content.decode()
+    first.refresh_from_db()
+    assert first.pending_until == until
+    reopened = nora_api.patch(f"/conversations/{first.pk}", {"status": "open"})
+    assert reopened.json()["pending_until"] is None

@@ -260,8 +260,8 @@ def test_undoing_an_activity_that_is_not_a_merge_is_not_found(nora_api, maria, a
     assert response.status_code == 404
 
 
-def test_both_operations_are_described_in_the_openapi_spec(nora_api):
-    paths = nora_api.get("/openapi.json").json()["paths"]
+def test_both_operations_are_described_in_the_openapi_spec(ada_api):
+    paths = ada_api.get("/openapi.json").json()["paths"]
 
     merge_op = paths["/api/customers/{customer_id}/merge"]["post"]
     undo_op = paths["/api/customers/merges/{merge_id}/undo"]["post"]

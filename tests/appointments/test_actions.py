@@ -62,7 +62,7 @@ def test_booking_on_a_conversation(maria_conversation, maria, agent_north):
     assert note.startswith("Appointment booked: in-store appointment at North Street, Monday")
     assert "10:00–10:30 (Europe/London time), with Nora" in note
     assert "Note: Bring the receipt" in note
-    assert "Invitation sent to maria@example.com." in note
+    assert "Invitation queued for maria@example.com." in note
     activity = Activity.objects.get(verb=actions.BOOKED)
     assert activity.subject_id == appointment.pk and activity.actor == agent_north
 
@@ -168,7 +168,7 @@ def test_rescheduling_moves_it_and_says_so(maria, agent_north):
     last = notes(moved.conversation)[-1]
     assert last.startswith("Appointment moved from in-store appointment at North Street, Monday")
     assert "to Tuesday" in last and "14:00–14:30" in last
-    assert "Updated invitation sent to maria@example.com." in last
+    assert "Updated invitation queued for maria@example.com." in last
     refused("starts_at", actions.reschedule, agent_north, moved, moved.starts_at)
     refused("starts_at", actions.reschedule, agent_north, moved, next_weekday(6, 10))
 
@@ -195,7 +195,7 @@ def test_cancelling(maria, agent_north):
     assert cancelled.cancel_reason == "Customer fixed it herself"
     last = notes(cancelled.conversation)[-1]
     assert last.startswith("Appointment cancelled (Customer fixed it herself): in-store")
-    assert "Cancellation sent to maria@example.com." in last
+    assert "Cancellation queued for maria@example.com." in last
     refused("status", actions.cancel, agent_north, cancelled)
     refused("starts_at", actions.reschedule, agent_north, cancelled, next_weekday(1, 10))
     refused("outcome", actions.record_outcome, agent_north, cancelled, "attended")

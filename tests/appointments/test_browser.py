@@ -58,3 +58,33 @@ def test_book_an_appointment_and_mark_it_missed(browser_page, agent_north, maria
     assert appointment.conversation_id != maria_conversation.pk
     page.goto(f"/conversations/{appointment.conversation_id}/")
     assert page.get_by_text("Appointment missed: in-store appointment at North Street").count() == 1
+
+
+def test_booking_from_a_conversation_assigns_it_and_sets_it_pending_until_the_time(
+    browser_page, agent_north, maria_conversation
+):
+    page = browser_page
+    monday = next_weekday(0, 10)
+    sign_in(page, "nora", "pw-nora-123")
+    page.goto(f"/conversations/{maria_conversation.pk}/")
+    assert page.locator("#conversation-assignee").inner_text() == "Unassigned"
+
+    page.get_by_role("link", name="Book appointment").click()
+    page.get_by_label("Agent").select_option(label="Nora")
+    page.get_by_role("button", name="Show free times").click()
+    page.get_by_label("Kind").select_option(label="In-store appointment")
+    page.get_by_label("Time").select_option(value=utc(monday).isoformat())
+    page.get_by_role("button", name="Book and send the invitation").click()
+    page.locator(".flash", has_text="The invitation is queued for sending.").wait_for()
+
+    page.goto(f"/conversations/{maria_conversation.pk}/")
+    assert page.locator("#conversation-assignee").inner_text() == "Assigned to Nora"
+    assert page.locator("#conversation-status").inner_text() == "Pending"
+    reopens = page.locator("#conversation-pending-until").inner_text()
+    assert reopens == f"Reopens {monday:%a %d %b} 10:00 (North Street time)"
+    assert page.locator("#pending-until").input_value() == f"{monday:%Y-%m-%d}T10:00"
+    note = page.locator("#thread .direction-note").last.inner_text()
+    assert "Invitation queued for maria@example.com." in note
+    screenshot(page, "conversation-waiting-for-appointment")
+    page.set_viewport_size({"width": 375, "height": 800})
+    screenshot(page, "conversation-waiting-for-appointment-phone")

@@ -46,7 +46,7 @@ def test_the_list_shows_upcoming_days_and_what_needs_an_outcome(
     ]
     assert "Olga Earlier" in outcome_part and "Needs an outcome" in outcome_part
     assert 'href="tel:+447700900123"' in outcome_part
-    assert f"{monday:%A} {monday.day} {monday:%B}" in page
+    assert f"{monday:%A} {monday.day} {monday:%b %Y}" in page
     row = page[page.index(f'id="appointment-{upcoming.pk}"') :]
     assert "10:00–10:30" in row[:2000] and "Nora" in row[:2000]
     assert f'data-id="{earlier.pk}"' in page and f'data-id="{upcoming.pk}"' in page
@@ -157,7 +157,7 @@ def test_booking_from_the_form(client, maria_conversation, agent_north):
     appointment = Appointment.objects.get()
     assert appointment.conversation == maria_conversation and appointment.agent == agent_north
     assert appointment.note == "Bring the kettle"
-    assert "The invitation is on its way." in page_of(client.get(response.url))
+    assert "The invitation is queued for sending." in page_of(client.get(response.url))
     taken = client.post(reverse("desk:appointment-new"), data)
     assert taken.status_code == 400
     assert "Nora already has an appointment then" in page_of(taken)

@@ -121,14 +121,16 @@ def test_it_has_notes_quoted_replies_tags_and_robots(demo):
 
 def test_the_activity_log_shows_what_the_actions_would_have_recorded(demo):
     inbound = Message.objects.filter(direction=Direction.INBOUND).count()
-    replies = Message.objects.filter(direction=Direction.OUTBOUND, kind="normal")
+    replies = Message.objects.filter(direction=Direction.OUTBOUND, kind="normal").exclude(
+        meta__has_key="appointment_id"  # an invitation is mail we sent, not a reply
+    )
     assert Activity.objects.filter(verb=Verb.MESSAGE_RECEIVED).count() == inbound
     # A call we made is logged as a contact, every other answer is a reply.
     calls = replies.filter(channel=Channel.PHONE).count()
     assert Activity.objects.filter(verb=Verb.REPLIED).count() == replies.count() - calls
     assert Activity.objects.filter(verb=Verb.CONTACT_LOGGED).count() == calls
     assert Activity.objects.filter(verb=Verb.CREATED).count() == 240
-    reply = Activity.objects.filter(verb=Verb.REPLIED).first()
+    reply = Activity.objects.filter(verb=Verb.REPLIED).order_by("created_at").first()
     message = Message.objects.get(pk=reply.data["message_id"])
     assert reply.subject_id == message.conversation_id
     assert reply.created_at == message.created_at
@@ -204,3 +206,26 @@ def test_it_keeps_promises_hours_service_levels_lines_and_calls_to_return(demo):
     assert 1 <= callbacks.count() <= 6
     assert all(c.conversation.status in OPEN_STATUSES for c in callbacks)
     assert demo.counts["callbacks"] == callbacks.count()
+
+
+def test_the_desk_it_opens_on_is_today_s_desk(demo):
+    """A newcomer's first look: open work waited minutes to days, some of it is late,
+    calls to return in every state, appointments ahead, a delivery that failed."""
+    from helpline.appointments.models import Appointment
+    from helpline.callbacks.models import Callback, CallbackStatus
+    from helpline.channels.email.models import OutboundEmail, OutboxStatus
+    from helpline.conversations.models import OPEN_STATUSES
+
+    now = timezone.now()
+    waiting = Conversation.objects.filter(status__in=OPEN_STATUSES)
+    assert waiting.count() >= 3
+    assert not waiting.filter(waiting_since__lt=now - timedelta(days=14)).exists()
+    assert waiting.filter(waiting_since__gt=now - timedelta(days=1)).exists()
+    late = waiting.filter(sla_due_at__lt=now).count()
+    assert 0 < late < waiting.count()
+    states = set(Callback.objects.values_list("status", flat=True))
+    assert {CallbackStatus.OPEN, CallbackStatus.DONE, CallbackStatus.FAILED} <= states
+    assert Appointment.objects.filter(starts_at__gt=now).exists()
+    failed = OutboundEmail.objects.filter(status=OutboxStatus.FAILED)
+    assert failed.exists()
+    assert all("refused" in row.last_error for row in failed)

@@ -2,13 +2,16 @@
 
 import email
 import re
+from datetime import timedelta
 from email import policy
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from helpline.channels.email import outbox
 from helpline.channels.email.models import OutboundEmail, OutboxStatus
@@ -605,3 +608,31 @@ def test_a_canned_reply_is_inserted_without_javascript_too(conversation, nora):
     html = text_of(nora.get(page_url(conversation), {"canned": canned.pk}))
 
     assert re.search(r'<textarea id="reply-text"[^>]*>Thank you, Maria Lopez!</textarea>', html)
+
+
+def test_pending_until_is_read_on_the_locations_clock_and_a_past_one_refused(conversation, nora):
+    london = timezone.localtime(timezone.now(), ZoneInfo("Europe/London"))
+    past = (london - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    refused = nora.post(
+        action_url("update", conversation), {"status": "pending", "pending_until": past}
+    )
+    assert refused.status_code == 400
+    assert 'id="update-error" role="alert">that time has passed' in text_of(refused)
+    assert 'name="pending_until" min="' in text_of(refused) and past in text_of(refused)
+
+    later = (london + timedelta(days=1)).replace(hour=9, minute=30, second=0, microsecond=0)
+    response = nora.post(
+        action_url("update", conversation),
+        {"status": "pending", "priority": "normal", "pending_until": f"{later:%Y-%m-%dT%H:%M}"},
+    )
+    assert response.status_code == 302
+    conversation.refresh_from_db()
+    assert conversation.status == "pending" and conversation.pending_until == later
+    page = text_of(nora.get(page_url(conversation)))
+    assert f"Reopens {later.day} {later:%b %Y}, 09:30" in page  # nora's clock is London's
+    # The same minute posted again (the form shows minutes) changes nothing.
+    nora.post(
+        action_url("update", conversation),
+        {"status": "pending", "priority": "normal", "pending_until": f"{later:%Y-%m-%dT%H:%M}"},
+    )
+    assert Activity.objects.filter(verb="conversation.status_changed").count() == 1

@@ -91,7 +91,7 @@ def test_nothing_to_tell_yet(agent_north):
     assert 'id="notifications-empty"' in html and 'id="read-all"' not in html
 
 
-def test_times_are_the_conversations_location_time(south, agent_south):
+def test_times_are_on_the_viewers_clock(south, agent_south):
     conversation = write_in(south, "sven@example.com", "Bestellung", "Wo ist sie?")
     (notification,) = warn([agent_south], conversation)
     noon_utc = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
@@ -99,7 +99,8 @@ def test_times_are_the_conversations_location_time(south, agent_south):
 
     html = client_for(agent_south).get(LIST_URL).content.decode()
 
-    assert "Mon 5 Jan, 13:00" in html  # Berlin is an hour ahead of UTC in winter
+    # Sven's first location is South Mall: Berlin, an hour ahead of UTC in winter.
+    assert '<time datetime="2026-01-05T12:00:00Z">5 Jan 2026, 13:00<span class="zone">' in html
 
 
 def test_the_list_costs_the_same_for_3_or_60_notifications(

@@ -120,3 +120,59 @@ def test_a_reset_for_an_unknown_address_looks_the_same_and_sends_nothing(db):
     response = Client().post("/password-reset/", {"email": "nobody@shop.test"})
     assert response.status_code == 302 and response.url == "/password-reset/sent/"
     assert mail.outbox == []
+
+
+def test_the_username_and_the_email_share_one_count(agent_north, settings):
+    """Failures as `nora` also lock `nora@…`: the count is the account's, not the text's."""
+    settings.HELPLINE_SIGN_IN_ATTEMPTS = 3
+    for address, login in [("10.0.0.1", "nora"), ("10.0.0.2", "nora"), ("10.0.0.3", "nora")]:
+        assert sign_in(Client(), login, "wrong", address).status_code == 200
+    assert sign_in(Client(), "nora@shop.test", "pw-nora-123", "10.0.0.4").status_code == 429
+    assert sign_in(Client(), "NORA@shop.test", "pw-nora-123", "10.0.0.5").status_code == 429
+
+
+def test_attempts_are_counted_before_the_password_is_checked(agent_north, settings):
+    """Guesses in flight at once cannot all pass a check made before any was counted:
+    each takes its slot first, and only as many as the limit get one."""
+    from helpline.desk import throttle
+
+    settings.HELPLINE_SIGN_IN_ATTEMPTS = 5
+    in_flight = [throttle.begin("nora", f"10.1.0.{n}") for n in range(16)]
+    assert sum(attempt is not None for attempt in in_flight) == 5
+
+
+def test_password_reset_mail_is_limited_per_address_and_per_client(agent_north, settings):
+    settings.HELPLINE_PASSWORD_RESETS_PER_HOUR = 2
+    for n in range(4):
+        response = Client().post(
+            "/password-reset/", {"email": "nora@shop.test"}, REMOTE_ADDR=f"10.2.0.{n}"
+        )
+        assert response.status_code == 302 and response.url == "/password-reset/sent/"
+    assert len(mail.outbox) == 2
+    mail.outbox.clear()
+    for n in range(4):  # one client asking for many addresses
+        Client().post("/password-reset/", {"email": f"x{n}@shop.test"}, REMOTE_ADDR="10.3.0.1")
+    Client().post("/password-reset/", {"email": "nora@shop.test"}, REMOTE_ADDR="10.3.0.1")
+    assert mail.outbox == []
+
+
+def test_an_agents_address_costs_one_password_check_like_a_strangers(agent_north, monkeypatch):
+    """The time a sign-in takes does not tell which addresses are agents': each makes
+    exactly one password hash (a dummy one for a stranger)."""
+    from django.contrib.auth.hashers import get_hasher
+
+    from helpline.core.auth import UsernameOrEmailBackend
+
+    hasher = type(get_hasher("default"))
+    hashed = []
+    original = hasher.encode
+
+    def encode(self, password, salt, *args, **kwargs):
+        hashed.append(password)
+        return original(self, password, salt, *args, **kwargs)
+
+    monkeypatch.setattr(hasher, "encode", encode)
+    for typed in ("nora@shop.test", "stranger@shop.test", "nora", "stranger"):
+        hashed.clear()
+        UsernameOrEmailBackend().authenticate(None, username=typed, password="wrong")
+        assert len(hashed) == 1, typed

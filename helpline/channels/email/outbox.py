@@ -28,6 +28,7 @@ from helpline.conversations.models import (
 )
 from helpline.conversations.verbs import Verb
 from helpline.core.activity import record
+from helpline.core.events import EventName, publish
 from helpline.core.work_queue import WorkQueue
 
 log = logging.getLogger(__name__)
@@ -118,9 +119,27 @@ def deliver(outbound_id: int) -> str:
         _build(outbound).send(fail_silently=False)
     except Exception as exc:
         return _failed(outbound, f"{type(exc).__name__}: {exc}")
-    OUTBOX.finish(outbound, sent_at=timezone.now())
-    Message.objects.filter(pk=outbound.message_id).update(delivery=Delivery.SENT, delivery_error="")
+    with transaction.atomic():
+        OUTBOX.finish(outbound, sent_at=timezone.now())
+        Message.objects.filter(pk=outbound.message_id).update(
+            delivery=Delivery.SENT, delivery_error=""
+        )
+        _tell(EventName.MAIL_SENT, outbound)
     return OutboxStatus.SENT
+
+
+def _tell(name: EventName, outbound: OutboundEmail, error: str = "") -> None:
+    """Publish what became of the mail, in the transaction that records it."""
+    message = outbound.message
+    publish(
+        name,
+        message_id=message.pk,
+        conversation_id=message.conversation_id,
+        outbound_id=outbound.pk,
+        recipient=", ".join(outbound.to),
+        automatic=str(message.meta.get("automatic", "")),
+        error=error,
+    )
 
 
 def _build(outbound: OutboundEmail) -> EmailMultiAlternatives:
@@ -178,6 +197,7 @@ def _binary_part(maintype: str, subtype: str, content: bytes) -> MIMEBase:
     return part
 
 
+@transaction.atomic
 def _failed(outbound: OutboundEmail, error: str) -> str:
     status = OUTBOX.fail(outbound, error)
     attempts, final = outbound.attempts + 1, status == OutboxStatus.FAILED
@@ -185,6 +205,8 @@ def _failed(outbound: OutboundEmail, error: str) -> str:
     Message.objects.filter(pk=outbound.message_id).update(
         delivery=Delivery.FAILED if final else Delivery.QUEUED, delivery_error=shown[:2000]
     )
+    if final:
+        _tell(EventName.MAIL_FAILED, outbound, error[:2000])
     log.warning("sending outbound email %s failed: %s", outbound.pk, error)
     return status
 

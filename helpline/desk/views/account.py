@@ -1,20 +1,29 @@
 """Signing in and out, and resetting a forgotten password by email."""
 
 from django.conf import settings
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
+from django.shortcuts import resolve_url
 from django.urls import path, reverse_lazy
 
 from helpline.desk import throttle
+from helpline.desk.views.settings.setup import needs_setup
 
 
 class SignInView(auth_views.LoginView):
     template_name = "desk/sign_in.html"
     redirect_authenticated_user = True
 
+    def get_default_redirect_url(self):
+        # A desk without a location cannot take a conversation: its admin starts on the
+        # setup checklist rather than an empty inbox.
+        if self.request.user.sees_everything and needs_setup():
+            return resolve_url("settings:setup")
+        return super().get_default_redirect_url()
+
     def post(self, request, *args, **kwargs):
-        username = request.POST.get("username", "")
-        address = throttle.client_address(request)
-        if throttle.locked(username, address):
+        attempt = throttle.begin(request.POST.get("username", ""), throttle.client_address(request))
+        if attempt is None:
             form = self.get_form()
             form.errors.clear()
             form.add_error(
@@ -26,25 +35,40 @@ class SignInView(auth_views.LoginView):
             return self.render_to_response(self.get_context_data(form=form), status=429)
         response = super().post(request, *args, **kwargs)
         if request.user.is_authenticated:
-            throttle.succeeded(username, address)
-        else:
-            throttle.failed(username, address)
+            throttle.succeeded(attempt)
         return response
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    def __init__(self, *args, client_address: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.client_address = client_address
+
+    def save(self, **kwargs):
+        # Over the limit, the page says "sent" as always (it never tells whether an
+        # address has an account) and sends nothing.
+        if throttle.may_send_reset(self.cleaned_data["email"], self.client_address):
+            super().save(**kwargs)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = PasswordResetForm
+    template_name = "desk/password_reset.html"
+    email_template_name = "desk/password_reset_email.txt"
+    subject_template_name = "desk/password_reset_subject.txt"
+    success_url = reverse_lazy("desk:password-reset-sent")
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "client_address": throttle.client_address(self.request),
+        }
 
 
 urlpatterns = [
     path("sign-in/", SignInView.as_view(), name="sign-in"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="sign-out"),
-    path(
-        "password-reset/",
-        auth_views.PasswordResetView.as_view(
-            template_name="desk/password_reset.html",
-            email_template_name="desk/password_reset_email.txt",
-            subject_template_name="desk/password_reset_subject.txt",
-            success_url=reverse_lazy("desk:password-reset-sent"),
-        ),
-        name="password-reset",
-    ),
+    path("password-reset/", PasswordResetView.as_view(), name="password-reset"),
     path(
         "password-reset/sent/",
         auth_views.PasswordResetDoneView.as_view(template_name="desk/password_reset_sent.html"),

@@ -1,9 +1,9 @@
 """Appointments: today's and the coming days' callbacks and visits, what became of the past
-ones, and booking a free slot for a customer. Times are each location's own."""
+ones, and booking a free slot for a customer. The list is on the viewer's clock (days and
+"today" too); the slots to book are on the location's, where the customer will be."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta, tzinfo
 
 from django import forms
 from django.contrib import messages
@@ -24,6 +24,7 @@ from helpline.core.errors import ActionError
 from helpline.core.models import Activity, Location, User
 from helpline.customers import actions as customer_actions
 from helpline.customers.models import Customer, IdentityKind
+from helpline.desk import times
 from helpline.desk.forms import PHONE_INPUT, refuse, served_locations
 from helpline.desk.views.customers import id_from, ordered_identities, query_from
 from helpline.search import search
@@ -39,7 +40,7 @@ CUSTOMER_CHOICES = 10
 @dataclass
 class Row:
     appointment: Appointment
-    starts: datetime  # on the location's clock
+    starts: datetime  # on the viewer's clock
     ends: datetime
     started: bool
     today: bool
@@ -65,17 +66,17 @@ def _render_list(request, typed: dict | None = None, status: int = 200):
     )
     ended = Q(status=AppointmentStatus.BOOKED, ends_at__lte=now)
     needs_outcome = list(visible.filter(ended).order_by("starts_at", "id")[: OUTCOME_SIZE + 1])
-    # A day before now holds every location's today, wherever its clock is; the rows of a
-    # location's yesterday are dropped below.
+    # A day before now holds the viewer's today, wherever their clock is; the rows of their
+    # yesterday are dropped below.
     coming = list(
         visible.filter(starts_at__gte=now - timedelta(days=1))
         .exclude(ended)
         .order_by("starts_at", "id")[: LIST_SIZE + 1]
     )
-    zones: dict[int, ZoneInfo] = {}
-    rows = [_row(appointment, now, zones) for appointment in coming[:LIST_SIZE]]
-    rows = [row for row in rows if row.starts.date() >= now.astimezone(row.starts.tzinfo).date()]
-    outcome_rows = [_row(a, now, zones) for a in needs_outcome[:OUTCOME_SIZE]]
+    zone = timezone.get_current_timezone()
+    rows = [_row(appointment, now, zone) for appointment in coming[:LIST_SIZE]]
+    rows = [row for row in rows if row.starts.date() >= now.astimezone(zone).date()]
+    outcome_rows = [_row(a, now, zone) for a in needs_outcome[:OUTCOME_SIZE]]
     typed = typed or {}
     shown = {row.appointment.pk for row in rows + outcome_rows}
     context = {
@@ -91,10 +92,7 @@ def _render_list(request, typed: dict | None = None, status: int = 200):
     return render(request, "desk/appointments.html", context, status=status)
 
 
-def _row(appointment: Appointment, now: datetime, zones: dict[int, ZoneInfo]) -> Row:
-    zone = zones.get(appointment.location_id)
-    if zone is None:
-        zone = zones[appointment.location_id] = zone_of(appointment.location)
+def _row(appointment: Appointment, now: datetime, zone: tzinfo) -> Row:
     starts = appointment.starts_at.astimezone(zone)
     return Row(
         appointment=appointment,
@@ -149,8 +147,7 @@ def appointment_cancel(request, pk: int):
 
 
 def _short(appointment: Appointment) -> str:
-    starts = appointment.starts_at.astimezone(zone_of(appointment.location))
-    return f"{starts:%a} {starts.day} {starts:%b %H:%M}"
+    return times.plain(appointment.starts_at, appointment.location)
 
 
 # Booking
@@ -329,7 +326,7 @@ def _booked(appointment: Appointment) -> str:
     data = booking.data if booking else {}
     if data.get("not_sent_because"):
         return f"{said} No invitation sent: {data['not_sent_because']}."
-    return f"{said} The invitation is on its way."
+    return f"{said} The invitation is queued for sending."
 
 
 urlpatterns = [

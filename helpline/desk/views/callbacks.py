@@ -1,7 +1,5 @@
 """The callback worklist: the calls to return, soonest due first, and what became of each try."""
 
-from zoneinfo import ZoneInfo
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -13,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from helpline.callbacks import actions
 from helpline.callbacks.models import Callback, CallbackStatus, Outcome
 from helpline.core.errors import ActionError
+from helpline.desk import times
 
 WORKLIST_SIZE = 100
 FAILED_SIZE = 50
@@ -64,9 +63,7 @@ def callback_attempt(request, pk: int):
 def _said(callback: Callback, outcome: str) -> str:
     who = str(callback.customer)
     if callback.status == CallbackStatus.OPEN:
-        zone = ZoneInfo(callback.location.timezone) if callback.location else None
-        when = timezone.localtime(callback.due_at, zone).strftime("%a %d %b %H:%M")
-        return f"{outcome}: {who} is due again {when}."
+        return f"{outcome}: {who} is due again {times.plain(callback.due_at, callback.location)}."
     if callback.status == CallbackStatus.DONE:
         return f"{outcome}: the callback to {who} is done."
     return f"{outcome}: the callback to {who} needs a manual look ({callback.closed_reason})."

@@ -36,7 +36,7 @@ from helpline.conversations.models import (
 from helpline.core.errors import ActionError
 from helpline.core.models import Location, Mailbox, Team, User
 from helpline.customers.models import IdentityKind
-from helpline.desk import presence
+from helpline.desk import presence, times
 from helpline.sla.display import sla_view
 
 TIMELINE_LENGTH = 20
@@ -46,7 +46,8 @@ CONTACT_CHANNELS = [
 CONTACT_NAMES = {Channel.PHONE: "Phone call", Channel.WALK_IN: "Visit"}
 # One open callback per number, so a customer rarely has more; the worklist has them all.
 SIDE_CALLBACKS = 10
-DUE_FORMAT = "%a %d %b %H:%M"
+# The composer's "Send and …" buttons: the status the reply moves the conversation to.
+THEN = {"solve": Status.SOLVED, "pending": Status.PENDING}
 
 
 def _conversations():
@@ -76,6 +77,7 @@ def _timeline(user: User, conversation: Conversation) -> list[Conversation]:
     return list(
         Conversation.objects.visible_to(user)
         .filter(customer_id=conversation.customer_id)
+        .select_related("location")
         .order_by("-last_message_at", "-id")[:TIMELINE_LENGTH]
     )
 
@@ -136,6 +138,12 @@ def _page(request, conversation: Conversation, *, form="", error=None, status=20
         "agents": list(actions.agents_serving(conversation).order_by("first_name", "username")),
         "teams": list(Team.objects.order_by("name")),
         "statuses": Status.choices,
+        "pending_until_text": _pending_until_text(conversation),
+        "pending_until_value": (
+            timezone.localtime(conversation.pending_until, zone).strftime("%Y-%m-%dT%H:%M")
+            if conversation.pending_until
+            else ""
+        ),
         "priorities": Priority.choices,
         "contact_channels": CONTACT_CHANNELS,
         "canned_replies": canned_replies,
@@ -173,12 +181,22 @@ def conversation_page(request, pk: int):
 @login_required
 @require_POST
 def reply(request, pk: int):
+    """Send a reply; "Send and solve" and "Send and set pending" move the conversation on too."""
+
     def act(conversation):
         mailbox = _posted_mailbox(request.POST.get("mailbox", ""))
+        then = THEN.get(request.POST.get("then", ""))
         message = actions.reply(
-            request.user, conversation, request.POST.get("text", ""), mailbox=mailbox
+            request.user,
+            conversation,
+            request.POST.get("text", ""),
+            mailbox=mailbox,
+            then_status=then,
         )
-        return f"Reply to {message.outbound.to[0]} queued for sending.", message
+        said = f"Reply to {message.outbound.to[0]} queued for sending."
+        if then is not None:
+            said = f"{said} Status: {message.conversation.get_status_display()}."
+        return said, message
 
     return _perform(request, pk, "reply", act)
 
@@ -252,17 +270,24 @@ def _posted_number(posted) -> str:
     return number
 
 
-def _posted_due_at(value: str, location: Location | None) -> datetime | None:
-    """A browser's datetime-local value, read on the location's wall clock; empty is now."""
+def _posted_wall_clock(value: str, location: Location | None, field: str) -> datetime | None:
+    """A browser's datetime-local value, read on the location's wall clock; None when empty."""
     if not value.strip():
         return None
     try:
         local = datetime.fromisoformat(value.strip())
     except ValueError:
-        raise ActionError("give a date and a time, e.g. 2026-03-02T14:30", "due_at") from None
+        raise ActionError("give a date and a time, e.g. 2026-03-02T14:30", field) from None
     if local.tzinfo is not None:  # datetime-local never sends an offset; the API does
-        raise ActionError("give the time without a UTC offset", "due_at")
-    due_at = local.replace(tzinfo=_zone(location))
+        raise ActionError("give the time without a UTC offset", field)
+    return local.replace(tzinfo=_zone(location))
+
+
+def _posted_due_at(value: str, location: Location | None) -> datetime | None:
+    """A callback's time on the location's wall clock; empty is now."""
+    due_at = _posted_wall_clock(value, location, "due_at")
+    if due_at is None:
+        return None
     # Minute precision: the minute it is now still counts as now.
     if due_at < timezone.now().replace(second=0, microsecond=0):
         raise ActionError(
@@ -272,16 +297,13 @@ def _posted_due_at(value: str, location: Location | None) -> datetime | None:
 
 
 def _callback_said(callback: Callback, asked_at: datetime | None, *, already: bool):
-    zone = _zone(callback.location)
-    when = timezone.localtime(callback.due_at, zone).strftime(DUE_FORMAT)
-    where = callback.location.name if callback.location else "UTC"
+    when = times.plain(callback.due_at, callback.location)
     worklist = reverse("desk:callbacks") + f"#callback-{callback.pk}"
     if already:
         return format_html(
-            'Already on the worklist: {} is due {} ({} time). <a href="{}">See the worklist</a>.',
+            'Already on the worklist: {} is due {}. <a href="{}">See the worklist</a>.',
             callback.phone_number,
             when,
-            where,
             worklist,
         )
     moved = (
@@ -290,10 +312,9 @@ def _callback_said(callback: Callback, asked_at: datetime | None, *, already: bo
         else ""
     )
     return format_html(
-        'Call back {} at {} ({} time){}. <a href="{}">See the worklist</a>.',
+        'Call back {} at {}{}. <a href="{}">See the worklist</a>.',
         callback.phone_number,
         when,
-        where,
         moved,
         worklist,
     )
@@ -355,22 +376,49 @@ def update(request, pk: int):
         posted = {
             name: request.POST[name] for name in ("status", "priority") if name in request.POST
         }
+        until = _posted_pending_until(request.POST, conversation)
         changes = {
             name: value for name, value in posted.items() if value != getattr(conversation, name)
         }
+        if posted.get("status") == Status.PENDING and until != conversation.pending_until:
+            changes["status"] = Status.PENDING
         if not changes:
             return "Nothing changed.", None
         if "status" in changes:
-            conversation = actions.set_status(request.user, conversation, changes["status"])
+            conversation = actions.set_status(
+                request.user, conversation, changes["status"], pending_until=until
+            )
         if "priority" in changes:
             conversation = actions.set_priority(request.user, conversation, changes["priority"])
         shown = [
             f"{name.capitalize()}: {getattr(conversation, f'get_{name}_display')()}"
             for name in changes
         ]
+        if "status" in changes and conversation.pending_until:
+            shown.append(f"it reopens {_pending_until_text(conversation)}")
         return f"{'; '.join(shown)}.", None
 
     return _perform(request, pk, "update", act)
+
+
+def _posted_pending_until(posted, conversation: Conversation) -> datetime | None:
+    """The "Pending until" posted with status pending; the field means nothing otherwise."""
+    if posted.get("status") != Status.PENDING:
+        return None
+    until = _posted_wall_clock(
+        posted.get("pending_until", ""), conversation.location, "pending_until"
+    )
+    kept = conversation.pending_until
+    if until and kept and until == kept.replace(second=0, microsecond=0):
+        return kept  # the form shows minutes: the same minute is the moment already set
+    return until
+
+
+def _pending_until_text(conversation: Conversation) -> str:
+    """When a pending conversation reopens itself, on the viewer's clock."""
+    if conversation.pending_until is None:
+        return ""
+    return times.plain(conversation.pending_until, conversation.location)
 
 
 @login_required

@@ -40,7 +40,15 @@ def new_conversation(request):
     prefetch_related_objects([hit.customer for hit in hits], "location", ordered_identities())
     if customer is not None:
         prefetch_related_objects([customer], ordered_identities())
-    context = {"customer": customer, "form": form, "find": query, "hits": hits}
+    context = {
+        "customer": customer,
+        "form": form,
+        "find": query,
+        "hits": hits,
+        "nav": "new",
+        # Every conversation needs a location: say where one comes from before the form fails.
+        "no_location": not form.fields["location"].queryset.exists(),
+    }
     status = 400 if request.method == "POST" else 200
     return render(request, "desk/new_conversation.html", context, status=status)
 

@@ -6,14 +6,19 @@ Celery worker with embedded beat until Ctrl-C or SIGTERM.
 """
 
 import os
-import socket
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from helpline.core import actions
-from helpline.core.processes import Supervisor, listen_url, serve_argv, worker_argv
+from helpline.core.processes import (
+    PortInUse,
+    Supervisor,
+    ensure_port_free,
+    listen_url,
+    serve_argv,
+    worker_argv,
+)
 
 
 class Command(BaseCommand):
@@ -30,7 +35,10 @@ class Command(BaseCommand):
         parser.add_argument("--no-worker", action="store_true", help="run the web server only")
 
     def handle(self, *args, host, port, threads, demo, demo_size, no_worker, **options):
-        _ensure_port_free(host, port)
+        try:
+            ensure_port_free(host, port)
+        except PortInUse as exc:
+            raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
         url = listen_url(host, port) + "/"
         self.stdout.write("Migrating the database…")
         call_command("migrate", interactive=False, verbosity=0)
@@ -69,12 +77,3 @@ class Command(BaseCommand):
         lines += [f"| {row:<{width - 2}} |" for row in rows]
         lines.append(lines[0])
         self.stdout.write(self.style.SUCCESS("\n".join(["", *lines, ""])))
-
-
-@transaction.atomic
-def _ensure_port_free(host: str, port: int) -> None:
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc

@@ -1,0 +1,68 @@
+"""Mail to our own people, queued in the transaction of its cause and sent by the worker.
+
+Claimed, retried and given up like the customers' outbox (core.work_queue).
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
+
+from helpline.core.models import StaffEmail, StaffEmailStatus, User
+from helpline.core.work_queue import WorkQueue
+
+log = logging.getLogger(__name__)
+
+STAFF_MAIL = WorkQueue(
+    StaffEmail,
+    pending=StaffEmailStatus.PENDING,
+    claimed=StaffEmailStatus.SENDING,
+    done=StaffEmailStatus.SENT,
+    failed=StaffEmailStatus.FAILED,
+)
+
+
+def queue(user: User, subject: str, body: str) -> StaffEmail:
+    """The mail row to `user`; call inside the transaction of its cause."""
+    mail = StaffEmail.objects.create(
+        user=user, to=user.email, subject=subject[:998], body=body, next_attempt_at=timezone.now()
+    )
+    transaction.on_commit(lambda: enqueue(mail.pk))
+    return mail
+
+
+def enqueue(mail_id: int) -> None:
+    from helpline.core.tasks import send_staff_email
+
+    try:
+        send_staff_email.delay(mail_id)
+    except Exception:  # the broker is down: the sweep sends it later
+        log.exception("could not enqueue staff email %s", mail_id)
+
+
+def enqueue_many(mail_ids: list[int]) -> None:
+    for mail_id in mail_ids:
+        enqueue(mail_id)
+
+
+def deliver(mail_id: int) -> str:
+    """Send one mail if it is due and nobody else took it; its status after."""
+    mail = STAFF_MAIL.claim(mail_id)
+    if mail is None:
+        return "skipped"
+    try:
+        EmailMessage(mail.subject, mail.body, settings.DEFAULT_FROM_EMAIL, [mail.to]).send()
+    except Exception as exc:
+        log.warning("sending staff email %s failed: %s", mail_id, exc)
+        return STAFF_MAIL.fail(mail, f"{type(exc).__name__}: {exc}")
+    STAFF_MAIL.finish(mail, sent_at=timezone.now())
+    return StaffEmailStatus.SENT
+
+
+def deliver_due() -> int:
+    ids = STAFF_MAIL.due_ids()
+    for mail_id in ids:
+        deliver(mail_id)
+    return len(ids)

@@ -1,0 +1,177 @@
+"""What the demo desk has in hand on the day it is loaded: calls to return in every state,
+appointments in the coming days, and a reply the mail server would not take.
+
+Played after the history, through the same actions an agent's clicks call, so that each
+page a newcomer opens first (the callback worklist, the appointments, the conversation
+with a failed delivery) shows the product at work rather than an empty list.
+"""
+
+import random
+import socket
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.test.utils import override_settings
+
+from helpline.appointments import actions as appointment_actions
+from helpline.appointments import slots
+from helpline.appointments.models import Kind
+from helpline.callbacks import actions as callback_actions
+from helpline.callbacks.models import Outcome, Reason
+from helpline.channels.email import outbox
+from helpline.channels.email.models import OutboundEmail
+from helpline.conversations import actions as conversation_actions
+from helpline.conversations.models import OPEN_STATUSES, Channel, Conversation, Status
+from helpline.core.models import Location, Role, User
+from helpline.customers.models import IdentityKind
+
+# Callbacks of the latest open conversations whose customer left a number, by what
+# became of them (the first three show every state of the worklist even in a small demo):
+# still to call, reached, never answered, tried once, a wrong number.
+CALLBACK_STORIES = ["due", "reached", "never", "tried", "wrong", "due", "reached", "due", "tried"]
+APPOINTMENTS = 6
+FAILED_DELIVERIES = 2
+FAILED_REPLY = (
+    "Hello,\n\nthank you for your patience. Your replacement part has arrived; "
+    "we can fit it any day this week.\n"
+)
+
+
+@dataclass
+class Today:
+    callbacks: int = 0
+    appointments: int = 0
+    failed_deliveries: int = 0
+
+
+def play(rng: random.Random, now: datetime, agents: list[User]) -> Today:
+    staff = [a for a in agents if a.role == Role.AGENT]
+    return Today(
+        callbacks=_callbacks(rng, now, staff),
+        appointments=_appointments(rng, now, staff),
+        failed_deliveries=_failed_deliveries(staff),
+    )
+
+
+def _serving(staff: list[User], location: Location | None) -> User:
+    return next(a for a in staff if location is None or a.serves(location.pk))
+
+
+def _callbacks(rng: random.Random, now: datetime, staff: list[User]) -> int:
+    latest = (
+        Conversation.objects.filter(
+            status__in=[*OPEN_STATUSES, Status.PENDING],
+            customer__identities__kind=IdentityKind.PHONE,
+        )
+        .select_related("customer", "location")
+        .order_by("-last_message_at")
+        .distinct()
+    )
+    customers, made = set(), 0
+    for conversation in latest:
+        if made == len(CALLBACK_STORIES):
+            break
+        if conversation.customer_id in customers:  # one callback per customer's number
+            continue
+        customers.add(conversation.customer_id)
+        story = CALLBACK_STORIES[made]
+        phone = conversation.customer.identities.filter(kind=IdentityKind.PHONE).first()
+        reason = Reason.MISSED_CALL if conversation.channel == Channel.PHONE else Reason.REQUESTED
+        callback = callback_actions.create_callback(
+            None,
+            conversation.customer,
+            phone.value,
+            reason,
+            due_at=min(conversation.last_message_at, now),
+            conversation=conversation,
+            location=conversation.location,
+        )
+        made += 1
+        agent = _serving(staff, conversation.location)
+        if story == "tried":
+            callback_actions.record_attempt(agent, callback, Outcome.NO_ANSWER)
+        elif story == "reached":
+            note = rng.choice(["Talked it through, all clear.", "Customer will come by."])
+            callback_actions.record_attempt(agent, callback, Outcome.REACHED, note)
+        elif story == "wrong":
+            callback_actions.record_attempt(agent, callback, Outcome.WRONG_NUMBER)
+        elif story == "never":
+            for _ in range(callback.max_attempts):
+                outcome = rng.choice([Outcome.NO_ANSWER, Outcome.BUSY, Outcome.LEFT_MESSAGE])
+                callback = callback_actions.record_attempt(agent, callback, outcome)
+    return made
+
+
+def _appointments(rng: random.Random, now: datetime, staff: list[User]) -> int:
+    """Visits to the workshop and calls booked for the coming days, for customers whose
+    repair is under way."""
+    recent = Conversation.objects.filter(
+        status__in=[*OPEN_STATUSES, Status.PENDING], location__isnull=False
+    ).select_related("customer", "location")
+    candidates = [
+        *recent.filter(tags__name="repair").order_by("-last_message_at")[:APPOINTMENTS],
+        *recent.order_by("-last_message_at")[: 3 * APPOINTMENTS],
+    ]
+    booked, customers = 0, set()
+    for conversation in candidates:
+        if booked == APPOINTMENTS:
+            break
+        if conversation.customer_id in customers:
+            continue
+        customers.add(conversation.customer_id)
+        agent = _serving(staff, conversation.location)
+        free = slots.free_slots(conversation.location, agent=agent, days=10, now=now)
+        if not free:
+            continue
+        slot = rng.choice(free[len(free) // 10 :])  # not all of them in the next hour
+        phone = conversation.customer.identities.filter(kind=IdentityKind.PHONE).first()
+        kind = Kind.CALLBACK if phone and rng.random() < 0.4 else Kind.IN_STORE
+        appointment_actions.book(
+            agent,
+            conversation.customer,
+            kind,
+            slot.starts_at,
+            location=conversation.location,
+            agent=agent,
+            conversation=conversation,
+            phone_number=phone.value if kind == Kind.CALLBACK else "",
+        )
+        booked += 1
+    return booked
+
+
+def _failed_deliveries(staff: list[User]) -> int:
+    """Replies to the latest email conversations, tried once against a mail server that
+    refuses the connection: the desk shows why each failed and offers to send it again."""
+    conversations = (
+        Conversation.objects.filter(
+            status__in=[Status.NEW, Status.OPEN],
+            channel=Channel.EMAIL,
+            customer__identities__kind=IdentityKind.EMAIL,
+        )
+        .select_related("location")
+        .order_by("-last_message_at")
+        .distinct()[:FAILED_DELIVERIES]
+    )
+    failed = 0
+    for conversation in conversations:
+        agent = _serving(staff, conversation.location)
+        message = conversation_actions.reply(agent, conversation, FAILED_REPLY)
+        outbound = OutboundEmail.objects.get(message=message)
+        with override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+            EMAIL_HOST="127.0.0.1",
+            EMAIL_PORT=_closed_port(),
+            EMAIL_USE_TLS=False,
+            EMAIL_USE_SSL=False,
+            HELPLINE_OUTBOX_MAX_ATTEMPTS=1,
+        ):
+            failed += outbox.deliver(outbound.pk) == "failed"
+    return failed
+
+
+def _closed_port() -> int:
+    """A loopback port nothing listens on: connecting to it is refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -1,0 +1,21 @@
+"""The desk's settings area: an admin sets up locations, people, mailboxes and service levels.
+
+Django's admin stays for power users; these pages are the guided way, and each write goes
+through the actions of the app that owns the rows.
+"""
+
+from django.urls import include, path
+
+from helpline.desk.views.settings import agents, canned, locations, mailboxes, setup, sla, teams
+
+app_name = "settings"
+
+urlpatterns = [
+    path("", include(setup)),
+    path("locations/", include(locations)),
+    path("mailboxes/", include(mailboxes)),
+    path("agents/", include(agents)),
+    path("teams/", include(teams)),
+    path("service-levels/", include(sla)),
+    path("canned-replies/", include(canned)),
+]
