@@ -81,7 +81,7 @@ def test_booking_from_a_conversation_assigns_it_and_sets_it_pending_until_the_ti
     assert page.locator("#conversation-assignee").inner_text() == "Assigned to Nora"
     assert page.locator("#conversation-status").inner_text() == "Pending"
     reopens = page.locator("#conversation-pending-until").inner_text()
-    assert reopens == f"Reopens {monday:%a %d %b} 10:00 (North Street time)"
+    assert reopens == f"Reopens {monday.day} {monday:%b %Y}, 10:00"  # on Nora's London clock
     assert page.locator("#pending-until").input_value() == f"{monday:%Y-%m-%d}T10:00"
     note = page.locator("#thread .direction-note").last.inner_text()
     assert "Invitation queued for maria@example.com." in note
