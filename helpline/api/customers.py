@@ -1,9 +1,11 @@
-"""/api/customers: find, read, create and change customers, their notes and identities."""
+"""/api/customers: find, read, create and change customers, their notes, identities and
+custom fields; /api/companies and /api/customer-fields to read what those name."""
 
 import re
 
-from django.db import IntegrityError
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from ninja import Query, Router, Status
 
@@ -12,11 +14,14 @@ from helpline.api import lookups
 from helpline.api.errors import FieldError
 from helpline.api.pagination import Key, Ordering, PageParams, paginate
 from helpline.api.schemas import (
+    CompanyFilters,
+    CompanyOut,
     CustomerDetail,
     CustomerFilters,
     CustomerIn,
     CustomerPage,
     CustomerPatch,
+    CustomFieldOut,
     ErrorOut,
     IdentityIn,
     IdentityOut,
@@ -25,10 +30,20 @@ from helpline.api.schemas import (
     NoteIn,
     NoteOut,
 )
+from helpline.core.errors import ActionError
 from helpline.core.models import Activity
 from helpline.customers import actions
+from helpline.customers.fields import InvalidValue, canonical
 from helpline.customers.identities import InvalidIdentity, normalise
-from helpline.customers.models import Customer, CustomerNote, Identity, IdentityKind
+from helpline.customers.models import (
+    Company,
+    Customer,
+    CustomerNote,
+    CustomField,
+    CustomValue,
+    Identity,
+    IdentityKind,
+)
 
 router = Router(tags=["customers"])
 
@@ -37,9 +52,20 @@ PHONE_LIKE = re.compile(r"^\+?[\d\s().\-/]{3,}$")
 ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
+def customer_prefetches() -> list[Prefetch]:
+    """What CustomerOut reads besides the customer's row."""
+    return [
+        Prefetch("identities", queryset=Identity.objects.order_by("id")),
+        Prefetch(
+            "custom_values",
+            queryset=CustomValue.objects.select_related("field").order_by("field__position"),
+        ),
+    ]
+
+
 def _customers():
-    return Customer.objects.select_related("location").prefetch_related(
-        Prefetch("identities", queryset=Identity.objects.order_by("id"))
+    return Customer.objects.select_related("location", "company").prefetch_related(
+        *customer_prefetches()
     )
 
 
@@ -53,9 +79,29 @@ def list_customers(request, filters: Query[CustomerFilters], page: Query[PagePar
     customers = _customers().visible_to(request.auth).filter(merged_into__isnull=True)
     if filters.location is not None:
         customers = customers.filter(location_id=filters.location)
+    if filters.company is not None:
+        customers = customers.filter(company_id=filters.company)
+    if filters.field is not None or filters.value is not None:
+        customers = customers.filter(_with_value(filters.field, filters.value))
     if filters.q and filters.q.strip():
         customers = customers.filter(_matching(filters.q.strip()))
     return paginate(customers, NEWEST_FIRST, page)
+
+
+def _with_value(key: str | None, value: str | None) -> Q:
+    """Customers whose custom field `key` has `value` (compared in the field's stored form)."""
+    if not key:
+        raise FieldError("field", "required with value")
+    field = CustomField.objects.filter(key=key).first()
+    if field is None:
+        raise FieldError("field", f"no custom field is called {key!r}")
+    if value is None or not value.strip():
+        raise FieldError("value", "required with field")
+    try:
+        stored = canonical(field, value)
+    except InvalidValue as exc:
+        raise FieldError("value", str(exc)) from None
+    return Exists(CustomValue.objects.filter(customer=OuterRef("pk"), field=field, value=stored))
 
 
 def _matching(q: str) -> Q:
@@ -75,6 +121,7 @@ def get_customer(request, customer_id: int):
 
 
 @router.post("/customers", response={201: CustomerDetail, **ERRORS})
+@transaction.atomic
 def create_customer(request, payload: CustomerIn):
     user = request.auth
     location = lookups.location(user, payload.location_id)
@@ -91,11 +138,30 @@ def create_customer(request, payload: CustomerIn):
     ]
     try:
         customer = actions.create_customer(
-            user, name=payload.name.strip(), location=location, identities=identities
+            user,
+            name=payload.name.strip(),
+            location=location,
+            identities=identities,
+            language=payload.language,
         )
+        if payload.company and payload.company.strip():
+            actions.update_customer(
+                user, customer, company=actions.company_named(user, payload.company)
+            )
+        _set_custom_fields(user, customer, payload.custom_fields)
     except IntegrityError:  # another request took an address meanwhile
         raise FieldError("emails", "an address or number already belongs to a customer") from None
     return Status(201, _detail(user, customer.pk))
+
+
+def _set_custom_fields(user, customer: Customer, values: dict) -> None:
+    """Raises inside the caller's transaction, so a refused value changes nothing at all."""
+    if not values:
+        return
+    try:
+        actions.set_custom_values(user, customer, values)
+    except ActionError as exc:
+        raise FieldError(f"custom_fields.{exc.field}", str(exc)) from None
 
 
 def _new_identities(kind: str, values: list[str], field: str, region: str, seen: set):
@@ -113,6 +179,7 @@ def _new_identities(kind: str, values: list[str], field: str, region: str, seen:
 
 
 @router.patch("/customers/{int:customer_id}", response={200: CustomerDetail, **ERRORS})
+@transaction.atomic
 def update_customer(request, customer_id: int, payload: CustomerPatch):
     user = request.auth
     customer = get_customer_for(user, customer_id)
@@ -126,8 +193,19 @@ def update_customer(request, customer_id: int, payload: CustomerPatch):
         if payload.location_id is None and not user.sees_everything:
             raise FieldError("location_id", "only an admin may take a customer off its location")
         changes["location"] = lookups.location(user, payload.location_id)
+    if "company" in given:
+        name = (payload.company or "").strip()
+        company = actions.company_named(user, name) if name else None
+        if company != customer.company:
+            changes["company"] = company
+    if "language" in given:
+        if payload.language is None:
+            raise FieldError("language", 'may be "" but not null')
+        if payload.language != customer.language:
+            changes["language"] = payload.language
     if changes:
         actions.update_customer(user, customer, **changes)
+    _set_custom_fields(user, customer, payload.custom_fields)
     return _detail(user, customer.pk)
 
 
@@ -154,6 +232,62 @@ def add_customer_identity(request, customer_id: int, payload: IdentityIn):
     except IntegrityError:  # another request added it meanwhile
         raise FieldError("value", "already belongs to a customer") from None
     return Status(201, identity)
+
+
+@router.delete(
+    "/customers/{int:customer_id}/identities/{int:identity_id}",
+    response={204: None, **ERRORS},
+    description=(
+        "Take an address or number off the customer. Its messages stay; the next message "
+        "from it starts a customer of its own. 404 unless it is this customer's; 400 naming "
+        "`identity_id` when it is the customer's only one."
+    ),
+)
+def remove_customer_identity(request, customer_id: int, identity_id: int):
+    customer = get_customer_for(request.auth, customer_id)
+    identity = Identity.objects.filter(pk=identity_id, customer=customer).first()
+    if identity is None:
+        raise Http404("No such identity")
+    try:
+        actions.remove_identity(request.auth, identity)
+    except ActionError as exc:
+        raise FieldError("identity_id", str(exc)) from None
+    return Status(204, None)
+
+
+# Companies and custom fields -------------------------------------------------
+
+
+@router.get("/companies", response={200: list[CompanyOut], **ERRORS})
+def list_companies(request, filters: Query[CompanyFilters]):
+    """Companies by name (a part of it), with how many of their customers you serve."""
+    companies = Company.objects.all()
+    if filters.q and filters.q.strip():
+        companies = companies.filter(name__icontains=filters.q.strip())
+    return list(_with_counts(request.auth, companies)[:200])
+
+
+@router.get("/companies/{int:company_id}", response={200: CompanyOut, **ERRORS})
+def get_company(request, company_id: int):
+    """A company; its customers are `GET /api/customers?company=ID`."""
+    company = _with_counts(request.auth, Company.objects.filter(pk=company_id)).first()
+    if company is None:
+        raise Http404("No such company")
+    return company
+
+
+def _with_counts(user, companies):
+    visible = Customer.objects.visible_to(user).filter(
+        company=OuterRef("pk"), merged_into__isnull=True
+    )
+    count = visible.order_by().values("company").annotate(n=Count("pk")).values("n")
+    return companies.annotate(customer_count=Coalesce(Subquery(count), 0))
+
+
+@router.get("/customer-fields", response={200: list[CustomFieldOut], **ERRORS})
+def list_custom_fields(request):
+    """The custom fields an admin defined (managed in the desk, Customers → Custom fields)."""
+    return list(CustomField.objects.all())
 
 
 # Merging ---------------------------------------------------------------------

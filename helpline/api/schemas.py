@@ -1,7 +1,7 @@
 """What the API reads and writes. Output schemas read model instances directly."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.urls import reverse
@@ -12,12 +12,14 @@ from pydantic import AwareDatetime
 from helpline.conversations.models import Channel, Delivery, Direction, MessageKind
 from helpline.conversations.models import Priority as PriorityChoice
 from helpline.conversations.models import Status as StatusChoice
-from helpline.customers.models import IdentityKind
+from helpline.customers.fields import typed
+from helpline.customers.models import IdentityKind, Language
 
 StatusName = Literal[tuple(StatusChoice.values)]
 PriorityName = Literal[tuple(PriorityChoice.values)]
 ChannelName = Literal[tuple(Channel.values)]
 IdentityKindName = Literal[tuple(IdentityKind.values)]
+LanguageName = Literal[("", *Language.values)]
 DeliveryName = Literal[tuple(Delivery.values)]
 DirectionName = Literal[tuple(Direction.values)]
 MessageKindName = Literal[tuple(MessageKind.values)]
@@ -70,10 +72,23 @@ class CustomerOut(Schema):
     id: int
     name: str
     location: Ref | None
+    company: Ref | None
+    language: str = Field(
+        ..., description='Mail to the customer is written in it; "" until set or detected'
+    )
     merged_into_id: int | None
     identities: list[IdentityOut]
+    custom_fields: dict[str, str | int | float] = Field(
+        ..., description="Custom field values by key: numbers as numbers, dates as YYYY-MM-DD"
+    )
     created_at: datetime
     updated_at: datetime
+
+    @staticmethod
+    def resolve_custom_fields(obj) -> dict:
+        if isinstance(obj, dict):  # already dumped (a search hit)
+            return obj["custom_fields"]
+        return {v.field.key: typed(v.field, v.value) for v in obj.custom_values.all()}
 
 
 class CustomerDetail(CustomerOut):
@@ -90,6 +105,21 @@ class CustomerFilters(Schema):
         None, max_length=200, pattern=NO_NUL, description="Part of a name, email or phone"
     )
     location: int | None = Field(None, ge=1, le=2**63 - 1, description="Home location id")
+    company: int | None = Field(None, ge=1, le=2**63 - 1, description="Company id")
+    field: str | None = Field(
+        None, max_length=50, pattern=NO_NUL, description="A custom field's key, with `value`"
+    )
+    value: str | None = Field(
+        None, max_length=500, pattern=NO_NUL, description="Customers whose `field` is this value"
+    )
+
+
+CUSTOM_FIELDS_DOC = (
+    "Custom field values by key, each checked against its field's kind (text, number, "
+    'date as YYYY-MM-DD, one of a choice field\'s options); null or "" removes a value. '
+    "A key or value refused is a 400 naming `custom_fields.KEY`."
+)
+COMPANY_DOC = "The company's name: one of that name (any case) is used, else created"
 
 
 class CustomerIn(Schema):
@@ -97,11 +127,41 @@ class CustomerIn(Schema):
     location_id: int | None = Field(None, ge=1, le=2**63 - 1)
     emails: list[str] = Field(default_factory=list, max_length=20)
     phones: list[str] = Field(default_factory=list, max_length=20)
+    company: str | None = Field(None, max_length=200, pattern=NO_NUL, description=COMPANY_DOC)
+    language: LanguageName = ""
+    custom_fields: dict[str, Any] = Field(
+        default_factory=dict, max_length=100, description=CUSTOM_FIELDS_DOC
+    )
 
 
 class CustomerPatch(Schema):
     name: str | None = Field(None, max_length=200)
     location_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    company: str | None = Field(
+        None, max_length=200, pattern=NO_NUL, description=COMPANY_DOC + "; null removes it"
+    )
+    language: LanguageName | None = Field(None, description='"" to detect it again')
+    custom_fields: dict[str, Any] = Field(
+        default_factory=dict, max_length=100, description=CUSTOM_FIELDS_DOC
+    )
+
+
+class CompanyFilters(Schema):
+    q: str | None = Field(None, max_length=200, pattern=NO_NUL, description="Part of the name")
+
+
+class CompanyOut(Schema):
+    id: int
+    name: str
+    customer_count: int = Field(..., description="Of the customers you serve")
+    created_at: datetime
+
+
+class CustomFieldOut(Schema):
+    key: str
+    label: str
+    kind: str
+    choices: list[str]
 
 
 class NoteIn(Schema):

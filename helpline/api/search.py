@@ -7,10 +7,11 @@ the results show in a fixed number of queries.
 
 import math
 
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from ninja import Field, Query, Router, Schema
 
 from helpline.api import lookups
+from helpline.api.customers import customer_prefetches
 from helpline.api.errors import FieldError
 from helpline.api.schemas import (
     ChannelName,
@@ -21,7 +22,6 @@ from helpline.api.schemas import (
     StatusName,
 )
 from helpline.conversations.models import Tag
-from helpline.customers.models import Identity
 from helpline.search import search
 
 router = Router(tags=["search"])
@@ -82,7 +82,9 @@ class ConversationHitPage(Schema):
 
 
 class CustomerHitOut(CustomerOut):
-    matched: str = Field(..., description='What matched: "phone", "email" or "name"')
+    matched: str = Field(
+        ..., description='What matched: "phone", "email", "field" (a custom field value) or "name"'
+    )
     snippet: str = Field(..., description="Escaped HTML of the matched value, with <mark>")
 
 
@@ -111,9 +113,7 @@ def search_conversations(request, params: Query[ConversationSearchParams]) -> di
 def search_customers(request, params: Query[CustomerSearchParams]) -> dict:
     hits = search.search_customers(request.auth, params.q, limit=params.limit)
     customers = [hit.customer for hit in hits]
-    prefetch_related_objects(
-        customers, "location", Prefetch("identities", queryset=Identity.objects.order_by("id"))
-    )
+    prefetch_related_objects(customers, "location", "company", *customer_prefetches())
     items = [
         {
             **CustomerOut.from_orm(hit.customer).model_dump(),

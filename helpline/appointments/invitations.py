@@ -5,6 +5,8 @@ Each is an outbound email Message on the appointment's conversation (so it is on
 timeline), queued in the email outbox in the caller's transaction. The calendar file is
 stored as the message's attachment; the outbox attaches it as text/calendar. Calendars
 know the event by its UID and take the highest SEQUENCE as the latest word on it.
+
+The mail and the calendar's words are in the customer's language (`mail_language`).
 """
 
 from dataclasses import dataclass
@@ -12,14 +14,17 @@ from datetime import UTC, datetime
 
 import icalendar
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 from helpline.appointments.models import Appointment, Kind
 from helpline.appointments.slots import zone_of
 from helpline.conversations import actions as conversation_actions
-from helpline.conversations.models import Conversation, Message
+from helpline.conversations.models import Conversation, Direction, Message
 from helpline.conversations.receive import IncomingAttachment
 from helpline.core.models import Mailbox, User
+from helpline.customers.actions import mail_language
 
 REQUEST = "REQUEST"
 CANCEL = "CANCEL"
@@ -29,26 +34,33 @@ CALENDAR_CONTENT_TYPE = "text/calendar; method={method}; charset=utf-8"
 
 INVITATION, UPDATE, CANCELLATION, REMINDER = "invitation", "update", "cancellation", "reminder"
 
+# %(what)s is what_text(): "appointment at Berlin Mitte" or "call back from Berlin Mitte".
 OPENINGS = {
-    INVITATION: "Your {what} is booked.",
-    UPDATE: "Your {what} has moved to a new time.",
-    CANCELLATION: "Your {what} is cancelled.",
-    REMINDER: "A reminder of your {what}.",
+    INVITATION: gettext_lazy("Your %(what)s is booked."),
+    UPDATE: gettext_lazy("Your %(what)s has moved to a new time."),
+    CANCELLATION: gettext_lazy("Your %(what)s is cancelled."),
+    REMINDER: gettext_lazy("A reminder of your %(what)s."),
 }
 SUBJECTS = {
-    INVITATION: "Appointment booked: {when}",
-    UPDATE: "Appointment moved: {when}",
-    CANCELLATION: "Appointment cancelled: {when}",
-    REMINDER: "Reminder: your appointment {when}",
+    INVITATION: gettext_lazy("Appointment booked: %(when)s"),
+    UPDATE: gettext_lazy("Appointment moved: %(when)s"),
+    CANCELLATION: gettext_lazy("Appointment cancelled: %(when)s"),
+    REMINDER: gettext_lazy("Reminder: your appointment %(when)s"),
 }
 CLOSINGS = {
-    INVITATION: "The invitation for your calendar is attached. If the time does not suit "
-    "you, reply to this email.",
-    UPDATE: "The updated invitation for your calendar is attached.",
-    CANCELLATION: "Your calendar is told by the attached file. Reply to this email to book "
-    "another time.",
-    REMINDER: "If you cannot make it, reply to this email.",
+    INVITATION: gettext_lazy(
+        "The invitation for your calendar is attached. If the time does not suit you, "
+        "reply to this email."
+    ),
+    UPDATE: gettext_lazy("The updated invitation for your calendar is attached."),
+    CANCELLATION: gettext_lazy(
+        "Your calendar is told by the attached file. Reply to this email to book another time."
+    ),
+    REMINDER: gettext_lazy("If you cannot make it, reply to this email."),
 }
+# Django's date format letters: l weekday, j day, F month, Y year; D and M abbreviated.
+LONG_DATE = pgettext_lazy("appointment mail date", "l j F Y")
+SHORT_DATE = pgettext_lazy("appointment mail subject date", "D j M Y H:i")
 
 
 @dataclass(frozen=True)
@@ -69,37 +81,47 @@ def when_text(appointment: Appointment) -> str:
     starts = local_time(appointment, appointment.starts_at)
     ends = local_time(appointment, appointment.ends_at)
     zone = zone_of(appointment.location).key
-    return f"{starts:%A} {starts.day} {starts:%B %Y}, {starts:%H:%M}–{ends:%H:%M} ({zone} time)"
+    return gettext("%(date)s, %(starts)s–%(ends)s (%(zone)s time)") % {
+        "date": date_format(starts, str(LONG_DATE)),
+        "starts": f"{starts:%H:%M}",
+        "ends": f"{ends:%H:%M}",
+        "zone": zone,
+    }
 
 
 def short_when(appointment: Appointment) -> str:
-    starts = local_time(appointment, appointment.starts_at)
-    return f"{starts:%a} {starts.day} {starts:%b %Y} {starts:%H:%M}"
+    return date_format(local_time(appointment, appointment.starts_at), str(SHORT_DATE))
 
 
 def what_text(appointment: Appointment) -> str:
     if appointment.kind == Kind.CALLBACK:
-        return f"call back from {appointment.location.name}"
-    return f"appointment at {appointment.location.name}"
+        return gettext("call back from %(location)s") % {"location": appointment.location.name}
+    return gettext("appointment at %(location)s") % {"location": appointment.location.name}
 
 
 def where_text(appointment: Appointment) -> str:
     if appointment.kind == Kind.CALLBACK:
-        return f"By phone: {appointment.location.name} calls you on {appointment.phone_number}"
+        return gettext("By phone: %(location)s calls you on %(number)s") % {
+            "location": appointment.location.name,
+            "number": appointment.phone_number,
+        }
     return appointment.location.name
 
 
 def body(appointment: Appointment, purpose: str, customer_name: str) -> str:
-    greeting = f"Hello {customer_name}," if customer_name else "Hello,"
+    """The mail in the active language."""
+    greeting = (
+        gettext("Hello %(name)s,") % {"name": customer_name} if customer_name else gettext("Hello,")
+    )
     lines = [
         greeting,
         "",
-        OPENINGS[purpose].format(what=what_text(appointment)),
+        str(OPENINGS[purpose]) % {"what": what_text(appointment)},
         "",
-        f"When:  {when_text(appointment)}",
-        f"Where: {where_text(appointment)}",
+        gettext("When:  %(when)s") % {"when": when_text(appointment)},
+        gettext("Where: %(where)s") % {"where": where_text(appointment)},
         "",
-        CLOSINGS[purpose],
+        str(CLOSINGS[purpose]),
         "",
     ]
     return "\n".join(lines)
@@ -161,21 +183,41 @@ def send(actor: User | None, appointment: Appointment, purpose: str) -> Sent:
     mailbox = mailbox_for(conversation)
     if mailbox is None:
         return Sent(not_sent_because=f"no mailbox sends mail for {appointment.location.name}")
-    files = []
-    if purpose != REMINDER:
-        method = CANCEL if purpose == CANCELLATION else REQUEST
-        data = calendar_file(appointment, method, mailbox, recipient)
-        filename = "cancel.ics" if method == CANCEL else "invite.ics"
-        content_type = CALENDAR_CONTENT_TYPE.format(method=method)
-        files.append(IncomingAttachment(filename, content_type, data))
+    language = mail_language(appointment.customer, _their_words(conversation))
+    with translation.override(language):
+        files = []
+        if purpose != REMINDER:
+            method = CANCEL if purpose == CANCELLATION else REQUEST
+            data = calendar_file(appointment, method, mailbox, recipient)
+            filename = "cancel.ics" if method == CANCEL else "invite.ics"
+            content_type = CALENDAR_CONTENT_TYPE.format(method=method)
+            files.append(IncomingAttachment(filename, content_type, data))
+        subject = str(SUBJECTS[purpose]) % {"when": short_when(appointment)}
+        text = body(appointment, purpose, appointment.customer.first_name)
     message = conversation_actions.send_mail(
         actor if purpose != REMINDER else None,
         conversation,
-        body(appointment, purpose, appointment.customer.first_name),
+        text,
         recipient,
-        meta={"automatic": f"appointment_{purpose}", "appointment_id": appointment.pk},
-        subject=f"{SUBJECTS[purpose].format(when=short_when(appointment))} {conversation.token}",
+        meta={
+            "automatic": f"appointment_{purpose}",
+            "appointment_id": appointment.pk,
+            "language": language,
+        },
+        subject=f"{subject} {conversation.token}",
         mailbox=mailbox,
         files=files,
     )
     return Sent(message=message, recipient=recipient)
+
+
+def _their_words(conversation: Conversation) -> str:
+    """The customer's latest message on the conversation, to read their language from."""
+    latest = (
+        conversation.messages.filter(direction=Direction.INBOUND, author__isnull=True)
+        .exclude(text="")
+        .order_by("-created_at", "-id")
+        .values_list("text", flat=True)
+        .first()
+    )
+    return latest or ""

@@ -254,7 +254,7 @@ class _Batch:
                 if vouched and conversation is not None
                 else self._new_customer(inbound)
             )
-            identity = Identity(customer=owner, kind=identity_key[0], value=identity_key[1])
+            identity = Identity.of(owner, *identity_key)
             self.new_identities.append(identity)
             self.identities[identity_key] = identity
 

@@ -1,16 +1,30 @@
 """State changes of customers. Every one is logged in the activity log."""
 
+import re
 from datetime import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from helpline.core.activity import record
 from helpline.core.chunks import ids_of, move_customer
 from helpline.core.errors import ActionError
 from helpline.core.events import EventName, publish
 from helpline.core.models import Activity, Location, User
+from helpline.customers.fields import InvalidValue, canonical
 from helpline.customers.identities import InvalidIdentity, normalise
-from helpline.customers.models import Customer, CustomerNote, Identity
+from helpline.customers.language import detect
+from helpline.customers.models import (
+    Company,
+    Customer,
+    CustomerNote,
+    CustomField,
+    CustomFieldKind,
+    CustomValue,
+    Identity,
+    Language,
+)
 from helpline.customers.verbs import Verb
 
 
@@ -44,6 +58,7 @@ def create_customer(
     name: str = "",
     location: Location | None = None,
     identities: list[tuple[str, str]] = (),
+    language: str = "",
     at: datetime | None = None,
 ) -> Customer:
     """Create a customer with identities (kind, value); values must be new.
@@ -52,7 +67,9 @@ def create_customer(
     ActionError naming its kind ("email", "phone") as the field. `at` is when the customer
     became known, for history recorded after the fact (an import, the demo).
     """
-    customer = Customer.objects.create(name=name, location=location)
+    if language and language not in Language.values:
+        raise ActionError(f"no mail is written in {language!r}", "language")
+    customer = Customer.objects.create(name=name, location=location, language=language)
     region = location.country if location else ""
     for kind, value in identities:
         _create_identity(customer, kind, value, region, field=kind)
@@ -87,24 +104,191 @@ def _create_identity(customer: Customer, kind: str, value: str, region: str, *, 
     try:
         # A savepoint: another request may take the value between the check and here.
         with transaction.atomic():
-            return Identity.objects.create(customer=customer, kind=kind, value=normalised)
+            identity = Identity.of(customer, kind, normalised)
+            identity.save()
+            return identity
     except IntegrityError:
         owner = taken.values_list("customer", flat=True).first()
         raise IdentityTaken(normalised, owner, field) from None
 
 
 @transaction.atomic
+def remove_identity(actor: User | None, identity: Identity) -> None:
+    """Take an address or number off its customer; never the last one.
+
+    Its messages stay on the timeline (without the identity), and the next message from
+    that address or number starts a customer of its own. An ActionError on "identity".
+    """
+    customer = Customer.objects.select_for_update().get(pk=identity.customer_id)
+    if actor is not None and not Customer.objects.visible_to(actor).filter(pk=customer.pk).exists():
+        raise ActionError("no such customer among those you serve", "identity")
+    identities = list(Identity.objects.filter(customer=customer).values_list("pk", flat=True))
+    if identity.pk not in identities:
+        raise ActionError("that address or number is no longer this customer's", "identity")
+    if len(identities) == 1:
+        raise ActionError(
+            f"{identity.value} is the customer's only address or number: add another first",
+            "identity",
+        )
+    Identity.objects.filter(pk=identity.pk).delete()
+    record(actor, Verb.IDENTITY_REMOVED, customer, kind=identity.kind, value=identity.value)
+
+
+@transaction.atomic
 def update_customer(actor: User | None, customer: Customer, **changes) -> Customer:
-    allowed = {"name", "location"}
+    """Change name, location, company (a Company or None) or language ("" for detected)."""
+    allowed = {"name", "location", "company", "language"}
     unknown = set(changes) - allowed
     if unknown:
         raise TypeError(f"cannot change {', '.join(sorted(unknown))}")
+    if changes.get("language") and changes["language"] not in Language.values:
+        raise ActionError(f"no mail is written in {changes['language']!r}", "language")
     before = {field: str(getattr(customer, field)) for field in changes}
     for field, value in changes.items():
         setattr(customer, field, value)
     customer.save(update_fields=[*changes, "updated_at"])
     record(actor, Verb.UPDATED, customer, before=before)
     return customer
+
+
+def set_detected_language(customer: Customer, language: str) -> bool:
+    """Keep the language read from the customer's messages, unless one is set meanwhile."""
+    if language not in Language.values:
+        return False
+    with transaction.atomic():
+        updated = Customer.objects.filter(pk=customer.pk, language="").update(language=language)
+        if updated:
+            customer.language = language
+            record(None, Verb.LANGUAGE_DETECTED, customer, language=language)
+    return bool(updated)
+
+
+def mail_language(customer: Customer, sample: str = "") -> str:
+    """The language to write to the customer in: theirs, else read from `sample` (their own
+    words) and kept on the customer, else the site's."""
+    if customer.language:
+        return customer.language
+    detected = detect(sample)
+    if detected and set_detected_language(customer, detected):
+        return detected
+    customer.refresh_from_db(fields=["language"])
+    return customer.language or settings.LANGUAGE_CODE
+
+
+@transaction.atomic
+def company_named(actor: User | None, name: str) -> Company:
+    """The company of that name (any case), created when there is none."""
+    name = " ".join(name.split())[:200]
+    if not name:
+        raise ActionError("a company needs a name", "company")
+    found = Company.objects.filter(name__iexact=name).first()
+    if found is not None:
+        return found
+    try:
+        with transaction.atomic():  # another request may create it between the look and here
+            company = Company.objects.create(name=name)
+    except IntegrityError:
+        return Company.objects.get(name__iexact=name)
+    record(actor, Verb.COMPANY_CREATED, company, name=name)
+    return company
+
+
+# Custom fields ---------------------------------------------------------------
+
+
+@transaction.atomic
+def set_custom_values(actor: User | None, customer: Customer, values: dict) -> dict[str, str]:
+    """Set fields by key: a value as a form or JSON gives it, None or "" removes it.
+
+    Returns the changed keys' stored values. An ActionError names the field's key when
+    a key is unknown or a value is not of its kind; then nothing is changed.
+    """
+    fields = CustomField.objects.in_bulk(list(values), field_name="key")
+    wanted = {}
+    for key, raw in values.items():
+        if key not in fields:
+            raise ActionError(f"no custom field is called {key!r}", key)
+        try:
+            wanted[key] = canonical(fields[key], raw)
+        except InvalidValue as exc:
+            raise ActionError(str(exc), key) from None
+    current = {
+        value.field.key: value
+        for value in CustomValue.objects.select_for_update()
+        .filter(customer=customer, field__key__in=list(wanted))
+        .select_related("field")
+    }
+    before, after = {}, {}
+    for key, new in wanted.items():
+        old = current[key].value if key in current else ""
+        if old == new:
+            continue
+        before[key], after[key] = old, new
+        if not new:
+            current[key].delete()
+        elif key in current:
+            current[key].value = new
+            current[key].save(update_fields=["value", "updated_at"])
+        else:
+            CustomValue.objects.create(customer=customer, field=fields[key], value=new)
+    if after:
+        Customer.objects.filter(pk=customer.pk).update(updated_at=timezone.now())
+        record(actor, Verb.FIELDS_CHANGED, customer, before=before, after=after)
+    return after
+
+
+def _clean_definition(kind: str, label: str, choices: list[str]) -> tuple[str, list[str]]:
+    label = " ".join(label.split())
+    if not label:
+        raise ActionError("a field needs a label", "label")
+    options = list(dict.fromkeys(" ".join(c.split()) for c in choices if c.strip()))
+    if kind == CustomFieldKind.CHOICE and not options:
+        raise ActionError("a choice field needs at least one option", "choices")
+    if kind != CustomFieldKind.CHOICE and options:
+        raise ActionError("only a choice field has options", "choices")
+    return label, options
+
+
+@transaction.atomic
+def define_field(
+    actor: User | None, *, key: str, label: str, kind: str, choices: list[str] = ()
+) -> CustomField:
+    if kind not in CustomFieldKind.values:
+        raise ActionError(f"not a kind of field: {kind!r}", "kind")
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,49}", key or ""):
+        raise ActionError(
+            "a key is lower-case letters, digits and _, starting with a letter", "key"
+        )
+    if CustomField.objects.filter(key=key).exists():
+        raise ActionError(f"there is a field {key!r} already", "key")
+    label, options = _clean_definition(kind, label, list(choices))
+    position = CustomField.objects.count()
+    field = CustomField.objects.create(
+        key=key, label=label, kind=kind, choices=options, position=position
+    )
+    record(actor, Verb.FIELD_DEFINED, field, key=key, kind=kind, label=label, choices=options)
+    return field
+
+
+@transaction.atomic
+def change_field(
+    actor: User | None, field: CustomField, *, label: str, choices: list[str] = ()
+) -> CustomField:
+    """A new label, and for a choice field new options; a value no option names stays."""
+    field = CustomField.objects.select_for_update().get(pk=field.pk)
+    label, options = _clean_definition(field.kind, label, list(choices))
+    before = {"label": field.label, "choices": field.choices}
+    field.label, field.choices = label, options
+    field.save(update_fields=["label", "choices"])
+    record(actor, Verb.FIELD_CHANGED, field, before=before, label=label, choices=options)
+    return field
+
+
+@transaction.atomic
+def delete_field(actor: User | None, field: CustomField) -> None:
+    values = CustomValue.objects.filter(field=field).count()
+    record(actor, Verb.FIELD_DELETED, field, key=field.key, label=field.label, values=values)
+    field.delete()
 
 
 @transaction.atomic

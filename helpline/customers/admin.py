@@ -5,7 +5,7 @@ Their conversations and message timeline are added by `helpline.conversations.ad
 
 from django.contrib import admin
 
-from helpline.customers.models import Customer, CustomerNote, Identity
+from helpline.customers.models import Company, Customer, CustomerNote, CustomField, Identity
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -33,8 +33,8 @@ class NoteInline(ReadOnlyInline):
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "location", "created_at"]
-    list_filter = ["location"]
+    list_display = ["__str__", "location", "company", "language", "created_at"]
+    list_filter = ["location", "language"]
     search_fields = ["name", "identities__value"]
     inlines = [IdentityInline, NoteInline]
 
@@ -45,4 +45,37 @@ class CustomerAdmin(admin.ModelAdmin):
         return False
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Company)
+class CompanyAdmin(admin.ModelAdmin):
+    """Read only: companies are named on a customer's page in the desk."""
+
+    list_display = ["name", "created_at"]
+    search_fields = ["name"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CustomField)
+class CustomFieldAdmin(admin.ModelAdmin):
+    """Read only: fields are defined in the desk (Customers → Custom fields), which logs it."""
+
+    list_display = ["label", "key", "kind", "position"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

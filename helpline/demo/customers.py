@@ -92,6 +92,7 @@ class People:
                 name=person.name,
                 location=person.location,
                 identities=identities,
+                language=person.language,
                 at=first - timedelta(minutes=self.rng.randint(0, 60 * 24 * 30)),
             )
 

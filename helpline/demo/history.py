@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.utils import translation
+
 from helpline.channels.email import acknowledge
 from helpline.conversations import actions
 from helpline.conversations.models import (
@@ -346,10 +348,11 @@ class _Conversation:
         at = self.plan.at + timedelta(seconds=self.rng.randint(2, 40))
         if at >= self.history.now:
             return
-        name = f" {self.plan.person.first}"
+        with translation.override(self.plan.person.language):
+            text = acknowledge.text(self.plan.person.first, self.conversation.token)
         actions.send_automatic_reply(
             self.conversation,
-            acknowledge.TEMPLATE.format(name=name, token=self.conversation.token),
+            text,
             "",  # sent long ago: nothing to queue
             verb=Verb.ACKNOWLEDGED,
             meta={"automatic": acknowledge.ACKNOWLEDGEMENT},

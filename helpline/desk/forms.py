@@ -13,7 +13,13 @@ from helpline.conversations.models import Channel
 from helpline.core.errors import ActionError
 from helpline.core.models import Location, Team, User
 from helpline.customers.actions import IdentityTaken, resolve_merged
-from helpline.customers.models import Customer, IdentityKind
+from helpline.customers.models import (
+    Customer,
+    CustomField,
+    CustomFieldKind,
+    IdentityKind,
+    Language,
+)
 
 # A person at the desk or on the phone is the common case, so those come first.
 CHANNEL_CHOICES = [
@@ -164,13 +170,30 @@ class CustomerForm(DeskForm):
         return identities_of(self.cleaned_data)
 
 
+LANGUAGE_CHOICES = [("", "Detect from their messages"), *Language.choices]
+
+
 class CustomerDetailsForm(DeskForm):
     name = forms.CharField(max_length=200, label="Name")
+    company = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Company",
+        help_text="An existing company, or a new name to add one.",
+        widget=forms.TextInput(attrs={"list": "company-names", "autocomplete": "off"}),
+    )
+    language = forms.ChoiceField(
+        choices=LANGUAGE_CHOICES,
+        required=False,
+        label="Language for mail",
+        help_text="Acknowledgements and appointment mails are written in it.",
+    )
 
     def __init__(self, user: User, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["location"] = LocationField(user)
         self.fields["name"].error_messages["required"] = "A customer needs a name."
+        self.order_fields(["name", "location", "company", "language"])
 
 
 class IdentityForm(DeskForm):
@@ -242,3 +265,60 @@ class NewConversationForm(DeskForm):
 
     def identities(self) -> list[tuple[str, str]]:
         return identities_of(self.cleaned_data)
+
+
+def custom_field_name(field: CustomField) -> str:
+    return f"field_{field.key}"
+
+
+class CustomValuesForm(forms.Form):
+    """One input per custom field, of its kind; the domain checks the values."""
+
+    def __init__(self, fields: list[CustomField], *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.custom_fields = {custom_field_name(f): f for f in fields}
+        for name, field in self.custom_fields.items():
+            self.fields[name] = _input_for(field)
+
+    def values(self) -> dict[str, str]:
+        return {f.key: self.cleaned_data[name] for name, f in self.custom_fields.items()}
+
+
+def _input_for(field: CustomField) -> forms.Field:
+    common = {"label": field.label, "required": False}
+    if field.kind == CustomFieldKind.CHOICE:
+        options = [("", "—"), *[(option, option) for option in field.choices]]
+        return forms.ChoiceField(choices=options, **common)
+    # Plain text inputs that the domain reads: a bad number or date is its word, not the
+    # browser's, and a value no longer among a field's options is kept as it was.
+    attrs = {
+        CustomFieldKind.NUMBER: {"inputmode": "decimal"},
+        CustomFieldKind.DATE: {"type": "date"},
+    }.get(field.kind, {})
+    return forms.CharField(max_length=500, widget=forms.TextInput(attrs=attrs), **common)
+
+
+class CustomFieldForm(forms.Form):
+    """A custom field's definition; the key and kind are fixed once it exists."""
+
+    label = forms.CharField(max_length=100, label="Label")
+    key = forms.CharField(
+        max_length=50,
+        label="Key",
+        help_text="Its name in the API and filters: lower-case letters, digits and _.",
+    )
+    kind = forms.ChoiceField(choices=CustomFieldKind.choices, label="Kind")
+    choices = forms.CharField(
+        required=False,
+        label="Options",
+        help_text="Choice fields: one option per line.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(self, *args, existing: CustomField | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if existing is not None:
+            del self.fields["key"], self.fields["kind"]
+
+    def options(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["choices"].splitlines() if line.strip()]

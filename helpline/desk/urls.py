@@ -26,4 +26,6 @@ urlpatterns = [
     path("", include("helpline.desk.views.appointments")),
     path("", include("helpline.desk.views.notifications")),
     path("", include(me)),
+    path("", include("helpline.desk.views.companies")),
+    path("", include("helpline.desk.views.custom_fields")),
 ]

@@ -21,8 +21,13 @@ from django.db.models import Q
 
 from helpline.conversations.models import Conversation
 from helpline.core.models import Location, User
-from helpline.customers.identities import InvalidIdentity, normalise_phone
-from helpline.customers.models import Customer, Identity, IdentityKind
+from helpline.customers.identities import (
+    MIN_LAST_DIGITS,
+    InvalidIdentity,
+    ending_with,
+    normalise_phone,
+)
+from helpline.customers.models import Customer, CustomValue, Identity, IdentityKind
 from helpline.search import backends
 from helpline.search.backends import START, STOP, Terms
 
@@ -48,7 +53,7 @@ class Hit:
 @dataclass(frozen=True)
 class CustomerHit:
     customer: Customer
-    matched: str  # "phone", "email" or "name"
+    matched: str  # "phone", "email", "field" (a custom field value) or "name"
     snippet: str  # safe HTML of the matched value
 
 
@@ -118,6 +123,23 @@ def search_customers(user: User, query: str, limit: int = 20) -> list[CustomerHi
                 identity.customer_id,
                 CustomerHit(identity.customer, identity.kind, _mark_all(identity.value)),
             )
+    digits = _last_digits(query)
+    if digits and len(hits) < limit:
+        ending = (
+            Identity.objects.filter(ending_with(digits), customer__in=visible)
+            .select_related("customer")
+            .order_by("digits_reversed", "id")[:limit]
+        )
+        for identity in ending:
+            if len(hits) < limit:
+                marked = _mark_ending(identity.value, len(digits))
+                hits.setdefault(
+                    identity.customer_id, CustomerHit(identity.customer, "phone", marked)
+                )
+    custom = _custom_value_matches(visible, query, limit - len(hits))
+    for customer, label, value in custom:
+        snippet = f"{html.escape(label)}: {_mark_all(value)}"
+        hits.setdefault(customer.pk, CustomerHit(customer, "field", snippet))
     terms = parse(query)
     if terms and len(hits) < limit:
         try:
@@ -249,6 +271,37 @@ def _phone_identities(user: User, query: str) -> list[tuple[str, str]]:
             with contextlib.suppress(InvalidIdentity):
                 numbers.add(normalise_phone(form, region))
     return [(IdentityKind.PHONE, number) for number in sorted(numbers)]
+
+
+def _last_digits(query: str) -> str:
+    """The digits of a query that may be the end of a number ("4471", "946 4471")."""
+    digits = re.sub(r"\D", "", query)
+    if not _PHONEISH.match(query) or query.startswith("+") or len(digits) < MIN_LAST_DIGITS:
+        return ""
+    return digits
+
+
+def _mark_ending(number: str, count: int) -> str:
+    """The number with its last `count` digits marked."""
+    cut = len(number)
+    while count and cut:
+        cut -= 1
+        count -= number[cut].isdigit()
+    return html.escape(number[:cut]) + "<mark>" + html.escape(number[cut:]) + "</mark>"
+
+
+def _custom_value_matches(visible, query: str, limit: int):
+    """Customers with a custom field value that is the query, looked up in the value index:
+    the exact text in its usual capitalisations ("gold" finds "Gold"), not a part of it."""
+    if limit < 1 or len(query) > 500:
+        return []
+    forms = {query, query.lower(), query.upper(), query.capitalize(), query.title()}
+    rows = (
+        CustomValue.objects.filter(customer__in=visible, value__in=forms)
+        .select_related("customer", "field")
+        .order_by("-customer_id")[:limit]
+    )
+    return [(row.customer, row.field.label, row.value) for row in rows]
 
 
 def _email_identities(query: str) -> list[tuple[str, str]]:

@@ -27,6 +27,9 @@ class ApiClient:
     def patch(self, path: str, body: dict):
         return self.client.patch(f"/api{path}", json.dumps(body), content_type="application/json")
 
+    def delete(self, path: str):
+        return self.client.delete(f"/api{path}")
+
 
 @pytest.fixture
 def api_as():

@@ -202,10 +202,11 @@ def test_an_agent_of_another_location_finds_no_customer(sam_api, north_conversat
 def test_searching_customers_takes_a_fixed_number_of_queries(
     nora_api, kettles, django_assert_max_num_queries
 ):
-    # The token and the agent's locations (3), the matches, the customers, their identities.
-    with django_assert_max_num_queries(6):
+    # The token and the agent's locations (3), the matches, the custom values that are the
+    # query, the customers, their identities, their custom values.
+    with django_assert_max_num_queries(8):
         by_name = nora_api.get("/search/customers", q="kim kettle")
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(8):
         by_email = nora_api.get("/search/customers", q="kettle3@example.com")
 
     assert len(by_name.json()["items"]) == 5

@@ -15,8 +15,11 @@ from helpline.channels.email.models import OutboundEmail
 from helpline.channels.email.tasks import send_outbound
 from helpline.conversations import actions as conversation_actions
 from helpline.conversations.models import Attachment, Delivery, Direction
+from helpline.conversations.receive import receive
+from helpline.customers import actions as customer_actions
 from helpline.customers.actions import create_customer
 from tests.appointments.conftest import next_weekday, utc
+from tests.conftest import email_from
 
 pytestmark = pytest.mark.django_db
 
@@ -151,3 +154,66 @@ def test_the_outbox_attaches_a_messages_files_but_not_inline_ones(
     assert part.get_filename() == "Quote ü.pdf"
     assert part.get_content() == b"%PDF-1.4 quote"
     assert "The quote is attached." in mail.get_body(("plain",)).get_content()
+
+
+def test_the_invitation_is_in_the_customers_language(
+    maria_conversation, maria, agent_north, smtp_server
+):
+    customer_actions.update_customer(agent_north, maria, language="de")
+    monday = next_weekday(0, 10)
+    appointment = actions.book(
+        agent_north, maria, "in_store", monday, conversation=maria_conversation
+    )
+
+    _, mail = deliver(mail_for(appointment, "invitation"), smtp_server, 1)
+
+    assert mail["Subject"].startswith("Termin gebucht: Mo ")
+    text = mail.get_body(("plain",)).get_content()
+    assert "Hallo Maria," in text
+    assert "Ihr Termin bei North Street ist gebucht." in text
+    month = [
+        "Januar",
+        "Februar",
+        "März",
+        "April",
+        "Mai",
+        "Juni",
+        "Juli",
+        "August",
+        "September",
+        "Oktober",
+        "November",
+        "Dezember",
+    ][monday.month - 1]
+    assert f"Wann: Montag, {monday.day}. {month} {monday.year}, 10:00–10:30 Uhr" in text
+    _, calendar = calendar_of(mail)
+    (event,) = calendar.walk("VEVENT")
+    assert str(event["SUMMARY"]) == "Termin bei North Street"
+
+
+def test_an_invitation_reads_the_language_from_the_customers_own_words(
+    north, mailbox, office_hours, agent_north, smtp_server
+):
+    inbound = email_from(
+        "lucia@example.es",
+        name="Lucía Gómez",
+        subject="Cafetera",
+        text="Hola, mi cafetera no funciona desde ayer. ¿Puedo llevarla a la tienda?",
+        location=north,
+        mailbox=mailbox,
+    )
+    conversation = receive(inbound).message.conversation
+    appointment = actions.book(
+        agent_north,
+        conversation.customer,
+        "in_store",
+        next_weekday(1, 11),
+        conversation=conversation,
+    )
+
+    _, mail = deliver(mail_for(appointment, "invitation"), smtp_server, 1)
+
+    assert mail["Subject"].startswith("Cita reservada: mar ")
+    assert "Su cita en North Street está reservada." in mail.get_body(("plain",)).get_content()
+    conversation.customer.refresh_from_db()
+    assert conversation.customer.language == "es"

@@ -1,14 +1,17 @@
-"""The automatic "we have your message" answer, sent only to people."""
+"""The automatic "we have your message" answer, sent only to people, in their language."""
 
 import re
+import textwrap
 from datetime import timedelta
 
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from helpline.conversations import actions as conversation_actions
 from helpline.conversations.models import Channel, Message, MessageKind
 from helpline.conversations.verbs import Verb
 from helpline.core.models import Mailbox
+from helpline.customers.actions import mail_language
 
 ROBOT_SENDER = re.compile(
     r"^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounces?|notifications?)[@+\-.]", re.I
@@ -19,12 +22,18 @@ ACKNOWLEDGEMENT = "acknowledgement"
 # not answered: its sender stopped waiting long ago.
 RECENT = timedelta(days=1)
 
-TEMPLATE = """Hello{name},
 
-Thank you for writing to us. We have received your message and will answer as
-soon as we can. Your reference is {token}; keep it in the subject if you write
-again about this.
-"""
+def text(first_name: str, token: str) -> str:
+    """The acknowledgement in the active language."""
+    greeting = (
+        gettext("Hello %(name)s,") % {"name": first_name} if first_name else gettext("Hello,")
+    )
+    body = gettext(
+        "Thank you for writing to us. We have received your message and will answer as "
+        "soon as we can. Your reference is %(token)s; keep it in the subject if you write "
+        "again about this."
+    ) % {"token": token}
+    return f"{greeting}\n\n{textwrap.fill(body, 72)}\n"
 
 
 def should_acknowledge(message: Message) -> bool:
@@ -52,11 +61,13 @@ def acknowledge(message_id: int) -> Message | None:
     conversation = message.conversation
     if conversation.messages.filter(meta__automatic=ACKNOWLEDGEMENT).exists():
         return None  # delivered before: the bus delivers at least once
-    first_name = conversation.customer.first_name
-    text = TEMPLATE.format(name=f" {first_name}" if first_name else "", token=conversation.token)
+    customer = conversation.customer
+    # Their own language when known, else the one of the message that opened the conversation.
+    with translation.override(mail_language(customer, message.text)):
+        acknowledgement = text(customer.first_name, conversation.token)
     return conversation_actions.send_automatic_reply(
         conversation,
-        text,
+        acknowledgement,
         message.identity.value,
         verb=Verb.ACKNOWLEDGED,
         meta={"automatic": ACKNOWLEDGEMENT},

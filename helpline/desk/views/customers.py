@@ -1,4 +1,5 @@
-"""Customers: the list, a profile with its timeline, editing, merging, and new ones by hand."""
+"""Customers: the list, a profile with its timeline, editing (details, company, language,
+custom fields, identities), merging, and new ones by hand."""
 
 import contextlib
 from dataclasses import dataclass
@@ -6,7 +7,8 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db import transaction
+from django.db.models import OuterRef, Prefetch, Subquery, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -22,13 +24,23 @@ from helpline.conversations.models import Conversation
 from helpline.core.errors import ActionError
 from helpline.core.models import Activity
 from helpline.customers import actions
-from helpline.customers.models import Customer, CustomerNote, Identity
+from helpline.customers.fields import InvalidValue, canonical
+from helpline.customers.models import (
+    Company,
+    Customer,
+    CustomerNote,
+    CustomField,
+    CustomValue,
+    Identity,
+)
 from helpline.customers.verbs import Verb as CustomerVerb
 from helpline.desk.forms import (
     CustomerDetailsForm,
     CustomerForm,
     CustomerNoteForm,
+    CustomValuesForm,
     IdentityForm,
+    custom_field_name,
     refuse,
 )
 from helpline.desk.inbox import LATEST_ACTIVITY
@@ -68,7 +80,9 @@ def live_customer(view):
     @wraps(view)
     @login_required
     def wrapper(request, pk: int, *args, **kwargs):
-        customer = get_customer_for(request.user, pk, Customer.objects.select_related("location"))
+        customer = get_customer_for(
+            request.user, pk, Customer.objects.select_related("location", "company")
+        )
         if customer.merged_into_id:
             survivor = actions.resolve_merged(customer)
             messages.info(request, f"{customer} was merged into {survivor}.")
@@ -87,7 +101,15 @@ def customer_list(request):
     query = query_from(request.GET)
     order_name = request.GET.get("order") if request.GET.get("order") in ORDERS else DEFAULT_ORDER
     context = {"nav": "customers", "query": query, "order": order_name, "orders": ORDERS}
-    if query:
+    fields = list(CustomField.objects.all())
+    context.update(custom_fields=fields, is_admin=request.user.sees_everything)
+    field_filter = _field_filter(request.GET, fields)
+    if field_filter is not None:
+        field, value = field_filter
+        context.update(filter_field=field, filter_value=value)
+        customers, next_after = _customer_page(request, ORDERS[order_name], field_filter)
+        context.update(customers=customers, next_after=next_after)
+    elif query:
         hits = search.search_customers(request.user, query, limit=PAGE_SIZE)
         customers = [hit.customer for hit in hits]
         prefetch_related_objects(customers, "location", ordered_identities())
@@ -98,8 +120,26 @@ def customer_list(request):
     return render(request, "desk/customers.html", context)
 
 
-def _customer_page(request, ordering: Ordering) -> tuple[list[Customer], int | None]:
+def _field_filter(params, fields: list[CustomField]) -> tuple[CustomField, str] | None:
+    """The custom field and stored value the list is filtered by, if the link names one."""
+    by_key = {field.key: field for field in fields}
+    field = by_key.get(params.get("field") or "")
+    if field is None:
+        return None
+    try:
+        value = canonical(field, (params.get("value") or "")[:500].replace("\x00", ""))
+    except InvalidValue:
+        value = ""
+    return (field, value) if value else None
+
+
+def _customer_page(
+    request, ordering: Ordering, field_filter: tuple[CustomField, str] | None = None
+) -> tuple[list[Customer], int | None]:
     visible = Customer.objects.visible_to(request.user).filter(merged_into__isnull=True)
+    if field_filter is not None:
+        field, value = field_filter
+        visible = visible.filter(custom_values__field=field, custom_values__value=value)
     customers = visible.select_related("location").prefetch_related(ordered_identities())
     customers = customers.order_by(*ordering.order_by())
     after = id_from(request.GET.get("after"))
@@ -135,9 +175,12 @@ def _render_customer(request, customer: Customer, note_form, status: int = 200):
     notes = CustomerNote.objects.select_related("author").order_by("-created_at", "-id")
     prefetch_related_objects([customer], ordered_identities(), Prefetch("notes", queryset=notes))
     conversations, next_after = _timeline(request, customer)
+    value = CustomValue.objects.filter(customer=customer, field=OuterRef("pk")).values("value")
+    fields = CustomField.objects.annotate(value=Subquery(value[:1]))
     context = {
         "nav": "customers",
         "customer": customer,
+        "custom_values": [(f, f.value or "") for f in fields],
         "conversations": conversations,
         "next_after": next_after,
         "history": _history(request.user, customer),
@@ -219,6 +262,12 @@ def _describe(activity: Activity, other: Customer | None = None) -> str:
         return f"Changed {' and '.join(sorted(data.get('before', {}))) or 'details'}"
     if activity.verb == CustomerVerb.IDENTITY_ADDED:
         return f"Added {data.get('kind', 'identity')} {data.get('value', '')}".rstrip()
+    if activity.verb == CustomerVerb.IDENTITY_REMOVED:
+        return f"Removed {data.get('kind', 'identity')} {data.get('value', '')}".rstrip()
+    if activity.verb == CustomerVerb.FIELDS_CHANGED:
+        return f"Changed {', '.join(sorted(data.get('after', {}))) or 'custom fields'}"
+    if activity.verb == CustomerVerb.LANGUAGE_DETECTED:
+        return f"Language detected from their messages: {data.get('language', '')}"
     if activity.verb == CustomerVerb.NOTE_ADDED:
         return "Added a note"
     return activity.verb
@@ -250,36 +299,98 @@ def add_note(request, customer: Customer):
 @require_http_methods(["GET", "HEAD", "POST"])
 def edit_customer(request, customer: Customer):
     details = CustomerDetailsForm(
-        request.user, initial={"name": customer.name, "location": customer.location}
+        request.user,
+        initial={
+            "name": customer.name,
+            "location": customer.location,
+            "company": customer.company.name if customer.company_id else "",
+            "language": customer.language,
+        },
     )
     identity = IdentityForm()
-    if request.method == "POST" and request.POST.get("part") == "identity":
+    fields = list(CustomField.objects.all())
+    stored = {v.field_id: v.value for v in customer.custom_values.all()}
+    values = CustomValuesForm(
+        fields, initial={custom_field_name(f): stored.get(f.pk, "") for f in fields}
+    )
+    part = request.POST.get("part") if request.method == "POST" else None
+    if part == "identity":
         identity = IdentityForm(request.POST)
         if _add_identity(request, customer, identity):
             return redirect("desk:customer-edit", customer.pk)
+    elif part == "fields":
+        values = CustomValuesForm(fields, request.POST)
+        if _save_values(request, customer, values):
+            return redirect("desk:customer", customer.pk)
     elif request.method == "POST":
         details = CustomerDetailsForm(request.user, request.POST)
         if _save_details(request, customer, details):
             return redirect("desk:customer", customer.pk)
     prefetch_related_objects([customer], ordered_identities())
-    context = {"nav": "customers", "customer": customer, "details": details, "identity": identity}
+    context = {
+        "nav": "customers",
+        "customer": customer,
+        "details": details,
+        "identity": identity,
+        "values": values,
+        "company_names": Company.objects.values_list("name", flat=True)[:500],
+    }
     status = 400 if request.method == "POST" else 200
     return render(request, "desk/customer_edit.html", context, status=status)
 
 
+@transaction.atomic
 def _save_details(request, customer: Customer, form: CustomerDetailsForm) -> bool:
     if not form.is_valid():
         return False
-    wanted = {"name": form.cleaned_data["name"].strip(), "location": form.cleaned_data["location"]}
-    changes = {field: value for field, value in wanted.items() if getattr(customer, field) != value}
-    if changes:
-        try:
+    data = form.cleaned_data
+    try:
+        company_name = data["company"].strip()
+        company = actions.company_named(request.user, company_name) if company_name else None
+        wanted = {
+            "name": data["name"].strip(),
+            "location": data["location"],
+            "company": company,
+            "language": data["language"],
+        }
+        changes = {
+            field: value for field, value in wanted.items() if getattr(customer, field) != value
+        }
+        if changes:
             actions.update_customer(request.user, customer, **changes)
-        except ActionError as exc:
-            refuse(form, exc)
-            return False
+    except ActionError as exc:
+        transaction.set_rollback(True)  # a company made for a refused change goes too
+        refuse(form, exc)
+        return False
     messages.success(request, "Customer saved." if changes else "Nothing changed.")
     return True
+
+
+def _save_values(request, customer: Customer, form: CustomValuesForm) -> bool:
+    if not form.is_valid():
+        return False
+    try:
+        changed = actions.set_custom_values(request.user, customer, form.values())
+    except ActionError as exc:
+        refuse(form, exc, {f.key: name for name, f in form.custom_fields.items()})
+        return False
+    messages.success(request, "Custom fields saved." if changed else "Nothing changed.")
+    return True
+
+
+@live_customer
+@require_POST
+def remove_identity(request, customer: Customer, identity_id: int):
+    identity = Identity.objects.filter(pk=identity_id, customer=customer).first()
+    if identity is None:
+        raise Http404("No such identity")
+    try:
+        actions.remove_identity(request.user, identity)
+    except ActionError as exc:
+        messages.error(request, f"Not removed: {exc}.")
+    else:
+        messages.success(request, f"Removed {identity.get_kind_display().lower()} {identity}.")
+    return redirect("desk:customer-edit", customer.pk)
 
 
 def _add_identity(request, customer: Customer, form: IdentityForm) -> bool:
@@ -414,6 +525,11 @@ urlpatterns = [
     path("customers/<int:pk>/", customer_page, name="customer"),
     path("customers/<int:pk>/notes/", add_note, name="customer-note"),
     path("customers/<int:pk>/edit/", edit_customer, name="customer-edit"),
+    path(
+        "customers/<int:pk>/identities/<int:identity_id>/remove/",
+        remove_identity,
+        name="customer-identity-remove",
+    ),
     path("customers/<int:pk>/merge/", merge_customer, name="customer-merge"),
     path("customers/<int:pk>/merges/<int:merge_id>/undo/", undo_merge, name="customer-unmerge"),
 ]
