@@ -49,16 +49,22 @@ def enqueue_many(mail_ids: list[int]) -> None:
 
 def deliver(mail_id: int) -> str:
     """Send one mail if it is due and nobody else took it; its status after."""
-    mail = STAFF_MAIL.claim(mail_id)
+    return send_plain(STAFF_MAIL, mail_id, "staff email")
+
+
+def send_plain(mail_queue: WorkQueue, mail_id: int, what: str) -> str:
+    """Claim a row of `mail_queue` (with `to`, `subject` and `body`), send it as a plain
+    mail, and finish or fail it; shared by every queue of mail to our own people."""
+    mail = mail_queue.claim(mail_id)
     if mail is None:
         return "skipped"
     try:
         EmailMessage(mail.subject, mail.body, settings.DEFAULT_FROM_EMAIL, [mail.to]).send()
     except Exception as exc:
-        log.warning("sending staff email %s failed: %s", mail_id, exc)
-        return STAFF_MAIL.fail(mail, f"{type(exc).__name__}: {exc}")
-    STAFF_MAIL.finish(mail, sent_at=timezone.now())
-    return StaffEmailStatus.SENT
+        log.warning("sending %s %s failed: %s", what, mail_id, exc)
+        return mail_queue.fail(mail, f"{type(exc).__name__}: {exc}")
+    mail_queue.finish(mail, sent_at=timezone.now())
+    return mail_queue.done
 
 
 def deliver_due() -> int:

@@ -11,12 +11,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from helpline.conversations.models import Conversation
+from helpline.core import staff_mail
 from helpline.core.durations import compact_duration
 from helpline.core.models import Team, User
 from helpline.core.work_queue import WorkQueue
@@ -119,16 +119,7 @@ def due_mail_ids(limit: int = 500) -> list[int]:
 
 def deliver(mail_id: int) -> str:
     """Send one notification email if it is due and nobody else took it; its status after."""
-    mail = MAIL.claim(mail_id)
-    if mail is None:
-        return "skipped"
-    try:
-        EmailMessage(mail.subject, mail.body, settings.DEFAULT_FROM_EMAIL, [mail.to]).send()
-    except Exception as exc:
-        log.warning("sending notification email %s failed: %s", mail_id, exc)
-        return MAIL.fail(mail, f"{type(exc).__name__}: {exc}")
-    MAIL.finish(mail, sent_at=timezone.now())
-    return MailStatus.SENT
+    return staff_mail.send_plain(MAIL, mail_id, "notification email")
 
 
 def deliver_due() -> int:
