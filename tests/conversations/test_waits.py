@@ -418,7 +418,7 @@ def test_the_log_form_refuses_a_bad_waiting_time_and_keeps_what_was_typed(
     html = response.content.decode()
     assert response.status_code == 400
     assert 'id="log-error"' in html
-    assert 'aria-invalid="true">' in html.split('id="log-waited"', 1)[1].split("\n", 1)[0]
+    assert 'aria-invalid="true" autofocus>' in html.split('id="log-waited"', 1)[1].split("\n", 1)[0]
     assert f'value="{typed}"' in html
     assert "Came in</textarea>" in html
     assert Message.objects.count() == 1

@@ -76,7 +76,7 @@ def test_an_invalid_copy_address_is_an_error_next_to_its_field(conversation, nor
     cc_input = re.search(r'<input type="text" id="reply-cc".*?>', html, re.S)
     assert cc_input and 'aria-invalid="true"' in cc_input.group()
     assert 'value="boss@example"' in cc_input.group()
-    error = re.search(r'<p class="error" id="reply-cc-error" role="alert">(.*?)</p>', html)
+    error = re.search(r'<div class="error field-error" id="reply-cc-error" role="alert"><p>(.*?)</p>', html)
     assert error and "is not one email address" in error.group(1)
     assert (
         html.index('id="reply-cc"')
@@ -130,7 +130,7 @@ def test_the_preview_shows_the_signatures_and_the_agent_edits_theirs(
 def test_a_signature_too_long_is_refused_next_to_it(nora):
     response = nora.post(reverse("desk:signature"), {"signature": "x" * 2001})
     assert response.status_code == 400
-    assert 'id="signature-error" role="alert">A signature has at most 2000' in text_of(response)
+    assert 'id="signature-error" role="alert"><p>A signature has at most 2000' in text_of(response)
 
 
 def test_a_note_keeps_an_attached_file(conversation, nora):
@@ -170,7 +170,7 @@ def test_a_forward_without_an_address_is_refused_next_to_the_field(conversation,
     assert response.status_code == 400
     html = text_of(response)
     assert 'id="forward-form"' in html
-    assert 'id="forward-to-error" role="alert">Give an email address.</p>' in html
+    assert 'id="forward-to-error" role="alert"><p>Give an email address.</p>' in html
 
 
 def test_a_message_of_another_conversation_is_not_forwarded(conversation, nora, north):
@@ -216,7 +216,7 @@ def test_a_reply_to_a_customer_without_email_says_why_in_plain_words(walk_in, no
 
     assert response.status_code == 400
     assert (
-        'id="reply-error" role="alert">No email address is known for this customer — add one, '
+        'id="reply-error" role="alert"><p>No email address is known for this customer — add one, '
         "or log a call.</p>"
     ) in text_of(response)
 
@@ -227,7 +227,7 @@ def test_a_file_too_large_for_any_mail_is_not_even_read(conversation, nora, sett
         action_url("note", conversation), {"text": "Scan", "files": [upload(content=b"x" * 11)]}
     )
     assert response.status_code == 400
-    assert 'id="note-files-error" role="alert">The files come to 11' in text_of(response)
+    assert 'id="note-files-error" role="alert"><p>The files come to 11' in text_of(response)
 
 
 def test_the_thread_shows_a_notes_file_like_an_inbound_one(conversation, agent_north, nora):

@@ -620,7 +620,7 @@ def test_pending_until_is_read_on_the_locations_clock_and_a_past_one_refused(con
         action_url("update", conversation), {"status": "pending", "pending_until": past}
     )
     assert refused.status_code == 400
-    assert 'id="update-error" role="alert">that time has passed' in text_of(refused)
+    assert 'id="update-error" role="alert"><p>that time has passed' in text_of(refused)
     assert 'name="pending_until" min="' in text_of(refused) and past in text_of(refused)
 
     later = (london + timedelta(days=1)).replace(hour=9, minute=30, second=0, microsecond=0)
