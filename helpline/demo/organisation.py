@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth.hashers import make_password
 
+from helpline.conversations.actions import create_canned_reply
 from helpline.core.models import Location, Mailbox, Role, Team, User
 
 DEMO_PASSWORD = "helpline-demo"  # every demo agent's password; printed by the commands
@@ -55,6 +56,55 @@ class Organisation:
         return [a for a in self.agents if location.pk in self.serves[a.pk]]
 
 
+CANNED_REPLIES = [
+    # country of the store it is for ("" for every store), title, body
+    (
+        "",
+        "Order: where is it",
+        "Hello {{customer.first_name}},\n\nthank you for asking. Your parcel left our "
+        "warehouse and is on its way; the carrier's tracking link is in your dispatch "
+        "email. If it has not arrived in three working days, reply here and we will "
+        "send a new one.\n\nBest regards,\n{{agent.first_name}}",
+    ),
+    (
+        "",
+        "Return: how it works",
+        "Hello {{customer.first_name}},\n\nyou can return anything within 30 days. "
+        "Bring it to any of our stores, or reply to this email and we will send you a "
+        "free return label. The refund reaches your account within five working days "
+        "of our receiving it.\n\nBest regards,\n{{agent.first_name}}",
+    ),
+    (
+        "",
+        "Repair: booked in",
+        "Hello {{customer.first_name}},\n\nyour repair is booked in under "
+        "#{{conversation.id}}. Our workshop usually needs five working days; we will "
+        "call you as soon as it is ready.\n\nBest regards,\n{{agent.first_name}}",
+    ),
+    (
+        "",
+        "Sorry: we got it wrong",
+        "Hello {{customer.first_name}},\n\nI am sorry: this should not have happened. "
+        "I have taken this on myself and will call you today to put it right.\n\n"
+        "{{agent.name}}",
+    ),
+    (
+        "DE",
+        "Rücksendung: so geht's",
+        "Hallo {{customer.first_name}},\n\nSie können alles innerhalb von 30 Tagen "
+        "zurückgeben: in jeder unserer Filialen oder mit einem kostenlosen Rücksendeetikett, "
+        "das wir Ihnen gern schicken.\n\nViele Grüße\n{{agent.first_name}}",
+    ),
+    (
+        "ES",
+        "Devolución: cómo funciona",
+        "Hola {{customer.first_name}}:\n\npuede devolver cualquier artículo en un plazo "
+        "de 30 días, en cualquiera de nuestras tiendas o con una etiqueta de devolución "
+        "gratuita que le enviamos.\n\nUn saludo,\n{{agent.first_name}}",
+    ),
+]
+
+
 def organise(now: datetime) -> Organisation:
     locations = [_location(name, tz, country) for name, tz, country, _ in LOCATIONS]
     agents, serves = _staff(locations, now)
@@ -66,7 +116,18 @@ def organise(now: datetime) -> Organisation:
             defaults={"name": name, "location": locations[index], "team": teams[CARE]},
         )
         mailboxes[locations[index].pk] = mailbox
+    _canned_replies(locations)
     return Organisation(locations, agents, teams, mailboxes, serves)
+
+
+def _canned_replies(locations: list[Location]) -> None:
+    """The answers a team writes every day, for everyone and in each store's language."""
+    by_country = {location.country: location for location in locations}
+    for country, title, body in CANNED_REPLIES:
+        location = by_country.get(country) if country else None
+        if country and location is None:
+            continue
+        create_canned_reply(None, title=title, body=body, location=location)
 
 
 def _location(name: str, tz: str, country: str) -> Location:

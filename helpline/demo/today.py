@@ -9,9 +9,10 @@ with a failed delivery) shows the product at work rather than an empty list.
 import random
 import socket
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.test.utils import override_settings
+from django.utils import timezone
 
 from helpline.appointments import actions as appointment_actions
 from helpline.appointments import slots
@@ -29,6 +30,7 @@ from helpline.customers.models import IdentityKind
 # became of them (the first three show every state of the worklist even in a small demo):
 # still to call, reached, never answered, tried once, a wrong number.
 CALLBACK_STORIES = ["due", "reached", "never", "tried", "wrong", "due", "reached", "due", "tried"]
+STILL_TO_CALL = {"due", "tried"}
 APPOINTMENTS = 6
 FAILED_DELIVERIES = 2
 FAILED_REPLY = (
@@ -58,6 +60,8 @@ def _serving(staff: list[User], location: Location | None) -> User:
 
 
 def _callbacks(rng: random.Random, now: datetime, staff: list[User]) -> int:
+    """Calls still to make for conversations still open; finished ones (reached, never
+    connected, a wrong number) for those waiting on the customer too."""
     latest = (
         Conversation.objects.filter(
             status__in=[*OPEN_STATUSES, Status.PENDING],
@@ -67,14 +71,15 @@ def _callbacks(rng: random.Random, now: datetime, staff: list[User]) -> int:
         .order_by("-last_message_at")
         .distinct()
     )
+    stories = list(CALLBACK_STORIES)
     customers, made = set(), 0
     for conversation in latest:
-        if made == len(CALLBACK_STORIES):
-            break
-        if conversation.customer_id in customers:  # one callback per customer's number
+        still_open = conversation.status in OPEN_STATUSES
+        story = next((s for s in stories if still_open or s not in STILL_TO_CALL), None)
+        if story is None or conversation.customer_id in customers:
             continue
-        customers.add(conversation.customer_id)
-        story = CALLBACK_STORIES[made]
+        stories.remove(story)
+        customers.add(conversation.customer_id)  # one callback per customer's number
         phone = conversation.customer.identities.filter(kind=IdentityKind.PHONE).first()
         reason = Reason.MISSED_CALL if conversation.channel == Channel.PHONE else Reason.REQUESTED
         callback = callback_actions.create_callback(
@@ -99,6 +104,8 @@ def _callbacks(rng: random.Random, now: datetime, staff: list[User]) -> int:
             for _ in range(callback.max_attempts):
                 outcome = rng.choice([Outcome.NO_ANSWER, Outcome.BUSY, Outcome.LEFT_MESSAGE])
                 callback = callback_actions.record_attempt(agent, callback, outcome)
+        if not stories:
+            break
     return made
 
 
@@ -121,9 +128,11 @@ def _appointments(rng: random.Random, now: datetime, staff: list[User]) -> int:
         customers.add(conversation.customer_id)
         agent = _serving(staff, conversation.location)
         free = slots.free_slots(conversation.location, agent=agent, days=10, now=now)
+        # Not in the next hour, which may have begun by the time the demo books it.
+        free = [slot for slot in free if slot.starts_at > timezone.now() + timedelta(hours=1)]
         if not free:
             continue
-        slot = rng.choice(free[len(free) // 10 :])  # not all of them in the next hour
+        slot = rng.choice(free)
         phone = conversation.customer.identities.filter(kind=IdentityKind.PHONE).first()
         kind = Kind.CALLBACK if phone and rng.random() < 0.4 else Kind.IN_STORE
         appointment_actions.book(
