@@ -382,6 +382,7 @@ class Generator:
     # Customers and identities --------------------------------------------------
 
     def customer_rows(self, emit_customer, emit_identity) -> None:
+        from helpline.customers.models import reversed_digits
         from helpline.demo.customers import NAMES
 
         rng, org, stamp = self.rng, self.org, self.stamp
@@ -398,12 +399,13 @@ class Generator:
             self.customer_times[location].append(created)
             self.customer_ids[location].append(customer_id)
             at = stamp(created)
-            emit_customer((customer_id, f"{first} {last}", location, None, at, at))
+            language = COUNTRY_LANGUAGE.get(country, "")
+            emit_customer((customer_id, f"{first} {last}", location, None, at, at, None, language))
             email = f"{ascii_lower(first)}.{ascii_lower(last)}.{customer_id}@example.com"
-            emit_identity((2 * customer_id - 1, customer_id, "email", email, at))
-            emit_identity(
-                (2 * customer_id, customer_id, "phone", phone_of(country, customer_id), at)
-            )
+            emit_identity((2 * customer_id - 1, customer_id, "email", email, at, ""))
+            phone = phone_of(country, customer_id)
+            digits = reversed_digits("phone", phone)
+            emit_identity((2 * customer_id, customer_id, "phone", phone, at, digits))
 
     # Conversations and messages ------------------------------------------------
 
@@ -617,7 +619,7 @@ class Generator:
         if last:
             self._roots.pop(conversation_id, None)
             row = self._unwritten.pop(conversation_id)
-            self._emit_conversation((*row, self.text(preview_of(text))))
+            self._emit_conversation((*row, self.text(preview_of(text)), None))
         text = self.text(text)
         self._emit_message(
             (
@@ -657,12 +659,15 @@ def phone_of(country: str, customer_id: int) -> str:
 # sla_policy_id … sla_next_check_at: no policy, clocks stopped.
 NO_SLA_CLOCKS = (None, None, None, 0, None, None, None)
 
+COUNTRY_LANGUAGE = {"GB": "en", "DE": "de", "ES": "es", "FR": "fr"}
+
 # The columns of each big table, in the order Generator emits them (checked against the models).
 COLUMNS = {
     "customers_customer": (
         "id", "name", "location_id", "merged_into_id", "created_at", "updated_at",
+        "company_id", "language",
     ),
-    "customers_identity": ("id", "customer_id", "kind", "value", "created_at"),
+    "customers_identity": ("id", "customer_id", "kind", "value", "created_at", "digits_reversed"),
     "conversations_conversation": (
         "id", "subject", "status", "priority", "channel", "customer_id", "location_id", "team_id",
         "assignee_id", "mailbox_id", "created_at", "updated_at", "first_response_at",
@@ -671,6 +676,7 @@ COLUMNS = {
         "sla_policy_id", "response_due_at", "resolution_due_at", "resolution_paused_seconds",
         "paused_at", "sla_due_at", "sla_next_check_at",
         "preview",  # of the last message, so its row is written with that message
+        "pending_until",
     ),
     "conversations_conversation_tags": ("id", "conversation_id", "tag_id"),
     "conversations_message": (
