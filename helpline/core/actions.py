@@ -271,6 +271,14 @@ def _queue_invitation(actor: User | None, user: User) -> None:
 
 
 @transaction.atomic
+def mail_password_reset(user: User, subject: str, body: str) -> None:
+    """Queue the password-reset mail someone asked for `user`. The worker sends it, so the
+    request answers as fast for an agent's address as for a stranger's."""
+    staff_mail.queue(user, subject, body)
+    record(None, Verb.PASSWORD_RESET_MAILED, user)
+
+
+@transaction.atomic
 def update_agent(actor: User | None, user: User, **changes) -> User:
     """Change a person's names, role, locations, or whether they may sign in."""
     _require_admin(actor)

@@ -6,6 +6,7 @@ from django.db import models
 class Verb(models.TextChoices):
     USER_CREATED = "user.created", "created a user"
     USER_INVITED = "user.invited", "invited a user"
+    PASSWORD_RESET_MAILED = "user.password_reset_mailed", "was sent a password-reset link"
     USER_UPDATED = "user.updated", "changed a user"
     SIGNATURE_CHANGED = "user.signature_changed", "changed their signature"
     TOKEN_ISSUED = "api_token.issued", "issued an API token"

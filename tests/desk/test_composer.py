@@ -76,7 +76,9 @@ def test_an_invalid_copy_address_is_an_error_next_to_its_field(conversation, nor
     cc_input = re.search(r'<input type="text" id="reply-cc".*?>', html, re.S)
     assert cc_input and 'aria-invalid="true"' in cc_input.group()
     assert 'value="boss@example"' in cc_input.group()
-    error = re.search(r'<div class="error field-error" id="reply-cc-error" role="alert"><p>(.*?)</p>', html)
+    error = re.search(
+        r'<div class="error field-error" id="reply-cc-error" role="alert"><p>(.*?)</p>', html
+    )
     assert error and "is not one email address" in error.group(1)
     assert (
         html.index('id="reply-cc"')

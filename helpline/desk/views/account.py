@@ -6,6 +6,7 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render, resolve_url
+from django.template.loader import render_to_string
 from django.urls import path, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -54,6 +55,11 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         # address has an account) and sends nothing.
         if throttle.may_send_reset(self.cleaned_data["email"], self.client_address):
             super().save(**kwargs)
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        body = render_to_string(email_template_name, context)
+        actions.mail_password_reset(context["user"], subject, body)
 
 
 class PasswordResetView(auth_views.PasswordResetView):
