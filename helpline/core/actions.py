@@ -504,6 +504,7 @@ def set_time_zone(actor: User, user: User, name: str) -> User:
     return user
 
 
+@transaction.atomic
 def set_signature(actor: User, agent: User, text: str) -> User:
     """The lines added below the agent's mail; each agent sets their own."""
     if actor.pk != agent.pk and not actor.sees_everything:

@@ -293,7 +293,7 @@ def _mark_ending(number: str, count: int) -> str:
 def _custom_value_matches(visible, query: str, limit: int):
     """Customers with a custom field value that is the query, looked up in the value index:
     the exact text in its usual capitalisations ("gold" finds "Gold"), not a part of it."""
-    if limit < 1 or len(query) > 500:
+    if limit < 1 or len(query) > 500 or "\x00" in query:  # PostgreSQL text holds no NUL
         return []
     forms = {query, query.lower(), query.upper(), query.capitalize(), query.title()}
     rows = (
