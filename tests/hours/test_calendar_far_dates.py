@@ -115,5 +115,16 @@ def test_centuries_away_the_answers_repeat_with_the_calendar_and_stay_cheap(
     assert shifted(due, -CYCLE) == near.add(earlier, duration)
     assert far.elapsed(start, due) == duration
     assert far.elapsed(start, start + span) == near.elapsed(earlier, earlier + span)
-    # The years near `start` (and those of today), never the centuries between.
-    assert all(abs(asked - start.year) <= 2 or asked < 2100 for asked in far_asked)
+    # The years from `start` to the answer (an hour a week takes years to add 150 hours)
+    # and those of today, never the centuries between.
+    assert all(start.year - 2 <= asked <= due.year + 2 or asked < 2100 for asked in far_asked)
+
+
+def test_an_hour_a_week_far_away_asks_only_for_the_years_it_spans():
+    """Found by the property above: adding 156 business hours at an hour a week runs three
+    years past the start, and those years (not the centuries before) are what it asks."""
+    far, far_asked = recording_calendar("UTC", [(4, time(0), time(1))])
+    start = datetime(2500, 1, 1, tzinfo=UTC)
+    due = far.add(start, timedelta(minutes=9361))
+    assert due.year == 2503
+    assert far_asked and all(2498 <= asked <= 2505 for asked in far_asked)
