@@ -37,7 +37,7 @@ from helpline.conversations.receive import (
 from helpline.conversations.verbs import Verb
 from helpline.conversations.waits import answer_open_waits
 from helpline.core.activity import record
-from helpline.core.errors import ActionError
+from helpline.core.errors import ActionError, refuse_unknown
 from helpline.core.events import EventName, publish
 from helpline.core.html import sanitize_html
 from helpline.core.models import Location, Mailbox, Team, User
@@ -1009,9 +1009,7 @@ MAX_CANNED_BODY = 20_000
 
 
 def _clean_canned(values: dict) -> dict:
-    unknown = set(values) - set(CANNED_FIELDS)
-    if unknown:
-        raise ActionError(f"cannot set {', '.join(sorted(unknown))}", sorted(unknown)[0])
+    refuse_unknown(values, CANNED_FIELDS)
     cleaned = dict(values)
     if "title" in cleaned:
         cleaned["title"] = (cleaned["title"] or "").strip()

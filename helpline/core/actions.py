@@ -16,7 +16,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from helpline.core import events, staff_mail
 from helpline.core.activity import record
-from helpline.core.errors import ActionError
+from helpline.core.errors import ActionError, refuse_unknown
 from helpline.core.models import (
     EventDelivery,
     Location,
@@ -122,9 +122,7 @@ def holiday_countries() -> dict[str, list[str]]:
 
 def clean_location(values: dict, exclude_pk=None) -> dict:
     """Checked location values; an ActionError names the field to blame."""
-    unknown = set(values) - set(LOCATION_FIELDS)
-    if unknown:
-        raise ActionError(f"cannot set {', '.join(sorted(unknown))}", sorted(unknown)[0])
+    refuse_unknown(values, LOCATION_FIELDS)
     cleaned = dict(values)
     _text(cleaned, "name", 200, required="A location needs a name.")
     if "name" in cleaned:
@@ -283,9 +281,7 @@ def update_agent(actor: User | None, user: User, **changes) -> User:
     """Change a person's names, role, locations, or whether they may sign in."""
     _require_admin(actor)
     user = User.objects.select_for_update().get(pk=user.pk)
-    unknown = set(changes) - {"first_name", "last_name", "role", "locations", "is_active"}
-    if unknown:
-        raise ActionError(f"cannot set {', '.join(sorted(unknown))}", sorted(unknown)[0])
+    refuse_unknown(changes, {"first_name", "last_name", "role", "locations", "is_active"})
     changes = _clean_person(changes)
     if actor is not None and actor.pk == user.pk:
         if changes.get("is_active") is False:
@@ -315,9 +311,7 @@ TEAM_FIELDS = ("name", "location", "lead", "members")
 
 
 def clean_team(values: dict, exclude_pk=None) -> dict:
-    unknown = set(values) - set(TEAM_FIELDS)
-    if unknown:
-        raise ActionError(f"cannot set {', '.join(sorted(unknown))}", sorted(unknown)[0])
+    refuse_unknown(values, TEAM_FIELDS)
     cleaned = dict(values)
     _text(cleaned, "name", 200, required="A team needs a name.")
     if "name" in cleaned:
@@ -400,9 +394,7 @@ MAILBOX_FIELDS = (
 
 def clean_mailbox(values: dict, mailbox: Mailbox | None = None) -> dict:
     """Checked mailbox values (with `imap_password`, stored encrypted, kept when empty)."""
-    unknown = set(values) - {*MAILBOX_FIELDS, "imap_password"}
-    if unknown:
-        raise ActionError(f"cannot set {', '.join(sorted(unknown))}", sorted(unknown)[0])
+    refuse_unknown(values, {*MAILBOX_FIELDS, "imap_password"})
     cleaned = dict(values)
     if "address" in cleaned:
         address = (cleaned["address"] or "").strip()

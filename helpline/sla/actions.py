@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from helpline.conversations.models import Channel, Priority
 from helpline.core.activity import record
-from helpline.core.errors import ActionError
+from helpline.core.errors import ActionError, refuse_unknown
 from helpline.core.models import Location, Team, User
 from helpline.sla.models import MAX_TARGET_MINUTES, Notification, SlaPolicy
 from helpline.sla.verbs import Verb
@@ -42,9 +42,7 @@ def _require_admin(actor: User | None) -> None:
 
 def clean(values: dict) -> dict:
     """Checked policy values; an ActionError names the field to blame."""
-    unknown = set(values) - set(FIELDS)
-    if unknown:
-        raise ActionError(f"cannot set {', '.join(sorted(unknown))}", sorted(unknown)[0])
+    refuse_unknown(values, FIELDS)
     cleaned = dict(values)
     if "name" in cleaned:
         cleaned["name"] = (cleaned["name"] or "").strip()
