@@ -494,24 +494,49 @@ def _responded(conversation: Conversation, response: Message) -> list[str]:
     return changed
 
 
-def reply_address(conversation: Conversation) -> str:
-    """The address a reply goes to; empty when the customer has none."""
+def reply_address(
+    conversation: Conversation,
+    *,
+    thread: list[Message] | None = None,
+    identities: list[Identity] | None = None,
+) -> str:
+    """The address a reply goes to; empty when the customer has none.
+
+    A page that has read the whole thread (oldest first, with identities) and the customer's
+    identities passes them, and no query is made."""
     # Only the customer's own addresses: a stranger who wrote into the
     # conversation (with a guessed subject token) is never answered with it.
-    last_inbound = (
-        conversation.messages.filter(
-            direction=Direction.INBOUND,
-            identity__kind=IdentityKind.EMAIL,
-            identity__customer=conversation.customer_id,
-            kind="normal",
+    if thread is None:
+        last_inbound = (
+            conversation.messages.filter(
+                direction=Direction.INBOUND,
+                identity__kind=IdentityKind.EMAIL,
+                identity__customer=conversation.customer_id,
+                kind="normal",
+            )
+            .select_related("identity")
+            .order_by("-created_at", "-id")
+            .first()
         )
-        .select_related("identity")
-        .order_by("-created_at", "-id")
-        .first()
-    )
+    else:
+        last_inbound = next(
+            (
+                message
+                for message in reversed(thread)
+                if message.direction == Direction.INBOUND
+                and message.kind == "normal"
+                and message.identity is not None
+                and message.identity.kind == IdentityKind.EMAIL
+                and message.identity.customer_id == conversation.customer_id
+            ),
+            None,
+        )
     if last_inbound is not None and last_inbound.identity is not None:
         return last_inbound.identity.value
-    return conversation.customer.primary_email()
+    if identities is None:
+        return conversation.customer.primary_email()
+    emails = [i for i in identities if i.kind == IdentityKind.EMAIL]
+    return min(emails, key=lambda i: i.pk).value if emails else ""
 
 
 @transaction.atomic

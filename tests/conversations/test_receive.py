@@ -118,6 +118,35 @@ def test_a_new_address_with_only_the_token_threads_but_stays_its_own_customer(ag
     assert answer.outbound.to == ["maria@example.com"]  # never sent to the stranger
 
 
+def test_the_reply_address_read_from_a_loaded_thread_is_the_one_queried():
+    """The conversation page reads the address from the thread it shows; the rule is the same."""
+    root = receive(email(subject="Refund", external_id="root@x"))
+    conversation = root.message.conversation
+
+    def both() -> tuple[str, str]:
+        thread = list(conversation.messages.select_related("identity").order_by("created_at", "id"))
+        identities = list(conversation.customer.identities.order_by("kind", "id"))
+        loaded = actions.reply_address(conversation, thread=thread, identities=identities)
+        return actions.reply_address(conversation), loaded
+
+    assert both() == ("maria@example.com", "maria@example.com")
+    receive(
+        email(
+            "maria.lopez@work.example",
+            subject="Re: Refund",
+            external_id="r@y",
+            thread_ids=["root@x"],
+        )
+    )
+    assert both() == ("maria.lopez@work.example", "maria.lopez@work.example")
+    receive(
+        email("someone@else.example", subject=f"Re: Refund {conversation.token}", external_id="s@z")
+    )
+    assert both() == ("maria.lopez@work.example", "maria.lopez@work.example")
+    conversation.messages.filter(direction="inbound").update(identity=None)
+    assert both() == ("maria@example.com", "maria@example.com")  # the first address known
+
+
 def test_an_unknown_token_starts_a_new_conversation():
     received = receive(email(subject="Re: something [#999999]"))
     assert received.new_conversation

@@ -142,7 +142,7 @@ def _page(request, conversation: Conversation, *, form="", error=None, status=20
         "callback_min": timezone.localtime(timezone.now(), zone).strftime("%Y-%m-%dT%H:%M"),
         "customer_notes": list(customer.notes.select_related("author")),
         "timeline": _timeline(user, conversation),
-        "reply_to": actions.reply_address(conversation),
+        "reply_to": actions.reply_address(conversation, thread=thread, identities=identities),
         "known_addresses": [i.value for i in identities if i.kind == IdentityKind.EMAIL],
         "sending_mailbox": sending_mailbox,
         "attachment_limit": outgoing.attachment_limit(sending_mailbox),
