@@ -408,6 +408,10 @@ ROUTES = {
     "settings:webhook-send-again": Route(
         "POST", "/settings/webhooks/deliveries/{webhook_delivery}/send-again/", "settings"
     ),
+    "api:list_webhooks": Route("GET", "/api/webhooks", "admin", api=True),
+    "api:list_webhook_deliveries": Route(
+        "GET", "/api/webhooks/{webhook}/deliveries?status=failed", "admin", api=True
+    ),
     # The API's own documents: for admins unless HELPLINE_API_DOCS_PUBLIC opens them.
     "api:openapi-json": Route("GET", "/api/openapi.json", "admin", api=True),
     "api:openapi-view": Route("GET", "/api/docs", "admin"),

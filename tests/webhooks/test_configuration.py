@@ -121,3 +121,41 @@ def test_the_admin_site_refuses_a_bad_url_and_sends_a_delivery_again(client, adm
 
     delivery.refresh_from_db()
     assert delivery.status == "pending" and delivery.attempts == 0
+
+
+def test_the_api_lists_webhooks_and_their_deliveries_to_admins_only(client, admin, agent_north):
+    from helpline.core.tokens import issue_token
+
+    webhook = actions.create_webhook(
+        admin, name="CRM", url="https://crm.test/h", events=["survey.answered"]
+    )
+    made = [
+        WebhookDelivery.objects.create(
+            webhook=webhook,
+            event="survey.answered",
+            event_id=f"evt_{n}",
+            body="{}",
+            status="failed" if n % 2 else "sent",
+            next_attempt_at="2026-01-01T00:00:00Z",
+        )
+        for n in range(5)
+    ]
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(admin)}"}
+
+    [listed] = client.get("/api/webhooks", **auth).json()
+    assert listed["url"] == "https://crm.test/h" and "secret" not in listed
+    first = client.get(f"/api/webhooks/{webhook.pk}/deliveries?limit=2", **auth).json()
+    rest = client.get(
+        f"/api/webhooks/{webhook.pk}/deliveries?limit=10&cursor={first['next_cursor']}", **auth
+    ).json()
+    ids = [item["id"] for item in first["items"] + rest["items"]]
+    assert ids == [delivery.pk for delivery in reversed(made)]
+    assert first["items"][0]["delivery_id"] == str(made[-1].uuid)
+    failed = client.get(f"/api/webhooks/{webhook.pk}/deliveries?status=failed", **auth).json()
+    assert [item["id"] for item in failed["items"]] == [made[3].pk, made[1].pk]
+    bad = client.get(f"/api/webhooks/{webhook.pk}/deliveries?status=lost", **auth)
+    assert bad.status_code == 422 and "status" in bad.content.decode()
+    assert client.get("/api/webhooks/999999/deliveries", **auth).status_code == 404
+
+    agent = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(agent_north)}"}
+    assert client.get("/api/webhooks", **agent).status_code == 403
