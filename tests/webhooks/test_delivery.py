@@ -282,3 +282,27 @@ def test_nobody_listening_is_a_failure_worth_a_retry(admin):
 
     assert outbox.deliver(webhook.deliveries.get().pk) == DeliveryStatus.PENDING
     assert "ConnectionRefusedError" in WebhookAttempt.objects.get().error
+
+
+def test_history_taken_in_is_not_announced(receiver, admin):
+    hook(receiver, admin, events=["message.received"])
+    old = timezone.now() - timedelta(days=30)
+
+    receive(email_from(subject="Old", text="From last month", received_at=old))
+    assert not WebhookDelivery.objects.exists()
+
+    receive(email_from("otto@example.com", subject="New", text="Just now"))
+    assert WebhookDelivery.objects.count() == 1
+
+
+def test_an_event_costs_one_query_without_webhooks_and_one_insert_with(
+    receiver, admin, django_assert_num_queries
+):
+    with transaction.atomic(), django_assert_num_queries(1):  # the active webhooks: none
+        publish(EventName.SURVEY_ANSWERED, **ANSWER)
+    hook(receiver, admin)
+    actions.create_webhook(admin, name="BI", url=receiver.url, events=["survey.answered"])
+    # The webhooks, then every row in one INSERT.
+    with transaction.atomic(), django_assert_num_queries(2):
+        publish(EventName.SURVEY_ANSWERED, **ANSWER)
+    assert WebhookDelivery.objects.count() == 2
