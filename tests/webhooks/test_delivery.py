@@ -306,3 +306,29 @@ def test_an_event_costs_one_query_without_webhooks_and_one_insert_with(
     with transaction.atomic(), django_assert_num_queries(2):
         publish(EventName.SURVEY_ANSWERED, **ANSWER)
     assert WebhookDelivery.objects.count() == 2
+
+
+def test_the_beat_sweep_is_scheduled_sends_what_is_due_once_and_forgets_old_ones(
+    receiver, admin, settings
+):
+    from helpline.webhooks import tasks
+
+    schedule = settings.CELERY_BEAT_SCHEDULE["send-due-webhooks"]
+    assert schedule["task"] == tasks.send_due_webhooks.name
+    hook(receiver, admin)
+    answered()  # its task was lost (no worker): the sweep finds it
+    old = WebhookDelivery.objects.create(
+        webhook=WebhookDelivery.objects.get().webhook,
+        event="survey.answered",
+        event_id="evt_old",
+        body="{}",
+        status=DeliveryStatus.SENT,
+        next_attempt_at=timezone.now(),
+        sent_at=timezone.now() - timedelta(days=settings.HELPLINE_WEBHOOK_KEEP_DAYS + 1),
+    )
+
+    assert tasks.send_due_webhooks() == {"sent": 1, "forgotten": 1}
+    assert tasks.send_due_webhooks() == {"sent": 0, "forgotten": 0}
+
+    assert len(receiver.heard) == 1
+    assert not WebhookDelivery.objects.filter(pk=old.pk).exists()
