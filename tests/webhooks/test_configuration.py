@@ -159,3 +159,35 @@ def test_the_api_lists_webhooks_and_their_deliveries_to_admins_only(client, admi
 
     agent = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(agent_north)}"}
     assert client.get("/api/webhooks", **agent).status_code == 403
+
+
+def test_the_webhook_page_shows_recent_deliveries_with_the_last_answer(client, admin):
+    from django.utils import timezone
+
+    from helpline.webhooks.models import WebhookAttempt
+
+    webhook = actions.create_webhook(
+        admin, name="CRM", url="https://crm.test/h", events=["survey.answered"]
+    )
+    delivery = WebhookDelivery.objects.create(
+        webhook=webhook,
+        event="survey.answered",
+        event_id="evt_1",
+        body="{}",
+        attempts=2,
+        next_attempt_at=timezone.now(),
+    )
+    for status in (500, 502):
+        WebhookAttempt.objects.create(
+            delivery=delivery, at=timezone.now(), status_code=status, error=f"HTTP {status}"
+        )
+    client.force_login(admin)
+
+    page = client.get(f"/settings/webhooks/{webhook.pk}/").content.decode()
+
+    assert "HTTP 502" in page and "HTTP 500" not in page  # the latest try only
+    assert "2 tries" in page and str(delivery.uuid) in page
+    assert f"/settings/webhooks/deliveries/{delivery.pk}/send-again/" in page
+    client.post(f"/settings/webhooks/deliveries/{delivery.pk}/send-again/")
+    delivery.refresh_from_db()
+    assert delivery.attempts == 0 and delivery.status == "pending"
