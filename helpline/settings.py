@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "helpline.sla",
     "helpline.callbacks",
     "helpline.appointments",
+    "helpline.webhooks",
     "helpline.demo",
     # Plugins: more Django apps, each of which may subscribe to the event bus (core.events).
     *[name.strip() for name in env("HELPLINE_EXTRA_APPS", "").split(",") if name.strip()],
@@ -271,6 +272,16 @@ HELPLINE_EVENT_MAX_ATTEMPTS = envint("HELPLINE_EVENT_MAX_ATTEMPTS", 8)
 HELPLINE_EVENT_RETRY_SECONDS = envint("HELPLINE_EVENT_RETRY_SECONDS", 30)
 HELPLINE_EVENT_KEEP_DAYS = envint("HELPLINE_EVENT_KEEP_DAYS", 7)
 
+# Outbound webhooks (helpline.webhooks): each POST's socket timeout; tries before a delivery
+# is "failed" (the back-off doubles from the first retry's delay, at most an hour apart: 12
+# tries span about six hours); a claim older than this belongs to a worker that died (keep it
+# above the timeout); how long sent deliveries stay in the log.
+HELPLINE_WEBHOOK_TIMEOUT_SECONDS = envint("HELPLINE_WEBHOOK_TIMEOUT_SECONDS", 10)
+HELPLINE_WEBHOOK_MAX_ATTEMPTS = envint("HELPLINE_WEBHOOK_MAX_ATTEMPTS", 12)
+HELPLINE_WEBHOOK_RETRY_SECONDS = envint("HELPLINE_WEBHOOK_RETRY_SECONDS", 30)
+HELPLINE_WEBHOOK_CLAIM_SECONDS = envint("HELPLINE_WEBHOOK_CLAIM_SECONDS", 120)
+HELPLINE_WEBHOOK_KEEP_DAYS = envint("HELPLINE_WEBHOOK_KEEP_DAYS", 30)
+
 # Phone calls: Twilio's status callbacks are signed with the account's auth token; without
 # one, every request to /api/calls/twilio is refused. The signature covers the public URL
 # Twilio called, which is built from SITE_URL (behind a proxy, set it to the public one).
@@ -321,6 +332,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "helpline.conversations.tasks.reopen_pending_due",
         "schedule": 60.0,
     },
+    "send-due-webhooks": {"task": "helpline.webhooks.tasks.send_due_webhooks", "schedule": 30.0},
     "appointment-reminders": {
         "task": "helpline.appointments.tasks.send_appointment_reminders",
         "schedule": 300.0,

@@ -18,6 +18,7 @@ from types import SimpleNamespace
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from helpline.appointments.actions import book as book_appointment
 from helpline.callbacks.actions import create_callback, record_attempt
@@ -32,6 +33,8 @@ from helpline.desk.actions import save_view
 from helpline.desk.inbox import Filters
 from helpline.hours.actions import add_closure
 from helpline.sla.models import Notification, SlaPolicy
+from helpline.webhooks.actions import create_webhook
+from helpline.webhooks.models import WebhookDelivery
 from tests.desk.conftest import write_in
 
 pytestmark = pytest.mark.django_db
@@ -386,6 +389,29 @@ ROUTES = {
             "position": "1",
         },
     ),
+    "settings:webhooks": Route("GET", "/settings/webhooks/", "settings"),
+    "settings:webhook-new": Route(
+        "POST",
+        "/settings/webhooks/new/",
+        "settings",
+        {"name": "BI", "url": "https://bi.test/hook", "events": "survey.answered"},
+    ),
+    "settings:webhook-edit": Route(
+        "POST",
+        "/settings/webhooks/{webhook}/",
+        "settings",
+        {"name": "CRM", "url": "https://crm.test/hook", "events": "recovery.opened"},
+    ),
+    "settings:webhook-secret": Route(
+        "POST", "/settings/webhooks/{webhook}/new-secret/", "settings"
+    ),
+    "settings:webhook-send-again": Route(
+        "POST", "/settings/webhooks/deliveries/{webhook_delivery}/send-again/", "settings"
+    ),
+    "api:list_webhooks": Route("GET", "/api/webhooks", "admin", api=True),
+    "api:list_webhook_deliveries": Route(
+        "GET", "/api/webhooks/{webhook}/deliveries?status=failed", "admin", api=True
+    ),
     # The API's own documents: for admins unless HELPLINE_API_DOCS_PUBLIC opens them.
     "api:openapi-json": Route("GET", "/api/openapi.json", "admin", api=True),
     "api:openapi-view": Route("GET", "/api/docs", "admin"),
@@ -448,6 +474,9 @@ def world(north, south, admin, agent_north, agent_south, mailbox):
     field = customer_actions.define_field(
         admin, key="tier", label="Tier", kind="choice", choices=["Gold", "Silver"]
     )
+    webhook = create_webhook(
+        admin, name="CRM", url="https://crm.test/hook", events=["survey.answered"]
+    )
     ids = {
         "conversation": conversation.pk,
         "customer": conversation.customer_id,
@@ -466,6 +495,8 @@ def world(north, south, admin, agent_north, agent_south, mailbox):
         "canned": CannedReply.objects.create(title="Thanks", body="Thanks").pk,
         "team": Team.objects.create(name="Front desk", location=north).pk,
         "policy": SlaPolicy.objects.create(name="Everything", first_response_minutes=60).pk,
+        "webhook": webhook.pk,
+        "webhook_delivery": _failed_webhook_delivery(webhook).pk,
         "closure": add_closure(
             admin, north, datetime(2030, 1, 1, tzinfo=UTC), datetime(2030, 1, 2, tzinfo=UTC)
         ).pk,
@@ -511,6 +542,19 @@ def _failed_reply(actor, conversation):
         status=OutboxStatus.FAILED, last_error="ConnectionRefusedError: [Errno 111]"
     )
     return message
+
+
+def _failed_webhook_delivery(webhook):
+    return WebhookDelivery.objects.create(
+        webhook=webhook,
+        event="survey.answered",
+        event_id="evt_matrix",
+        body="{}",
+        status="failed",
+        attempts=12,
+        last_error="HTTP 500 Internal Server Error",
+        next_attempt_at=timezone.now(),
+    )
 
 
 def call(route: Route, world, user_key: str | None):

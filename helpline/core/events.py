@@ -69,6 +69,17 @@ class EventName(StrEnum):
     # voicemail: message_id, conversation_id, customer_id, location_id, direction, outcome,
     # number (E.164, empty when withheld), at (ISO time of the call).
     CALL_UNTAKEN = "call.untaken"
+    # survey_id, answer_id, kind, score (int), comment, purpose, recovery_case_id (or None),
+    # customer_id (None for kiosk), conversation_id (None for kiosk), location_id, agent_id,
+    # team_id (credited at answer time), changed (bool: an earlier answer was changed within its
+    # 7 days), answered_at (ISO).
+    SURVEY_ANSWERED = "survey.answered"
+    # case_id, customer_id, conversation_id, location_id, owner_id, triggers (list of trigger
+    # names); step adds step, actor_id; closed adds follow_up_kind ("csat" by default) and
+    # root_cause.
+    RECOVERY_OPENED = "recovery.opened"
+    RECOVERY_STEP = "recovery.step"
+    RECOVERY_CLOSED = "recovery.closed"
     # A merge of customers, inside its transaction: actor_id, source_id, target_id. Handlers
     # move their own rows and return what they moved (kept in the merge's activity).
     CUSTOMERS_MERGED = "customers.merged"

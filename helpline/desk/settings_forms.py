@@ -12,6 +12,7 @@ from helpline.conversations.models import Channel, Priority
 from helpline.core.actions import holiday_countries
 from helpline.core.models import Location, MailboxDelivery, Role, Team, User
 from helpline.hours.models import MIDNIGHT, Weekday
+from helpline.webhooks.models import WebhookEvent
 
 HOURS_HELP = "Like 09:00–17:30; two spans as 09:00–12:30, 13:30–17:00; empty: closed."
 SPAN = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*(?:-|–|—|to)\s*(\d{1,2})(?:[:.](\d{2}))?$")
@@ -382,3 +383,30 @@ class MailboxForm(forms.Form):
         self.fields["team"] = forms.ModelChoiceField(
             Team.objects.order_by("name"), required=False, label="Team", empty_label="No team"
         )
+
+
+class WebhookForm(forms.Form):
+    """An outbound webhook: where events are POSTed, and which ones."""
+
+    name = forms.CharField(
+        max_length=200, label="Name", error_messages={"required": "A webhook needs a name."}
+    )
+    url = forms.CharField(
+        max_length=2000,
+        label="URL",
+        help_text="Each event is POSTed here as signed JSON. Use https:// in production; "
+        "redirects are not followed.",
+        error_messages={"required": "A webhook needs a URL."},
+    )
+    events = forms.MultipleChoiceField(
+        choices=WebhookEvent.choices,
+        label="Events",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one event."},
+    )
+    active = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Active",
+        help_text="A disabled webhook is sent nothing; what was queued for it fails.",
+    )
