@@ -95,7 +95,9 @@ def test_the_page_shows_what_is_left(client, agent_north, north):
     assert re.search(r'id="sla-response"[^>]*>\s*First response:\s*1h (29|30)m left', page)
 
 
-def test_the_clocks_cost_at_most_one_query(client, agent_north, office_hours):
+def test_the_clocks_cost_at_most_two_queries(client, agent_north, office_hours):
+    """The policy (read by its key: joined into the page's query, it made PostgreSQL plan
+    for longer than the whole read takes) and the location's calendar."""
     conversation = received(office_hours, timezone.now())
     client.force_login(agent_north)
     url = f"/conversations/{conversation.pk}/"
@@ -109,7 +111,7 @@ def test_the_clocks_cost_at_most_one_query(client, agent_north, office_hours):
     with CaptureQueriesContext(connection) as with_clocks:
         page = client.get(url).content.decode()
     assert 'id="sla-resolution"' in page
-    assert len(with_clocks) <= len(without) + 1
+    assert len(with_clocks) <= len(without) + 2
 
 
 def test_pending_shows_the_paused_clock(client, agent_north, north, admin):
