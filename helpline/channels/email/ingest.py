@@ -197,6 +197,8 @@ def _inbound(stored: RawEmail, parsed: ParsedEmail) -> Inbound:
     conversation = None
     if parsed.kind == MessageKind.BOUNCE:
         conversation = _mark_bounced(parsed)
+    elif parsed.bounced_message_id:  # a delay warning or a delivery report: nobody bounced
+        conversation = _reported_on(parsed)
     if not sender and conversation is None:
         raise UnparseableEmailForStorage("no sender address to attribute the message to")
     if len(parsed.message_id) > MAX_ID_LENGTH:
@@ -298,11 +300,11 @@ def forget_mailboxes() -> None:
     _mailbox_cache = (0.0, {})
 
 
-def _mark_bounced(parsed: ParsedEmail):
-    """Mark the outgoing message a bounce reports on; return its conversation."""
+def _reported_message(parsed: ParsedEmail) -> Message | None:
+    """Our outgoing message a mail system's report (bounce, delay, delivery) is about."""
     if not parsed.bounced_message_id:
         return None
-    original = (
+    return (
         Message.objects.filter(
             channel=Channel.EMAIL,
             direction=Direction.OUTBOUND,
@@ -311,6 +313,17 @@ def _mark_bounced(parsed: ParsedEmail):
         .select_related("conversation")
         .first()
     )
+
+
+def _reported_on(parsed: ParsedEmail):
+    """The conversation of the message a report that is not a failure is about."""
+    original = _reported_message(parsed)
+    return original.conversation if original is not None else None
+
+
+def _mark_bounced(parsed: ParsedEmail):
+    """Mark the outgoing message a bounce reports on; return its conversation."""
+    original = _reported_message(parsed)
     if original is None:
         return None
     recipients = ", ".join(parsed.bounced_recipients) or "the recipient"
