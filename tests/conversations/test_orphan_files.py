@@ -68,6 +68,20 @@ def test_the_sweep_removes_old_files_without_a_row_and_keeps_the_rest(files_dir)
 
 
 @pytest.mark.django_db
+def test_beat_runs_the_sweep(settings, files_dir):
+    from helpline.conversations import tasks
+
+    orphan = default_storage.save("attachments/8/80/left.pdf", ContentFile(b"x"))
+    age(files_dir, orphan, 120)
+    entry = settings.CELERY_BEAT_SCHEDULE["remove-orphan-files"]
+
+    assert entry["task"] == tasks.remove_orphan_files.name
+    assert entry["schedule"] == 24 * 3600
+    assert tasks.remove_orphan_files() == 1
+    assert on_disk(files_dir) == set()
+
+
+@pytest.mark.django_db
 def test_a_grace_period_protects_files_of_a_batch_in_flight(files_dir):
     orphan = default_storage.save("attachments/9/90/in-flight.pdf", ContentFile(b"x"))
 
