@@ -12,7 +12,7 @@ from helpline.channels.email.ingest import ingest
 from helpline.channels.email.models import OutboundEmail
 from helpline.channels.email.parse import parse_email
 from helpline.conversations import actions
-from helpline.conversations.models import Conversation, Delivery
+from helpline.conversations.models import Conversation, Delivery, Message
 from helpline.core.events import deliver_due
 from helpline.customers.models import Customer
 from tests.conftest import raw_mail as mail
@@ -112,3 +112,42 @@ def test_a_delay_warning_lands_on_the_conversation_but_fails_nothing(
     assert OutboundEmail.objects.count() == outbox_before
     assert Customer.objects.count() == 1
     assert Conversation.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_bounce_without_our_message_id_marks_our_latest_mail_to_its_recipient(
+    mailbox, agent_north, django_capture_on_commit_callbacks
+):
+    conversation, _ = _our_reply(mailbox, agent_north)  # to maria@example.com
+    domino = (ROBOTS / "domino-delivery-failure.eml").read_bytes()
+    bounce_raw = domino.replace(b"jsmith@notes.example.com", b"maria@example.com")
+    assert b"helpline.test>" not in bounce_raw  # no Message-ID of ours in it
+
+    with django_capture_on_commit_callbacks(execute=True):
+        bounce = ingest(bounce_raw, source="pipe").message
+    deliver_due()
+
+    ours = Message.objects.filter(direction="outbound").latest("created_at", "id")
+    assert bounce.kind == "bounce"
+    assert bounce.conversation == conversation
+    assert ours.delivery == Delivery.UNDELIVERED  # the latest of ours: the acknowledgement
+    assert "maria@example.com" in ours.delivery_error
+    marked = Message.objects.filter(delivery=Delivery.UNDELIVERED)
+    assert list(marked) == [ours]
+    assert Customer.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_bounce_for_someone_we_never_wrote_to_marks_nothing(
+    mailbox, agent_north, django_capture_on_commit_callbacks
+):
+    conversation, _ = _our_reply(mailbox, agent_north)
+    raw = (ROBOTS / "domino-delivery-failure.eml").read_bytes()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        bounce = ingest(raw, source="pipe").message
+    deliver_due()
+
+    assert bounce.kind == "bounce"
+    assert bounce.conversation != conversation
+    assert not Message.objects.filter(delivery=Delivery.UNDELIVERED).exists()
