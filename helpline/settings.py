@@ -260,6 +260,9 @@ HELPLINE_IMAP_POLL_SECONDS = envint("HELPLINE_IMAP_POLL_SECONDS", 60)
 # Files an agent attaches to a note, or to a mail from a conversation without a mailbox
 # (a mailbox has its own limit): the largest total per message.
 HELPLINE_MAX_ATTACHMENT_BYTES = envint("HELPLINE_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
+# Attachment files no row points to (a killed import's) are removed once this old.
+HELPLINE_ORPHAN_FILE_GRACE_MINUTES = envint("HELPLINE_ORPHAN_FILE_GRACE_MINUTES", 60)
+HELPLINE_ORPHAN_FILE_SWEEP_SECONDS = envint("HELPLINE_ORPHAN_FILE_SWEEP_SECONDS", 24 * 3600)
 HELPLINE_OUTBOX_RETRY_SECONDS = envint("HELPLINE_OUTBOX_RETRY_SECONDS", 60)
 HELPLINE_OUTBOX_MAX_ATTEMPTS = envint("HELPLINE_OUTBOX_MAX_ATTEMPTS", 8)
 HELPLINE_OUTBOX_CLAIM_SECONDS = envint("HELPLINE_OUTBOX_CLAIM_SECONDS", 300)
@@ -336,5 +339,9 @@ CELERY_BEAT_SCHEDULE = {
     "appointment-reminders": {
         "task": "helpline.appointments.tasks.send_appointment_reminders",
         "schedule": 300.0,
+    },
+    "remove-orphan-files": {
+        "task": "helpline.conversations.tasks.remove_orphan_files",
+        "schedule": float(HELPLINE_ORPHAN_FILE_SWEEP_SECONDS),
     },
 }

@@ -13,6 +13,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.html import escape
 
+from helpline.conversations import files as attachment_files
 from helpline.conversations import outgoing
 from helpline.conversations.models import (
     CallOutcome,
@@ -450,6 +451,12 @@ def mark_undelivered(
         error=error[:2000],
     )
     return message
+
+
+def remove_orphan_files() -> int:
+    """Delete attachment files that no row points to, older than the grace period: what
+    a killed or rolled-back transaction left behind (run by beat). How many."""
+    return attachment_files.remove_orphan_files()
 
 
 def reply_mailboxes(conversation: Conversation):

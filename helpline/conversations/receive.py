@@ -15,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from helpline.conversations.files import note_written, removed_if_rolled_back
 from helpline.conversations.models import (
     Attachment,
     Conversation,
@@ -97,7 +98,7 @@ def receive_many(inbounds: Sequence[Inbound]) -> list[Received]:
     if not inbounds:
         return []
     try:
-        with transaction.atomic():
+        with removed_if_rolled_back(), transaction.atomic():
             return _Batch(list(inbounds)).run()
     except IntegrityError:
         # A concurrent delivery stored one of these first: take them one at a time.
@@ -486,6 +487,7 @@ def store_attachments(files: Iterable[tuple[Message, IncomingAttachment]]) -> li
             inline=incoming.inline,
         )
         attachment.file.save(_storage_name(incoming.filename), ContentFile(incoming.content), False)
+        note_written(attachment.file.name)
         attachments.append(attachment)
     return Attachment.objects.bulk_create(attachments)
 

@@ -20,7 +20,7 @@ from helpline.channels.email.models import RawEmail, RawStatus
 from helpline.channels.email.parse import parse_email
 from helpline.channels.email.parsed import ParsedEmail, UnparseableEmail
 from helpline.conversations import actions as conversation_actions
-from helpline.conversations.models import Channel, Direction, Message, MessageKind
+from helpline.conversations.models import Channel, Delivery, Direction, Message, MessageKind
 from helpline.conversations.receive import Inbound, IncomingAttachment, receive_many
 from helpline.core.models import Mailbox
 from helpline.core.sql import update_from_values
@@ -197,6 +197,8 @@ def _inbound(stored: RawEmail, parsed: ParsedEmail) -> Inbound:
     conversation = None
     if parsed.kind == MessageKind.BOUNCE:
         conversation = _mark_bounced(parsed)
+    elif parsed.bounced_message_id:  # a delay warning or a delivery report: nobody bounced
+        conversation = _reported_on(parsed)
     if not sender and conversation is None:
         raise UnparseableEmailForStorage("no sender address to attribute the message to")
     if len(parsed.message_id) > MAX_ID_LENGTH:
@@ -298,11 +300,11 @@ def forget_mailboxes() -> None:
     _mailbox_cache = (0.0, {})
 
 
-def _mark_bounced(parsed: ParsedEmail):
-    """Mark the outgoing message a bounce reports on; return its conversation."""
+def _reported_message(parsed: ParsedEmail) -> Message | None:
+    """Our outgoing message a mail system's report (bounce, delay, delivery) is about."""
     if not parsed.bounced_message_id:
         return None
-    original = (
+    return (
         Message.objects.filter(
             channel=Channel.EMAIL,
             direction=Direction.OUTBOUND,
@@ -311,6 +313,45 @@ def _mark_bounced(parsed: ParsedEmail):
         .select_related("conversation")
         .first()
     )
+
+
+def _reported_on(parsed: ParsedEmail):
+    """The conversation of the message a report that is not a failure is about."""
+    original = _reported_message(parsed)
+    return original.conversation if original is not None else None
+
+
+# A bounce that quotes no Message-ID of ours is matched to our latest mail to its one
+# bounced recipient written this many days before it arrived.
+BOUNCE_BY_RECIPIENT_DAYS = 7
+
+
+def _bounced_by_recipient(parsed: ParsedEmail) -> Message | None:
+    """Our latest mail, not yet marked undelivered, to a bounce's only recipient."""
+    if len(parsed.bounced_recipients) != 1:
+        return None  # several: which of our mails went to all of them is guesswork
+    address = parsed.bounced_recipients[0].lower()
+    since = timezone.now() - timedelta(days=BOUNCE_BY_RECIPIENT_DAYS)
+    candidates = (
+        Message.objects.filter(
+            channel=Channel.EMAIL,
+            direction=Direction.OUTBOUND,
+            created_at__gte=since,
+            outbound__to__icontains=address,
+        )
+        .exclude(delivery=Delivery.UNDELIVERED)
+        .select_related("conversation", "outbound")
+        .order_by("-created_at", "-id")[:20]
+    )
+    for message in candidates:
+        if address in (a.lower() for a in message.outbound.to):
+            return message
+    return None
+
+
+def _mark_bounced(parsed: ParsedEmail):
+    """Mark the outgoing message a bounce reports on; return its conversation."""
+    original = _reported_message(parsed) or _bounced_by_recipient(parsed)
     if original is None:
         return None
     recipients = ", ".join(parsed.bounced_recipients) or "the recipient"

@@ -15,10 +15,13 @@ variants) in many languages; this module adds a few small fixes on top:
   answers, not the quoted lines between them);
 * a standalone "Disclaimer" heading ends the new part; trailing separator lines
   ("-----", "_____") are removed;
-* the original indentation, which the library strips, is restored.
+* the original indentation, which the library strips, is restored;
+* Russian and Ukrainian reply headers are added, and a header a client wrapped over
+  two lines is found by trying the two lines joined.
 """
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 
 from mailparser_reply import EmailMessage
@@ -55,11 +58,18 @@ def _languages_for(language_hint: str | None) -> tuple[str, ...]:
 
 
 # Reply headers the library misses (its Spanish pattern wants two spaces before
-# "escribió"; Portuguese and Italian Gmail headers are not covered).
+# "escribió"; Portuguese and Italian Gmail headers are not covered; it has no Russian
+# or Ukrainian: Android's "4 дек. 2026 г. 10:00 пользователь "Name" <a@b> написал:",
+# Apple Mail's "..., Name <a@b> написал(а):", Thunderbird's "04.12.2026 10:00, Name
+# пишет:", Gmail's "пт, 4 дек. 2026 г. в 10:00, Name <a@b>:", Outlook's separator).
 _EXTRA_HEADERS = (
     r"^((?:> ?)*El\s.+\sescribi[óo]:)$",
     r"^((?:> ?)*Em\s.+\sescreveu:)$",
     r"^((?:> ?)*Il giorno\s.+\sha scritto:)$",
+    r"^((?:> ?)*.*\d{1,2}:\d{2}.*\s(?:написал(?:\(а\)|а)?|пишет|пише|написав(?:\(ла\)|ла)?):)$",
+    r"^((?:> ?)*(?:пн|вт|ср|чт|пт|сб|вс|нд),\s\d{1,2}\s\S+\s\d{4}\s[гр]\.\s(?:в|о)\s"
+    r"\d{1,2}:\d{2},?\s.+:)$",
+    r"^((?:> ?)*-{2,}\s?(?:Исходное|Оригинальное|Пересылаемое) сообщение\s?-{2,})$",
 )
 
 
@@ -154,12 +164,14 @@ def _restore_indentation(body_lines: list[str], original_lines: list[str]) -> li
     return out
 
 
-def _line_matches(text: str, header_re):
-    """``header_re.finditer(text)``, tried at line starts only.
+def _line_matches(text: str, header_re) -> Iterator[tuple[int, int, str]]:
+    """(start, end, header text) of each reply header in ``text``, tried at line starts.
 
     Every header pattern is anchored at a line start ("^" or a leading "\\n"), so
     trying each line (and the newline before it) finds the same headers as a
-    scan of every character, several times faster with all languages enabled.
+    scan of every character, several times faster with all languages enabled. A
+    header a mail client wrapped over two lines ("... пользователь "Name" <a@b>" /
+    "написал:") is found by trying the two lines joined.
     """
     pos = 0
     end = len(text)
@@ -168,7 +180,9 @@ def _line_matches(text: str, header_re):
         quoted = pos and text.startswith(">", pos)
         m = (header_re.match(text, pos - 1) if quoted else None) or header_re.match(text, pos)
         if m and m.end() > m.start():
-            yield m
+            found = next((g for g in m.groups() if g), m.group(0))
+            position = text.find(found, m.start())
+            yield (position if position >= 0 else m.start()), m.end(), found
             pos = m.end()
             if pos < end and text[pos - 1] != "\n":
                 newline = text.find("\n", pos)
@@ -179,7 +193,36 @@ def _line_matches(text: str, header_re):
         newline = text.find("\n", pos)
         if newline < 0:
             return
+        wrapped_end = _wrapped_header_end(text, pos, newline, header_re)
+        if wrapped_end:
+            yield pos, wrapped_end, text[pos:wrapped_end]
+            pos = wrapped_end
+            continue
         pos = newline + 1
+
+
+MAX_WRAPPED_HEADER = 300
+
+
+def _wrapped_header_end(text: str, pos: int, newline: int, header_re) -> int:
+    """The end of a reply header starting at ``pos`` and wrapped onto the next line; 0."""
+    first = text[pos:newline]
+    second_end = text.find("\n", newline + 1)
+    second_end = len(text) if second_end < 0 else second_end
+    second = text[newline + 1 : second_end]
+    if (
+        not first.strip()
+        or not second.rstrip().endswith((":", "："))
+        or first.rstrip().endswith((":", "："))
+        or len(first) + len(second) > MAX_WRAPPED_HEADER
+        or header_re.match(text, newline + 1)  # the second line is a header by itself
+    ):
+        return 0
+    if first.startswith(">"):
+        second = _QUOTE_PREFIX.sub("", second)
+    joined = first.rstrip() + " " + second.strip()
+    m = header_re.match(joined)
+    return second_end if m and m.end() == len(joined) else 0
 
 
 def _has_own_text(fragment: str) -> bool:
@@ -200,11 +243,7 @@ def _first_reply(text: str, header_re) -> tuple[str, str]:
     start = 0
     header = ""
     window = text[:HEADER_SEARCH_CHARS]
-    for m in _line_matches(window, header_re):
-        found = next((g for g in m.groups() if g), m.group(0))
-        position = text.find(found, m.start())
-        if position < 0:
-            position = m.start()
+    for position, _end, found in _line_matches(window, header_re):
         own_text = _has_own_text(text[start + len(header) : position])
         if own_text or (header and not found.startswith(">")):
             return header, text[start:position]

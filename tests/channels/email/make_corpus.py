@@ -956,6 +956,53 @@ reply(
     ["error E42", "wrote:"],
     html=True,
 )
+# Quote headers a mail client wrapped over two lines, in languages the library lacks or
+# with the wrap where its patterns do not expect one.
+reply(
+    "reply-android-ru-wrapped",
+    "Спасибо, всё работает.\n\n"
+    '4 дек. 2026 г. 10:00 пользователь "Helpline Support" <support@helpline.test>\n'
+    "написал:\n\n> Пожалуйста, перезапустите принтер.\n>\n> С уважением, Helpline\n",
+    ["Спасибо, всё работает."],
+    ["пользователь", "написал", "перезапустите"],
+    lang="ru",
+)
+reply(
+    "reply-android-ru-wrapped-unquoted",
+    "Спасибо, всё работает.\n\n"
+    '4 дек. 2026 г. 10:00 пользователь "Helpline Support"\n'
+    "<support@helpline.test> написал:\n\nПожалуйста, перезапустите принтер.\n\nС уважением, Helpline\n",
+    ["Спасибо, всё работает."],
+    ["пользователь", "написал", "перезапустите"],
+)
+reply(
+    "reply-gmail-ru",
+    "Не помогло, ошибка E42 осталась.\n\n"
+    "пт, 4 дек. 2026 г. в 10:00, Helpline Support <support@helpline.test>:\n\n"
+    "> Пожалуйста, перезапустите принтер.\n",
+    ["Не помогло, ошибка E42 осталась."],
+    ["Helpline Support", "перезапустите"],
+)
+reply(
+    "reply-thunderbird-uk-wrapped",
+    "Дякую, все працює.\n\n04.12.2026 10:00, Helpline Support\nпише:\nБудь ласка, перезапустіть принтер.\n",
+    ["Дякую, все працює."],
+    ["пише", "перезапустіть"],
+)
+reply(
+    "reply-fr-wrapped",
+    "Merci, ça marche.\n\nLe ven. 4 déc. 2026 à 10:00, Helpline Support <support@helpline.test> a\n"
+    "écrit :\nVeuillez redémarrer l'imprimante.\n",
+    ["Merci, ça marche."],
+    ["écrit", "redémarrer"],
+    lang="fr",
+)
+reply(
+    "reply-two-lines-ending-in-colon-are-text",
+    "In 2020 I wrote to you about this, at 10:00 my colleague\nwrote:\nthe printer is broken, please help.\n",
+    ["my colleague\nwrote:\nthe printer is broken"],
+    [],
+)
 reply(
     "reply-html-outlook",
     '<html><body><div>Still the same error.</div><div><br></div><hr style="display:inline-block;width:98%">'
@@ -1169,7 +1216,8 @@ msg(
         *_h,
     ],
     _b,
-    {"kind": "bounce", "bounced_recipients": ["slow@example.net"]},
+    # a delay is a warning, not a failure: a robot's mail that bounces nobody
+    {"kind": "auto_reply", "bounced_recipients": []},
 )
 _dsn4 = multipart(
     "report",

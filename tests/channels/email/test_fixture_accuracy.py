@@ -25,10 +25,46 @@ REPLY_PARSER = FIXTURES / "email_reply_parser"
 PARSER_REPLY = FIXTURES / "mail_parser_reply"
 
 # measured: see the final report / printed output
-SISIMAI_CLASS_FLOOR = 0.95  # measured 0.973 (545/560)
-SISIMAI_RECIPIENT_FLOOR = 0.92  # measured 0.940 (499/531)
+SISIMAI_CLASS_FLOOR = 0.95  # measured 0.979 (548/560; delay warnings graded as robots)
+SISIMAI_RECIPIENT_FLOOR = 0.92  # measured 0.943 (482/511)
 MAIL_PARSER_REPLY_FLOOR = 0.95  # measured 1.000 (47/47)
 EMAIL_REPLY_PARSER_FLOOR = 0.9  # measured 1.000 (13/13)
+
+
+# Delivery warnings among sisimai's bounces: each one's subject says so ("Delivery Status
+# Notification (Delay)", "Warning: message ... delayed 24 hours", "Delayed Mail (still
+# being retried)", "Warning: could not send message for past 4 hours", ...) and its DSN
+# action, where it has one, is "delayed". sisimai counts them as bounces; Helpline does
+# not (a delayed mail may still arrive): they must be robots (auto_reply), never bounces.
+DELAY_WARNINGS = {
+    f"maildir/bsd/{name}.eml"
+    for name in [
+        "lhost-exim-38",
+        "lhost-exim-41",
+        "lhost-gmail-06",
+        "lhost-gmail-08",
+        "lhost-gmail-09",
+        "lhost-gmail-17",
+        "lhost-messagingserver-07",
+        "lhost-opensmtpd-04",
+        "lhost-opensmtpd-06",
+        "lhost-opensmtpd-12",
+        "lhost-opensmtpd-13",
+        "lhost-opensmtpd-15",
+        "lhost-opensmtpd-16",
+        "lhost-outlook-06",
+        "lhost-sendmail-29",
+        "lhost-sendmail-55",
+        "lhost-x1-04",
+        "lhost-zoho-04",
+        "rfc3464-07",
+        "rfc3464-09",
+        "rfc3464-34",
+        "rfc3464-55",
+        "rhost-gsuite-06",
+        "rhost-outlook-06",
+    ]
+}
 
 
 def _sisimai_cases():
@@ -41,6 +77,8 @@ def _sisimai_cases():
 def _expected_kind(case) -> str:
     """bounce, auto_reply, normal, or "not bounce" (ARF reports, delivery reports)."""
     rows = [r for r in case["expected"] if r["reason"] != "delivered"]
+    if case["file"] in DELAY_WARNINGS:
+        return "auto_reply"
     if case["engine"] == "rfc3834":
         return "auto_reply"
     if case["engine"] == "not":
