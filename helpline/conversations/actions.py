@@ -37,6 +37,7 @@ from helpline.conversations.receive import (
 from helpline.conversations.verbs import Verb
 from helpline.conversations.waits import answer_open_waits
 from helpline.core.activity import record
+from helpline.core.addresses import one_line
 from helpline.core.errors import ActionError, refuse_unknown
 from helpline.core.events import EventName, publish
 from helpline.core.html import sanitize_html
@@ -79,7 +80,7 @@ def start_conversation(
     identity = customer.identities.order_by("id").first()
     now = timezone.now()
     conversation = Conversation.objects.create(
-        subject=subject,
+        subject=one_line(subject),
         channel=channel,
         customer=customer,
         location=location or customer.location,
@@ -339,7 +340,7 @@ def _sent(
         cc=list(cc),
         bcc=list(bcc),
         headers=headers or {},
-        subject=subject,
+        subject=one_line(subject),
     )
 
 
@@ -933,7 +934,7 @@ def set_priority(
 
 @transaction.atomic
 def rename(actor: User | None, conversation: Conversation, subject: str) -> Conversation:
-    subject = " ".join(subject.split())[:998]  # a subject is one line
+    subject = one_line(subject)  # a subject is one line, with no control characters
     callers, conversation = conversation, _locked(conversation)
     before = conversation.subject
     if subject == before:
