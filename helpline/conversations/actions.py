@@ -26,6 +26,7 @@ from helpline.conversations.models import (
     Priority,
     Status,
     Tag,
+    identities_known_at,
 )
 from helpline.conversations.receive import (
     STILL_OPEN,
@@ -512,7 +513,16 @@ def reply_address(conversation: Conversation) -> str:
     )
     if last_inbound is not None and last_inbound.identity is not None:
         return last_inbound.identity.value
-    return conversation.customer.primary_email()
+    known = _identities_known_here(conversation).filter(kind=IdentityKind.EMAIL)
+    return known.order_by("id").values_list("value", flat=True).first() or ""
+
+
+def _identities_known_here(conversation: Conversation):
+    """The customer's identities the conversation's location may use: a customer shared by
+    another location is never written to at an address this one did not receive."""
+    if conversation.location_id is None:  # only admins see such a conversation
+        return conversation.customer.identities.all()
+    return identities_known_at(conversation.customer, {conversation.location_id})
 
 
 @transaction.atomic
@@ -706,7 +716,7 @@ def _log_inbound(
     text: str,
     helped_after: int | None,
 ) -> Message:
-    identities = list(conversation.customer.identities.order_by("id"))
+    identities = list(_identities_known_here(conversation).order_by("id"))
     wanted_kind = IdentityKind.PHONE if channel == Channel.PHONE else None
     identity = next((i for i in identities if i.kind == wanted_kind), None) or next(
         iter(identities), None

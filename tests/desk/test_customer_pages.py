@@ -699,8 +699,8 @@ def test_another_locations_owner_is_not_revealed(jonas, north, agent_north):
         assert response.status_code == 400
         [message] = error_of(response, form, field)
         assert message == (
-            "jonas@example.de already belongs to a customer of another location; "
-            "ask a colleague there or an admin to merge them."
+            "jonas@example.de is already in use. An admin can tell whose it is, and merge "
+            "them if they are the same person."
         )
         page = response.content.decode()
         assert "Jonas" not in page and f"/customers/{jonas.customer_id}/" not in page
