@@ -23,6 +23,7 @@ pytestmark = pytest.mark.django_db
 
 NORTH_LINE = "+442071838750"
 JONAS_PHONE = "+447700900555"
+HOME_PHONE = "+4917012345678"  # a number only South Mall knows
 SECRET_NOTE = "Owes South Mall 40 euros"
 SOUTH_SUBJECT = "Rechnung Gartenstuhl"
 
@@ -32,6 +33,7 @@ def shared(north, south, admin, agent_north, agent_south):
     PhoneLine.objects.create(number=NORTH_LINE, location=north)
     south_conversation = write_in(south, "jonas@example.de", SOUTH_SUBJECT, name="Jonas Weber")
     jonas = south_conversation.customer
+    customer_actions.add_identity(admin, jonas, "phone", HOME_PHONE)
     customer_actions.add_identity(admin, jonas, "phone", JONAS_PHONE)
     customer_actions.add_note(admin, jonas, SECRET_NOTE)
     customer_actions.define_field(admin, key="tier", label="Tier", kind="text")
@@ -63,7 +65,7 @@ def api(user) -> ApiClient:
     return ApiClient(issue_token(user, "test"))
 
 
-HIDDEN = ["jonas@example.de", SECRET_NOTE, "Platinum-Jonas", SOUTH_SUBJECT, "South Mall"]
+HIDDEN = ["jonas@example.de", HOME_PHONE, SECRET_NOTE, "Platinum-Jonas", SOUTH_SUBJECT, "South Mall"]
 
 
 def test_the_conversation_page_shows_only_what_north_street_received(shared, agent_north):
@@ -99,7 +101,7 @@ def test_the_api_gives_the_shared_view(shared, agent_north, agent_south):
     assert [i["value"] for i in body["identities"]] == [JONAS_PHONE]
     assert body["notes"] == [] and body["custom_fields"] == {} and body["location"] is None
     home = api(agent_south).get(f"/customers/{jonas.pk}").json()
-    assert home["access"] == "full" and len(home["identities"]) == 2 and home["notes"]
+    assert home["access"] == "full" and len(home["identities"]) == 3 and home["notes"]
 
 
 @pytest.mark.parametrize(
@@ -202,3 +204,11 @@ def test_the_desk_offers_no_merge_with_a_shared_customer(shared, north, agent_no
     assert response.status_code == 400
     assert f'href="/customers/{jonas.pk}/" class="owner">Jonas Weber</a>' in page
     assert "merge-offer" not in page
+
+
+def test_booking_an_appointment_offers_only_a_number_north_received(shared, agent_north):
+    _, conversation = shared
+    page = desk(agent_north).get(f"/appointments/new/?conversation={conversation.pk}")
+    assert page.status_code == 200
+    assert page.context["form"].initial["phone_number"] == JONAS_PHONE
+    assert HOME_PHONE not in page.content.decode()
