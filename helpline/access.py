@@ -15,7 +15,7 @@ reached through its conversations.
 
 from enum import StrEnum
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
 from helpline.conversations.models import Conversation, Message, identities_known_at
@@ -44,17 +44,6 @@ def get_customer_for(user: User, pk: int, queryset=None) -> Customer:
         raise Http404("No such customer")
     customer.access = CustomerAccess.FULL
     return customer
-
-
-def customers_shared_with(user: User, queryset=None) -> QuerySet:
-    """Customers the user sees, in full or shared."""
-    queryset = Customer.objects.all() if queryset is None else queryset
-    if user.sees_everything:
-        return queryset
-    conversations = Conversation.objects.visible_to(user).filter(customer=OuterRef("pk"))
-    return queryset.filter(location_id__in=user.location_ids()) | queryset.filter(
-        Exists(conversations)
-    )
 
 
 def customer_access(user: User, customer: Customer) -> CustomerAccess | None:

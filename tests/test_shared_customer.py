@@ -65,7 +65,14 @@ def api(user) -> ApiClient:
     return ApiClient(issue_token(user, "test"))
 
 
-HIDDEN = ["jonas@example.de", HOME_PHONE, SECRET_NOTE, "Platinum-Jonas", SOUTH_SUBJECT, "South Mall"]
+HIDDEN = [
+    "jonas@example.de",
+    HOME_PHONE,
+    SECRET_NOTE,
+    "Platinum-Jonas",
+    SOUTH_SUBJECT,
+    "South Mall",
+]
 
 
 def test_the_conversation_page_shows_only_what_north_street_received(shared, agent_north):
