@@ -634,3 +634,119 @@ def test_signed_out(name, world):
     else:
         assert response.status_code == 302
         assert response.url.startswith("/sign-in/?next=")
+
+
+# A customer shared by two locations ---------------------------------------------------
+#
+# Sven's home is South Mall, which holds his email, a note and a custom field; he also
+# phoned North Street, so North Street has a conversation with him (from his phone).
+# South Mall's agent and admins see him in full. North Street's people see him *shared*:
+# his name, North Street's conversation and the number it received, never what only South
+# Mall holds (SECRET), and they may change nothing about him (404). Anyone else: 404.
+# docs/architecture.md, "Who sees a customer", states the rule.
+
+SECRET = "Southsecret"  # in his email, his note, his field and his South Mall conversation
+SVEN = "Sven Shared"
+SEES = {
+    "admin": "full",
+    "agent_south": "full",
+    "manager_north": "shared",
+    "agent_north": "shared",
+    "agent_nowhere": "none",
+}
+# "show": a page or an API read of him (full: everything; shared: his name, no SECRET);
+# "change": full may (2xx), the rest get 404; "search": finds him by SECRET only in full;
+# "north": North Street's conversation with him, for those who serve North Street.
+SHARED_ROUTES = {
+    "desk:customer": Route("GET", "/customers/{sven}/", "show"),
+    "api:get_customer": Route("GET", "/api/customers/{sven}", "show", api=True),
+    "desk:conversation": Route("GET", "/conversations/{sven_north}/", "north"),
+    "api:get_conversation": Route("GET", "/api/conversations/{sven_north}", "north", api=True),
+    "desk:customer-note": Route("POST", "/customers/{sven}/notes/", "change", {"body": "VIP"}),
+    "desk:customer-edit": Route("GET", "/customers/{sven}/edit/", "change"),
+    "desk:customer-merge": Route("GET", "/customers/{sven}/merge/", "change"),
+    "desk:customer-identity-remove": Route(
+        "POST", "/customers/{sven}/identities/{sven_email}/remove/", "change", {}
+    ),
+    "desk:conversation-new": Route("GET", "/conversations/new/?customer={sven}", "change"),
+    "api:update_customer": Route(
+        "PATCH", "/api/customers/{sven}", "change", {"name": "Sven S."}, api=True
+    ),
+    "api:add_customer_note": Route(
+        "POST", "/api/customers/{sven}/notes", "change", {"body": "VIP"}, api=True
+    ),
+    "api:add_customer_identity": Route(
+        "POST",
+        "/api/customers/{sven}/identities",
+        "change",
+        {"kind": "email", "value": "sven.2@example.de"},
+        api=True,
+    ),
+    "api:remove_customer_identity": Route(
+        "DELETE", "/api/customers/{sven}/identities/{sven_email}", "change", api=True
+    ),
+    "desk:customers": Route("GET", f"/customers/?q={SECRET.lower()}%40example.de", "search"),
+    "api:search_customers": Route(
+        "GET", f"/api/search/customers?q={SECRET.lower()}%40example.de", "search", api=True
+    ),
+    "api:list_customers": Route("GET", "/api/customers?q=sven", "search", api=True),
+}
+
+
+@pytest.fixture
+def shared_world(world, north, south, admin):
+    from helpline.conversations.receive import Inbound, receive
+
+    home = write_in(south, f"{SECRET.lower()}@example.de", f"{SECRET} invoice", name=SVEN)
+    sven = home.customer
+    customer_actions.add_identity(admin, sven, "phone", "+447700900777")
+    customer_actions.add_note(admin, sven, f"{SECRET} owes us")
+    customer_actions.set_custom_values(admin, sven, {"tier": "Gold"})
+    phoned = Inbound(
+        channel="phone",
+        identity_kind="phone",
+        identity_value="+447700900777",
+        subject="Called North",
+        text="Where is my kettle?",
+        location=north,
+    )
+    north_conversation = receive(phoned).message.conversation
+    ids = {
+        **world.ids,
+        "sven": sven.pk,
+        "sven_north": north_conversation.pk,
+        "sven_email": sven.identities.get(kind="email").pk,
+    }
+    return SimpleNamespace(ids=ids, users=world.users)
+
+
+@pytest.mark.parametrize("user_key", sorted(SEES))
+@pytest.mark.parametrize("name", sorted(SHARED_ROUTES))
+def test_a_customer_shared_by_two_locations(name, user_key, shared_world):
+    route = SHARED_ROUTES[name]
+    assert name in ROUTES  # the same routes as the matrix above
+    response = call(route, shared_world, user_key)
+    sees = SEES[user_key]
+    body = response.content.decode()
+    if route.scope == "show":
+        if sees == "none":
+            assert response.status_code == 404
+            return
+        assert response.status_code == 200 and SVEN in body
+        assert (SECRET in body) is (sees == "full"), body[:3000]
+        assert "+447700900777" in body  # the number North Street's conversation came from
+    elif route.scope == "north":
+        if user_key in ("agent_south", "agent_nowhere"):
+            assert response.status_code == 404
+            return
+        assert response.status_code == 200 and SVEN in body
+        if sees == "shared":
+            assert SECRET not in body, body[:3000]
+    elif route.scope == "change":
+        if sees == "full":
+            assert response.status_code in (200, 201, 204, 302), body[:500]
+        else:
+            assert response.status_code == 404, body[:500]
+    elif route.scope == "search":
+        assert response.status_code == 200
+        assert (SVEN in body) is (sees == "full")

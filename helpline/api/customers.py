@@ -4,14 +4,27 @@ custom fields; /api/companies and /api/customer-fields to read what those name."
 import re
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from ninja import Query, Router, Status
 
-from helpline.access import get_customer_for
+from helpline.access import (
+    CustomerAccess,
+    get_customer_for,
+    get_customer_seen_by,
+    identities_seen_by,
+)
 from helpline.api import lookups
-from helpline.api.errors import FieldError
+from helpline.api.errors import IN_USE, FieldError
 from helpline.api.pagination import Key, Ordering, PageParams, paginate
 from helpline.api.schemas import (
     CompanyFilters,
@@ -49,7 +62,7 @@ router = Router(tags=["customers"])
 
 NEWEST_FIRST = Ordering("customers", (Key("id", descending=True),))
 PHONE_LIKE = re.compile(r"^\+?[\d\s().\-/]{3,}$")
-ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 def customer_prefetches() -> list[Prefetch]:
@@ -70,8 +83,22 @@ def _customers():
 
 
 def _detail(user, pk: int) -> Customer:
-    notes = CustomerNote.objects.select_related("author").order_by("-created_at", "-id")
-    return get_customer_for(user, pk, _customers().prefetch_related(Prefetch("notes", notes)))
+    """A customer seen in full or shared (helpline.access): shared, only what it received."""
+    customer = get_customer_seen_by(
+        user, pk, Customer.objects.select_related("location", "company")
+    )
+    if customer.access == CustomerAccess.FULL:
+        notes = CustomerNote.objects.select_related("author").order_by("-created_at", "-id")
+        prefetch_related_objects([customer], *customer_prefetches(), Prefetch("notes", notes))
+        return customer
+    identities = identities_seen_by(user, customer).order_by("id")
+    prefetch_related_objects(
+        [customer],
+        Prefetch("identities", queryset=identities),
+        Prefetch("custom_values", queryset=CustomValue.objects.none()),
+        Prefetch("notes", queryset=CustomerNote.objects.none()),
+    )
+    return customer
 
 
 @router.get("/customers", response={200: CustomerPage, **ERRORS})
@@ -150,7 +177,7 @@ def create_customer(request, payload: CustomerIn):
             )
         _set_custom_fields(user, customer, payload.custom_fields)
     except IntegrityError:  # another request took an address meanwhile
-        raise FieldError("emails", "an address or number already belongs to a customer") from None
+        raise FieldError("emails", IN_USE, status=409) from None
     return Status(201, _detail(user, customer.pk))
 
 
@@ -174,7 +201,7 @@ def _new_identities(kind: str, values: list[str], field: str, region: str, seen:
             raise FieldError(f"{field}.{index}", "given twice")
         seen.add((kind, normalised))
         if Identity.objects.filter(kind=kind, value=normalised).exists():
-            raise FieldError(f"{field}.{index}", "already belongs to a customer")
+            raise FieldError(f"{field}.{index}", IN_USE, status=409)
         yield kind, value
 
 
@@ -226,11 +253,11 @@ def add_customer_identity(request, customer_id: int, payload: IdentityIn):
     except InvalidIdentity as exc:
         raise FieldError("value", str(exc)) from None
     if Identity.objects.filter(kind=payload.kind, value=value).exists():
-        raise FieldError("value", "already belongs to a customer")
+        raise FieldError("value", IN_USE, status=409)
     try:
         identity = actions.add_identity(request.auth, customer, payload.kind, payload.value)
     except IntegrityError:  # another request added it meanwhile
-        raise FieldError("value", "already belongs to a customer") from None
+        raise FieldError("value", IN_USE, status=409) from None
     return Status(201, identity)
 
 

@@ -5,10 +5,16 @@ from django.http import Http404
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from helpline.core.errors import ActionError
+from helpline.customers.actions import IdentityTaken
 from helpline.customers.identities import InvalidIdentity
 
 # The first element of a ninja error location says where the value came from;
 # for a body it is followed by the name of the payload argument.
+# An address or number that is someone's already: one answer (409), whoever's it is, so that
+# it tells nothing of another location's customers (docs/architecture.md, "Who sees a
+# customer").
+IN_USE = "already in use: an address or number belongs to one customer only"
+
 _SOURCES = {"body", "query", "path", "header", "cookie", "form", "file"}
 
 
@@ -49,6 +55,9 @@ def install(api) -> None:
     def field_error(request, exc: FieldError):
         return api.create_response(request, detail(exc.field, exc.message), status=exc.status)
 
+    def identity_taken(request, exc: IdentityTaken):
+        return api.create_response(request, detail(exc.field, IN_USE), status=409)
+
     def action_error(request, exc: ActionError):
         return api.create_response(request, detail(exc.field, exc), status=400)
 
@@ -76,6 +85,7 @@ def install(api) -> None:
     api.add_exception_handler(ValidationError, validation)
     api.add_exception_handler(FieldError, field_error)
     api.add_exception_handler(ActionError, action_error)
+    api.add_exception_handler(IdentityTaken, identity_taken)
     api.add_exception_handler(InvalidIdentity, invalid_identity)
     api.add_exception_handler(Http404, not_found)
     api.add_exception_handler(AuthenticationError, unauthenticated)

@@ -93,6 +93,23 @@ class CustomerOut(Schema):
 
 class CustomerDetail(CustomerOut):
     notes: list[NoteOut]
+    access: Literal["full", "shared"] = Field(
+        ...,
+        description='"full": a customer of a location you serve. "shared": another '
+        "location's customer with conversations at yours: you get the name, company, "
+        "language and the identities your conversations received; no location, notes or "
+        "custom fields, and no changes (404). See docs/architecture.md.",
+    )
+
+    @staticmethod
+    def resolve_access(obj) -> str:
+        return str(getattr(obj, "access", "full"))
+
+    @staticmethod
+    def resolve_location(obj) -> dict | None:
+        if getattr(obj, "access", "full") != "full" or obj.location is None:
+            return None
+        return {"id": obj.location.pk, "name": obj.location.name}
 
 
 class CustomerPage(Schema):

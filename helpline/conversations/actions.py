@@ -27,6 +27,7 @@ from helpline.conversations.models import (
     Priority,
     Status,
     Tag,
+    identities_known_at,
 )
 from helpline.conversations.receive import (
     STILL_OPEN,
@@ -38,6 +39,7 @@ from helpline.conversations.receive import (
 from helpline.conversations.verbs import Verb
 from helpline.conversations.waits import answer_open_waits
 from helpline.core.activity import record
+from helpline.core.addresses import one_line
 from helpline.core.errors import ActionError, refuse_unknown
 from helpline.core.events import EventName, publish
 from helpline.core.html import sanitize_html
@@ -80,7 +82,7 @@ def start_conversation(
     identity = customer.identities.order_by("id").first()
     now = timezone.now()
     conversation = Conversation.objects.create(
-        subject=subject,
+        subject=one_line(subject),
         channel=channel,
         customer=customer,
         location=location or customer.location,
@@ -340,7 +342,7 @@ def _sent(
         cc=list(cc),
         bcc=list(bcc),
         headers=headers or {},
-        subject=subject,
+        subject=one_line(subject),
     )
 
 
@@ -505,12 +507,11 @@ def reply_address(
     conversation: Conversation,
     *,
     thread: list[Message] | None = None,
-    identities: list[Identity] | None = None,
 ) -> str:
-    """The address a reply goes to; empty when the customer has none.
+    """The address a reply goes to; empty when the customer has none here.
 
-    A page that has read the whole thread (oldest first, with identities) and the customer's
-    identities passes them, and no query is made."""
+    A page that has read the whole thread (oldest first, with identities) passes it, and the
+    last inbound message is not read again."""
     # Only the customer's own addresses: a stranger who wrote into the
     # conversation (with a guessed subject token) is never answered with it.
     if thread is None:
@@ -540,10 +541,16 @@ def reply_address(
         )
     if last_inbound is not None and last_inbound.identity is not None:
         return last_inbound.identity.value
-    if identities is None:
-        return conversation.customer.primary_email()
-    emails = [i for i in identities if i.kind == IdentityKind.EMAIL]
-    return min(emails, key=lambda i: i.pk).value if emails else ""
+    known = _identities_known_here(conversation).filter(kind=IdentityKind.EMAIL)
+    return known.order_by("id").values_list("value", flat=True).first() or ""
+
+
+def _identities_known_here(conversation: Conversation):
+    """The customer's identities the conversation's location may use: a customer shared by
+    another location is never written to at an address this one did not receive."""
+    if conversation.location_id is None:  # only admins see such a conversation
+        return conversation.customer.identities.all()
+    return identities_known_at(conversation.customer, {conversation.location_id})
 
 
 @transaction.atomic
@@ -737,7 +744,7 @@ def _log_inbound(
     text: str,
     helped_after: int | None,
 ) -> Message:
-    identities = list(conversation.customer.identities.order_by("id"))
+    identities = list(_identities_known_here(conversation).order_by("id"))
     wanted_kind = IdentityKind.PHONE if channel == Channel.PHONE else None
     identity = next((i for i in identities if i.kind == wanted_kind), None) or next(
         iter(identities), None
@@ -965,7 +972,7 @@ def set_priority(
 
 @transaction.atomic
 def rename(actor: User | None, conversation: Conversation, subject: str) -> Conversation:
-    subject = " ".join(subject.split())[:998]  # a subject is one line
+    subject = one_line(subject)  # a subject is one line, with no control characters
     callers, conversation = conversation, _locked(conversation)
     before = conversation.subject
     if subject == before:

@@ -16,6 +16,10 @@ REASONS: list[tuple[re.Pattern, str]] = [
     (re.compile(p, re.IGNORECASE), reason)
     for p, reason in [
         (
+            r"^InvalidAddress|^ValueError: Invalid address|BadHeaderError",
+            "The address is not a valid email address: correct it, then send again.",
+        ),
+        (
             r"SMTPRecipientsRefused|\b5\.1\.[0-9]\b|user unknown|does not exist|no such user",
             "The recipient's address was rejected: it may be mistyped or no longer exist.",
         ),

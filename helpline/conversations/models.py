@@ -360,3 +360,17 @@ class CannedReply(models.Model):
 
     def __str__(self):
         return self.title
+
+
+def identities_known_at(customer, location_ids) -> models.QuerySet:
+    """The customer's identities that locations `location_ids` know: every one at the
+    customer's home location, else those a message of their own conversations came from
+    or went to. The rule of helpline.access for what a location that shares a customer sees,
+    said by location so that actions (a reply's default address) keep to it too."""
+    identities = Identity.objects.filter(customer=customer)
+    if customer.location_id is not None and customer.location_id in location_ids:
+        return identities
+    used = Message.objects.filter(
+        identity=models.OuterRef("pk"), conversation__location_id__in=location_ids
+    )
+    return identities.filter(models.Exists(used))

@@ -7,20 +7,15 @@ same things in the same words, each naming the field to blame.
 import mimetypes
 import re
 from collections.abc import Iterable, Sequence
-from email.errors import HeaderParseError
-from email.headerregistry import Address
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.template.defaultfilters import filesizeformat
 
 from helpline.conversations.receive import IncomingAttachment
+from helpline.core.addresses import CONTROL, InvalidAddress, one_address
 from helpline.core.errors import ActionError
 from helpline.core.models import Mailbox, User
 
-# Any C0 or C1 control character, DEL included: in a header they would start a new one.
-CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # What mail servers (Gmail's, Exchange's) refuse outright, so a mail carrying one would bounce;
 # a note keeps the same rule, since a note's file is often forwarded later.
 # fmt: off
@@ -37,21 +32,10 @@ SIGNATURE_SEPARATOR = "\n\n-- \n"  # RFC 3676: mail clients recognise what follo
 
 def mail_address(value: str, field: str) -> str:
     """One plain address (name@domain), or a refusal naming `field`."""
-    value = value.strip()
-    if not value:
-        raise ActionError("Give an email address.", field)
-    if CONTROL.search(value):
-        raise ActionError(
-            f"{_shown(value)} contains a line break or another control character.", field
-        )
     try:
-        validate_email(value)
-        address = Address(addr_spec=value)
-    except (ValidationError, HeaderParseError, ValueError, IndexError):
-        raise ActionError(
-            f"{_shown(value)} is not one email address; write it as name@example.com.", field
-        ) from None
-    return address.addr_spec
+        return one_address(value)
+    except InvalidAddress as exc:
+        raise ActionError(str(exc), field) from None
 
 
 def mail_addresses(values: Iterable[str], field: str) -> list[str]:
@@ -70,11 +54,6 @@ def mail_addresses(values: Iterable[str], field: str) -> list[str]:
 def split_addresses(text: str) -> list[str]:
     """A typed list of addresses, separated by commas, semicolons or spaces."""
     return [part for part in re.split(r"[,;\s]+", text) if part]
-
-
-def _shown(value: str) -> str:
-    printable = CONTROL.sub("?", value)
-    return f"“{printable[:80]}{'…' if len(printable) > 80 else ''}”"
 
 
 def attachment_limit(mailbox: Mailbox | None) -> int:

@@ -28,6 +28,7 @@ from helpline.conversations.models import (
 from helpline.conversations.verbs import Verb
 from helpline.conversations.waits import answer_open_waits, create_waits
 from helpline.core.activity import record_many
+from helpline.core.addresses import one_line
 from helpline.core.events import EventName, publish_many
 from helpline.core.models import Location, Mailbox, Team, User
 from helpline.core.sql import update_fields_from_values, update_from_values
@@ -330,7 +331,7 @@ class _Batch:
         mailbox = inbound.mailbox
         customer = identity.customer if identity else self._new_customer(inbound)
         conversation = Conversation(
-            subject=SUBJECT_TOKEN.sub("", inbound.subject).strip()[:998],
+            subject=one_line(SUBJECT_TOKEN.sub("", inbound.subject)),
             channel=inbound.channel,
             customer=customer,
             location=inbound.location

@@ -6,8 +6,6 @@ from zoneinfo import available_timezones
 import holidays
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -16,6 +14,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from helpline.core import events, staff_mail
 from helpline.core.activity import record
+from helpline.core.addresses import InvalidAddress, one_address, one_line
 from helpline.core.errors import ActionError, refuse_unknown
 from helpline.core.models import (
     EventDelivery,
@@ -200,9 +199,9 @@ def _clean_email(email: str, exclude_pk=None) -> str:
     if not email:
         raise ActionError("An invitation needs an email address.", "email")
     try:
-        validate_email(email)
-    except ValidationError:
-        raise ActionError(f"“{email}” is not an email address.", "email") from None
+        email = one_address(email)
+    except InvalidAddress as exc:
+        raise ActionError(str(exc), "email") from None
     taken = User.objects.filter(Q(email__iexact=email) | Q(username__iexact=email))
     if taken.exclude(pk=exclude_pk).exists():
         raise ActionError("Someone here already has this email address.", "email")
@@ -401,13 +400,15 @@ def clean_mailbox(values: dict, mailbox: Mailbox | None = None) -> dict:
         if not address:
             raise ActionError("A mailbox needs its email address.", "address")
         try:
-            validate_email(address)
-        except ValidationError:
-            raise ActionError(f"“{address}” is not an email address.", "address") from None
+            address = one_address(address)
+        except InvalidAddress as exc:
+            raise ActionError(str(exc), "address") from None
         exclude = mailbox.pk if mailbox else None
         _unique(Mailbox, "address", address, exclude, "Another mailbox has this address.")
         cleaned["address"] = address
     _text(cleaned, "name", 200)
+    if "name" in cleaned:  # the display name of every mail's From: one line
+        cleaned["name"] = one_line(cleaned["name"], 200)
     _text(cleaned, "imap_host", 255)
     _text(cleaned, "imap_user", 255)
     _text(cleaned, "imap_folder", 255)

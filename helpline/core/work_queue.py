@@ -55,10 +55,11 @@ class WorkQueue:
             status=self.done, attempts=row.attempts + 1, last_error="", claimed_at=None, **fields
         )
 
-    def fail(self, row, error: str) -> str:
-        """Back to pending with a later try, or failed for good; the new status."""
+    def fail(self, row, error: str, *, final: bool = False) -> str:
+        """Back to pending with a later try, or failed for good (after the last try, or at
+        once when `final`: an error no retry can mend); the new status."""
         attempts = row.attempts + 1
-        final = attempts >= self.max_attempts()
+        final = final or attempts >= self.max_attempts()
         status = self.failed if final else self.pending
         self.model._default_manager.filter(pk=row.pk).update(
             status=status,

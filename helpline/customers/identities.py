@@ -3,6 +3,7 @@
 import phonenumbers
 from django.db.models import Q
 
+from helpline.core.addresses import InvalidAddress, one_address
 from helpline.customers.models import IdentityKind
 
 
@@ -31,13 +32,12 @@ DIGITS_REASON = "type the digits, with the country code for a number abroad, e.g
 
 
 def normalise_email(value: str) -> str:
-    value = value.strip().lower()
-    if "@" not in value or value.startswith("@") or value.endswith("@"):
-        raise InvalidIdentity(
-            f"“{value}” is not an email address: it needs a name, an @ and a domain, "
-            "like maria@example.com"
-        )
-    return value
+    """One plain address, lower case: the rule of every address that enters
+    (core.addresses), so that no reply to it can fail on its header."""
+    try:
+        return one_address(value).lower()
+    except InvalidAddress as exc:
+        raise InvalidIdentity(str(exc)) from None
 
 
 def normalise_phone(value: str, region: str = "") -> str:

@@ -9,6 +9,7 @@ from django import forms
 from django.urls import reverse
 from django.utils.html import format_html
 
+from helpline.access import CustomerAccess, customer_access
 from helpline.conversations.models import Channel
 from helpline.core.errors import ActionError
 from helpline.core.models import Location, Team, User
@@ -95,17 +96,27 @@ def taken_by(user: User, error: IdentityTaken, customer: Customer | None = None)
     may see (and a merge with `customer`), else only that it is at another location."""
     owner = None
     if error.owner_id is not None:
-        owner = Customer.objects.visible_to(user).filter(pk=error.owner_id).first()
+        owner = Customer.objects.filter(pk=error.owner_id).first()
     if owner is not None and owner.merged_into_id:
         owner = resolve_merged(owner)
-    if owner is None:
+    access = customer_access(user, owner) if owner is not None else None
+    if owner is None or access is None:
+        # Nothing about who or where: the same words for any customer the user may not see.
         return (
-            f"{error.value} already belongs to a customer of another location; "
-            "ask a colleague there or an admin to merge them."
+            f"{error.value} is already in use. An admin can tell whose it is, and merge "
+            "them if they are the same person."
         )
     if customer is not None and owner.pk == customer.pk:
         return f"{error.value} is already this customer's."
     profile = reverse("desk:customer", args=[owner.pk])
+    if access is CustomerAccess.SHARED:  # their name and conversations here, nothing to merge
+        return format_html(
+            '{} already belongs to <a href="{}" class="owner">{}</a>, a customer of another '
+            "location.",
+            error.value,
+            profile,
+            owner,
+        )
     if customer is None:
         return format_html(
             '{} already belongs to <a href="{}" class="owner">{}</a>. '

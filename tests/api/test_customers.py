@@ -97,9 +97,14 @@ def test_creating_a_customer_with_a_taken_address_names_the_field(nora_api, mari
         "/customers", {"name": "Imposter", "emails": ["new@example.com", "MARIA@example.com"]}
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert response.json() == {
-        "detail": [{"field": "emails.1", "message": "already belongs to a customer"}]
+        "detail": [
+            {
+                "field": "emails.1",
+                "message": "already in use: an address or number belongs to one customer only",
+            }
+        ]
     }
     assert not Customer.objects.filter(name="Imposter").exists()
 
@@ -149,5 +154,5 @@ def test_an_identity_of_another_customer_is_refused_naming_the_field(nora_api, m
         f"/customers/{otto.pk}/identities", {"kind": "email", "value": "maria@example.com"}
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert response.json()["detail"][0]["field"] == "value"

@@ -254,7 +254,7 @@ def test_adding_an_identity_normalises_it(maria, agent_north):
 @pytest.mark.parametrize(
     "kind, value, error",
     [
-        ("email", "maria-at-example", "not an email address"),
+        ("email", "maria-at-example", "not one email address"),
         ("phone", "12", "phone number"),
         ("email", "M.Lopez@Work.Example", "m.lopez@work.example already belongs to"),
         ("email", "maria@example.com", "maria@example.com is already this customer's"),
@@ -303,7 +303,7 @@ def test_a_new_customer_by_hand(north, agent_north):
     "fields, field, error",
     [
         ({"name": "", "email": "w@example.com"}, "name", "A customer needs a name."),
-        ({"name": "Wendy", "email": "wendy"}, "email", "not an email address"),
+        ({"name": "Wendy", "email": "wendy"}, "email", "not one email address"),
         ({"name": "Wendy", "email": "maria@example.com"}, "email", "already belongs"),
         ({"name": "Wendy", "phone": "+1"}, "phone", "phone number"),
     ],
@@ -699,8 +699,8 @@ def test_another_locations_owner_is_not_revealed(jonas, north, agent_north):
         assert response.status_code == 400
         [message] = error_of(response, form, field)
         assert message == (
-            "jonas@example.de already belongs to a customer of another location; "
-            "ask a colleague there or an admin to merge them."
+            "jonas@example.de is already in use. An admin can tell whose it is, and merge "
+            "them if they are the same person."
         )
         page = response.content.decode()
         assert "Jonas" not in page and f"/customers/{jonas.customer_id}/" not in page

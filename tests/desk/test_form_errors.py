@@ -70,7 +70,7 @@ FORMS = {
         lambda w: reverse("desk:customer-new"),
         lambda w: {"name": "Wendy", "email": "wendy", "location": w.north.pk},
         lambda w: "id_email_error",
-        "“wendy” is not an email address",
+        "“wendy” is not one email address",
     ),
     "customer details": (
         lambda w: reverse("desk:customer-edit", args=[w.customer.pk]),

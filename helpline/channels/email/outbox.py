@@ -13,7 +13,7 @@ from email.mime.text import MIMEText
 from email.utils import make_msgid
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import BadHeaderError, EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
@@ -28,6 +28,7 @@ from helpline.conversations.models import (
 )
 from helpline.conversations.verbs import Verb
 from helpline.core.activity import record
+from helpline.core.addresses import CONTROL, InvalidAddress, one_address, one_line, shown
 from helpline.core.errors import ActionError
 from helpline.core.events import EventName, publish
 from helpline.core.work_queue import WorkQueue
@@ -92,7 +93,7 @@ def queue_reply(
         to=[recipient],
         cc=cc or [],
         bcc=bcc or [],
-        subject=subject or reply_subject(conversation),
+        subject=one_line(subject or reply_subject(conversation)),
         message_id_header=message_id,
         in_reply_to=f"<{inbound_ids[-1]}>" if inbound_ids else "",
         # The root and the latest messages are enough for every mail client to thread.
@@ -125,8 +126,13 @@ def deliver(outbound_id: int) -> str:
     outbound = claim(outbound_id)
     if outbound is None:
         return "skipped"
+    unsendable = _unsendable(outbound)
+    if unsendable:
+        return _failed(outbound, unsendable, final=True)
     try:
         _build(outbound).send(fail_silently=False)
+    except BadHeaderError as exc:  # the same headers fail the same way every time
+        return _failed(outbound, f"{type(exc).__name__}: {exc}", final=True)
     except Exception as exc:
         return _failed(outbound, f"{type(exc).__name__}: {exc}")
     with transaction.atomic():
@@ -152,6 +158,21 @@ def _tell(name: EventName, outbound: OutboundEmail, error: str = "") -> None:
     )
 
 
+def _unsendable(outbound: OutboundEmail) -> str:
+    """Why no retry could send this mail: an address stored before every edge checked them
+    (core.addresses). Empty when it can go."""
+    sender = outbound.from_header
+    if CONTROL.search(sender):
+        return f"InvalidAddress: the sender {shown(sender)} contains a line break."
+    for field, values in (("to", outbound.to), ("cc", outbound.cc), ("bcc", outbound.bcc)):
+        for value in values:
+            try:
+                one_address(value)
+            except InvalidAddress as exc:
+                return f"InvalidAddress ({field}): {exc}"
+    return ""
+
+
 def _build(outbound: OutboundEmail) -> EmailMultiAlternatives:
     headers = {"Message-ID": outbound.message_id_header, **outbound.extra_headers}
     if outbound.in_reply_to:
@@ -160,7 +181,7 @@ def _build(outbound: OutboundEmail) -> EmailMultiAlternatives:
         headers["References"] = outbound.references
     message = outbound.message
     email = EmailMultiAlternatives(
-        subject=outbound.subject,
+        subject=one_line(outbound.subject),  # a row stored before subjects were cleaned
         body=message.text,
         from_email=outbound.from_header,
         to=outbound.to,
@@ -209,8 +230,8 @@ def _binary_part(maintype: str, subtype: str, content: bytes) -> MIMEBase:
 
 
 @transaction.atomic
-def _failed(outbound: OutboundEmail, error: str) -> str:
-    status = OUTBOX.fail(outbound, error)
+def _failed(outbound: OutboundEmail, error: str, *, final: bool = False) -> str:
+    status = OUTBOX.fail(outbound, error, final=final)
     attempts, final = outbound.attempts + 1, status == OutboxStatus.FAILED
     shown = error if final else f"{error} (attempt {attempts}, retrying)"
     Message.objects.filter(pk=outbound.message_id).update(

@@ -15,7 +15,7 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from helpline.access import get_conversation_for, get_customer_for
+from helpline.access import get_conversation_for, get_customer_for, identities_seen_by
 from helpline.appointments import actions, slots
 from helpline.appointments.models import Appointment, AppointmentStatus, Kind
 from helpline.appointments.slots import zone_of
@@ -213,7 +213,7 @@ def appointment_new(request):
         zone=zone,
         initial={
             "kind": _default_kind(conversation),
-            "phone_number": _phone_of(customer),
+            "phone_number": _phone_of(request.user, customer),
         },
     )
     if request.method == "POST" and form.is_valid():
@@ -313,8 +313,11 @@ def _default_kind(conversation: Conversation | None) -> str:
     return Kind.IN_STORE
 
 
-def _phone_of(customer: Customer) -> str:
-    identity = customer.identities.filter(kind=IdentityKind.PHONE).order_by("id").first()
+def _phone_of(user: User, customer: Customer) -> str:
+    """The customer's first number the agent may see (a shared customer: one received)."""
+    identity = (
+        identities_seen_by(user, customer).filter(kind=IdentityKind.PHONE).order_by("id").first()
+    )
     return identity.value if identity else ""
 
 

@@ -21,7 +21,13 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_POST
 
-from helpline.access import get_conversation_for
+from helpline.access import (
+    CustomerAccess,
+    customer_access,
+    get_conversation_for,
+    identities_seen_by,
+    notes_seen_by,
+)
 from helpline.callbacks import actions as callback_actions
 from helpline.callbacks.models import Callback, CallbackStatus, Reason
 from helpline.channels.email import outbox
@@ -120,7 +126,9 @@ def _page(request, conversation: Conversation, *, form="", error=None, status=20
     if customer.location_id == conversation.location_id:
         customer.location = conversation.location
     thread = _thread(conversation)
-    identities = list(customer.identities.order_by("kind", "id"))
+    # A customer shared with this location shows only what it received (helpline.access).
+    identities = list(identities_seen_by(user, customer).order_by("kind", "id"))
+    customer_full = customer_access(user, customer) == CustomerAccess.FULL
     zone = _zone(conversation.location)
     canned_replies = _canned_replies(user, conversation)
     typed = {form: request.POST} if form else {}
@@ -145,9 +153,10 @@ def _page(request, conversation: Conversation, *, form="", error=None, status=20
         "open_callbacks": _open_callbacks(user, conversation),
         "callback_zone": zone.key,
         "callback_min": timezone.localtime(timezone.now(), zone).strftime("%Y-%m-%dT%H:%M"),
-        "customer_notes": list(customer.notes.select_related("author")),
+        "customer_full": customer_full,
+        "customer_notes": list(notes_seen_by(user, customer).select_related("author")),
         "timeline": _timeline(user, conversation),
-        "reply_to": actions.reply_address(conversation, thread=thread, identities=identities),
+        "reply_to": actions.reply_address(conversation, thread=thread),
         "known_addresses": [i.value for i in identities if i.kind == IdentityKind.EMAIL],
         "sending_mailbox": sending_mailbox,
         "attachment_limit": outgoing.attachment_limit(sending_mailbox),

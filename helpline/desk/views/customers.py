@@ -15,7 +15,13 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from helpline.access import get_customer_for
+from helpline.access import (
+    CustomerAccess,
+    get_customer_for,
+    get_customer_seen_by,
+    identities_seen_by,
+    notes_seen_by,
+)
 from helpline.api.errors import FieldError
 from helpline.api.pagination import Key, Ordering, decode_cursor, encode_cursor
 from helpline.appointments.models import AppointmentStatus
@@ -28,7 +34,6 @@ from helpline.customers.fields import InvalidValue, canonical
 from helpline.customers.models import (
     Company,
     Customer,
-    CustomerNote,
     CustomField,
     CustomValue,
     Identity,
@@ -74,15 +79,14 @@ def id_from(value) -> int | None:
     return int(value) if value.isdigit() and len(value) < 19 else None
 
 
-def live_customer(view):
-    """Load the customer named by the URL (404 unless visible); a merged one sends you on."""
+def live_customer(view, fetch=get_customer_for):
+    """Load the customer named by the URL (404 unless seen in full, or, with
+    `fetch=get_customer_seen_by`, shared); a merged one sends you on."""
 
     @wraps(view)
     @login_required
     def wrapper(request, pk: int, *args, **kwargs):
-        customer = get_customer_for(
-            request.user, pk, Customer.objects.select_related("location", "company")
-        )
+        customer = fetch(request.user, pk, Customer.objects.select_related("location", "company"))
         if customer.merged_into_id:
             survivor = actions.resolve_merged(customer)
             messages.info(request, f"{customer} was merged into {survivor}.")
@@ -165,25 +169,34 @@ class Entry:
     undoable: bool = False
 
 
-@live_customer
 @require_http_methods(["GET", "HEAD"])
-def customer_page(request, customer: Customer):
+def _customer_profile(request, customer: Customer):
     return _render_customer(request, customer, CustomerNoteForm())
 
 
+customer_page = live_customer(_customer_profile, fetch=get_customer_seen_by)
+
+
 def _render_customer(request, customer: Customer, note_form, status: int = 200):
-    notes = CustomerNote.objects.select_related("author").order_by("-created_at", "-id")
-    prefetch_related_objects([customer], ordered_identities(), Prefetch("notes", queryset=notes))
+    """The profile; a customer shared with the agent's location shows only what it
+    received (helpline.access)."""
+    full = customer.access == CustomerAccess.FULL
+    user = request.user
+    notes = notes_seen_by(user, customer).select_related("author").order_by("-created_at", "-id")
+    identities = identities_seen_by(user, customer).order_by("kind", "id")
     conversations, next_after = _timeline(request, customer)
     value = CustomValue.objects.filter(customer=customer, field=OuterRef("pk")).values("value")
-    fields = CustomField.objects.annotate(value=Subquery(value[:1]))
+    fields = CustomField.objects.annotate(value=Subquery(value[:1])) if full else []
     context = {
         "nav": "customers",
         "customer": customer,
+        "full": full,
+        "identities": list(identities),
+        "notes": list(notes),
         "custom_values": [(f, f.value or "") for f in fields],
         "conversations": conversations,
         "next_after": next_after,
-        "history": _history(request.user, customer),
+        "history": _history(user, customer) if full else [],
         "note_form": note_form,
         "now": timezone.now(),
     }

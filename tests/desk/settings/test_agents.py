@@ -78,7 +78,11 @@ def test_an_invitation_is_sent_again_while_no_password_was_chosen(admin):
     "fields, field, words",
     [
         ({"email": ""}, "email", "An invitation needs an email address."),
-        ({"email": "ines at shop"}, "email", "“ines at shop” is not an email address."),
+        (
+            {"email": "ines at shop"},
+            "email",
+            "“ines at shop” is not one email address; write it as name@example.com.",
+        ),
         ({"email": "NORA@shop.test"}, "email", "Someone here already has this email address."),
         ({"role": "boss"}, "role", "Select a valid choice"),
     ],
@@ -164,7 +168,7 @@ def test_an_admin_invites_an_agent_in_the_browser(browser_page, admin, north, so
     page.get_by_label("Email").fill("ines@shop")
     page.get_by_label("North Street").check()
     page.get_by_role("button", name="Send the invitation").click()
-    assert "is not an email address" in page.locator("#id_email_error").inner_text()
+    assert "is not one email address" in page.locator("#id_email_error").inner_text()
     assert page.get_by_label("North Street").is_checked()
     screenshot(page, "settings-agent-invite-error-1280")
     page.set_viewport_size({"width": 375, "height": 800})

@@ -138,7 +138,11 @@ def test_editing_keeps_the_password_when_left_empty_and_logs_no_secret(admin, no
     "fields, field, words",
     [
         ({"address": ""}, "address", "A mailbox needs its email address."),
-        ({"address": "help at shop"}, "address", "“help at shop” is not an email address."),
+        (
+            {"address": "help at shop"},
+            "address",
+            "“help at shop” is not one email address; write it as name@example.com.",
+        ),
         ({"address": "SUPPORT@shop.test"}, "address", "Another mailbox has this address."),
         ({"imap_host": ""}, "imap_host", "Mail is fetched over IMAP: name the IMAP server."),
         ({"imap_password": ""}, "imap_password", "Give the IMAP password."),
