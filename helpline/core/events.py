@@ -74,6 +74,17 @@ class EventName(StrEnum):
     CUSTOMERS_MERGED = "customers.merged"
     # Its undoing: actor_id, source_id, target_id, merged (the merge activity's data).
     CUSTOMERS_UNMERGED = "customers.unmerged"
+    # feedback: survey_id, answer_id, kind, score (int), comment, purpose, recovery_case_id
+    # (or None), customer_id (None for kiosk), conversation_id (None for kiosk), location_id,
+    # agent_id, team_id (credited at answer time), changed (bool: an earlier answer was changed
+    # within its 7 days), answered_at (ISO).
+    SURVEY_ANSWERED = "survey.answered"
+    # insights: source ("message"|"survey_answer"), source_id, conversation_id, customer_id,
+    # location_id, language, compound (float, None when the language is not covered), model
+    # (name and version).
+    TEXT_SCORED = "text.scored"
+    # insights: source, source_id, conversation_id, customer_id, theme_id, theme_name.
+    TEXT_THEMED = "text.themed"
 
 
 class Phase(StrEnum):
