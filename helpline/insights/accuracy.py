@@ -46,7 +46,9 @@ def sentiment_accuracy(rows: Sequence[tuple[str, int]]) -> dict:
     decided = [(t, p) for t, p in zip(truth, predicted, strict=True) if p != -1]
     return {
         "sentences": len(rows),
-        "accuracy": round(sum(t == p for t, p in zip(truth, predicted, strict=True)) / len(rows), 4),
+        "accuracy": round(
+            sum(t == p for t, p in zip(truth, predicted, strict=True)) / len(rows), 4
+        ),
         "accuracy_decided": round(sum(t == p for t, p in decided) / len(decided), 4),
         "macro_f1": round(float(f1_score(truth, predicted, labels=[0, 1], average="macro")), 4),
         "abstained": round(1 - len(decided) / len(rows), 4),
@@ -65,7 +67,9 @@ def purity(truth: Sequence[str], clusters: Sequence[object]) -> float:
     return sum(best.values()) / len(truth)
 
 
-def theme_accuracy(train: Sequence[str], test: Sequence[str], intents: Sequence[str], k: int) -> dict:
+def theme_accuracy(
+    train: Sequence[str], test: Sequence[str], intents: Sequence[str], k: int
+) -> dict:
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
     fitted = themes.fit(train, k=k)

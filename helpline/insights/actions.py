@@ -271,9 +271,7 @@ def merge_themes(actor: User, sources: Iterable[Theme], target: Theme) -> Theme:
                 weights = _sum_weights(weights, theme.weights)
         target.weights = weights
         target.save(update_fields=["weights"])
-        Theme.objects.filter(Q(pk__in=ids) | Q(merged_into_id__in=ids)).update(
-            merged_into=target
-        )
+        Theme.objects.filter(Q(pk__in=ids) | Q(merged_into_id__in=ids)).update(merged_into=target)
         Text.objects.filter(theme_id__in=ids).update(theme=target)
         record(actor, Verb.THEMES_MERGED, target, merged=[t.name for t in merging], ids=ids)
     return target

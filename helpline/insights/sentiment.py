@@ -73,7 +73,7 @@ def score(text: str) -> Score:
 
 
 def label(compound: float | None) -> str:
-    """"positive", "negative", "neutral", or "unknown" (no number)."""
+    """ "positive", "negative", "neutral", or "unknown" (no number)."""
     if compound is None:
         return UNKNOWN
     if compound >= NEUTRAL_BAND:

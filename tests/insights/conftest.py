@@ -28,7 +28,9 @@ def heard():
         unsubscribe(name, collector)
 
 
-def answer(answer_id=1, *, kind="csat", score=1, comment="", conversation=None, location=None, **extra):
+def answer(
+    answer_id=1, *, kind="csat", score=1, comment="", conversation=None, location=None, **extra
+):
     """The feedback app's survey.answered, as it publishes it (published here by the test)."""
     payload = {
         "survey_id": answer_id,

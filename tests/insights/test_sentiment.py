@@ -59,7 +59,9 @@ def test_a_language_vader_does_not_cover_is_unknown_not_a_number(north, heard):
 
 
 def test_robots_mail_is_not_the_customers_voice(north):
-    write(north, "I am out of the office until Monday. Terrible weather.", kind=MessageKind.AUTO_REPLY)
+    write(
+        north, "I am out of the office until Monday. Terrible weather.", kind=MessageKind.AUTO_REPLY
+    )
     write(north, "Undeliverable: mailbox full", kind=MessageKind.BOUNCE, address="mailer@x.test")
     assert not Text.objects.exists()
 
@@ -73,7 +75,13 @@ def test_a_second_delivery_changes_nothing(north, heard):
 
 def test_a_survey_comment_is_scored_and_its_score_kept(north, heard):
     conversation = write(north, "Where is my parcel?").conversation
-    answer(7, score=1, comment="Rude agent, awful experience.", conversation=conversation, location=north)
+    answer(
+        7,
+        score=1,
+        comment="Rude agent, awful experience.",
+        conversation=conversation,
+        location=north,
+    )
     text = Text.objects.get(source=Source.SURVEY_ANSWER, source_id=7)
     assert text.compound is not None and text.compound < -0.5
     assert text.conversation == conversation and text.location == north
@@ -82,7 +90,14 @@ def test_a_survey_comment_is_scored_and_its_score_kept(north, heard):
     assert heard["text.scored"][-1]["source"] == "survey_answer"
 
     # Changed within its 7 days: the score and the reading follow, still one of each.
-    answer(7, score=5, comment="Actually they fixed it, great job!", changed=True, conversation=conversation, location=north)
+    answer(
+        7,
+        score=5,
+        comment="Actually they fixed it, great job!",
+        changed=True,
+        conversation=conversation,
+        location=north,
+    )
     text.refresh_from_db()
     assert text.compound > 0.5
     assert SurveyScore.objects.get(answer_id=7).bad is False
@@ -97,7 +112,14 @@ def test_a_kiosk_answer_without_comment_keeps_only_its_score(north):
 
 @pytest.mark.parametrize(
     ("kind", "score", "bad"),
-    [("csat", 2, True), ("csat", 3, False), ("nps", 6, True), ("nps", 7, False), ("ces", 3, True), ("ces", 4, False)],
+    [
+        ("csat", 2, True),
+        ("csat", 3, False),
+        ("nps", 6, True),
+        ("nps", 7, False),
+        ("ces", 3, True),
+        ("ces", 4, False),
+    ],
 )
 def test_bad_scores(kind, score, bad):
     assert actions.is_bad(kind, score) is bad

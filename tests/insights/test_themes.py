@@ -45,7 +45,11 @@ def customers_write(north, per_subject=12, seed=1):
     for subject, lines in SUBJECTS.items():
         for _ in range(per_subject):
             n += 1
-            receive(email_from(f"c{n}@example.com", text=rng.choice(lines), location=north, subject=subject))
+            receive(
+                email_from(
+                    f"c{n}@example.com", text=rng.choice(lines), location=north, subject=subject
+                )
+            )
     deliver_due()
 
 
@@ -73,7 +77,11 @@ def test_training_finds_the_subjects_and_names_them_by_their_terms(trained):
 
 
 def test_new_text_is_given_a_theme_as_it_arrives(north, trained, heard):
-    message = receive(email_from("new@example.com", text="My refund has not arrived, I want my money", location=north)).message
+    message = receive(
+        email_from(
+            "new@example.com", text="My refund has not arrived, I want my money", location=north
+        )
+    ).message
     deliver_due()
     text = Text.objects.get(source_id=message.pk)
     assert "refund" in text.theme.terms

@@ -9,13 +9,16 @@ class Command(BaseCommand):
     help = "Learn the themes again from what customers wrote; renamed themes keep their names."
 
     def add_arguments(self, parser):
-        parser.add_argument("--themes", dest="count", type=int, default=None, help="How many (default: by size)")
+        parser.add_argument(
+            "--themes", dest="count", type=int, default=None, help="How many (default: by size)"
+        )
 
     def handle(self, *args, count: int | None = None, **options):
         model = actions.retrain(k=count)
         if model is None:
-            self.stdout.write(f"Too little text to learn themes from (fewer than {themes.MIN_DOCUMENTS}).")
+            self.stdout.write(
+                f"Too little text to learn themes from (fewer than {themes.MIN_DOCUMENTS})."
+            )
             return
         count = model.themes.filter(merged_into__isnull=True).count()
         self.stdout.write(f"{count} themes from {model.documents} texts ({model.method}).")
-
