@@ -25,12 +25,12 @@ from helpline.channels.email.models import OutboundEmail, OutboxStatus
 from helpline.conversations.actions import reply
 from helpline.conversations.models import CannedReply
 from helpline.conversations.receive import IncomingAttachment
+from helpline.core.events import deliver_due
 from helpline.core.models import Role, Team, User
 from helpline.core.tokens import issue_token
 from helpline.customers import actions as customer_actions
 from helpline.desk.actions import save_view
 from helpline.desk.inbox import Filters
-from helpline.core.events import deliver_due
 from helpline.hours.actions import add_closure
 from helpline.insights import actions as insights_actions
 from helpline.insights.models import Text, Theme

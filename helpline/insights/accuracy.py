@@ -36,7 +36,7 @@ def read_intents(path: Path) -> tuple[list[str], list[str]]:
 
 
 def sentiment_accuracy(rows: Sequence[tuple[str, int]]) -> dict:
-    from sklearn.metrics import f1_score
+    from sklearn.metrics import f1_score  # type: ignore[import-untyped]
 
     truth, predicted = [], []
     for text, label in rows:

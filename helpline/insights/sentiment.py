@@ -43,8 +43,8 @@ def model_name() -> str:
 def _analyzer():
     with _lock:
         if "vader" not in _state:
-            from py3langid.langid import MODEL_FILE, LanguageIdentifier
-            from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+            from py3langid.langid import MODEL_FILE, LanguageIdentifier  # type: ignore[import-untyped]
+            from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer  # type: ignore[import-untyped]
 
             identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
             identifier.set_languages(CANDIDATES)

@@ -53,13 +53,13 @@ def method_name() -> str:
 
 
 def _vectorizer(**kwargs):
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
 
     return TfidfVectorizer(stop_words="english", sublinear_tf=True, max_features=20000, **kwargs)
 
 
 def fit(texts: Sequence[str], k: int | None = None, seed: int = 0) -> Fitted:
-    from sklearn.cluster import KMeans
+    from sklearn.cluster import KMeans  # type: ignore[import-untyped]
 
     k = k or choose_k(len(texts))
     vectorizer = _vectorizer(min_df=2 if len(texts) >= 200 else 1)
@@ -84,7 +84,7 @@ class Assigner:
     """Nearest theme by cosine, built from a stored model (vocabulary, idf, themes' weights)."""
 
     def __init__(self, vectorizer: dict, themes: Sequence[tuple[int, dict[str, float]]]):
-        from scipy import sparse
+        from scipy import sparse  # type: ignore[import-untyped]
 
         terms = vectorizer["terms"]
         self.vectorizer = _vectorizer(vocabulary={t: i for i, t in enumerate(terms)})
