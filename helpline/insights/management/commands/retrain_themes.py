@@ -1,4 +1,4 @@
-"""`helpline retrain_themes`: learn the themes again now (the beat does it daily)."""
+"""`helpline retrain-themes`: learn the themes again now (the beat does it daily)."""
 
 from django.core.management.base import BaseCommand
 
