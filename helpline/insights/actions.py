@@ -125,18 +125,21 @@ def _score(text: Text, body: str) -> None:
 
 
 def active_model() -> ThemeModel | None:
-    return ThemeModel.objects.filter(active=True).order_by("-trained_at", "-id").first()
+    """The current training, without its vocabulary (read only to build an assigner)."""
+    current = ThemeModel.objects.filter(active=True).defer("vectorizer")
+    return current.order_by("-trained_at", "-id").first()
 
 
 def _assigner() -> themes.Assigner | None:
     model = active_model()
     if model is None:
         return None
-    current = list(
-        Theme.objects.filter(model=model, merged_into__isnull=True).values_list("id", "weights")
+    current = Theme.objects.filter(model=model, merged_into__isnull=True)
+    # A training or a merge changes the ids; the weights are read only when it did.
+    key = (model.pk, tuple(current.values_list("id", flat=True)))
+    return themes.cached_assigner(
+        key, lambda: themes.Assigner(model.vectorizer, list(current.values_list("id", "weights")))
     )
-    key = (model.pk, tuple(theme_id for theme_id, _ in current))
-    return themes.cached_assigner(key, lambda: themes.Assigner(model.vectorizer, current))
 
 
 def _theme(text: Text, body: str) -> None:
