@@ -123,3 +123,16 @@ def test_a_kiosk_answer_without_comment_keeps_only_its_score(north):
 )
 def test_bad_scores(kind, score, bad):
     assert actions.is_bad(kind, score) is bad
+
+
+def test_a_merge_of_customers_moves_their_texts_and_its_undoing_moves_them_back(north, admin):
+    from helpline.customers import actions as customer_actions
+
+    first = write(north, ANGRY, address="mia@example.com").conversation.customer
+    second = write(
+        north, "Thanks, all good now!", address="mia.b@example.com"
+    ).conversation.customer
+    merge = customer_actions.merge(admin, first, second)
+    assert set(Text.objects.values_list("customer_id", flat=True)) == {second.pk}
+    customer_actions.unmerge(admin, merge)
+    assert Text.objects.get(message__text=ANGRY).customer_id == first.pk
