@@ -21,6 +21,7 @@ OWN = {
     "parse-email",
     "quarantine",
     "reprocess",
+    "retrain-themes",
     "serve",
     "start",
     "worker",

@@ -26,12 +26,15 @@ from helpline.channels.email.models import OutboundEmail, OutboxStatus
 from helpline.conversations.actions import reply
 from helpline.conversations.models import CannedReply
 from helpline.conversations.receive import IncomingAttachment
+from helpline.core.events import deliver_due
 from helpline.core.models import Role, Team, User
 from helpline.core.tokens import issue_token
 from helpline.customers import actions as customer_actions
 from helpline.desk.actions import save_view
 from helpline.desk.inbox import Filters
 from helpline.hours.actions import add_closure
+from helpline.insights import actions as insights_actions
+from helpline.insights.models import Text, Theme
 from helpline.sla.models import Notification, SlaPolicy
 from helpline.webhooks.actions import create_webhook
 from helpline.webhooks.models import WebhookDelivery
@@ -58,6 +61,8 @@ class Route:
     # and for everyone else it does not exist (404).
     # "settings": a page of the desk's settings: admins may (the page, or a redirect after
     # saving), anyone else gets 403.
+    # "managers": names no object of a location (a theme): admins and managers may, anyone
+    # else gets 403.
     # "own": names NOTIFIED's own notification or saved view: only she may, and for anyone
     # else, admins included, it does not exist (404); "self": touches only the signed-in user's own
     # things, so everyone signed in may (the page, or a redirect back to it).
@@ -412,6 +417,26 @@ ROUTES = {
     "api:list_webhook_deliveries": Route(
         "GET", "/api/webhooks/{webhook}/deliveries?status=failed", "admin", api=True
     ),
+    # Sentiment and themes: figures for everyone (of their locations); managers change them.
+    "desk:themes": Route("GET", "/insights/themes/?theme={theme}", "any"),
+    "desk:theme-rename": Route(
+        "POST", "/insights/themes/{theme}/rename/", "managers", {"name": "X"}
+    ),
+    "desk:theme-merge": Route(
+        "POST", "/insights/themes/{other_theme}/merge/", "managers", {"into": "{theme}"}
+    ),
+    "desk:text-theme": Route(
+        "POST", "/insights/texts/{text}/theme/", "manage", {"theme": "{theme}"}
+    ),
+    "api:get_message_insight": Route("GET", "/api/messages/{message}/insight", "object", api=True),
+    "api:set_message_theme": Route(
+        "PUT", "/api/messages/{message}/theme", "manage", {"theme_id": "{theme}"}, api=True
+    ),
+    "api:list_themes": Route("GET", "/api/themes", "any", api=True),
+    "api:rename_theme": Route("PATCH", "/api/themes/{theme}", "managers", {"name": "X"}, api=True),
+    "api:merge_theme": Route(
+        "POST", "/api/themes/{other_theme}/merge", "managers", {"into_id": "{theme}"}, api=True
+    ),
     # The API's own documents: for admins unless HELPLINE_API_DOCS_PUBLIC opens them.
     "api:openapi-json": Route("GET", "/api/openapi.json", "admin", api=True),
     "api:openapi-view": Route("GET", "/api/docs", "admin"),
@@ -531,6 +556,16 @@ def world(north, south, admin, agent_north, agent_south, mailbox):
             conversation=conversation,
             text=f"#{conversation.pk} {MARKER} broken: the response target was breached",
         )
+    deliver_due()  # the worker reads the customer's message (insights)
+    text = Text.objects.get(message=message)
+    theme, other_theme = (
+        Theme.objects.create(
+            name=name, terms=[name], weights={name: 1.0}, created_at=text.written_at
+        )
+        for name in ("kettle", "parcel")
+    )
+    insights_actions.correct_theme(admin, text, other_theme)
+    ids.update(theme=theme.pk, other_theme=other_theme.pk, text=text.pk)
     ids["notification"] = Notification.objects.get(user=users[NOTIFIED]).pk
     ids["saved_view"] = save_view(users[NOTIFIED], "Urgent", "open", Filters(priority="urgent")).pk
     return SimpleNamespace(ids=ids, users=users)
@@ -602,9 +637,13 @@ def test_the_matrix(name, user_key, world):
         assert response.status_code == 200
         assert (MARKER in response.content.decode()) is allowed
     elif route.scope == "manage":
-        expected = {"admin": (200, 201, 204), "manager_north": (200, 201, 204)}.get(
+        done = (200, 201, 204, 302)  # a desk form redirects after saving
+        expected = {"admin": done, "manager_north": done}.get(
             user_key, (403,) if allowed else (404,)
         )
+        assert response.status_code in expected, response.content[:500]
+    elif route.scope == "managers":  # a setting of no location: admins and managers may
+        expected = (200, 201, 204, 302) if user_key in ("admin", "manager_north") else (403,)
         assert response.status_code in expected, response.content[:500]
     elif route.scope == "admin":
         expected = (200, 201, 204, 302) if user_key == "admin" else (403,)

@@ -21,6 +21,7 @@ from helpline.api import (
     customers,
     errors,
     hours,
+    insights,
     search,
     sla,
     webhooks,
@@ -79,6 +80,7 @@ api.add_router("/", conversations.router)
 api.add_router("/", search.router)
 api.add_router("/", calls.router)
 api.add_router("/", hours.router)
+api.add_router("/", insights.router)
 api.add_router("/", sla.router)
 api.add_router("/", callbacks.router)
 api.add_router("/", appointments.router)

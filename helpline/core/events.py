@@ -85,6 +85,12 @@ class EventName(StrEnum):
     CUSTOMERS_MERGED = "customers.merged"
     # Its undoing: actor_id, source_id, target_id, merged (the merge activity's data).
     CUSTOMERS_UNMERGED = "customers.unmerged"
+    # insights: source ("message"|"survey_answer"), source_id, conversation_id, customer_id,
+    # location_id, language, compound (float, None when the language is not covered), model
+    # (name and version).
+    TEXT_SCORED = "text.scored"
+    # insights: source, source_id, conversation_id, customer_id, theme_id, theme_name.
+    TEXT_THEMED = "text.themed"
 
 
 class Phase(StrEnum):

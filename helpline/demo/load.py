@@ -11,7 +11,7 @@ from django.utils import timezone
 from helpline.conversations.models import Wait
 from helpline.core.models import Activity
 from helpline.customers.models import Identity
-from helpline.demo import responsiveness, today
+from helpline.demo import insights, responsiveness, today
 from helpline.demo.customers import People
 from helpline.demo.history import History
 from helpline.demo.organisation import DEMO_PASSWORD, organise
@@ -60,6 +60,7 @@ def load_demo(
         plans = history.plan(persons, conversations)  # dates every person's first contact
         people.create(persons, now)
         history.play(plans)
+        read = insights.play()  # the worker would have read them by now; then the themes
         # After it: the clocks, the worklist and the bookings need the conversations.
         responsiveness.set_up_service(org.locations, org.teams)
         in_hand = today.play(rng, now, org.agents)
@@ -79,6 +80,7 @@ def load_demo(
             "callbacks": in_hand.callbacks,
             "appointments": in_hand.appointments,
             "failed deliveries": in_hand.failed_deliveries,
+            **read,
         }
         # The demo's own mark, so that it loads once: no domain row, no action for it.
         Activity.objects.create(verb=DEMO_VERB, subject_type="demo", subject_id=seed, data=counts)

@@ -233,3 +233,14 @@ def test_the_desk_it_opens_on_is_today_s_desk(demo):
 
     assert CannedReply.objects.filter(location__isnull=True).count() >= 4
     assert CannedReply.objects.filter(location__country="DE").exists()
+
+
+def test_its_customers_words_are_read_and_themed(demo):
+    from helpline.insights.models import Text, Theme
+
+    read = Text.objects.filter(scored_at__isnull=False)
+    assert demo.counts["texts read"] == read.count() > 100
+    assert read.filter(compound__lt=-0.05).exists() and read.filter(compound__gt=0.05).exists()
+    assert read.filter(compound__isnull=True).exclude(language="en").exists()  # German, French…
+    assert demo.counts["themes"] == Theme.objects.filter(merged_into__isnull=True).count() >= 2
+    assert read.filter(theme__isnull=False).count() == read.count()

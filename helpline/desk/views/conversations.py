@@ -76,7 +76,7 @@ def _thread(conversation: Conversation) -> list[Message]:
     length."""
     thread = list(
         Message.objects.filter(conversation=conversation)
-        .select_related("author", "identity__customer", "wait")
+        .select_related("author", "identity__customer", "wait", "insight__theme")
         .order_by("created_at", "id")
     )
     attachments = defaultdict(list)
