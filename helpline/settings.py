@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "helpline.sla",
     "helpline.callbacks",
     "helpline.appointments",
+    "helpline.recovery",
     "helpline.demo",
     # Plugins: more Django apps, each of which may subscribe to the event bus (core.events).
     *[name.strip() for name in env("HELPLINE_EXTRA_APPS", "").split(",") if name.strip()],
@@ -321,6 +322,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "helpline.conversations.tasks.reopen_pending_due",
         "schedule": 60.0,
     },
+    "recovery-scan": {"task": "helpline.recovery.tasks.scan_recovery", "schedule": 60.0},
     "appointment-reminders": {
         "task": "helpline.appointments.tasks.send_appointment_reminders",
         "schedule": 300.0,

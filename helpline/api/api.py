@@ -21,6 +21,7 @@ from helpline.api import (
     customers,
     errors,
     hours,
+    recovery,
     search,
     sla,
 )
@@ -81,3 +82,4 @@ api.add_router("/", hours.router)
 api.add_router("/", sla.router)
 api.add_router("/", callbacks.router)
 api.add_router("/", appointments.router)
+api.add_router("/", recovery.router)

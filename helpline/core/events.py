@@ -74,6 +74,37 @@ class EventName(StrEnum):
     CUSTOMERS_MERGED = "customers.merged"
     # Its undoing: actor_id, source_id, target_id, merged (the merge activity's data).
     CUSTOMERS_UNMERGED = "customers.unmerged"
+    # The escalation scan recorded a breach of a conversation's clock (once per due point):
+    # sla_event_id, conversation_id, customer_id, location_id, clock ("response"|"resolution"),
+    # due_at (ISO).
+    SLA_BREACHED = "sla.breached"
+    # A callback failed: callback_id, customer_id, conversation_id, location_id, reason
+    # ("never_connected": not reached in its tries | "wrong_number"), failed_at (ISO).
+    CALLBACK_FAILED = "callback.failed"
+    # An appointment was missed: appointment_id, customer_id, conversation_id, location_id,
+    # kind, by ("customer": they did not come | "us": we did not call or receive them),
+    # starts_at (ISO).
+    APPOINTMENT_MISSED = "appointment.missed"
+    # [feedback] survey_id, kind ("csat"|"nps"|"ces"), purpose ("contact"|"recovery_followup"),
+    # customer_id, conversation_id, location_id, recovery_case_id (or None).
+    SURVEY_SENT = "survey.sent"
+    # [feedback] survey_id, answer_id, kind, score (int), comment, purpose, recovery_case_id (or
+    # None), customer_id (None for kiosk), conversation_id (None for kiosk), location_id,
+    # agent_id, team_id (credited at answer time), changed (bool: an earlier answer was changed
+    # within its 7 days), answered_at (ISO).
+    SURVEY_ANSWERED = "survey.answered"
+    # [insights] source ("message"|"survey_answer"), source_id, conversation_id, customer_id,
+    # location_id, language, compound (float, None when the language is not covered), model
+    # (name and version).
+    TEXT_SCORED = "text.scored"
+    # [insights] source, source_id, conversation_id, customer_id, theme_id, theme_name.
+    TEXT_THEMED = "text.themed"
+    # [recovery] case_id, customer_id, conversation_id, location_id, owner_id, triggers (list of
+    # trigger names); RECOVERY_STEP adds step, actor_id; RECOVERY_CLOSED adds follow_up_kind
+    # ("csat" by default) and root_cause.
+    RECOVERY_OPENED = "recovery.opened"
+    RECOVERY_STEP = "recovery.step"
+    RECOVERY_CLOSED = "recovery.closed"
 
 
 class Phase(StrEnum):
