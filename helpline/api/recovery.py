@@ -16,7 +16,10 @@ router = Router(tags=["recovery"])
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 SOONEST_DUE = Ordering("recovery", (Key("due_at", datetime=True), Key("id")))
-LATEST = Ordering("recovery-latest", (Key("opened_at", descending=True, datetime=True), Key("id", descending=True)))
+LATEST = Ordering(
+    "recovery-latest",
+    (Key("opened_at", descending=True, datetime=True), Key("id", descending=True)),
+)
 StepName = Literal[tuple(Step.values)]
 KindName = Literal[tuple(SurveyKind.values)]
 
@@ -42,6 +45,7 @@ class StepOut(Schema):
 class CaseOut(Schema):
     id: int
     customer_id: int
+    customer_name: str
     conversation_id: int | None
     location_id: int | None
     owner_id: int | None
@@ -58,6 +62,10 @@ class CaseOut(Schema):
     next_step: str | None
     triggers: list[TriggerOut]
     steps: list[StepOut]
+
+    @staticmethod
+    def resolve_customer_name(obj) -> str:
+        return str(obj.customer)
 
     @staticmethod
     def resolve_root_cause(obj) -> str | None:
@@ -127,7 +135,7 @@ class RatesOut(Schema):
 def _cases(user):
     return (
         RecoveryCase.objects.visible_to(user)
-        .select_related("root_cause")
+        .select_related("root_cause", "customer")
         .prefetch_related("triggers", "steps")
     )
 

@@ -102,9 +102,13 @@ def set_rules(actor: User | None, location: Location | None, **values) -> Recove
         name, errors = next(iter(exc.message_dict.items()))
         raise ActionError(f"{name}: {errors[0]}", name) from None
     rules.save()
-    record(actor, Verb.RULES_CHANGED, rules, location_id=getattr(location, "pk", None), **{
-        k: str(v) for k, v in values.items()
-    })
+    record(
+        actor,
+        Verb.RULES_CHANGED,
+        rules,
+        location_id=getattr(location, "pk", None),
+        **{k: str(v) for k, v in values.items()},
+    )
     return rules
 
 
@@ -156,9 +160,9 @@ def trigger(
             customer_id = conversation.customer_id  # merged since: the one who is left
             location_id = conversation.location_id or location_id
     if location_id is None:
-        location_id = Customer.objects.filter(pk=customer_id).values_list(
-            "location_id", flat=True
-        ).first()
+        location_id = (
+            Customer.objects.filter(pk=customer_id).values_list("location_id", flat=True).first()
+        )
     rules = rules_for(location_id)
     if not getattr(rules, kind):
         return None
@@ -281,22 +285,27 @@ def record_step(
     if step in done:
         raise ActionError(f"“{Step(step).label}” is recorded already", "step")
     missing = [
-        s
-        for s in STEP_ORDER[: STEP_ORDER.index(step)]
-        if s not in done and s not in OPTIONAL_STEPS
+        s for s in STEP_ORDER[: STEP_ORDER.index(step)] if s not in done and s not in OPTIONAL_STEPS
     ]
     if missing:
         raise ActionError(f"first “{Step(missing[0]).label}”", "step")
     now = timezone.now()
-    row = RecoveryStep.objects.create(case=case, step=step, actor=actor, at=now, note=note, **goodwill)
+    row = RecoveryStep.objects.create(
+        case=case, step=step, actor=actor, at=now, note=note, **goodwill
+    )
     if case.first_touched_at is None:
         case.first_touched_at = now
     rules = rules_for(case.location_id)
     case.due_at = calendar_for(case.location).add(now, timedelta(minutes=rules.next_step_minutes))
     case.save(update_fields=["first_touched_at", "due_at"])
-    record(actor, Verb.STEP, case, step=step, step_id=row.pk, **{
-        k: str(v) for k, v in goodwill.items() if v not in ("", None)
-    })
+    record(
+        actor,
+        Verb.STEP,
+        case,
+        step=step,
+        step_id=row.pk,
+        **{k: str(v) for k, v in goodwill.items() if v not in ("", None)},
+    )
     publish(EventName.RECOVERY_STEP, **_payload(case), step=step, actor_id=actor.pk)
     return row
 
@@ -309,7 +318,9 @@ def _goodwill(step: str, kind: str, amount, currency: str) -> dict:
             raise ActionError("goodwill belongs to the step “Make amends”", "goodwill_kind")
         return {}
     if kind and kind not in GoodwillKind.values:
-        raise ActionError(f"the goodwill is one of {', '.join(GoodwillKind.values)}", "goodwill_kind")
+        raise ActionError(
+            f"the goodwill is one of {', '.join(GoodwillKind.values)}", "goodwill_kind"
+        )
     if amount is not None:
         if not kind:
             raise ActionError("say what the amount is: a refund, voucher or gift", "goodwill_kind")
@@ -360,7 +371,9 @@ def close(
     if not what_changed:
         raise ActionError("say what was changed so that it does not happen again", "what_changed")
     if follow_up_kind and follow_up_kind not in SurveyKind.values:
-        raise ActionError(f"the follow-up is one of {', '.join(SurveyKind.values)}", "follow_up_kind")
+        raise ActionError(
+            f"the follow-up is one of {', '.join(SurveyKind.values)}", "follow_up_kind"
+        )
     case = _locked(case)
     if case.status != CaseStatus.OPEN:
         raise ActionError("this case is closed already", "root_cause")
@@ -393,7 +406,9 @@ def record_follow_up(
     """The follow-up survey's answer: recovered when good, not recovered when bad. An answer
     later than the waiting time leaves the outcome unknown; a changed answer counts anew."""
     case = (
-        RecoveryCase.objects.select_for_update().filter(pk=case_id, status=CaseStatus.CLOSED).first()
+        RecoveryCase.objects.select_for_update()
+        .filter(pk=case_id, status=CaseStatus.CLOSED)
+        .first()
     )
     if case is None or case.closed_at is None or kind not in GOOD:
         return None
@@ -533,7 +548,9 @@ def long_wait_candidates(now: datetime, limit: int = 1000):
         at__gte=OuterRef("waiting_since"),
     )
     return (
-        Conversation.objects.filter(OPEN_WORK, waiting_since__lte=now - timedelta(minutes=min(minutes)))
+        Conversation.objects.filter(
+            OPEN_WORK, waiting_since__lte=now - timedelta(minutes=min(minutes))
+        )
         .filter(~Exists(told))
         .order_by("waiting_since", "id")
         .values_list("pk", "customer_id", "location_id", "waiting_since")[:limit]
@@ -564,7 +581,10 @@ def scan_long_waits(now: datetime | None = None, limit: int = 1000) -> int:
             key=f"wait:{pk}:{waiting_since.isoformat()}",
             customer_id=customer_id,
             conversation_id=pk,
-            detail={"waiting_since": waiting_since.isoformat(), "business_minutes": int(waited.total_seconds() // 60)},
+            detail={
+                "waiting_since": waiting_since.isoformat(),
+                "business_minutes": int(waited.total_seconds() // 60),
+            },
             at=now,
         )
         fired += case is not None

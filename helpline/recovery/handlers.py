@@ -38,7 +38,10 @@ def connect() -> None:
         when=lambda p: p["reason"] == "never_connected",
     )
     subscribe(
-        EventName.APPOINTMENT_MISSED, appointment_missed, phase=phase, when=lambda p: p["by"] == "us"
+        EventName.APPOINTMENT_MISSED,
+        appointment_missed,
+        phase=phase,
+        when=lambda p: p["by"] == "us",
     )
 
 

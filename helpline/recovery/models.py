@@ -258,9 +258,7 @@ class RecoveryStep(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["case", "step"], name="recovery_step_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["case", "step"], name="recovery_step_once")]
 
     def __str__(self):
         return f"{self.get_step_display()} on case #{self.case_id}"
@@ -277,9 +275,7 @@ class ThemedConversation(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["conversation", "theme_id"], name="recovery_theme_once"
-            )
+            models.UniqueConstraint(fields=["conversation", "theme_id"], name="recovery_theme_once")
         ]
         indexes = [models.Index(fields=["customer", "theme_id"], name="recovery_theme_customer")]
 

@@ -182,7 +182,9 @@ def paradox(cases, customers=None, now: datetime | None = None, days: int = 90) 
         "never": "Never had a case",
         "not_recovered": "Not recovered",
     }
-    groups = [_group(names[key], refs[key], days) for key in ("recovered", "never", "not_recovered")]
+    groups = [
+        _group(names[key], refs[key], days) for key in ("recovered", "never", "not_recovered")
+    ]
     return Paradox(days, groups, _findings(groups))
 
 
@@ -192,7 +194,9 @@ def _group(name: str, refs: dict[int, datetime], days: int) -> Group:
         return group
     ids = list(refs)
     window = timedelta(days=days)
-    started = Conversation.objects.filter(customer_id__in=ids).values_list("customer_id", "created_at")
+    started = Conversation.objects.filter(customer_id__in=ids).values_list(
+        "customer_id", "created_at"
+    )
     back = {c for c, at in started if refs[c] < at <= refs[c] + window}
     group.came_back = len(back)
     scores = ContactScore.objects.filter(customer_id__in=ids, kind=SurveyKind.CSAT).values_list(
@@ -241,5 +245,3 @@ def _compare_means(a: Group, b: Group) -> str:
 
 def mean_or_dash(value: float | None, digits: int = 2) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
-
-

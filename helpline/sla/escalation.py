@@ -9,8 +9,8 @@ Every warning or breach is an SlaEvent, unique per due point, inserted with ON C
 NOTHING … RETURNING: the scan whose insert wins notifies the assignee and the team lead and
 applies the policy's escalation; a scan running at the same moment elsewhere skips the rows
 the first has locked, or finds its insert already done and gets nothing back, so each
-warning and breach is told exactly once. Each breach recorded is published (`sla.breached`) in the same
-transaction.
+warning and breach is told exactly once. Each breach recorded is published
+(`sla.breached`) in the same transaction.
 """
 
 import logging

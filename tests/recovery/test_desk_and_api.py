@@ -54,7 +54,12 @@ def test_recording_steps_and_closing_from_the_case_page(nora, case, cause, agent
     assert response.status_code == 302
     response = nora.post(
         f"{url}step/",
-        {"step": "amends", "goodwill_kind": "voucher", "goodwill_amount": "abc", "goodwill_currency": "EUR"},
+        {
+            "step": "amends",
+            "goodwill_kind": "voucher",
+            "goodwill_amount": "abc",
+            "goodwill_currency": "EUR",
+        },
     )
     assert response.status_code == 400
     page = response.content.decode()

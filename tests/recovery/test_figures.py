@@ -9,7 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from helpline.conversations.models import Conversation
-from helpline.core.models import Location, Role, User
+from helpline.core.models import Role, User
 from helpline.customers.models import Customer
 from helpline.recovery import reports
 from helpline.recovery.models import (
@@ -110,9 +110,10 @@ def test_the_rates_match_an_independent_query(generated):
 def test_an_agent_counts_only_their_locations(generated, agent_north, north):
     mine = RecoveryCase.objects.visible_to(agent_north)
     assert set(r.key for r in reports.by_location(mine)) == {north.pk}
-    assert reports.overall(mine).recovered == RecoveryCase.objects.filter(
-        location=north, outcome="recovered"
-    ).count()
+    assert (
+        reports.overall(mine).recovered
+        == RecoveryCase.objects.filter(location=north, outcome="recovered").count()
+    )
 
 
 def _customer_with(north, *, outcome=None, came_back=False, scores=(), now, days_ago=120):
@@ -131,7 +132,11 @@ def _customer_with(north, *, outcome=None, came_back=False, scores=(), now, days
         )
     else:
         Conversation.objects.create(
-            customer=customer, location=north, created_at=at, last_message_at=at, solved_at=at,
+            customer=customer,
+            location=north,
+            created_at=at,
+            last_message_at=at,
+            solved_at=at,
             status="solved",
         )
     if came_back:

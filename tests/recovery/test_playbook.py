@@ -196,7 +196,9 @@ def test_unknown_after_fourteen_days_without_an_answer(case, agent_north, cause)
     assert case.outcome == Outcome.UNKNOWN
     assert actions.expire_unanswered(closed_at + timedelta(days=30)) == 0
     late = (closed_at + timedelta(days=15)).isoformat()
-    answered(case.conversation, "csat", 5, purpose="recovery_followup", case_id=case.pk, answered_at=late)
+    answered(
+        case.conversation, "csat", 5, purpose="recovery_followup", case_id=case.pk, answered_at=late
+    )
     case.refresh_from_db()
     assert case.outcome == Outcome.UNKNOWN
 

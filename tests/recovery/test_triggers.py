@@ -185,9 +185,7 @@ def test_a_repeat_contact_on_the_same_theme_within_seven_days(north, mailbox, ag
     first = write_in(north, "maria@example.com", "Late parcel", minutes_ago=3 * 24 * 60)
     themed(first, 7)
     conversation_actions.solve(agent_north, first)
-    Conversation.objects.filter(pk=first.pk).update(
-        solved_at=timezone.now() - timedelta(days=2)
-    )
+    Conversation.objects.filter(pk=first.pk).update(solved_at=timezone.now() - timedelta(days=2))
     other = write_in(north, "maria@example.com", "Wrong size", minutes_ago=10)
     themed(other, 8, "sizes")
     assert RecoveryCase.objects.count() == 0
@@ -204,9 +202,7 @@ def test_a_repeat_after_more_than_seven_days_is_not_one(north, mailbox, agent_no
     first = write_in(north, "maria@example.com", "Late parcel", minutes_ago=20 * 24 * 60)
     themed(first, 7)
     conversation_actions.solve(agent_north, first)
-    Conversation.objects.filter(pk=first.pk).update(
-        solved_at=timezone.now() - timedelta(days=8)
-    )
+    Conversation.objects.filter(pk=first.pk).update(solved_at=timezone.now() - timedelta(days=8))
     again = write_in(north, "maria@example.com", "Still late", minutes_ago=5)
     themed(again, 7)
     assert RecoveryCase.objects.count() == 0

@@ -35,7 +35,9 @@ def recovery_list(request):
     open_cases = list(
         visible.filter(status=CaseStatus.OPEN).order_by("due_at", "id")[: WORKLIST_SIZE + 1]
     )
-    closed = list(visible.filter(status=CaseStatus.CLOSED).order_by("-closed_at", "-id")[:CLOSED_SIZE])
+    closed = list(
+        visible.filter(status=CaseStatus.CLOSED).order_by("-closed_at", "-id")[:CLOSED_SIZE]
+    )
     context = {
         "nav": "recovery",
         "cases": open_cases[:WORKLIST_SIZE],
