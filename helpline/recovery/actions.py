@@ -19,6 +19,7 @@ from helpline.core.activity import record
 from helpline.core.errors import ActionError
 from helpline.core.events import EventName, publish
 from helpline.core.models import Location, Role, Team, User
+from helpline.core.sql import insert_new
 from helpline.customers.models import Customer
 from helpline.hours.calendar import calendar_for, calendars_for
 from helpline.recovery.models import (
@@ -78,6 +79,15 @@ def all_rules() -> tuple[RecoveryRules, dict[int, RecoveryRules]]:
         else:
             own[rules.location_id] = rules
     return default, own
+
+
+def loosest_compound() -> Decimal:
+    """The highest "strongly negative" threshold any location has: a message above it opens
+    no case anywhere."""
+    default = RecoveryRules._meta.get_field("compound_at_most").default
+    rows = dict(RecoveryRules.objects.values_list("location_id", "compound_at_most"))
+    everyone = rows.pop(None, default)
+    return max([everyone, *rows.values()])
 
 
 @transaction.atomic
@@ -155,10 +165,16 @@ def trigger(
         return None  # a kiosk answer: nobody to win back
     conversation = None
     if conversation_id is not None:
-        conversation = Conversation.objects.filter(pk=conversation_id).first()
+        conversation = (
+            Conversation.objects.only("customer_id", "location_id")
+            .filter(pk=conversation_id)
+            .first()
+        )
         if conversation is not None:
             customer_id = conversation.customer_id  # merged since: the one who is left
             location_id = conversation.location_id or location_id
+        else:
+            conversation_id = None
     if location_id is None:
         location_id = (
             Customer.objects.filter(pk=customer_id).values_list("location_id", flat=True).first()
@@ -170,24 +186,22 @@ def trigger(
         return None
     now = timezone.now()
     case, opened = _open_case(customer_id, conversation, location_id, rules, kind, now)
-    try:
-        with transaction.atomic():
-            RecoveryTrigger.objects.create(
-                case=case,
-                kind=kind,
-                key=key[:200],
-                conversation=conversation,
-                detail=detail or {},
-                at=at or now,
-            )
-    except IntegrityError:  # the same cause, handled at this moment by another worker
+    # ON CONFLICT DO NOTHING: no savepoint, one round trip.
+    inserted = insert_new(
+        RecoveryTrigger,
+        ["case", "kind", "key", "conversation", "detail", "at"],
+        [(case.pk, kind, key[:200], conversation_id, detail or {}, at or now)],
+        unique=["key"],
+        returning=["id"],
+    )
+    if not inserted:  # the same cause, handled at this moment by another worker
         if opened:
-            raise  # roll our new case back with it: the other worker's case stands
+            # Roll our new case back with it: the other worker's case stands.
+            raise IntegrityError(f"trigger {key} was recorded meanwhile")
         return None
-    triggers = case.trigger_kinds()
     if opened:
         record(None, Verb.OPENED, case, trigger=kind, key=key, owner_id=case.owner_id)
-        publish(EventName.RECOVERY_OPENED, **_payload(case, triggers))
+        publish(EventName.RECOVERY_OPENED, **_payload(case, [kind]))
     else:
         record(None, Verb.JOINED, case, trigger=kind, key=key)
     return case
@@ -454,17 +468,22 @@ def remember_score(
     answered_at: datetime,
 ) -> None:
     """Keep a contact answer for the paradox report (a changed answer replaces its score)."""
-    if kind not in GOOD or not Customer.objects.filter(pk=customer_id).exists():
+    if kind not in GOOD:
         return
-    ContactScore.objects.update_or_create(
-        answer_id=answer_id,
-        defaults={
-            "customer_id": customer_id,
-            "location_id": location_id,
-            "kind": kind,
-            "score": score,
-            "answered_at": answered_at,
-        },
+    ContactScore.objects.bulk_create(
+        [
+            ContactScore(
+                answer_id=answer_id,
+                customer_id=customer_id,
+                location_id=location_id,
+                kind=kind,
+                score=score,
+                answered_at=answered_at,
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["answer_id"],
+        update_fields=["score", "answered_at"],
     )
 
 

@@ -12,6 +12,7 @@ The long wait is a scan (tasks.scan_long_waits), not an event.
 """
 
 from datetime import datetime
+from decimal import Decimal
 
 from helpline.core.events import Event, EventName, Phase, subscribe
 from helpline.recovery import actions
@@ -21,12 +22,7 @@ from helpline.recovery.models import TriggerKind
 def connect() -> None:
     phase = Phase.AFTER_COMMIT
     subscribe(EventName.SURVEY_ANSWERED, survey_answered, phase=phase)
-    subscribe(
-        EventName.TEXT_SCORED,
-        message_scored,
-        phase=phase,
-        when=lambda p: p.get("source") == "message" and p.get("compound") is not None,
-    )
+    subscribe(EventName.TEXT_SCORED, message_scored, phase=phase, when=negative_enough)
     subscribe(EventName.TEXT_THEMED, text_themed, phase=phase)
     subscribe(
         EventName.SLA_BREACHED, sla_breached, phase=phase, when=lambda p: p["clock"] == "resolution"
@@ -43,6 +39,15 @@ def connect() -> None:
         phase=phase,
         when=lambda p: p["by"] == "us",
     )
+
+
+def negative_enough(payload: dict) -> bool:
+    """Only a message negative enough for some location's threshold is stored for delivery
+    (one small query at publish, rather than a delivery for every message scored)."""
+    compound = payload.get("compound")
+    if payload.get("source") != "message" or compound is None:
+        return False
+    return Decimal(str(compound)) <= actions.loosest_compound()
 
 
 def survey_answered(event: Event) -> None:

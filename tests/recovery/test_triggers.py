@@ -296,3 +296,15 @@ def test_the_database_refuses_a_second_open_case(maria_conversation):
 def test_a_follow_up_answer_without_a_case_is_harmless(maria_conversation):
     answered(maria_conversation, "csat", 1, purpose="recovery_followup", case_id=None)
     assert RecoveryCase.objects.count() == 0
+
+
+def test_a_mild_message_stores_no_delivery_for_recovery(maria_conversation, north, admin):
+    from helpline.core.models import EventDelivery
+
+    mine = EventDelivery.objects.filter(handler__startswith="helpline.recovery.")
+    scored(maria_conversation, -0.3)
+    assert not mine.exists()
+    actions.set_rules(admin, north, compound_at_most="-0.2")  # one location is stricter
+    scored(maria_conversation, -0.3)
+    assert mine.count() == 1
+    assert kinds(maria_conversation.customer) == ["negative_message"]
