@@ -147,9 +147,7 @@ def _every(step: int):
 
     from helpline.conversations.models import Conversation
 
-    return (
-        Conversation.objects.annotate(m=Mod(F("id"), step)).filter(m=0).values("id")
-    )
+    return Conversation.objects.annotate(m=Mod(F("id"), step)).filter(m=0).values("id")
 
 
 def a_minute(rng: random.Random, sizes: dict, run: int) -> list:
@@ -280,11 +278,11 @@ def run_minute(events: list, through_bus: bool) -> dict:
     """Publish a minute's events; then either deliver them as the worker does (claim, run,
     finish: the bus's cost included), or run recovery's handlers directly, each in its own
     transaction (recovery's own work); then the long-wait scan."""
-    from django.db import transaction
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from helpline.core.events import Event, EventName, _durable, deliver
-    from helpline.core.events import publish
+    from helpline.core.events import Event, EventName, _durable, deliver, publish
     from helpline.core.models import EventDelivery, EventDeliveryStatus
     from helpline.recovery import actions
     from helpline.recovery.models import RecoveryTrigger
@@ -303,10 +301,13 @@ def run_minute(events: list, through_bus: bool) -> dict:
         for delivery_id, *_ in rows:
             deliver(delivery_id)
     else:
-        for _, name, payload, handler in rows:
-            with transaction.atomic():
-                _durable[handler](Event(EventName(name), payload))
+        with CaptureQueriesContext(connection) as queries:
+            for _, name, payload, handler in rows:
+                with transaction.atomic():
+                    _durable[handler](Event(EventName(name), payload))
     handled = (time.perf_counter() - started) * 1000
+    # Round trips (BEGIN, COMMIT and savepoints included): the figure load does not blur.
+    statements = 0 if through_bus else len(queries.captured_queries)
     if not through_bus:
         EventDelivery.objects.filter(pk__in=[r[0] for r in rows]).delete()
     started = time.perf_counter()
@@ -315,6 +316,7 @@ def run_minute(events: list, through_bus: bool) -> dict:
     failed = EventDelivery.objects.filter(pk__in=[r[0] for r in rows]).exclude(status="done")
     return {
         "deliveries": len(rows),
+        "statements": statements,
         "failed": failed.count() if through_bus else 0,
         "triggers": RecoveryTrigger.objects.count() - triggers_before - waits,
         "long_waits": waits,
@@ -397,6 +399,9 @@ def main() -> None:
         "triggers_per_minute": [m["triggers"] for m in direct + bus],
         "long_waits_per_minute": [m["long_waits"] for m in direct + bus],
         "rules": figures([m["handle_events_ms"] for m in direct]),
+        "statements_per_delivery": round(
+            sum(m["statements"] for m in direct) / max(1, sum(m["deliveries"] for m in direct)), 2
+        ),
         "long_wait_scan": figures([m["long_wait_scan_ms"] for m in direct + bus]),
         "minute": figures([m["minute_ms"] for m in direct]),
         "minute_through_bus": figures([m["minute_ms"] for m in bus]),
