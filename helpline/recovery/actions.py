@@ -456,6 +456,29 @@ def expire_unanswered(now: datetime | None = None) -> int:
     return len(expired)
 
 
+@transaction.atomic
+def follow_merged_customer(source_id: int, target_id: int) -> dict:
+    """A merge gives the target the source's cases; when both had one open, the source's
+    triggers and steps join the target's open case, and the source's emptied case goes."""
+    cases = list(RecoveryCase.objects.select_for_update().filter(customer_id=source_id))
+    target_open = _open_case_of(target_id)
+    source_open = next((c for c in cases if c.status == CaseStatus.OPEN), None)
+    joined = None
+    if target_open is not None and source_open is not None:
+        RecoveryTrigger.objects.filter(case=source_open).update(case=target_open)
+        done = target_open.steps_done()
+        RecoveryStep.objects.filter(case=source_open).exclude(step__in=done).update(
+            case=target_open
+        )
+        joined = source_open.pk
+        source_open.delete()
+        cases = [c for c in cases if c.pk != joined]
+    RecoveryCase.objects.filter(pk__in=[c.pk for c in cases]).update(customer_id=target_id)
+    ContactScore.objects.filter(customer_id=source_id).update(customer_id=target_id)
+    ThemedConversation.objects.filter(customer_id=source_id).update(customer_id=target_id)
+    return {"recovery_case_ids": [c.pk for c in cases], "recovery_case_joined": joined}
+
+
 # The rules that read events (called by handlers.py)
 
 

@@ -8,7 +8,8 @@ trigger names its cause, and a cause is taken once).
 - sla.breached of the resolution clock, callback.failed never connected, appointment.missed
   by us.
 
-The long wait is a scan (tasks.scan_long_waits), not an event.
+The long wait is a scan (tasks.scan_long_waits), not an event. A merge of customers moves
+their cases in its transaction (customers.merged); an unmerge leaves them with the target.
 """
 
 from datetime import datetime
@@ -20,6 +21,7 @@ from helpline.recovery.models import TriggerKind
 
 
 def connect() -> None:
+    subscribe(EventName.CUSTOMERS_MERGED, follow_merge, phase=Phase.IN_TRANSACTION)
     phase = Phase.AFTER_COMMIT
     subscribe(EventName.SURVEY_ANSWERED, survey_answered, phase=phase)
     subscribe(EventName.TEXT_SCORED, message_scored, phase=phase, when=negative_enough)
@@ -39,6 +41,11 @@ def connect() -> None:
         phase=phase,
         when=lambda p: p["by"] == "us",
     )
+
+
+def follow_merge(event: Event) -> dict:
+    """In the merge's transaction: the cases go with the customer (one open case at most)."""
+    return actions.follow_merged_customer(event["source_id"], event["target_id"])
 
 
 def negative_enough(payload: dict) -> bool:

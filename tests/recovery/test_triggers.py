@@ -308,3 +308,18 @@ def test_a_mild_message_stores_no_delivery_for_recovery(maria_conversation, nort
     scored(maria_conversation, -0.3)
     assert mine.count() == 1
     assert kinds(maria_conversation.customer) == ["negative_message"]
+
+
+def test_a_merge_leaves_one_open_case_with_every_trigger(north, mailbox, admin):
+    from helpline.customers import actions as customer_actions
+
+    maria = write_in(north, "maria@example.com", "Late")
+    other = write_in(north, "maria.work@example.com", "Still late")
+    answered(maria, "csat", 1)
+    scored(other, -0.9)
+    actions.record_step(admin, RecoveryCase.objects.get(customer=other.customer), "acknowledge")
+    customer_actions.merge(admin, other.customer, maria.customer)
+    case = RecoveryCase.objects.get()
+    assert case.customer == maria.customer and case.status == "open"
+    assert kinds(maria.customer) == ["low_csat", "negative_message"]
+    assert case.steps_done() == {"acknowledge"}
