@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "helpline.appointments",
     "helpline.webhooks",
     "helpline.insights",
+    "helpline.recovery",
     "helpline.demo",
     # Plugins: more Django apps, each of which may subscribe to the event bus (core.events).
     *[name.strip() for name in env("HELPLINE_EXTRA_APPS", "").split(",") if name.strip()],
@@ -338,6 +339,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "send-due-webhooks": {"task": "helpline.webhooks.tasks.send_due_webhooks", "schedule": 30.0},
     "retrain-themes": {"task": "helpline.insights.tasks.retrain_themes", "schedule": 86400.0},
+    "recovery-scan": {"task": "helpline.recovery.tasks.scan_recovery", "schedule": 60.0},
     "appointment-reminders": {
         "task": "helpline.appointments.tasks.send_appointment_reminders",
         "schedule": 300.0,

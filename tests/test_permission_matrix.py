@@ -35,6 +35,8 @@ from helpline.desk.inbox import Filters
 from helpline.hours.actions import add_closure
 from helpline.insights import actions as insights_actions
 from helpline.insights.models import Text, Theme
+from helpline.recovery import actions as recovery_actions
+from helpline.recovery.models import RootCause
 from helpline.sla.models import Notification, SlaPolicy
 from helpline.webhooks.actions import create_webhook
 from helpline.webhooks.models import WebhookDelivery
@@ -163,6 +165,18 @@ ROUTES = {
     "desk:appointment-cancel": Route(
         "POST", "/appointments/{appointment}/cancel/", "object", {"reason": "Not needed"}
     ),
+    "desk:recovery": Route("GET", "/recovery/", "list"),
+    "desk:recovery-report": Route("GET", "/recovery/report/", "list"),
+    "desk:recovery-case": Route("GET", "/recovery/{recovery_case}/", "object"),
+    "desk:recovery-step": Route(
+        "POST", "/recovery/{recovery_case}/step/", "object", {"step": "acknowledge"}
+    ),
+    "desk:recovery-close": Route(
+        "POST",
+        "/recovery/{acknowledged_case}/close/",
+        "object",
+        {"root_cause": "{root_cause}", "what_changed": "New courier"},
+    ),
     "desk:notifications": Route("GET", "/notifications/", "list"),
     "desk:notification-read": Route("POST", "/notifications/{notification}/read/", "own", {}),
     "desk:notifications-read-all": Route("POST", "/notifications/read-all/", "self", {}),
@@ -270,6 +284,26 @@ ROUTES = {
         {"outcome": "attended"},
         api=True,
     ),
+    "api:list_recovery_cases": Route("GET", "/api/recovery/cases", "list", api=True),
+    "api:get_recovery_case": Route(
+        "GET", "/api/recovery/cases/{recovery_case}", "object", api=True
+    ),
+    "api:record_recovery_step": Route(
+        "POST",
+        "/api/recovery/cases/{recovery_case}/steps",
+        "object",
+        {"step": "acknowledge"},
+        api=True,
+    ),
+    "api:close_recovery_case": Route(
+        "POST",
+        "/api/recovery/cases/{acknowledged_case}/close",
+        "object",
+        {"root_cause_id": "{root_cause}", "what_changed": "New courier"},
+        api=True,
+    ),
+    # The rates name the root causes of the cases the viewer may see (the world's is MARKER's).
+    "api:recovery_rates": Route("GET", "/api/recovery/rates", "list", api=True),
     "api:list_sla_policies": Route("GET", "/api/sla-policies", "any", api=True),
     "api:get_sla_policy": Route("GET", "/api/sla-policies/{policy}", "any", api=True),
     "api:create_sla_policy": Route(
@@ -567,8 +601,28 @@ def world(north, south, admin, agent_north, agent_south, mailbox):
     insights_actions.correct_theme(admin, text, other_theme)
     ids.update(theme=theme.pk, other_theme=other_theme.pk, text=text.pk)
     ids["notification"] = Notification.objects.get(user=users[NOTIFIED]).pk
+    ids.update(_recovery_cases(admin, conversation, other, merged_into))
     ids["saved_view"] = save_view(users[NOTIFIED], "Urgent", "open", Filters(priority="urgent")).pk
     return SimpleNamespace(ids=ids, users=users)
+
+
+def _recovery_cases(admin, conversation, other, closed_customer) -> dict:
+    """Maria's open case; Otto's, acknowledged, to close; Mia's closed for MARKER's cause."""
+    cause = RootCause.objects.create(name=f"{MARKER} cause")
+    cases = [
+        recovery_actions.trigger(
+            "low_csat", key=f"matrix:{customer.pk}", customer_id=customer.pk, location_id=north_id
+        )
+        for customer, north_id in (
+            (conversation.customer, conversation.location_id),
+            (other, conversation.location_id),
+            (closed_customer, conversation.location_id),
+        )
+    ]
+    for case in cases[1:]:
+        recovery_actions.record_step(admin, case, "acknowledge")
+    recovery_actions.close(admin, cases[2], cause.pk, "A new courier")
+    return {"recovery_case": cases[0].pk, "acknowledged_case": cases[1].pk, "root_cause": cause.pk}
 
 
 def _failed_reply(actor, conversation):

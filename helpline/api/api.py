@@ -22,6 +22,7 @@ from helpline.api import (
     errors,
     hours,
     insights,
+    recovery,
     search,
     sla,
     webhooks,
@@ -85,3 +86,4 @@ api.add_router("/", sla.router)
 api.add_router("/", callbacks.router)
 api.add_router("/", appointments.router)
 api.add_router("/", webhooks.router)
+api.add_router("/", recovery.router)

@@ -25,6 +25,7 @@ from helpline.conversations import actions as conversation_actions
 from helpline.conversations.models import Channel, Conversation, Delivery, Message, Status
 from helpline.core.activity import record
 from helpline.core.errors import ActionError
+from helpline.core.events import EventName, publish
 from helpline.core.models import Activity, Location, User
 from helpline.core.windows import check_appointment_start
 from helpline.customers.identities import InvalidIdentity, normalise_phone
@@ -34,7 +35,8 @@ from helpline.hours.calendar import calendar_for
 
 BOOKED, RESCHEDULED, CANCELLED = Verb.BOOKED, Verb.RESCHEDULED, Verb.CANCELLED
 OUTCOME_RECORDED, REMINDED = Verb.OUTCOME_RECORDED, Verb.REMINDED
-OUTCOMES = (AppointmentStatus.ATTENDED, AppointmentStatus.MISSED)
+OUTCOMES = (AppointmentStatus.ATTENDED, AppointmentStatus.MISSED, AppointmentStatus.MISSED_BY_US)
+MISSED = {AppointmentStatus.MISSED: "customer", AppointmentStatus.MISSED_BY_US: "us"}
 MAX_NOTE = 2000
 MAX_REASON = Appointment._meta.get_field("cancel_reason").max_length
 REMINDER_BATCH = 500
@@ -187,9 +189,11 @@ def cancel(actor: User | None, appointment: Appointment, reason: str = "") -> Ap
 
 @transaction.atomic
 def record_outcome(actor: User | None, appointment: Appointment, outcome: str) -> Appointment:
-    """Whether the customer came (or took the call): attended or missed.
+    """Whether the customer came (or took the call): attended, missed (by the customer), or
+    missed on our side (nobody called or received them).
 
-    A missed callback does not queue a call back by itself: the agent decides what next.
+    A missed callback does not queue a call back by itself: the agent decides what next. A
+    missed one is published (`appointment.missed`; recovery opens a case for ours).
     """
     if outcome not in OUTCOMES:
         raise ActionError(f"the outcome is one of {', '.join(OUTCOMES)}", "outcome")
@@ -199,7 +203,7 @@ def record_outcome(actor: User | None, appointment: Appointment, outcome: str) -
             f"this appointment is {appointment.get_status_display().lower()}", "outcome"
         )
     now = timezone.now()
-    if outcome == AppointmentStatus.MISSED and now < appointment.starts_at:
+    if outcome in MISSED and now < appointment.starts_at:
         raise ActionError("it has not started yet, so it cannot have been missed", "outcome")
     appointment.status = outcome
     appointment.outcome_at = now
@@ -211,6 +215,17 @@ def record_outcome(actor: User | None, appointment: Appointment, outcome: str) -
         actor, appointment.conversation, f"Appointment {label}: {_describe(appointment)}."
     )
     record(actor, OUTCOME_RECORDED, appointment, outcome=outcome)
+    if outcome in MISSED:
+        publish(
+            EventName.APPOINTMENT_MISSED,
+            appointment_id=appointment.pk,
+            customer_id=appointment.customer_id,
+            conversation_id=appointment.conversation_id,
+            location_id=appointment.location_id,
+            kind=appointment.kind,
+            by=MISSED[outcome],
+            starts_at=appointment.starts_at.isoformat(),
+        )
     return appointment
 
 

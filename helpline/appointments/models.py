@@ -16,6 +16,7 @@ class AppointmentStatus(models.TextChoices):
     BOOKED = "booked", "Booked"
     ATTENDED = "attended", "Attended"
     MISSED = "missed", "Missed"
+    MISSED_BY_US = "missed_by_us", "Missed on our side"
     CANCELLED = "cancelled", "Cancelled"
 
 
@@ -42,7 +43,7 @@ class Appointment(models.Model):
     phone_number = models.CharField(max_length=32, blank=True, help_text="E.164, for a callback")
     note = models.TextField(blank=True)
     status = models.CharField(
-        max_length=10, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
+        max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
     )
     created_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -18,6 +18,7 @@ from helpline.conversations import actions as conversation_actions
 from helpline.conversations.models import CallOutcome, Channel, Conversation, Direction
 from helpline.core.activity import record
 from helpline.core.errors import ActionError
+from helpline.core.events import EventName, publish
 from helpline.core.models import Location, User
 from helpline.core.windows import check_due
 from helpline.customers.identities import InvalidIdentity, normalise_phone
@@ -148,6 +149,8 @@ def record_attempt(actor: User, callback: Callback, outcome: str, note: str = ""
         callback.conversation = _call_conversation(actor, callback)
     callback.save()
     _log_call(actor, callback, attempt)
+    if callback.status == CallbackStatus.FAILED:
+        _publish_failed(callback, outcome)
     record(
         actor,
         ATTEMPTED,
@@ -207,6 +210,19 @@ def dismiss(actor: User, callback: Callback, reason: str) -> Callback:
     callback.save(update_fields=["status", "closed_at", "closed_reason"])
     record(actor, DISMISSED, callback, reason=reason)
     return callback
+
+
+def _publish_failed(callback: Callback, outcome: str) -> None:
+    reason = "wrong_number" if outcome == Outcome.WRONG_NUMBER else "never_connected"
+    publish(
+        EventName.CALLBACK_FAILED,
+        callback_id=callback.pk,
+        customer_id=callback.customer_id,
+        conversation_id=callback.conversation_id,
+        location_id=callback.location_id,
+        reason=reason,
+        failed_at=callback.closed_at.isoformat() if callback.closed_at else None,
+    )
 
 
 def _locked_failed(callback: Callback, field: str) -> Callback:

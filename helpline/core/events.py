@@ -91,6 +91,20 @@ class EventName(StrEnum):
     TEXT_SCORED = "text.scored"
     # insights: source, source_id, conversation_id, customer_id, theme_id, theme_name.
     TEXT_THEMED = "text.themed"
+    # The escalation scan recorded a breach of a conversation's clock (once per due point):
+    # sla_event_id, conversation_id, customer_id, location_id, clock ("response"|"resolution"),
+    # due_at (ISO).
+    SLA_BREACHED = "sla.breached"
+    # A callback failed: callback_id, customer_id, conversation_id, location_id, reason
+    # ("never_connected": not reached in its tries | "wrong_number"), failed_at (ISO).
+    CALLBACK_FAILED = "callback.failed"
+    # An appointment was missed: appointment_id, customer_id, conversation_id, location_id,
+    # kind, by ("customer": they did not come | "us": we did not call or receive them),
+    # starts_at (ISO).
+    APPOINTMENT_MISSED = "appointment.missed"
+    # [feedback] survey_id, kind ("csat"|"nps"|"ces"), purpose ("contact"|"recovery_followup"),
+    # customer_id, conversation_id, location_id, recovery_case_id (or None).
+    SURVEY_SENT = "survey.sent"
 
 
 class Phase(StrEnum):

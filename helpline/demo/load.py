@@ -11,7 +11,7 @@ from django.utils import timezone
 from helpline.conversations.models import Wait
 from helpline.core.models import Activity
 from helpline.customers.models import Identity
-from helpline.demo import insights, responsiveness, today
+from helpline.demo import insights, recovery, responsiveness, today
 from helpline.demo.customers import People
 from helpline.demo.history import History
 from helpline.demo.organisation import DEMO_PASSWORD, organise
@@ -64,6 +64,7 @@ def load_demo(
         # After it: the clocks, the worklist and the bookings need the conversations.
         responsiveness.set_up_service(org.locations, org.teams)
         in_hand = today.play(rng, now, org.agents)
+        recovery_cases = recovery.play(rng, now, org.agents)
         counts = {
             "locations": len(org.locations),
             "teams": len(org.teams),
@@ -81,6 +82,7 @@ def load_demo(
             "appointments": in_hand.appointments,
             "failed deliveries": in_hand.failed_deliveries,
             **read,
+            "recovery cases": recovery_cases,
         }
         # The demo's own mark, so that it loads once: no domain row, no action for it.
         Activity.objects.create(verb=DEMO_VERB, subject_type="demo", subject_id=seed, data=counts)

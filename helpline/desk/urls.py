@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include(search)),
     path("", include(callbacks)),
     path("", include("helpline.desk.views.appointments")),
+    path("", include("helpline.desk.views.recovery")),
     path("", include("helpline.desk.views.notifications")),
     path("", include(me)),
     path("", include("helpline.desk.views.companies")),

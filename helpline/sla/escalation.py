@@ -9,7 +9,8 @@ Every warning or breach is an SlaEvent, unique per due point, inserted with ON C
 NOTHING … RETURNING: the scan whose insert wins notifies the assignee and the team lead and
 applies the policy's escalation; a scan running at the same moment elsewhere skips the rows
 the first has locked, or finds its insert already done and gets nothing back, so each
-warning and breach is told exactly once.
+warning and breach is told exactly once. Each breach recorded is published
+(`sla.breached`) in the same transaction.
 """
 
 import logging
@@ -21,6 +22,7 @@ from django.utils import timezone
 
 from helpline.conversations import actions
 from helpline.conversations.models import Conversation, Priority
+from helpline.core.events import EventName, publish_many
 from helpline.core.models import Team, User
 from helpline.core.sql import insert_new
 from helpline.sla import clocks, notify
@@ -88,6 +90,7 @@ def check(conversation_ids: list[int], now: datetime) -> list[SlaEvent]:
         if point.at <= now
     ]
     won = _record(come)
+    _publish_breaches(won)
     by_conversation: dict[int, list[SlaEvent]] = {}
     for event in won:
         by_conversation.setdefault(event.conversation_id, []).append(event)
@@ -128,6 +131,25 @@ def _record(come: list[tuple[Conversation, clocks.CheckPoint]]) -> list[SlaEvent
         for conversation, point in come
         if (key := (conversation.pk, point.kind, point.clock)) in inserted
     ]
+
+
+def _publish_breaches(won: list[SlaEvent]) -> None:
+    """Tell the desk's other apps of each breach this scan recorded (recovery opens a case)."""
+    publish_many(
+        EventName.SLA_BREACHED,
+        [
+            {
+                "sla_event_id": event.pk,
+                "conversation_id": event.conversation_id,
+                "customer_id": event.conversation.customer_id,
+                "location_id": event.conversation.location_id,
+                "clock": event.clock,
+                "due_at": event.due_at.isoformat(),
+            }
+            for event in won
+            if event.kind == EventKind.BREACH
+        ],
+    )
 
 
 def _escalate(

@@ -244,3 +244,17 @@ def test_its_customers_words_are_read_and_themed(demo):
     assert read.filter(compound__isnull=True).exclude(language="en").exists()  # German, French…
     assert demo.counts["themes"] == Theme.objects.filter(merged_into__isnull=True).count() >= 2
     assert read.filter(theme__isnull=False).count() == read.count()
+
+
+def test_it_has_recovery_cases_in_every_state(demo):
+    from helpline.recovery.models import RecoveryCase, RootCause
+
+    cases = RecoveryCase.objects.all()
+    assert demo.counts["recovery cases"] == cases.count() > 10
+    assert cases.filter(status="open", steps__isnull=True).exists()
+    assert cases.filter(status="open", steps__step="acknowledge").exists()
+    assert {"waiting", "recovered", "not_recovered"} <= set(cases.values_list("outcome", flat=True))
+    joined = cases.annotate(n=models.Count("triggers")).filter(n__gte=2)
+    assert joined.exists()  # a second trigger joined an open case
+    assert RootCause.objects.count() >= 4
+    assert all(case.owner is not None for case in cases.filter(location__isnull=False))
