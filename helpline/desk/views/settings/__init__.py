@@ -6,7 +6,16 @@ through the actions of the app that owns the rows.
 
 from django.urls import include, path
 
-from helpline.desk.views.settings import agents, canned, locations, mailboxes, setup, sla, teams
+from helpline.desk.views.settings import (
+    agents,
+    canned,
+    locations,
+    mailboxes,
+    security,
+    setup,
+    sla,
+    teams,
+)
 
 app_name = "settings"
 
@@ -18,4 +27,5 @@ urlpatterns = [
     path("teams/", include(teams)),
     path("service-levels/", include(sla)),
     path("canned-replies/", include(canned)),
+    path("", include(security)),
 ]
