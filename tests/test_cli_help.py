@@ -21,6 +21,7 @@ OWN = {
     "parse-email",
     "quarantine",
     "reprocess",
+    "reset-two-factor",
     "serve",
     "start",
     "worker",

@@ -152,10 +152,11 @@ def _remove(user: User) -> None:
 
 
 @transaction.atomic
-def reset(actor: User, user: User) -> None:
-    """An admin removes a person's authenticator and recovery codes (a lost phone): they
-    sign in with the password alone, or enrol again if their role requires it."""
-    if not actor.sees_everything:
+def reset(actor: User | None, user: User) -> None:
+    """An admin (or the operator, `helpline reset-two-factor`: no actor) removes a person's
+    authenticator and recovery codes (a lost phone): they sign in with the password alone,
+    or enrol again if their role requires it."""
+    if actor is not None and not actor.sees_everything:
         raise PermissionError("only an admin resets someone's two-factor sign-in")
     _remove(user)
     record(actor, Verb.TWO_FACTOR_RESET, user)

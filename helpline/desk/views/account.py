@@ -2,6 +2,7 @@
 forgotten password by email, and the agent's signature. Every outcome of a sign-in is a
 row of the sign-in audit (core.twofactor.record_sign_in)."""
 
+import hashlib
 import time
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.shortcuts import redirect, render, resolve_url
 from django.template.loader import render_to_string
 from django.urls import path, reverse_lazy
@@ -35,6 +37,16 @@ def audit(request, outcome: str, *, user=None, typed: str = "", factor: str = ""
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
         factor=factor,
     )
+
+
+def audit_refused(request, *, user=None, typed: str = "") -> None:
+    """A refused attempt (too many failures) is logged at most once a minute per account and
+    address: guesses the throttle turns away cost no password check, and must not grow the
+    log without bound either."""
+    who = f"user:{user.pk}" if user is not None else f"name:{typed.strip().lower()}"
+    key = hashlib.sha256(f"{who}|{throttle.client_address(request)}".encode()).hexdigest()
+    if cache.add(f"signin:refused-logged:{key[:32]}", 1, 60):
+        audit(request, SignInOutcome.THROTTLED, user=user, typed=typed)
 
 
 def landing(request, asked: str = "") -> str:
@@ -65,7 +77,7 @@ class SignInView(auth_views.LoginView):
         typed = request.POST.get("username", "")
         self.attempt = throttle.begin(typed, throttle.client_address(request))
         if self.attempt is None:
-            audit(request, SignInOutcome.THROTTLED, user=account_for(typed), typed=typed)
+            audit_refused(request, user=account_for(typed), typed=typed)
             form = self.get_form()
             form.errors.clear()
             form.add_error(None, too_many())
@@ -127,7 +139,7 @@ def sign_in_code(request):
     if request.method == "POST":
         attempt = throttle.begin_code(user.pk, throttle.client_address(request))
         if attempt is None:
-            audit(request, SignInOutcome.THROTTLED, user=user, typed=pending["typed"])
+            audit_refused(request, user=user, typed=pending["typed"])
             request.session.pop(PENDING, None)
             error, status = too_many(), 429
         else:
