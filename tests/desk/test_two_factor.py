@@ -303,6 +303,8 @@ def test_only_admins_set_the_requirement(agent_north, admin):
     response = client.post("/settings/sign-in/", {"roles": ["manager", "agent"]})
     assert response.status_code == 302
     assert twofactor.required_roles() == {"manager", "agent"}
+    page = client.get("/settings/sign-in/").content.decode()
+    assert re.search(r"<strong>Agent</strong> <span[^>]*>0 of 1 active", page), page
     bad = client.post("/settings/sign-in/", {"roles": ["owner"]})
     assert bad.status_code == 400 and b"owner" in bad.content
     assert client.post("/settings/sign-in/", {}).status_code == 302

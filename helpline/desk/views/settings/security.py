@@ -64,7 +64,7 @@ def sign_in_security(request):
         .order_by("role")
     )
     labels = dict(Role.choices)
-    counts = [{"role": labels.get(row["role"], row["role"]), **row} for row in roles]
+    counts = [{**row, "role": labels.get(row["role"], row["role"])} for row in roles]
     status = 400 if request.method == "POST" else 200
     context = settings_context("security", form=form, counts=counts)
     return render(request, "desk/settings/security.html", context, status=status)
