@@ -15,6 +15,7 @@ token of anyone who leaves.
 import hashlib
 import re
 import secrets
+import time
 from base64 import b32encode
 from datetime import timedelta
 
@@ -77,9 +78,32 @@ def is_required(user: User) -> bool:
     return TwoFactorRequirement.objects.filter(role=user.role).exists()
 
 
+# The enrolment guard asks on every request whether the person's role requires two-factor
+# sign-in; the answer changes rarely, so each process remembers it this long (a change
+# made in another web process reaches this one's signed-in sessions within that time).
+REQUIRED_ROLES_SECONDS = 30.0
+_required_memo: tuple[float, frozenset[str]] | None = None
+
+
+def forget_required_roles() -> None:
+    global _required_memo
+    _required_memo = None
+
+
+def _required_roles_recently() -> frozenset[str]:
+    global _required_memo
+    now = time.monotonic()
+    if _required_memo is None or _required_memo[0] < now:
+        _required_memo = (now + REQUIRED_ROLES_SECONDS, frozenset(required_roles()))
+    return _required_memo[1]
+
+
 def must_enrol(user: User) -> bool:
-    """Their role requires a second factor and they have none yet."""
-    return is_required(user) and not TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    """Their role requires a second factor and they have none yet. No query for a role
+    that does not require it (the common case), but for the first in REQUIRED_ROLES_SECONDS."""
+    if user.role not in _required_roles_recently():
+        return False
+    return not TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
 @transaction.atomic
@@ -197,6 +221,8 @@ def set_required_roles(actor: User, roles: set[str]) -> set[str]:
     TwoFactorRequirement.objects.exclude(role__in=roles).delete()
     for role in roles - before:
         TwoFactorRequirement.objects.create(role=role, set_by=actor)
+    transaction.on_commit(forget_required_roles)
+    forget_required_roles()
     if before != roles:
         record(
             actor,

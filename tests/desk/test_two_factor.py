@@ -295,6 +295,18 @@ def test_a_requirement_switched_on_reaches_those_signed_in(admin, agent_north):
     assert outcomes(agent_north) == ["signed_in", "signed_out"]
 
 
+def test_the_guard_asks_the_database_once_in_a_while(agent_north):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(agent_north)
+    client.get("/")  # the first request of the process reads which roles require it
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+    assert not [q for q in queries if re.search("twofactorrequirement|otp_totp", q["sql"])]
+
+
 def test_only_admins_set_the_requirement(agent_north, admin):
     with pytest.raises(PermissionError):
         twofactor.set_required_roles(agent_north, {Role.AGENT})
