@@ -107,6 +107,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     # Its Swagger UI files and template, so that /api/docs loads nothing from a CDN.
     "ninja",
+    # Two-factor sign-in: TOTP devices (helpline.core.twofactor).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "helpline.core",
     "helpline.customers",
     "helpline.conversations",
@@ -136,6 +139,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Someone whose role requires two-factor sign-in sets it up before anything else.
+    "helpline.desk.middleware.TwoFactorEnrolment",
     # Every time on a page in the signed-in person's zone (their setting or location's).
     "helpline.desk.middleware.ViewerTimeZone",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -195,6 +200,19 @@ SESSION_COOKIE_AGE = envint("HELPLINE_SESSION_HOURS", 10) * 3600
 HELPLINE_SIGN_IN_ATTEMPTS = envint("HELPLINE_SIGN_IN_ATTEMPTS", 5)
 HELPLINE_SIGN_IN_LOCKOUT_MINUTES = envint("HELPLINE_SIGN_IN_LOCKOUT_MINUTES", 15)
 HELPLINE_PASSWORD_RESETS_PER_HOUR = envint("HELPLINE_PASSWORD_RESETS_PER_HOUR", 5)
+# Behind a reverse proxy that appends the client's address to X-Forwarded-For (nginx's
+# $proxy_add_x_forwarded_for): use that last entry as the client's address for the sign-in
+# limits and the sign-in audit. Off, REMOTE_ADDR; never on without such a proxy, since a
+# client could then name any address.
+HELPLINE_TRUST_X_FORWARDED_FOR = envbool("HELPLINE_TRUST_X_FORWARDED_FOR")
+# Two-factor sign-in: minutes to type the code after the password; days the sign-in audit
+# keeps its rows (the beat task forget-old-sign-ins deletes older ones).
+HELPLINE_SIGN_IN_CODE_MINUTES = envint("HELPLINE_SIGN_IN_CODE_MINUTES", 5)
+HELPLINE_SIGN_IN_AUDIT_DAYS = envint("HELPLINE_SIGN_IN_AUDIT_DAYS", 365)
+# What authenticator apps show beside the account; the sign-in throttle above bounds code
+# guesses, so django-otp's own growing delay (which refuses even a right code) is off.
+OTP_TOTP_ISSUER = env("HELPLINE_TOTP_ISSUER", "Helpline")
+OTP_TOTP_THROTTLE_FACTOR = 0
 PASSWORD_RESET_TIMEOUT = 3600 * 2
 # Who is viewing or typing in a conversation is forgotten after this many seconds.
 HELPLINE_PRESENCE_SECONDS = envint("HELPLINE_PRESENCE_SECONDS", 30)
@@ -340,6 +358,10 @@ CELERY_BEAT_SCHEDULE = {
     "send-due-webhooks": {"task": "helpline.webhooks.tasks.send_due_webhooks", "schedule": 30.0},
     "retrain-themes": {"task": "helpline.insights.tasks.retrain_themes", "schedule": 86400.0},
     "recovery-scan": {"task": "helpline.recovery.tasks.scan_recovery", "schedule": 60.0},
+    "forget-old-sign-ins": {
+        "task": "helpline.core.tasks.forget_old_sign_ins",
+        "schedule": 24 * 3600.0,
+    },
     "appointment-reminders": {
         "task": "helpline.appointments.tasks.send_appointment_reminders",
         "schedule": 300.0,

@@ -73,6 +73,17 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def fresh_required_roles():
+    """The roles that require two-factor sign-in are remembered per process for a while; a
+    test's requirement must not outlive its rolled-back rows."""
+    from helpline.core.twofactor import forget_required_roles
+
+    forget_required_roles()
+    yield
+    forget_required_roles()
+
+
+@pytest.fixture(autouse=True)
 def fresh_mailbox_cache():
     """Each test has its own mailboxes; ingest's short-lived cache must not outlive it."""
     from helpline.channels.email.ingest import forget_mailboxes

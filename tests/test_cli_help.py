@@ -22,6 +22,7 @@ OWN = {
     "quarantine",
     "reprocess",
     "retrain-themes",
+    "reset-two-factor",
     "serve",
     "start",
     "worker",

@@ -26,6 +26,7 @@ from helpline.channels.email.models import OutboundEmail, OutboxStatus
 from helpline.conversations.actions import reply
 from helpline.conversations.models import CannedReply
 from helpline.conversations.receive import IncomingAttachment
+from helpline.core import twofactor
 from helpline.core.events import deliver_due
 from helpline.core.models import Role, Team, User
 from helpline.core.tokens import issue_token
@@ -41,6 +42,7 @@ from helpline.sla.models import Notification, SlaPolicy
 from helpline.webhooks.actions import create_webhook
 from helpline.webhooks.models import WebhookDelivery
 from tests.desk.conftest import write_in
+from tests.totp import totp
 
 pytestmark = pytest.mark.django_db
 
@@ -181,6 +183,16 @@ ROUTES = {
     "desk:notification-read": Route("POST", "/notifications/{notification}/read/", "own", {}),
     "desk:notifications-read-all": Route("POST", "/notifications/read-all/", "self", {}),
     "desk:my-settings": Route("POST", "/me/", "self", {"time_zone": "Europe/Berlin"}),
+    # Two-factor sign-in: each person's own. NOTIFIED is setting it up (the world started it),
+    # so only she has a QR code to see; the right code turns it on for her, and for the others,
+    # who have nothing to confirm or turn off, the page says so (a redirect back to it).
+    "desk:two-factor": Route("GET", "/me/two-factor/", "self"),
+    "desk:two-factor-start": Route("POST", "/me/two-factor/start/", "self", {}),
+    "desk:two-factor-confirm": Route("POST", "/me/two-factor/confirm/", "self", {"code": "{totp}"}),
+    "desk:two-factor-disable": Route(
+        "POST", "/me/two-factor/disable/", "self", {"password": "pw", "code": "123456"}
+    ),
+    "desk:two-factor-qr": Route("GET", "/me/two-factor/qr.svg", "own"),
     "attachment-download": Route("GET", "/attachments/{attachment}/", "object"),
     # The API
     "api:list_conversations": Route("GET", "/api/conversations", "list", api=True),
@@ -405,6 +417,13 @@ ROUTES = {
         "settings",
         {"title": "Thanks", "body": "Thank you", "location": "{north}"},
     ),
+    "settings:sign-in-security": Route(
+        "POST", "/settings/sign-in/", "settings", {"roles": ["manager"]}
+    ),
+    "settings:sign-ins": Route("GET", "/settings/sign-ins/?outcome=signed_in", "settings"),
+    "settings:agent-two-factor-reset": Route(
+        "POST", "/settings/agents/{nora}/two-factor/reset/", "settings"
+    ),
     "settings:sla": Route("GET", "/settings/service-levels/", "settings"),
     "settings:sla-new": Route(
         "POST",
@@ -478,6 +497,7 @@ ROUTES = {
 # Routes without a location to guard: signing in and out, the API's root.
 UNGUARDED = {
     "desk:sign-in",
+    "desk:sign-in-code",  # the second step: only for a session whose password was right
     "desk:sign-out",
     "desk:password-reset",
     "desk:password-reset-sent",
@@ -603,6 +623,8 @@ def world(north, south, admin, agent_north, agent_south, mailbox):
     ids["notification"] = Notification.objects.get(user=users[NOTIFIED]).pk
     ids.update(_recovery_cases(admin, conversation, other, merged_into))
     ids["saved_view"] = save_view(users[NOTIFIED], "Urgent", "open", Filters(priority="urgent")).pk
+    device = twofactor.start_enrolment(users[NOTIFIED])
+    ids["totp"] = totp(bytes.fromhex(device.key))
     return SimpleNamespace(ids=ids, users=users)
 
 

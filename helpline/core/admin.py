@@ -9,6 +9,7 @@ from helpline.core.models import (
     EventDelivery,
     Location,
     Mailbox,
+    SignInRecord,
     StaffEmail,
     Team,
     User,
@@ -167,3 +168,24 @@ class StaffEmailAdmin(admin.ModelAdmin):
     def send_again(self, request, queryset):
         count = actions.send_staff_email_again(request.user, queryset)
         self.message_user(request, f"{count} emails queued to be sent again.")
+
+
+@admin.register(SignInRecord)
+class SignInRecordAdmin(admin.ModelAdmin):
+    """The sign-in audit, read only: rows are written by signing in and out, and forgotten
+    after HELPLINE_SIGN_IN_AUDIT_DAYS."""
+
+    list_display = ["at", "user", "typed_name", "outcome", "factor", "address"]
+    list_filter = ["outcome", "factor"]
+    search_fields = ["typed_name", "user__username", "user__email", "address"]
+    date_hierarchy = "at"
+    readonly_fields = [f.name for f in SignInRecord._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -300,3 +300,76 @@ class StaffEmail(models.Model):
 
     def __str__(self):
         return f"{self.subject} → {self.to} ({self.status})"
+
+
+class RecoveryCode(models.Model):
+    """One of the ten one-time codes that sign in when the authenticator is not at hand.
+
+    Only a SHA-256 of the code is kept: a code is 80 random bits, so no salt or slow hash is
+    needed, and the code a person types is found by its hash in one query."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "code_hash"], name="recovery_code_once")
+        ]
+
+    def __str__(self):
+        return f"recovery code of {self.user} ({'used' if self.used_at else 'unused'})"
+
+
+class TwoFactorRequirement(models.Model):
+    """A role whose people must sign in with a second factor (one row per such role)."""
+
+    role = models.CharField(max_length=10, choices=Role.choices, unique=True)
+    set_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
+    set_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"two-factor required for {self.get_role_display()}"
+
+
+class SignInOutcome(models.TextChoices):
+    SIGNED_IN = "signed_in", "Signed in"
+    WRONG_PASSWORD = "wrong_password", "Wrong password"
+    WRONG_CODE = "wrong_code", "Wrong code"
+    THROTTLED = "throttled", "Refused: too many failures"
+    SIGNED_OUT = "signed_out", "Signed out"
+
+
+class SignInFactor(models.TextChoices):
+    PASSWORD = "password", "Password only"
+    TOTP = "totp", "Authenticator code"
+    RECOVERY = "recovery", "Recovery code"
+
+
+class SignInRecord(models.Model):
+    """The sign-in audit: one row per outcome of an attempt to sign in, and per sign-out.
+
+    Never the password or a code; the name as typed (it may be no account), the client's
+    address and its browser. Rows older than HELPLINE_SIGN_IN_AUDIT_DAYS are forgotten."""
+
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="sign_ins"
+    )
+    typed_name = models.CharField(max_length=150, blank=True)
+    outcome = models.CharField(max_length=20, choices=SignInOutcome.choices)
+    factor = models.CharField(max_length=10, choices=SignInFactor.choices, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+    address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["at"], name="sign_in_at"),
+            models.Index(fields=["user", "at"], name="sign_in_user_at"),
+            models.Index(fields=["outcome", "at"], name="sign_in_outcome_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.typed_name or self.user}: {self.get_outcome_display()} at {self.at}"

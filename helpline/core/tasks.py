@@ -26,3 +26,11 @@ def send_staff_email(mail_id: int) -> str:
 def sweep_staff_email() -> int:
     """Every minute (CELERY_BEAT_SCHEDULE): mail whose task was lost or whose retry is due."""
     return staff_mail.deliver_due()
+
+
+@shared_task
+def forget_old_sign_ins() -> int:
+    """Daily (CELERY_BEAT_SCHEDULE): sign-in audit rows older than HELPLINE_SIGN_IN_AUDIT_DAYS."""
+    from helpline.core.twofactor import forget_old_sign_ins as forget
+
+    return forget()

@@ -19,3 +19,7 @@ class Verb(models.TextChoices):
     MAILBOX_UPDATED = "mailbox.updated", "changed a mailbox"
     STAFF_EMAIL_RETRIED = "staff_email.retried", "sent an email to staff again"
     TIME_ZONE_CHOSEN = "user.time_zone_chosen", "chose the time zone the desk shows"
+    TWO_FACTOR_ENABLED = "user.two_factor_enabled", "turned on two-factor sign-in"
+    TWO_FACTOR_DISABLED = "user.two_factor_disabled", "turned off two-factor sign-in"
+    TWO_FACTOR_RESET = "user.two_factor_reset", "reset someone's two-factor sign-in"
+    TWO_FACTOR_REQUIRED = "user.two_factor_required", "changed the roles that need two-factor"

@@ -8,12 +8,17 @@ A failure keeps its slots for the lockout window; a success gives back its addre
 slot and clears the account's. With no free slot the attempt is refused, right
 password or not.
 
+With two-factor sign-in the code after the password is an attempt of the same account
+(`begin_code`): a right password then gives back only its own slots (`passed_password`),
+so knowing the password buys no more code guesses; only a passed code clears the account.
+
 The account is the one the typed name signs in to (its username, or an email address
 that belongs to exactly one account), so `jonas` and `jonas@…` share one count; a name
 that is no account is counted as typed, lower-cased.
 """
 
 import hashlib
+import ipaddress
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -71,6 +76,24 @@ def begin(username: str, address: str) -> Attempt | None:
     return Attempt(account, tuple(taken))
 
 
+def begin_code(user_pk: int, address: str) -> Attempt | None:
+    """Count a try of the second step (a code) as one more attempt of the account."""
+    account = f"signin:user:{user_pk}"
+    taken = []
+    for key in (f"signin:addr:{address}", account):
+        slot = _take_slot(key)
+        if slot is None:
+            cache.delete_many(taken)
+            return None
+        taken.append(slot)
+    return Attempt(account, tuple(taken))
+
+
+def passed_password(attempt: Attempt) -> None:
+    """The password was right but a code is still to come: the attempt does not count."""
+    cache.delete_many(list(attempt.slots))
+
+
 def succeeded(attempt: Attempt) -> None:
     address_slot, _ = attempt.slots
     cache.delete_many([address_slot, *_slots(attempt.account)])
@@ -91,6 +114,14 @@ def may_send_reset(email: str, address: str) -> bool:
 
 
 def client_address(request) -> str:
-    # Behind a proxy, set the proxy to overwrite REMOTE_ADDR; a client-supplied
-    # X-Forwarded-For would let anyone dodge the per-address limit.
-    return request.META.get("REMOTE_ADDR", "")
+    """The client's address: REMOTE_ADDR, or behind a proxy that appends to X-Forwarded-For
+    (HELPLINE_TRUST_X_FORWARDED_FOR) that header's last entry, which is the address the proxy
+    saw; the entries before it are the client's word and could let anyone dodge the limit."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    if not settings.HELPLINE_TRUST_X_FORWARDED_FOR:
+        return remote
+    last = request.META.get("HTTP_X_FORWARDED_FOR", "").rsplit(",", 1)[-1].strip()
+    try:
+        return str(ipaddress.ip_address(last))
+    except ValueError:
+        return remote

@@ -11,6 +11,7 @@ from helpline.desk.views.settings import (
     canned,
     locations,
     mailboxes,
+    security,
     setup,
     sla,
     teams,
@@ -28,4 +29,5 @@ urlpatterns = [
     path("service-levels/", include(sla)),
     path("canned-replies/", include(canned)),
     path("webhooks/", include(webhooks)),
+    path("", include(security)),
 ]

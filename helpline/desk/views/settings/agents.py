@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_http_methods, require_POST
 
-from helpline.core import actions
+from helpline.core import actions, twofactor
 from helpline.core.errors import ActionError
 from helpline.core.models import User
 from helpline.desk.forms import refuse
@@ -72,8 +72,22 @@ def agent_invite_again(request, user_id: int):
     return redirect("settings:agent-edit", person.pk)
 
 
+@admin_only
+@require_POST
+def agent_two_factor_reset(request, user_id: int):
+    """A lost phone and lost recovery codes: the person signs in with the password alone (or
+    sets it up again, if their role requires it)."""
+    person = get_object_or_404(User, pk=user_id)
+    twofactor.reset(request.user, person)
+    messages.success(
+        request, f"Two-factor sign-in of {person.get_full_name() or person.email} is reset."
+    )
+    return redirect("settings:agent-edit", person.pk)
+
+
 def _render(request, form: AgentForm, person: User | None):
-    context = settings_context("agents", form=form, person=person)
+    two_factor_on = person is not None and twofactor.confirmed_device(person) is not None
+    context = settings_context("agents", form=form, person=person, two_factor_on=two_factor_on)
     status = 400 if request.method == "POST" else 200
     return render(request, "desk/settings/agent_form.html", context, status=status)
 
@@ -83,4 +97,9 @@ urlpatterns = [
     path("invite/", agent_invite, name="agent-invite"),
     path("<int:user_id>/", agent_edit, name="agent-edit"),
     path("<int:user_id>/invite-again/", agent_invite_again, name="agent-invite-again"),
+    path(
+        "<int:user_id>/two-factor/reset/",
+        agent_two_factor_reset,
+        name="agent-two-factor-reset",
+    ),
 ]
