@@ -6,6 +6,8 @@ from helpline.desk.views.attachments import download_attachment
 
 urlpatterns = [
     path("", include("helpline.desk.urls")),
+    # The public survey pages: the signed link is the credential, nobody signs in.
+    path("", include("helpline.feedback.urls")),
     path("settings/", include("helpline.desk.views.settings")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

@@ -74,6 +74,21 @@ class EventName(StrEnum):
     CUSTOMERS_MERGED = "customers.merged"
     # Its undoing: actor_id, source_id, target_id, merged (the merge activity's data).
     CUSTOMERS_UNMERGED = "customers.unmerged"
+    # [feedback] A survey went to a customer: survey_id, kind ("csat"|"nps"|"ces"), purpose
+    # ("contact"|"recovery_followup"), customer_id, conversation_id, location_id,
+    # recovery_case_id (or None).
+    SURVEY_SENT = "survey.sent"
+    # [feedback] A survey was answered: survey_id, answer_id, kind, score (int), comment,
+    # purpose, recovery_case_id (or None), customer_id (None for kiosk), conversation_id (None
+    # for kiosk), location_id, agent_id, team_id (credited at answer time), changed (bool: an
+    # earlier answer was changed within its 7 days), answered_at (ISO).
+    SURVEY_ANSWERED = "survey.answered"
+    # [recovery] A service-recovery case opened, took a step, closed: case_id, customer_id,
+    # conversation_id, location_id, owner_id, triggers (list of trigger names); step adds step,
+    # actor_id; closed adds follow_up_kind ("csat" by default) and root_cause.
+    RECOVERY_OPENED = "recovery.opened"
+    RECOVERY_STEP = "recovery.step"
+    RECOVERY_CLOSED = "recovery.closed"
 
 
 class Phase(StrEnum):
