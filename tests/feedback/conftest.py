@@ -64,4 +64,4 @@ def links_of(mail) -> list[str]:
 
 def answer_links(mail) -> dict[int, str]:
     text = mail.get_body(preferencelist=("plain",)).get_content()
-    return {int(score): url for score, url in re.findall(r"^(\d+): (\S+)$", text, re.M)}
+    return {int(score): url for score, url in re.findall(r"^(\d+): (\S+?)\r?$", text, re.M)}
