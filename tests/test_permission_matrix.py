@@ -386,6 +386,13 @@ ROUTES = {
             "position": "1",
         },
     ),
+    # Surveys on a conversation: the agent's prediction; sending the survey after a call.
+    "desk:conversation-predict": Route(
+        "POST", "/conversations/{conversation}/prediction/", "object", {"score": "4"}
+    ),
+    "desk:conversation-send-survey": Route(
+        "POST", "/conversations/{conversation}/send-survey/", "object", {}
+    ),
     # The API's own documents: for admins unless HELPLINE_API_DOCS_PUBLIC opens them.
     "api:openapi-json": Route("GET", "/api/openapi.json", "admin", api=True),
     "api:openapi-view": Route("GET", "/api/docs", "admin"),
@@ -404,6 +411,12 @@ UNGUARDED = {
     # of the phone line its body names (tests/channels/phone/test_webhooks.py tests both).
     "api:record_call_event",
     "api:twilio_call_status",
+    # The public survey pages: no sign-in, the signed link (or the kiosk's signed URL) is the
+    # credential; tests/feedback/test_public_pages.py shows they reveal nothing else.
+    "survey:answer",
+    "survey:comment",
+    "survey:unsubscribe",
+    "survey:kiosk",
 }
 
 

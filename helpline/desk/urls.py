@@ -28,4 +28,5 @@ urlpatterns = [
     path("", include(me)),
     path("", include("helpline.desk.views.companies")),
     path("", include("helpline.desk.views.custom_fields")),
+    path("", include("helpline.desk.views.surveys")),
 ]

@@ -51,6 +51,14 @@ def is_bad(kind: str, score: int) -> bool:
     return score <= BAD_UP_TO[Kind(kind)]
 
 
+def bad_scores() -> models.Q:
+    """Answers "rated badly", as a condition on Answer rows."""
+    condition = models.Q(pk__in=[])
+    for kind, worst in BAD_UP_TO.items():
+        condition |= models.Q(kind=kind, score__lte=worst)
+    return condition
+
+
 class SurveyPolicy(models.Model):
     """Which survey follows a solved conversation; the first matching policy (by position)
     wins, matched like SLA policies. Each match criterion left empty matches anything."""
