@@ -390,6 +390,7 @@ ROUTES = {
     "desk:conversation-predict": Route(
         "POST", "/conversations/{conversation}/prediction/", "object", {"score": "4"}
     ),
+    "desk:surveys": Route("GET", "/surveys/", "any"),
     "desk:conversation-send-survey": Route(
         "POST", "/conversations/{conversation}/send-survey/", "object", {}
     ),

@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 # A conversation closed with one of these tags is not surveyed (the desk has no spam or
 # duplicate status: agents tag them).
 NEVER_SURVEY_TAGS = ("spam", "duplicate")
+# How often one customer may be asked when no policy says (a survey sent by hand).
+DEFAULT_EVERY_DAYS = 14
 # Statuses that leave a conversation solved for the survey's purpose.
 DONE_STATUSES = (Status.SOLVED, Status.CLOSED)
 
@@ -343,12 +345,12 @@ def send(survey_id: int, now: datetime | None = None) -> str:
     conversation = survey.conversation
     reason = ""
     if (
-        survey.purpose == Purpose.CONTACT
+        survey.cause.startswith("solved:")
         and conversation is not None
         and conversation.status not in DONE_STATUSES
     ):
         reason = "the conversation was reopened"
-    every_days = survey.policy.every_days if survey.policy else 0
+    every_days = survey.policy.every_days if survey.policy else DEFAULT_EVERY_DAYS
     reason = reason or why_not(
         survey.customer,
         conversation,
@@ -420,7 +422,7 @@ def send_now(actor: User, conversation: Conversation, kind: str = "") -> Survey:
         conversation.customer,
         conversation,
         Purpose.CONTACT,
-        every_days=policy.every_days if policy else 0,
+        every_days=policy.every_days if policy else DEFAULT_EVERY_DAYS,
     )
     if reason:
         raise ActionError(f"not sent: {reason}", "kind")
@@ -436,7 +438,9 @@ def send_now(actor: User, conversation: Conversation, kind: str = "") -> Survey:
         due_at=timezone.now(),
         requested_by=actor,
     )
-    send(survey.pk)
+    if send(survey.pk) != SurveyStatus.SENT:
+        survey.refresh_from_db()
+        raise ActionError(f"not sent: {survey.not_sent_because}", "kind")
     survey.refresh_from_db()
     return survey
 
