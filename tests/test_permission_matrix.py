@@ -271,6 +271,31 @@ ROUTES = {
         "PATCH", "/api/sla-policies/{policy}", "admin", {"resolution_minutes": 60}, api=True
     ),
     "api:delete_sla_policy": Route("DELETE", "/api/sla-policies/{policy}", "admin", api=True),
+    # Surveys (helpline.feedback): policies like SLA policies; surveys and answers by location.
+    "api:list_survey_policies": Route("GET", "/api/survey-policies", "any", api=True),
+    "api:get_survey_policy": Route("GET", "/api/survey-policies/{survey_policy}", "any", api=True),
+    "api:create_survey_policy": Route(
+        "POST", "/api/survey-policies", "admin", {"name": "Shops", "kind": "nps"}, api=True
+    ),
+    "api:update_survey_policy": Route(
+        "PATCH", "/api/survey-policies/{survey_policy}", "admin", {"every_days": 30}, api=True
+    ),
+    "api:delete_survey_policy": Route(
+        "DELETE", "/api/survey-policies/{survey_policy}", "admin", api=True
+    ),
+    "api:list_surveys": Route("GET", "/api/surveys", "list", api=True),
+    "api:get_survey": Route("GET", "/api/surveys/{survey}", "object", api=True),
+    "api:list_survey_answers": Route("GET", "/api/survey-answers", "list", api=True),
+    "api:get_survey_answer": Route(
+        "GET", "/api/survey-answers/{survey_answer}", "object", api=True
+    ),
+    "api:predict_survey_score": Route(
+        "POST",
+        "/api/conversations/{conversation}/survey-prediction",
+        "object",
+        {"score": 4},
+        api=True,
+    ),
     "api:get_location_hours": Route("GET", "/api/locations/{north}/hours", "object", api=True),
     "api:get_business_time": Route(
         "GET",
@@ -515,8 +540,39 @@ def world(north, south, admin, agent_north, agent_south, mailbox):
             text=f"#{conversation.pk} {MARKER} broken: the response target was breached",
         )
     ids["notification"] = Notification.objects.get(user=users[NOTIFIED]).pk
+    ids.update(_survey_world(conversation))
     ids["saved_view"] = save_view(users[NOTIFIED], "Urgent", "open", Filters(priority="urgent")).pk
     return SimpleNamespace(ids=ids, users=users)
+
+
+def _survey_world(conversation) -> dict:
+    """A policy, and an answered survey of the North Street conversation whose comment
+    carries the MARKER (lists show it only to those who may see it)."""
+    from django.utils import timezone
+
+    from helpline.feedback.models import Answer, Survey, SurveyPolicy
+
+    survey = Survey.objects.create(
+        cause="matrix",
+        kind="csat",
+        status="answered",
+        customer=conversation.customer,
+        conversation=conversation,
+        location=conversation.location,
+        recipient=f"{MARKER}@example.com",
+    )
+    answer = Answer.objects.create(
+        survey=survey,
+        kind="csat",
+        score=2,
+        comment=f"{MARKER} still broken",
+        customer=conversation.customer,
+        conversation=conversation,
+        location=conversation.location,
+        answered_at=timezone.now(),
+    )
+    policy = SurveyPolicy.objects.create(name="Everyone")
+    return {"survey": survey.pk, "survey_answer": answer.pk, "survey_policy": policy.pk}
 
 
 def _failed_reply(actor, conversation):

@@ -23,6 +23,7 @@ from helpline.api import (
     hours,
     search,
     sla,
+    surveys,
 )
 from helpline.api.auth import api_auth
 from helpline.core.tokens import user_from_authorization_header
@@ -81,3 +82,4 @@ api.add_router("/", hours.router)
 api.add_router("/", sla.router)
 api.add_router("/", callbacks.router)
 api.add_router("/", appointments.router)
+api.add_router("/", surveys.router)
