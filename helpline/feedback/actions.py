@@ -472,7 +472,9 @@ def recovery_closed(
     customer = Customer.objects.filter(pk=customer_id).first()
     if customer is None:
         return None
-    conversation = Conversation.objects.filter(pk=conversation_id).first()
+    conversation = (
+        Conversation.objects.filter(pk=conversation_id).first() if conversation_id else None
+    )
     cause = f"recovery:{case_id}"
     reason = why_not(customer, conversation, Purpose.RECOVERY_FOLLOWUP)
     survey = _create(

@@ -12,6 +12,7 @@ import hashlib
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
+from django.utils.crypto import constant_time_compare
 
 from helpline.conversations.models import Channel
 from helpline.core.models import Location
@@ -25,7 +26,7 @@ def token_for(location: Location) -> str:
 
 
 def valid(location: Location, token: str) -> bool:
-    return signing.constant_time_compare(token_for(location), token)
+    return constant_time_compare(token_for(location), token)
 
 
 def kind_for(location: Location) -> str:

@@ -15,7 +15,7 @@ from helpline.conversations import actions as conversation_actions
 from helpline.conversations.models import Direction, Message, MessageKind
 from helpline.customers.actions import mail_language
 from helpline.feedback import tokens
-from helpline.feedback.models import ENDS, QUESTIONS, Survey, scale
+from helpline.feedback.models import ENDS, QUESTIONS, Kind, Survey, scale
 
 
 def site_url(path: str) -> str:
@@ -64,10 +64,11 @@ def send_survey(survey: Survey, *, reminder: bool) -> Message | None:
         Survey.objects.filter(pk=survey.pk).update(language=language)
     unsubscribe = unsubscribe_url(survey)
     with translation.override(language):
-        low, high = ENDS[survey.kind]
+        kind = Kind(survey.kind)
+        low, high = ENDS[kind]
         context = {
             "survey": survey,
-            "question": str(QUESTIONS[survey.kind]),
+            "question": str(QUESTIONS[kind]),
             "low": str(low),
             "high": str(high),
             "scores": [(score, answer_url(survey, score)) for score in scale(survey.kind)],

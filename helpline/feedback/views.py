@@ -195,7 +195,8 @@ def kiosk_page(request: HttpRequest, location_id: int, token: str) -> HttpRespon
     if language not in dict(settings.LANGUAGES):
         language = settings.LANGUAGE_CODE
     kind = kiosk.kind_for(location)
-    thanks, error, status = False, None, 200
+    thanks, status = False, 200
+    error: ActionError | str | None = None
     if request.method == "POST":
         if not kiosk.take_slot(request, location):
             error, status = "slow_down", 429
