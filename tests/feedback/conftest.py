@@ -65,3 +65,12 @@ def links_of(mail) -> list[str]:
 def answer_links(mail) -> dict[int, str]:
     text = mail.get_body(preferencelist=("plain",)).get_content()
     return {int(score): url for score, url in re.findall(r"^(\d+): (\S+?)\r?$", text, re.M)}
+
+
+@pytest.fixture
+def api_as():
+    """`api_as(user)`: the API's JSON client with a token of `user` (tests/api's)."""
+    from helpline.core.tokens import issue_token
+    from tests.api.conftest import ApiClient
+
+    return lambda user: ApiClient(issue_token(user, "tests"))

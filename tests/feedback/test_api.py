@@ -4,7 +4,6 @@ import pytest
 from django.utils import timezone
 
 from helpline.feedback.models import Answer, Survey
-from tests.api.conftest import api_as  # noqa: F401  (the fixture)
 from tests.desk.conftest import write_in
 
 pytestmark = pytest.mark.django_db
