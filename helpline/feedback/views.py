@@ -118,9 +118,13 @@ def answer(request: HttpRequest, survey_id: int, token: str) -> HttpResponse:
             "existing": existing,
             "error": error,
             # The page submits itself when the link chose a score that is not the answer yet.
+            # Not for someone signed in to the desk: an agent opening the customer's link
+            # from the timeline must not answer for them by accident.
             "autosubmit": link.score is not None
             and (existing is None or existing.score != link.score)
-            and error is None,
+            and error is None
+            and not request.user.is_authenticated,
+            "signed_in": request.user.is_authenticated,
         },
         language,
         status=status,
