@@ -11,7 +11,7 @@ from django.utils import timezone
 from helpline.conversations.models import Wait
 from helpline.core.models import Activity
 from helpline.customers.models import Identity
-from helpline.demo import responsiveness, today
+from helpline.demo import feedback, responsiveness, today
 from helpline.demo.customers import People
 from helpline.demo.history import History
 from helpline.demo.organisation import DEMO_PASSWORD, organise
@@ -63,6 +63,7 @@ def load_demo(
         # After it: the clocks, the worklist and the bookings need the conversations.
         responsiveness.set_up_service(org.locations, org.teams)
         in_hand = today.play(rng, now, org.agents)
+        survey_answers = feedback.play(rng, now)
         counts = {
             "locations": len(org.locations),
             "teams": len(org.teams),
@@ -79,6 +80,7 @@ def load_demo(
             "callbacks": in_hand.callbacks,
             "appointments": in_hand.appointments,
             "failed deliveries": in_hand.failed_deliveries,
+            "survey answers": survey_answers,
         }
         # The demo's own mark, so that it loads once: no domain row, no action for it.
         Activity.objects.create(verb=DEMO_VERB, subject_type="demo", subject_id=seed, data=counts)

@@ -445,6 +445,29 @@ def send_now(actor: User, conversation: Conversation, kind: str = "") -> Survey:
     return survey
 
 
+@transaction.atomic
+def record_past_survey(conversation: Conversation, kind: str, sent_at: datetime) -> Survey:
+    """A survey that went long ago (history recorded after the fact, the demo): marked sent
+    at `sent_at`, no mail queued, no event (nothing happens now)."""
+    if kind not in Kind.values:
+        raise ActionError("choose csat, nps or ces", "kind")
+    survey = Survey.objects.create(
+        cause=f"past:{conversation.pk}:{sent_at.isoformat()}",
+        kind=kind,
+        purpose=Purpose.CONTACT,
+        policy=policy_for(conversation),
+        customer_id=conversation.customer_id,
+        conversation=conversation,
+        location_id=conversation.location_id,
+        due_at=sent_at,
+        sent_at=sent_at,
+        status=SurveyStatus.SENT,
+        recipient=recipient_of(conversation.customer),
+    )
+    record(None, Verb.SURVEY_SENT, survey, at=sent_at, recipient=survey.recipient)
+    return survey
+
+
 # Recovery ----------------------------------------------------------------------------------
 
 
