@@ -350,6 +350,8 @@ def send(survey_id: int, now: datetime | None = None) -> str:
         and conversation.status not in DONE_STATUSES
     ):
         reason = "the conversation was reopened"
+    if conversation is None:
+        reason = "no conversation to write the survey mail on"
     every_days = survey.policy.every_days if survey.policy else DEFAULT_EVERY_DAYS
     reason = reason or why_not(
         survey.customer,

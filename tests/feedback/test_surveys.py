@@ -226,3 +226,8 @@ def test_policy_values_are_checked_naming_the_field(admin, agent_north):
         14,
         None,
     )
+
+
+def test_a_follow_up_without_a_conversation_is_not_sent_as_if_it_were(conversation, north):
+    survey = actions.recovery_closed(5, conversation.customer_id, None, north.pk)
+    assert survey.status == "skipped" and "no conversation" in survey.not_sent_because
