@@ -104,6 +104,8 @@ def test_the_profile_shows_scores_and_an_opt_out_nobody_overrides(north, mailbox
     actions.opt_out(conversation.customer_id, "one-click")
     page = client_for(agent_north).get(f"/customers/{conversation.customer_id}/").content.decode()
     assert "CSAT 2" in page and "Opted out of surveys" in page
+    timeline = page.split('id="customer-conversations"')[1]
+    assert 'class="score-chip bad" title="Survey">CSAT 2' in timeline
     assert "override" in page
 
 
