@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "helpline.webhooks",
     "helpline.insights",
     "helpline.recovery",
+    "helpline.feedback",
     "helpline.demo",
     # Plugins: more Django apps, each of which may subscribe to the event bus (core.events).
     *[name.strip() for name in env("HELPLINE_EXTRA_APPS", "").split(",") if name.strip()],
@@ -294,6 +295,12 @@ HELPLINE_EVENT_CLAIM_SECONDS = envint("HELPLINE_EVENT_CLAIM_SECONDS", 300)
 HELPLINE_EVENT_MAX_ATTEMPTS = envint("HELPLINE_EVENT_MAX_ATTEMPTS", 8)
 HELPLINE_EVENT_RETRY_SECONDS = envint("HELPLINE_EVENT_RETRY_SECONDS", 30)
 HELPLINE_EVENT_KEEP_DAYS = envint("HELPLINE_EVENT_KEEP_DAYS", 7)
+# Surveys (helpline.feedback): how long the links in a survey mail work, and how long an
+# answer may be changed after it was first given.
+HELPLINE_SURVEY_LINK_DAYS = envint("HELPLINE_SURVEY_LINK_DAYS", 30)
+HELPLINE_SURVEY_CHANGE_DAYS = envint("HELPLINE_SURVEY_CHANGE_DAYS", 7)
+# A location's walk-in survey page: answers one device may give in an hour.
+HELPLINE_KIOSK_ANSWERS_PER_HOUR = envint("HELPLINE_KIOSK_ANSWERS_PER_HOUR", 5)
 
 # Outbound webhooks (helpline.webhooks): each POST's socket timeout; tries before a delivery
 # is "failed" (the back-off doubles from the first retry's delay, at most an hour apart: 12
@@ -362,6 +369,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "helpline.core.tasks.forget_old_sign_ins",
         "schedule": 24 * 3600.0,
     },
+    "send-due-surveys": {"task": "helpline.feedback.tasks.send_due_surveys", "schedule": 60.0},
     "appointment-reminders": {
         "task": "helpline.appointments.tasks.send_appointment_reminders",
         "schedule": 300.0,

@@ -22,6 +22,8 @@ admin.site.logout = _admin_sign_out  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", include("helpline.desk.urls")),
+    # The public survey pages: the signed link is the credential, nobody signs in.
+    path("", include("helpline.feedback.urls")),
     path("settings/", include("helpline.desk.views.settings")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

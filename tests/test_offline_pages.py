@@ -41,6 +41,12 @@ SIGNED_OUT_PAGES = {
     "desk:password-reset-sent": "/password-reset/sent/",
     "desk:password-reset-confirm": "/password-reset/{uid}/{token}/",
     "desk:password-reset-complete": "/password-reset/complete/",
+    # The public survey pages (helpline.feedback), for a survey sent on the world's
+    # conversation; the answer link's page submits its score itself (survey.js).
+    "survey:answer": "/survey/{survey}/{answer_token}/",
+    "survey:comment": "/survey/{survey}/{answer_token}/comment/",
+    "survey:unsubscribe": "/survey/unsubscribe/{opt_out_token}/",
+    "survey:kiosk": "/kiosk/{north}/{kiosk_token}/",
 }
 NOT_PAGES = {
     "attachment-download": "a file download, with its own policy (see tests/desk)",
@@ -112,6 +118,28 @@ class Offline:
         assert not self.violations, f"{path} broke the Content-Security-Policy: {self.violations}"
 
 
+def _survey_links(world) -> dict:
+    from helpline.core.models import Location
+    from helpline.feedback import kiosk, tokens
+    from helpline.feedback.models import Survey
+
+    survey = Survey.objects.create(
+        cause="offline",
+        kind="nps",
+        status="sent",
+        customer_id=world.ids["customer"],
+        conversation_id=world.ids["conversation"],
+        location_id=world.ids["north"],
+    )
+    return {
+        "survey": survey.pk,
+        "answer_token": tokens.answer_token(survey.pk, 7),
+        "opt_out_token": tokens.opt_out_token(world.ids["customer"], survey.pk),
+        "north": world.ids["north"],
+        "kiosk_token": kiosk.token_for(Location.objects.get(pk=world.ids["north"])),
+    }
+
+
 def test_every_desk_page_loads_with_nothing_from_elsewhere(browser_page, world):
     page = browser_page
     offline = Offline(page)
@@ -119,6 +147,7 @@ def test_every_desk_page_loads_with_nothing_from_elsewhere(browser_page, world):
     reset = {
         "uid": urlsafe_base64_encode(force_bytes(admin.pk)),
         "token": default_token_generator.make_token(admin),
+        **_survey_links(world),
     }
     for name, path in SIGNED_OUT_PAGES.items():
         offline.open(path.format(**reset))

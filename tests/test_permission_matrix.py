@@ -325,6 +325,31 @@ ROUTES = {
         "PATCH", "/api/sla-policies/{policy}", "admin", {"resolution_minutes": 60}, api=True
     ),
     "api:delete_sla_policy": Route("DELETE", "/api/sla-policies/{policy}", "admin", api=True),
+    # Surveys (helpline.feedback): policies like SLA policies; surveys and answers by location.
+    "api:list_survey_policies": Route("GET", "/api/survey-policies", "any", api=True),
+    "api:get_survey_policy": Route("GET", "/api/survey-policies/{survey_policy}", "any", api=True),
+    "api:create_survey_policy": Route(
+        "POST", "/api/survey-policies", "admin", {"name": "Shops", "kind": "nps"}, api=True
+    ),
+    "api:update_survey_policy": Route(
+        "PATCH", "/api/survey-policies/{survey_policy}", "admin", {"every_days": 30}, api=True
+    ),
+    "api:delete_survey_policy": Route(
+        "DELETE", "/api/survey-policies/{survey_policy}", "admin", api=True
+    ),
+    "api:list_surveys": Route("GET", "/api/surveys", "list", api=True),
+    "api:get_survey": Route("GET", "/api/surveys/{survey}", "object", api=True),
+    "api:list_survey_answers": Route("GET", "/api/survey-answers", "list", api=True),
+    "api:get_survey_answer": Route(
+        "GET", "/api/survey-answers/{survey_answer}", "object", api=True
+    ),
+    "api:predict_survey_score": Route(
+        "POST",
+        "/api/conversations/{conversation}/survey-prediction",
+        "object",
+        {"score": 4},
+        api=True,
+    ),
     "api:get_location_hours": Route("GET", "/api/locations/{north}/hours", "object", api=True),
     "api:get_business_time": Route(
         "GET",
@@ -490,6 +515,14 @@ ROUTES = {
     "api:merge_theme": Route(
         "POST", "/api/themes/{other_theme}/merge", "managers", {"into_id": "{theme}"}, api=True
     ),
+    # Surveys on a conversation: the agent's prediction; sending the survey after a call.
+    "desk:conversation-predict": Route(
+        "POST", "/conversations/{conversation}/prediction/", "object", {"score": "4"}
+    ),
+    "desk:surveys": Route("GET", "/surveys/", "any"),
+    "desk:conversation-send-survey": Route(
+        "POST", "/conversations/{conversation}/send-survey/", "object", {}
+    ),
     # The API's own documents: for admins unless HELPLINE_API_DOCS_PUBLIC opens them.
     "api:openapi-json": Route("GET", "/api/openapi.json", "admin", api=True),
     "api:openapi-view": Route("GET", "/api/docs", "admin"),
@@ -509,6 +542,12 @@ UNGUARDED = {
     # of the phone line its body names (tests/channels/phone/test_webhooks.py tests both).
     "api:record_call_event",
     "api:twilio_call_status",
+    # The public survey pages: no sign-in, the signed link (or the kiosk's signed URL) is the
+    # credential; tests/feedback/test_public_pages.py shows they reveal nothing else.
+    "survey:answer",
+    "survey:comment",
+    "survey:unsubscribe",
+    "survey:kiosk",
 }
 
 
@@ -622,6 +661,7 @@ def world(north, south, admin, agent_north, agent_south, mailbox):
     ids.update(theme=theme.pk, other_theme=other_theme.pk, text=text.pk)
     ids["notification"] = Notification.objects.get(user=users[NOTIFIED]).pk
     ids.update(_recovery_cases(admin, conversation, other, merged_into))
+    ids.update(_survey_world(conversation))
     ids["saved_view"] = save_view(users[NOTIFIED], "Urgent", "open", Filters(priority="urgent")).pk
     device = twofactor.start_enrolment(users[NOTIFIED])
     ids["totp"] = totp(bytes.fromhex(device.key))
@@ -645,6 +685,36 @@ def _recovery_cases(admin, conversation, other, closed_customer) -> dict:
         recovery_actions.record_step(admin, case, "acknowledge")
     recovery_actions.close(admin, cases[2], cause.pk, "A new courier")
     return {"recovery_case": cases[0].pk, "acknowledged_case": cases[1].pk, "root_cause": cause.pk}
+
+
+def _survey_world(conversation) -> dict:
+    """A policy, and an answered survey of the North Street conversation whose comment
+    carries the MARKER (lists show it only to those who may see it)."""
+    from django.utils import timezone
+
+    from helpline.feedback.models import Answer, Survey, SurveyPolicy
+
+    survey = Survey.objects.create(
+        cause="matrix",
+        kind="csat",
+        status="answered",
+        customer=conversation.customer,
+        conversation=conversation,
+        location=conversation.location,
+        recipient=f"{MARKER}@example.com",
+    )
+    answer = Answer.objects.create(
+        survey=survey,
+        kind="csat",
+        score=2,
+        comment=f"{MARKER} still broken",
+        customer=conversation.customer,
+        conversation=conversation,
+        location=conversation.location,
+        answered_at=timezone.now(),
+    )
+    policy = SurveyPolicy.objects.create(name="Everyone")
+    return {"survey": survey.pk, "survey_answer": answer.pk, "survey_policy": policy.pk}
 
 
 def _failed_reply(actor, conversation):

@@ -25,6 +25,7 @@ from helpline.api import (
     recovery,
     search,
     sla,
+    surveys,
     webhooks,
 )
 from helpline.api.auth import api_auth
@@ -87,3 +88,4 @@ api.add_router("/", callbacks.router)
 api.add_router("/", appointments.router)
 api.add_router("/", webhooks.router)
 api.add_router("/", recovery.router)
+api.add_router("/", surveys.router)

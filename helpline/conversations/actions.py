@@ -394,9 +394,11 @@ def send_mail(
     bcc: Sequence[str] = (),
     headers: dict | None = None,
     at: datetime | None = None,
+    html: str = "",
 ) -> Message:
     """Mail the customer something that is not a response (an invitation, a reminder, an
     acknowledgement): it is on the timeline, it does not stop the customer's wait.
+    `html`, sanitised by the caller, is sent beside `text` as its HTML alternative.
 
     `mailbox` is kept on a conversation that has none, as a reply keeps it, so that the
     customer's answers thread back to one address. `subject` replaces the reply subject;
@@ -415,6 +417,7 @@ def send_mail(
         author=actor,
         text=text,
         full_text=text,
+        html=html,
         delivery=Delivery.SENT if at is not None and not recipient else Delivery.NOT_APPLICABLE,
         created_at=at or timezone.now(),
         meta=meta,

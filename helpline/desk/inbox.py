@@ -21,6 +21,8 @@ from helpline.api.pagination import Key, Ordering, decode_cursor, encode_cursor
 from helpline.conversations.models import OPEN_STATUSES, Channel, Conversation, Priority, Status
 from helpline.core.models import Team, User
 from helpline.desk.forms import served_locations
+from helpline.feedback.figures import latest_answers, rated_badly
+from helpline.feedback.models import Answer
 from helpline.search.search import filter_conversations
 
 PAGE_SIZE = 50
@@ -82,6 +84,7 @@ class Filters:
     # Not filters of the conversation list (filter_conversations), so not in as_mapping().
     sort: str | None = None  # a key of SORTS; None: the view's own order
     breached: bool = False  # only conversations past a service level due time
+    rated_badly: bool = False  # only conversations with a bad survey answer (feedback)
     ignored: list[str] = field(default_factory=list)
 
     @classmethod
@@ -107,6 +110,7 @@ class Filters:
         elif sort:
             filters.ignored.append("sort")
         filters.breached = params.get("breached") == "1"
+        filters.rated_badly = params.get("rated_badly") == "1"
         return filters
 
     def as_mapping(self) -> dict:
@@ -129,7 +133,12 @@ class Filters:
         return any(v is not None for v in self._all().values())
 
     def _all(self) -> dict:
-        return {**self.as_mapping(), "sort": self.sort, "breached": 1 if self.breached else None}
+        return {
+            **self.as_mapping(),
+            "sort": self.sort,
+            "breached": 1 if self.breached else None,
+            "rated_badly": 1 if self.rated_badly else None,
+        }
 
     def ordering(self, view: "View") -> Ordering:
         return SORTS[self.sort][1] if self.sort else view.ordering
@@ -141,6 +150,8 @@ class Filters:
             if not set(view.statuses) <= set(OPEN_STATUSES):
                 return conversations.none()  # no clock runs on pending or solved work
             conversations = conversations.filter(sla_due_at__lt=timezone.now())
+        if self.rated_badly:
+            conversations = conversations.filter(id__in=rated_badly())
         return conversations
 
 
@@ -175,6 +186,7 @@ class Row:
     location_name: str
     assignee_name: str  # empty: unassigned
     tag_names: tuple[str, ...] = ()
+    survey_answer: Answer | None = None  # the latest, for its score chip
 
     @property
     def pk(self) -> int:  # as for the conversation it stands for
@@ -248,6 +260,7 @@ def _rows(found: list[tuple]) -> list[Row]:
     tagged = Conversation.tags.through.objects.filter(conversation_id__in=tags)
     for conversation_id, name in tagged.values_list("conversation_id", "tag__name"):
         tags[conversation_id].append(name)
+    answers = latest_answers(list(tags))  # one query for the page's score chips
     rows = []
     for values in found:
         pk, subject, preview, status, priority, channel, waiting, last, due = values[:9]
@@ -267,6 +280,7 @@ def _rows(found: list[tuple]) -> list[Row]:
                 location or "",
                 " ".join(name for name in (first_name, last_name) if name) or username or "",
                 tuple(sorted(tags[pk])),
+                answers.get(pk),
             )
         )
     return rows

@@ -30,4 +30,5 @@ urlpatterns = [
     path("", include("helpline.desk.views.companies")),
     path("", include("helpline.desk.views.custom_fields")),
     path("", include("helpline.desk.views.insights")),
+    path("", include("helpline.desk.views.surveys")),
 ]

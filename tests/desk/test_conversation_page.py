@@ -247,8 +247,10 @@ def count_queries(client, url) -> int:
     return len(queries)
 
 
-# 16 for the page itself, one for the customer's open callbacks, one for the top bar's bell.
-MAX_PAGE_QUERIES = 18
+# 16 for the page itself, one for the customer's open callbacks, one for the top bar's bell,
+# up to three for surveys (the conversation's surveys; the opt-out on a call or visit, where
+# the page offers to send one; the agent's prediction once it is solved).
+MAX_PAGE_QUERIES = 21
 
 
 def test_the_page_costs_the_same_queries_for_a_short_or_long_thread(

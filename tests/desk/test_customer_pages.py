@@ -613,8 +613,9 @@ def test_the_profile_costs_the_same_with_many_conversations(
     client = client_for(agent_north)
     # Session, user, locations, customer, identities, notes, conversations,
     # history, undone merges, merged customers, custom fields with their values,
-    # the top bar's bell, the recovery cases (and their triggers, when there are any).
-    with django_assert_max_num_queries(13):
+    # the top bar's bell, the recovery cases (and their triggers, when there are any); survey
+    # scores, the survey opt-out and the conversations' latest scores (helpline.feedback).
+    with django_assert_max_num_queries(16):
         response = client.get(f"/customers/{customer.pk}/")
     assert len(response.context["conversations"]) == 31
 

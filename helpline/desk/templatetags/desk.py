@@ -76,8 +76,18 @@ def _inbox_row(row, now: datetime, conversation_url: str) -> str:
         f'<span class="badge status-{escape(row.status)}">{escape(row.status_label)}</span>'
         f"{tags}{location}"
         f'<span class="assignee">{escape(row.assignee_name or "Unassigned")}</span>'
+        f"{_score_chip(row.survey_answer)}"
         f"</span>{_sla(row.sla_due_at, now)}{when}</a></li>\n"
     )
+
+
+def _score_chip(answer) -> str:
+    """The latest survey answer's score (helpline.feedback), red when bad, green when good."""
+    if answer is None:
+        return ""
+    tone = " bad" if answer.bad else " good" if answer.good else ""
+    label = f"{answer.get_kind_display()} {answer.score}"
+    return f'<span class="score-chip{tone}" title="Survey: {label}">{label}</span>'
 
 
 def _sla(due: datetime | None, now: datetime) -> str:
