@@ -11,10 +11,9 @@ from django.http import Http404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
-from pydantic import AwareDatetime
 
 from helpline.api.errors import FieldError
-from helpline.api.schemas import ErrorOut, Ref
+from helpline.api.schemas import ErrorOut, Moment, Ref
 from helpline.core.models import Location, User
 from helpline.hours import actions
 from helpline.hours.calendar import NeverOpen, calendar_for
@@ -57,8 +56,8 @@ class HolidayOut(Schema):
 
 
 class ClosureIn(Schema):
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Moment
+    ends_at: Moment
     reason: str = Field("", max_length=actions.MAX_REASON)
 
 
@@ -84,8 +83,8 @@ class HoursOut(Schema):
 
 
 class BusinessTimeParams(Schema):
-    start: AwareDatetime = Field(..., description="ISO 8601 with a time zone")
-    end: AwareDatetime | None = Field(None, description="Give this for the business time elapsed")
+    start: Moment = Field(..., description="ISO 8601 with a time zone")
+    end: Moment | None = Field(None, description="Give this for the business time elapsed")
     duration_minutes: int | None = Field(
         None, ge=0, le=MAX_DURATION_MINUTES, description="…or this, for when it falls due"
     )

@@ -56,7 +56,43 @@ def first_invalid(form: forms.Form) -> str | None:
     return next((name for name in form.fields if name in form.errors), None)
 
 
-class DeskForm(forms.Form):
+# Fields that read a number, in the end with int() or Decimal(): both read "１" and "١٢" as
+# 1 and 12, so a number typed (or forged) in other digits would name another row.
+NUMBER_FIELDS = (
+    forms.IntegerField,
+    forms.DecimalField,
+    forms.FloatField,
+    forms.ModelChoiceField,  # and ModelMultipleChoiceField
+    forms.TypedChoiceField,
+    forms.TypedMultipleChoiceField,
+)
+ASCII_DIGITS_ONLY = "Use the digits 0 to 9."
+
+
+class AsciiNumbers:
+    """A form whose numbers and choices of rows are written in the digits 0 to 9: any other
+    digit in such a field is its error (helpline.core.params does the same for ids in links)."""
+
+    def full_clean(self) -> None:
+        super().full_clean()  # type: ignore[misc]
+        form: forms.Form = self  # type: ignore[assignment]
+        if not form.is_bound:
+            return
+        for name, field in form.fields.items():
+            if not isinstance(field, NUMBER_FIELDS) or name in form.errors:
+                continue
+            raw = field.widget.value_from_datadict(form.data, form.files, form.add_prefix(name))
+            values = raw if isinstance(raw, list | tuple) else [raw]
+            if any(isinstance(v, str) and not_ascii_digits(v) for v in values):
+                form.add_error(name, ASCII_DIGITS_ONLY)
+
+
+def not_ascii_digits(text: str) -> bool:
+    """Whether `text` holds a digit other than 0 to 9 ("²", "１", "١")."""
+    return any(c.isdigit() and not "0" <= c <= "9" for c in text)
+
+
+class DeskForm(AsciiNumbers, forms.Form):
     """Every desk form: its errors show next to their fields (desk/customer_field.html and
     desk/_field_error.html), and the first field in error takes the focus."""
 
@@ -271,7 +307,7 @@ def custom_field_name(field: CustomField) -> str:
     return f"field_{field.key}"
 
 
-class CustomValuesForm(forms.Form):
+class CustomValuesForm(AsciiNumbers, forms.Form):
     """One input per custom field, of its kind; the domain checks the values."""
 
     def __init__(self, fields: list[CustomField], *args, **kwargs):
@@ -298,7 +334,7 @@ def _input_for(field: CustomField) -> forms.Field:
     return forms.CharField(max_length=500, widget=forms.TextInput(attrs=attrs), **common)
 
 
-class CustomFieldForm(forms.Form):
+class CustomFieldForm(AsciiNumbers, forms.Form):
     """A custom field's definition; the key and kind are fixed once it exists."""
 
     label = forms.CharField(max_length=100, label="Label")
