@@ -182,6 +182,15 @@ def test_a_settings_number_in_other_digits_is_the_fields_error(admin, mailbox):
     assert mailbox.imap_port != 993 or mailbox.address != "help@shop.test"
 
 
+@pytest.mark.parametrize("back", ["²", "me", "next", "/customers/"])
+def test_the_signature_form_goes_back_only_to_a_path(back, agent_north):
+    response = client_for(agent_north).post(
+        "/account/signature/", {"signature": "Nora", "next": back}
+    )
+    assert response.status_code == 302
+    assert response.url == (back if back.startswith("/") else "/account/signature/")
+
+
 # The API -----------------------------------------------------------------------------------
 
 
