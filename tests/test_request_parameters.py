@@ -210,7 +210,7 @@ def test_the_api_refuses_filters_at_the_calendars_edge(moment, north, agent_nort
     refused(client.get("/appointments", **{"from": moment}), "from", (422,))
     refused(client.get("/appointments", to=moment), "to", (422,))
     business = client.get(f"/locations/{north.pk}/business-time", start=moment, duration_minutes=5)
-    refused(business, "start", (422,))
+    refused(business, "start")  # the hours' own years (hours.actions.EARLIEST_YEAR…)
 
 
 @pytest.mark.parametrize("moment", EDGES)
@@ -230,7 +230,7 @@ def test_dates_an_action_keeps_at_the_calendars_edge(moment, north, admin):
     body = {"customer_id": customer.pk, "phone_number": "+447700900123", "due_at": moment}
     refused(client.post("/callbacks", body), "due_at")
     closure = {"starts_at": moment, "ends_at": moment}
-    refused(client.post(f"/locations/{north.pk}/closures", closure), "starts_at", (422,))
+    refused(client.post(f"/locations/{north.pk}/closures", closure), "starts_at")
     assert not Callback.objects.exists() and not Closure.objects.exists()
 
 

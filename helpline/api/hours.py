@@ -11,9 +11,10 @@ from django.http import Http404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
+from pydantic import AwareDatetime
 
 from helpline.api.errors import FieldError
-from helpline.api.schemas import ErrorOut, Moment, Ref
+from helpline.api.schemas import ErrorOut, Ref
 from helpline.core.models import Location, User
 from helpline.hours import actions
 from helpline.hours.calendar import NeverOpen, calendar_for
@@ -56,8 +57,8 @@ class HolidayOut(Schema):
 
 
 class ClosureIn(Schema):
-    starts_at: Moment
-    ends_at: Moment
+    starts_at: AwareDatetime  # within hours.actions' EARLIEST_YEAR and LATEST_YEAR
+    ends_at: AwareDatetime
     reason: str = Field("", max_length=actions.MAX_REASON)
 
 
@@ -83,8 +84,8 @@ class HoursOut(Schema):
 
 
 class BusinessTimeParams(Schema):
-    start: Moment = Field(..., description="ISO 8601 with a time zone")
-    end: Moment | None = Field(None, description="Give this for the business time elapsed")
+    start: AwareDatetime = Field(..., description="ISO 8601 with a time zone")
+    end: AwareDatetime | None = Field(None, description="Give this for the business time elapsed")
     duration_minutes: int | None = Field(
         None, ge=0, le=MAX_DURATION_MINUTES, description="…or this, for when it falls due"
     )
