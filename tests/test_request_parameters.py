@@ -191,6 +191,14 @@ def test_the_signature_form_goes_back_only_to_a_path(back, agent_north):
     assert response.url == (back if back.startswith("/") else "/account/signature/")
 
 
+def test_a_location_id_beyond_a_bigint_is_the_fields_error(admin, agent_north, north):
+    data = {"first_name": "Nora", "role": "agent", "is_active": "on", "locations": "9" * 30}
+    response = client_for(admin).post(f"/settings/agents/{agent_north.pk}/", data)
+    assert response.status_code in (200, 400)
+    assert "Choose one of the options offered." in response.content.decode()
+    assert list(agent_north.locations.all()) == [north]
+
+
 # The API -----------------------------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from helpline.conversations.models import Channel
 from helpline.core.errors import ActionError
 from helpline.core.models import Location, Team, User
+from helpline.core.params import is_id
 from helpline.customers.actions import IdentityTaken, resolve_merged
 from helpline.customers.models import (
     Customer,
@@ -71,20 +72,37 @@ ASCII_DIGITS_ONLY = "Use the digits 0 to 9."
 
 class AsciiNumbers:
     """A form whose numbers and choices of rows are written in the digits 0 to 9: any other
-    digit in such a field is its error (helpline.core.params does the same for ids in links)."""
+    digit in such a field is its error (helpline.core.params does the same for ids in links).
+    A row's id beyond what the database holds is refused before any query is made with it
+    (SQLite cannot even compare it: a 500)."""
 
     def full_clean(self) -> None:
-        super().full_clean()  # type: ignore[misc]
         form: forms.Form = self  # type: ignore[assignment]
-        if not form.is_bound:
-            return
+        refused = self._refused_numbers() if form.is_bound else {}
+        if refused:  # cleaned as if left empty, then given the reason
+            form.data = form.data.copy()
+            for name in refused:
+                form.data.pop(form.add_prefix(name), None)
+        super().full_clean()  # type: ignore[misc]
+        for name, reason in refused.items():
+            form.cleaned_data.pop(name, None)
+            form._errors[name] = form.error_class([reason])
+
+    def _refused_numbers(self) -> dict[str, str]:
+        form: forms.Form = self  # type: ignore[assignment]
+        refused = {}
         for name, field in form.fields.items():
-            if not isinstance(field, NUMBER_FIELDS) or name in form.errors:
+            if not isinstance(field, NUMBER_FIELDS):
                 continue
             raw = field.widget.value_from_datadict(form.data, form.files, form.add_prefix(name))
-            values = raw if isinstance(raw, list | tuple) else [raw]
+            values = [v for v in (raw if isinstance(raw, list | tuple) else [raw]) if v]
             if any(isinstance(v, str) and not_ascii_digits(v) for v in values):
-                form.add_error(name, ASCII_DIGITS_ONLY)
+                refused[name] = ASCII_DIGITS_ONLY
+            elif isinstance(field, forms.ModelChoiceField) and any(
+                isinstance(v, str) and v.isascii() and v.isdigit() and not is_id(v) for v in values
+            ):
+                refused[name] = NOT_OFFERED
+        return refused
 
 
 def not_ascii_digits(text: str) -> bool:
