@@ -34,3 +34,6 @@ urlpatterns = [
         name="attachment-download",
     ),
 ]
+
+# A request parameter refused by helpline.core.params (and any other BadRequest): a desk page.
+handler400 = "helpline.desk.views.errors.bad_request"

@@ -16,7 +16,7 @@ from pydantic import AwareDatetime
 from helpline.api import lookups
 from helpline.api.errors import FieldError
 from helpline.api.pagination import Key, Ordering, PageParams, paginate
-from helpline.api.schemas import NO_NUL, ErrorOut, UserRef
+from helpline.api.schemas import NO_NUL, ErrorOut, Moment, UserRef
 from helpline.appointments import actions, slots
 from helpline.appointments.models import Appointment, AppointmentStatus, Kind
 from helpline.conversations.models import Conversation
@@ -79,10 +79,10 @@ class AppointmentPage(Schema):
 class AppointmentFilters(Schema):
     status: StatusName | None = None
     location: int | None = Id
-    from_: AwareDatetime | None = Field(
+    from_: Moment | None = Field(
         None, alias="from", description="Starting at or after this instant"
     )
-    to: AwareDatetime | None = Field(None, description="Starting before this instant")
+    to: Moment | None = Field(None, description="Starting before this instant")
 
 
 class SlotParams(Schema):

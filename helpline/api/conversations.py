@@ -23,6 +23,7 @@ from helpline.api.schemas import (
 )
 from helpline.conversations import actions
 from helpline.conversations.models import Attachment, Conversation, Message
+from helpline.core.params import parse_id
 
 router = Router(tags=["conversations"])
 
@@ -69,7 +70,7 @@ def list_conversations(request, filters: Query[ConversationFilters], page: Query
     elif filters.assignee == "none":
         conversations = conversations.filter(assignee__isnull=True)
     elif filters.assignee is not None:
-        conversations = conversations.filter(assignee_id=int(filters.assignee))
+        conversations = conversations.filter(assignee_id=parse_id(filters.assignee, "assignee"))
     if filters.tag is not None:
         conversations = conversations.filter(tags__name=filters.tag.strip().lower())
     if filters.updated_since is not None:

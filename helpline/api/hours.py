@@ -57,7 +57,7 @@ class HolidayOut(Schema):
 
 
 class ClosureIn(Schema):
-    starts_at: AwareDatetime
+    starts_at: AwareDatetime  # within hours.actions' EARLIEST_YEAR and LATEST_YEAR
     ends_at: AwareDatetime
     reason: str = Field("", max_length=actions.MAX_REASON)
 

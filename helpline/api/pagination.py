@@ -15,6 +15,8 @@ from django.db.models import F, Q
 from ninja import Field, Schema
 
 from helpline.api.errors import FieldError
+from helpline.core import windows
+from helpline.core.errors import ActionError
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
@@ -102,7 +104,10 @@ def decode_cursor(ordering: Ordering, cursor: str) -> list:
                 raise invalid from None
             if moment.tzinfo is None:
                 raise invalid
-            values.append(moment)
+            try:  # one this API made is recent; an edited one must not overflow in UTC
+                values.append(windows.check_filter(moment, "cursor"))
+            except ActionError:
+                raise invalid from None
         elif not key.datetime and type(value) is int and abs(value) < 2**63:
             values.append(value)
         else:

@@ -1,17 +1,19 @@
 """What the API reads and writes. Output schemas read model instances directly."""
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Schema
-from pydantic import AwareDatetime
+from pydantic import AfterValidator, AwareDatetime
 
 from helpline.conversations.models import Channel, Delivery, Direction, MessageKind
 from helpline.conversations.models import Priority as PriorityChoice
 from helpline.conversations.models import Status as StatusChoice
+from helpline.core import windows
+from helpline.core.errors import ActionError
 from helpline.customers.fields import typed
 from helpline.customers.models import IdentityKind, Language
 
@@ -26,6 +28,19 @@ MessageKindName = Literal[tuple(MessageKind.values)]
 
 # PostgreSQL refuses NUL in text: say so for the field instead of failing in the database.
 NO_NUL = r"^[^\x00]*$"
+
+
+def _within_a_century(moment: datetime) -> datetime:
+    try:
+        return windows.check_filter(moment, "")
+    except ActionError as error:
+        raise ValueError(str(error)) from None
+
+
+# A moment with its time zone that filters a list or names a span, bounded by
+# helpline.core.windows.check_filter (9999-12-31T23:59:59-23:59 cannot be read in UTC). A
+# moment an action keeps (a due time, a call's start) is checked by the action's own window.
+Moment = Annotated[AwareDatetime, AfterValidator(_within_a_century)]
 
 
 class ErrorItem(Schema):
@@ -275,7 +290,7 @@ class ConversationFilters(Schema):
     )
     tag: str | None = Field(None, max_length=64, pattern=NO_NUL)
     customer: int | None = Field(None, ge=1, le=2**63 - 1)
-    updated_since: AwareDatetime | None = Field(
+    updated_since: Moment | None = Field(
         None, description="ISO 8601 with a time zone, e.g. 2025-01-31T09:00:00Z"
     )
     order: Literal["last_message", "newest"] = Field(

@@ -5,8 +5,6 @@ module; this router validates the request, names the field to blame, and loads w
 the results show in a fixed number of queries.
 """
 
-import math
-
 from django.db.models import prefetch_related_objects
 from ninja import Field, Query, Router, Schema
 
@@ -22,6 +20,7 @@ from helpline.api.schemas import (
     StatusName,
 )
 from helpline.conversations.models import Tag
+from helpline.core.params import parse_id
 from helpline.search import search
 
 router = Router(tags=["search"])
@@ -129,14 +128,12 @@ def _check_cursor(cursor: str | None) -> None:
     """A cursor is `rank:id` as the search gave it; refuse what the database cannot compare."""
     if not cursor:
         return
-    invalid = FieldError("cursor", "not a cursor of this search; use next_cursor as given")
-    rank, _, pk = cursor.rpartition(":")
     try:
-        rank, pk = float(rank), int(pk)
+        search.parse_cursor(cursor)
     except ValueError:
-        raise invalid from None
-    if not math.isfinite(rank) or not 1 <= pk < 2**63:
-        raise invalid
+        raise FieldError(
+            "cursor", "not a cursor of this search; use next_cursor as given"
+        ) from None
 
 
 def _check_ids(user, params: ConversationSearchParams) -> None:
@@ -144,6 +141,6 @@ def _check_ids(user, params: ConversationSearchParams) -> None:
     lookups.location(user, params.location, "location")
     lookups.team(params.team, "team")
     if params.assignee not in (None, "me", "none"):
-        lookups.agent(int(params.assignee), "assignee")
+        lookups.agent(parse_id(params.assignee, "assignee"), "assignee")
     if params.tag is not None and not Tag.objects.filter(name=params.tag.strip().lower()).exists():
         raise FieldError("tag", "no such tag")

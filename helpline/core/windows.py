@@ -6,7 +6,7 @@ given against its window here, and refuses one outside it with an ActionError na
 field. Views, the API, the phone webhooks and tasks all call those actions.
 """
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 
@@ -71,3 +71,17 @@ def check_pending_until(moment: datetime, field: str = "pending_until") -> datet
     """A conversation's pending-until moment, at most PENDING_AHEAD from now (the past is the
     action's to refuse)."""
     return check_within(moment, field, behind=None, ahead=PENDING_AHEAD)
+
+
+# A date that only filters or pages a list (the API's updated_since, from/to and cursors,
+# the inbox's since): any plausible moment, but one whose conversion to UTC and arithmetic
+# cannot overflow (9999-12-31T23:59:59-23:59 is after the last moment Python can hold in UTC).
+FILTER_AHEAD = FILTER_BEHIND = timedelta(days=100 * 366)
+
+
+def check_filter(moment: datetime, field: str) -> datetime:
+    """A moment that filters a list, within FILTER_BEHIND and FILTER_AHEAD of now. A naive one
+    (read on the server's clock by whoever uses it) is measured as if it were UTC."""
+    aware = moment if not timezone.is_naive(moment) else moment.replace(tzinfo=UTC)
+    check_within(aware, field, behind=FILTER_BEHIND, ahead=FILTER_AHEAD)
+    return moment

@@ -57,6 +57,8 @@ def _number(field: CustomField, raw) -> str:
     text = raw.strip().replace(" ", "")
     if not text:
         return ""
+    if not text.isascii():  # Decimal() reads "１２" and "١٢" too
+        raise InvalidValue(f"{field.label}: expected a number like 42 or 3.5")
     try:
         number = Decimal(text)
     except InvalidOperation:

@@ -13,6 +13,7 @@ from helpline.access import CustomerAccess, customer_access
 from helpline.conversations.models import Channel
 from helpline.core.errors import ActionError
 from helpline.core.models import Location, Team, User
+from helpline.core.params import is_id
 from helpline.customers.actions import IdentityTaken, resolve_merged
 from helpline.customers.models import (
     Customer,
@@ -57,7 +58,60 @@ def first_invalid(form: forms.Form) -> str | None:
     return next((name for name in form.fields if name in form.errors), None)
 
 
-class DeskForm(forms.Form):
+# Fields that read a number, in the end with int() or Decimal(): both read "１" and "١٢" as
+# 1 and 12, so a number typed (or forged) in other digits would name another row.
+NUMBER_FIELDS = (
+    forms.IntegerField,
+    forms.DecimalField,
+    forms.FloatField,
+    forms.ModelChoiceField,  # and ModelMultipleChoiceField
+    forms.TypedChoiceField,
+    forms.TypedMultipleChoiceField,
+)
+ASCII_DIGITS_ONLY = "Use the digits 0 to 9."
+
+
+class AsciiNumbers:
+    """A form whose numbers and choices of rows are written in the digits 0 to 9: any other
+    digit in such a field is its error (helpline.core.params does the same for ids in links).
+    A row's id beyond what the database holds is refused before any query is made with it
+    (SQLite cannot even compare it: a 500)."""
+
+    def full_clean(self) -> None:
+        form: forms.Form = self  # type: ignore[assignment]
+        refused = self._refused_numbers() if form.is_bound else {}
+        if refused:  # cleaned as if left empty, then given the reason
+            form.data = form.data.copy()
+            for name in refused:
+                form.data.pop(form.add_prefix(name), None)
+        super().full_clean()  # type: ignore[misc]
+        for name, reason in refused.items():
+            form.cleaned_data.pop(name, None)
+            form._errors[name] = form.error_class([reason])
+
+    def _refused_numbers(self) -> dict[str, str]:
+        form: forms.Form = self  # type: ignore[assignment]
+        refused = {}
+        for name, field in form.fields.items():
+            if not isinstance(field, NUMBER_FIELDS):
+                continue
+            raw = field.widget.value_from_datadict(form.data, form.files, form.add_prefix(name))
+            values = [v for v in (raw if isinstance(raw, list | tuple) else [raw]) if v]
+            if any(isinstance(v, str) and not_ascii_digits(v) for v in values):
+                refused[name] = ASCII_DIGITS_ONLY
+            elif isinstance(field, forms.ModelChoiceField) and any(
+                isinstance(v, str) and v.isascii() and v.isdigit() and not is_id(v) for v in values
+            ):
+                refused[name] = NOT_OFFERED
+        return refused
+
+
+def not_ascii_digits(text: str) -> bool:
+    """Whether `text` holds a digit other than 0 to 9 ("²", "１", "١")."""
+    return any(c.isdigit() and not "0" <= c <= "9" for c in text)
+
+
+class DeskForm(AsciiNumbers, forms.Form):
     """Every desk form: its errors show next to their fields (desk/customer_field.html and
     desk/_field_error.html), and the first field in error takes the focus."""
 
@@ -282,7 +336,7 @@ def custom_field_name(field: CustomField) -> str:
     return f"field_{field.key}"
 
 
-class CustomValuesForm(forms.Form):
+class CustomValuesForm(AsciiNumbers, forms.Form):
     """One input per custom field, of its kind; the domain checks the values."""
 
     def __init__(self, fields: list[CustomField], *args, **kwargs):
@@ -309,7 +363,7 @@ def _input_for(field: CustomField) -> forms.Field:
     return forms.CharField(max_length=500, widget=forms.TextInput(attrs=attrs), **common)
 
 
-class CustomFieldForm(forms.Form):
+class CustomFieldForm(AsciiNumbers, forms.Form):
     """A custom field's definition; the key and kind are fixed once it exists."""
 
     label = forms.CharField(max_length=100, label="Label")

@@ -20,6 +20,7 @@ from helpline.api.errors import FieldError
 from helpline.api.pagination import Key, Ordering, decode_cursor, encode_cursor
 from helpline.conversations.models import OPEN_STATUSES, Channel, Conversation, Priority, Status
 from helpline.core.models import Team, User
+from helpline.core.params import optional_id
 from helpline.desk.forms import served_locations
 from helpline.feedback.figures import latest_answers, rated_badly
 from helpline.feedback.models import Answer
@@ -74,7 +75,8 @@ DEFAULT_VIEW = "open"
 
 @dataclass
 class Filters:
-    """The inbox's filters, read leniently from a query string: a bad value is ignored."""
+    """The inbox's filters, from a query string: a choice it does not know is ignored (a saved
+    view may outlive a choice), an id that is not one is a 400 naming it (core.params)."""
 
     channel: str | None = None
     priority: str | None = None
@@ -97,11 +99,7 @@ class Filters:
             elif value:
                 filters.ignored.append(name)
         for name in ("location", "team"):
-            value = params.get(name) or None
-            if value and value.isdigit() and len(value) < 19:
-                setattr(filters, name, int(value))
-            elif value:
-                filters.ignored.append(name)
+            setattr(filters, name, optional_id(params.get(name), name))
         tag = (params.get("tag") or "").strip()[:64]
         filters.tag = tag or None
         sort = params.get("sort") or None

@@ -11,11 +11,14 @@ from holidays.registry import COUNTRIES
 from helpline.conversations.models import Channel, Priority
 from helpline.core.actions import holiday_countries
 from helpline.core.models import Location, MailboxDelivery, Role, Team, User
+from helpline.desk.forms import AsciiNumbers
 from helpline.hours.models import MIDNIGHT, Weekday
 from helpline.webhooks.models import WebhookEvent
 
 HOURS_HELP = "Like 09:00–17:30; two spans as 09:00–12:30, 13:30–17:00; empty: closed."
-SPAN = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*(?:-|–|—|to)\s*(\d{1,2})(?:[:.](\d{2}))?$")
+SPAN = re.compile(
+    r"^(\d{1,2})(?:[:.](\d{2}))?\s*(?:-|–|—|to)\s*(\d{1,2})(?:[:.](\d{2}))?$", re.ASCII
+)
 
 
 @cache
@@ -77,7 +80,7 @@ def day_field_name(weekday: int) -> str:
     return f"hours_{Weekday(weekday).name.lower()}"
 
 
-class LocationForm(forms.Form):
+class LocationForm(AsciiNumbers, forms.Form):
     name = forms.CharField(
         max_length=200, label="Name", error_messages={"required": "A location needs a name."}
     )
@@ -144,7 +147,7 @@ class LocationsField(forms.ModelMultipleChoiceField):
         )
 
 
-class AgentForm(forms.Form):
+class AgentForm(AsciiNumbers, forms.Form):
     """Someone who works the desk; the email is asked only when inviting."""
 
     email = forms.CharField(
@@ -198,7 +201,7 @@ class PeopleChoice(forms.ModelMultipleChoiceField):
         return obj.get_full_name() or obj.get_username()
 
 
-class TeamForm(forms.Form):
+class TeamForm(AsciiNumbers, forms.Form):
     name = forms.CharField(
         max_length=200, label="Name", error_messages={"required": "A team needs a name."}
     )
@@ -229,7 +232,7 @@ def _minutes(label: str, help_text: str) -> forms.IntegerField:
     )
 
 
-class SlaPolicyForm(forms.Form):
+class SlaPolicyForm(AsciiNumbers, forms.Form):
     """A service level policy; its targets count business minutes (opening hours only)."""
 
     name = forms.CharField(
@@ -287,7 +290,7 @@ class SlaPolicyForm(forms.Form):
         )
 
 
-class CannedReplyForm(forms.Form):
+class CannedReplyForm(AsciiNumbers, forms.Form):
     title = forms.CharField(
         max_length=200,
         label="Title",
@@ -313,7 +316,7 @@ class CannedReplyForm(forms.Form):
         )
 
 
-class MailboxForm(forms.Form):
+class MailboxForm(AsciiNumbers, forms.Form):
     address = forms.CharField(
         max_length=254,
         label="Address",

@@ -11,6 +11,7 @@ and without accents; there is no stemming (the data is in many languages), so
 
 import contextlib
 import html
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from django.db.models import Q
 
 from helpline.conversations.models import Conversation
 from helpline.core.models import Location, User
+from helpline.core.params import parse_id
 from helpline.customers.identities import (
     MIN_LAST_DIGITS,
     InvalidIdentity,
@@ -76,7 +78,7 @@ def search_conversations(
             terms,
             visible,
             candidates=max(CANDIDATES, limit),
-            after=_parse_cursor(after),
+            after=parse_cursor(after),
             limit=limit,
         )
         message_ids = [message_id for _, message_id, _ in rows if message_id is not None]
@@ -186,7 +188,7 @@ def filter_conversations(conversations, user: User, filters):
     elif assignee == "none":
         conversations = conversations.filter(assignee__isnull=True)
     elif assignee is not None:
-        conversations = conversations.filter(assignee_id=int(assignee))
+        conversations = conversations.filter(assignee_id=parse_id(str(assignee), "assignee"))
     if given["tag"] is not None:
         conversations = conversations.filter(tags__name=given["tag"].strip().lower())
     updated_since = filters.get("updated_since") if isinstance(filters, Mapping) else None
@@ -241,14 +243,19 @@ def _subquery(queryset) -> tuple[str, tuple] | None:
     return queryset.order_by().values("id").query.sql_with_params()
 
 
-def _parse_cursor(after: str | None) -> tuple[float, int] | None:
+# A hit's cursor as made above: repr() of a finite float, ":", an id; ASCII only (float() and
+# int() would read other digits too).
+_CURSOR = re.compile(r"(-?[0-9]+(?:\.[0-9]+)?(?:e[-+][0-9]+)?):([1-9][0-9]{0,18})", re.ASCII)
+
+
+def parse_cursor(after: str | None) -> tuple[float, int] | None:
+    """(rank, id) of a cursor a search gave (None for none); ValueError for anything else."""
     if not after:
         return None
-    try:
-        rank, pk = after.rsplit(":", 1)
-        return float(rank), int(pk)
-    except ValueError:
-        raise ValueError(f"not a search cursor: {after!r}") from None
+    match = _CURSOR.fullmatch(after)
+    if match is None or not math.isfinite(float(match[1])) or int(match[2]) >= 2**63:
+        raise ValueError(f"not a search cursor: {after[:100]!r}")
+    return float(match[1]), int(match[2])
 
 
 _PHONEISH = re.compile(r"^\+?[\d\s().\-/]+$")

@@ -132,8 +132,13 @@ def test_filters_narrow_the_list_and_the_counts(north, agent_north, admin):
     assert listed(client.get("/?channel=phone")) == [phoned.pk]
     response = client.get("/?channel=phone")
     assert response.context["counts"]["open"] == 1
-    # Nonsense values are ignored rather than failing the page.
-    assert client.get("/?channel=pigeon&priority=x&team=abc&location=-1").status_code == 200
+    # A choice the inbox does not know is ignored (a saved view may outlive it)...
+    assert client.get("/?channel=pigeon&priority=x&sort=y").status_code == 200
+    # ...but an id that is not one is a 400 that names it (helpline.core.params).
+    for query, field in (("team=abc", "team"), ("location=-1", "location")):
+        refused = client.get(f"/?{query}")
+        assert refused.status_code == 400
+        assert f"The value of “{field}” is not valid" in refused.content.decode()
 
 
 def test_every_page_once_in_order_by_keyset(north, agent_north, monkeypatch):

@@ -30,6 +30,8 @@ from django.utils import timezone
 from helpline.channels.phone.calls import ABANDONED, ANSWERED, MISSED, VOICEMAIL, CallEvent
 from helpline.conversations.models import Direction
 from helpline.core.errors import ActionError
+from helpline.core.params import parse_int
+from helpline.core.windows import check_call_start
 
 PROVIDER = "twilio"
 DIRECTIONS = {
@@ -176,8 +178,8 @@ def _seconds(params: QueryDict, name: str) -> int:
     if not value.strip():
         return 0
     try:
-        seconds = int(value)
-    except ValueError:
+        seconds = parse_int(value, name, low=-(10**18), high=10**18)
+    except ActionError:
         raise ActionError("a whole number of seconds", name) from None
     if not 0 <= seconds <= MAX_SECONDS:
         raise ActionError(f"between 0 and {MAX_SECONDS} seconds", name)
@@ -194,4 +196,5 @@ def _started_at(timestamp: str, seconds: int):
         raise ActionError("an RFC 2822 date, as Twilio sends it", "Timestamp") from None
     if ended.tzinfo is None:
         raise ActionError("a date with its time zone", "Timestamp")
-    return ended - timedelta(seconds=seconds)
+    # Within the calls' window before any arithmetic: a minute before 0001-01-01 overflows.
+    return check_call_start(ended, "Timestamp") - timedelta(seconds=seconds)

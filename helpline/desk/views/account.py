@@ -212,7 +212,8 @@ class PasswordResetView(auth_views.PasswordResetView):
 def signature(request):
     """The agent's own signature, added below their replies and forwards."""
     back = request.POST.get("next") or request.GET.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
+    # A path of this site only: redirect() would take "me" for the name of a URL pattern.
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}) or not back.startswith("/"):
         back = ""
     error, text, status = None, request.user.signature, 200
     if request.method == "POST":

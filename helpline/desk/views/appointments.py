@@ -22,6 +22,8 @@ from helpline.appointments.slots import zone_of
 from helpline.conversations.models import Channel, Conversation
 from helpline.core.errors import ActionError
 from helpline.core.models import Activity, Location, User
+from helpline.core.params import parse_moment
+from helpline.core.windows import check_appointment_start
 from helpline.customers import actions as customer_actions
 from helpline.customers.models import Customer, IdentityKind
 from helpline.desk import times
@@ -178,13 +180,10 @@ class BookingForm(DeskForm):
 
     def clean_starts_at(self) -> datetime:
         value = self.cleaned_data["starts_at"]
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
+        try:  # one of the slots offered; a forged one is bounded like the API's
+            return parse_moment(value, "starts_at", check_appointment_start)
+        except ActionError:
             raise forms.ValidationError("Choose a time.") from None
-        if timezone.is_naive(moment):
-            raise forms.ValidationError("Choose a time.")
-        return moment
 
 
 def _slot_label(slot: slots.Slot, zone) -> str:
@@ -256,13 +255,13 @@ def appointment_new(request):
 
 def _booking_for(user: User, params) -> tuple[Conversation | None, Customer | None]:
     """The conversation or customer the page was opened for (404 unless visible)."""
-    conversation_id = id_from(params.get("conversation"))
+    conversation_id = id_from(params.get("conversation"), "conversation")
     if conversation_id is not None:
         conversation = get_conversation_for(
             user, conversation_id, Conversation.objects.select_related("customer", "location")
         )
         return conversation, conversation.customer
-    customer_id = id_from(params.get("customer"))
+    customer_id = id_from(params.get("customer"), "customer")
     if customer_id is None:
         return None, None
     customers = Customer.objects.select_related("location")
@@ -286,7 +285,7 @@ def _chosen_location(
     value, locations: list[Location], conversation: Conversation | None, customer: Customer
 ) -> Location | None:
     by_id = {location.pk: location for location in locations}
-    chosen = id_from(value)
+    chosen = id_from(value, "location")
     if chosen in by_id:
         return by_id[chosen]
     for default in (conversation.location_id if conversation else None, customer.location_id):
@@ -303,7 +302,7 @@ def agents_serving(location: Location):
 def _chosen_agent(request, params, agents: list[User]) -> User | None:
     by_id = {agent.pk: agent for agent in agents}
     if "agent" in params:  # chosen, perhaps "no one in particular"
-        return by_id.get(id_from(params.get("agent")))
+        return by_id.get(id_from(params.get("agent"), "agent"))
     return by_id.get(request.user.pk)  # the agent booking it, when they serve there
 
 

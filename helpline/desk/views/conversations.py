@@ -43,8 +43,10 @@ from helpline.conversations.models import (
     Status,
 )
 from helpline.conversations.receive import IncomingAttachment
+from helpline.core import windows
 from helpline.core.errors import ActionError
 from helpline.core.models import Location, Mailbox, Team, User
+from helpline.core.params import is_id, parse_int, parse_moment
 from helpline.customers.models import IdentityKind
 from helpline.desk import presence, times
 from helpline.sla.display import sla_view
@@ -250,7 +252,7 @@ def reply(request, pk: int):
 def forward(request, pk: int):
     def act(conversation):
         value = request.POST.get("message", "")
-        original = conversation.messages.filter(pk=value).first() if value.isdigit() else None
+        original = conversation.messages.filter(pk=value).first() if is_id(value) else None
         if original is None:
             raise ActionError("Choose a message of this conversation to forward.", "message")
         message = actions.forward(
@@ -287,7 +289,7 @@ def _posted_files(request) -> list[IncomingAttachment]:
 def _posted_mailbox(value: str) -> Mailbox | None:
     if not value:
         return None
-    mailbox = Mailbox.objects.filter(pk=value).first() if value.isdigit() else None
+    mailbox = Mailbox.objects.filter(pk=value).first() if is_id(value) else None
     if mailbox is None:
         raise ActionError("no such mailbox", "mailbox")
     return mailbox
@@ -359,12 +361,14 @@ def _posted_number(posted) -> str:
 
 
 def _posted_wall_clock(value: str, location: Location | None, field: str) -> datetime | None:
-    """A browser's datetime-local value, read on the location's wall clock; None when empty."""
+    """A browser's datetime-local value, read on the location's wall clock; None when empty.
+    Only compared until its window is checked: in UTC, 9999-12-31T23:59 west of Greenwich
+    overflows."""
     if not value.strip():
         return None
     try:
-        local = datetime.fromisoformat(value.strip())
-    except ValueError:
+        local = parse_moment(value, field, lambda moment, _: moment, aware=False)
+    except ActionError:
         raise ActionError("give a date and a time, e.g. 2026-03-02T14:30", field) from None
     if local.tzinfo is not None:  # datetime-local never sends an offset; the API does
         raise ActionError("give the time without a UTC offset", field)
@@ -381,7 +385,7 @@ def _posted_due_at(value: str, location: Location | None) -> datetime | None:
         raise ActionError(
             "that time has passed; leave it empty to call as soon as possible", "due_at"
         )
-    return due_at.astimezone(UTC)
+    return windows.check_due(due_at).astimezone(UTC)
 
 
 def _callback_said(callback: Callback, asked_at: datetime | None, *, already: bool):
@@ -411,9 +415,9 @@ def _callback_said(callback: Callback, asked_at: datetime | None, *, already: bo
 def _posted_minutes(value: str) -> int | None:
     if not value.strip():
         return None
-    try:
-        return int(value)
-    except ValueError:
+    try:  # the action says the range; this only keeps the number one a database holds
+        return parse_int(value, actions.WAITED, low=-(2**31), high=2**31)
+    except ActionError:
         raise ActionError("give the waiting time in whole minutes", actions.WAITED) from None
 
 
@@ -437,7 +441,7 @@ def _posted_assignee(request) -> User | None:
         return request.user
     if not value:
         return None
-    agent = User.objects.filter(pk=value, is_active=True).first() if value.isdigit() else None
+    agent = User.objects.filter(pk=value, is_active=True).first() if is_id(value) else None
     if agent is None:
         raise ActionError("no such agent", "assignee")
     return agent
@@ -447,7 +451,7 @@ def _posted_team(value: str) -> Team | None:
     """The team to move to; None keeps the current one (a team is changed, never removed)."""
     if not value:
         return None
-    team = Team.objects.filter(pk=value).first() if value.isdigit() else None
+    team = Team.objects.filter(pk=value).first() if is_id(value) else None
     if team is None:
         raise ActionError("no such team", "team")
     return team
@@ -496,6 +500,8 @@ def _posted_pending_until(posted, conversation: Conversation) -> datetime | None
     until = _posted_wall_clock(
         posted.get("pending_until", ""), conversation.location, "pending_until"
     )
+    if until is not None:
+        windows.check_pending_until(until)
     kept = conversation.pending_until
     if until and kept and until == kept.replace(second=0, microsecond=0):
         return kept  # the form shows minutes: the same minute is the moment already set

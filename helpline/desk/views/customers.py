@@ -29,6 +29,7 @@ from helpline.callbacks.models import CallbackStatus
 from helpline.conversations.models import Conversation
 from helpline.core.errors import ActionError
 from helpline.core.models import Activity
+from helpline.core.params import optional_id
 from helpline.customers import actions
 from helpline.customers.fields import InvalidValue, canonical
 from helpline.customers.models import (
@@ -74,9 +75,10 @@ def query_from(params) -> str:
     return (params.get("q") or "").replace("\x00", "")[: search.MAX_QUERY_CHARS].strip()
 
 
-def id_from(value) -> int | None:
-    value = value or ""
-    return int(value) if value.isdigit() and len(value) < 19 else None
+def id_from(value, field: str) -> int | None:
+    """The id a link or form names in `field`, None if it names none; anything but an id is a
+    400 naming the field (helpline.core.params)."""
+    return optional_id(value, field)
 
 
 def live_customer(view, fetch=get_customer_for):
@@ -146,7 +148,7 @@ def _customer_page(
         visible = visible.filter(custom_values__field=field, custom_values__value=value)
     customers = visible.select_related("location").prefetch_related(ordered_identities())
     customers = customers.order_by(*ordering.order_by())
-    after = id_from(request.GET.get("after"))
+    after = id_from(request.GET.get("after"), "after")
     if after is not None:
         last = visible.filter(pk=after).first()
         if last is not None:  # a stale link (the customer merged away) shows the first page
@@ -451,12 +453,12 @@ def new_customer(request):
 def merge_customer(request, customer: Customer):
     if request.method == "POST":
         return _merge(request, customer)
-    other_pk = id_from(request.GET.get("other"))
+    other_pk = id_from(request.GET.get("other"), "other")
     if other_pk is not None and other_pk != customer.pk:
         other = get_customer_for(
             request.user, other_pk, Customer.objects.select_related("location")
         )
-        keep = other if id_from(request.GET.get("keep")) == other.pk else customer
+        keep = other if id_from(request.GET.get("keep"), "keep") == other.pk else customer
         return _confirm_merge(request, customer, other, keep)
     query = query_from(request.GET)
     hits = []
@@ -494,7 +496,10 @@ def _confirm_merge(request, customer: Customer, other: Customer, keep: Customer)
 
 def _merge(request, customer: Customer):
     """POST source and into: one of them is the customer of the URL; both must be visible."""
-    source_pk, into_pk = id_from(request.POST.get("source")), id_from(request.POST.get("into"))
+    source_pk, into_pk = (
+        id_from(request.POST.get("source"), "source"),
+        id_from(request.POST.get("into"), "into"),
+    )
     if source_pk is None or into_pk is None or customer.pk not in (source_pk, into_pk):
         raise Http404("No such merge")
     source = get_customer_for(request.user, source_pk)

@@ -19,6 +19,7 @@ from helpline.conversations import actions
 from helpline.conversations.models import Conversation, Priority
 from helpline.core.errors import ActionError
 from helpline.core.models import Role, User
+from helpline.core.params import is_id, optional_moment, parse_id
 from helpline.desk import actions as desk_actions
 from helpline.desk import inbox
 from helpline.desk.inbox import DEFAULT_VIEW, VIEWS, Filters
@@ -108,11 +109,8 @@ def _rows_context(page: inbox.Page, now: datetime) -> dict:
 
 
 def _since(value: str | None) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(value or "")
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else None
+    """The `now` of the previous poll; None (everything is new) when there was none."""
+    return optional_moment(value, "since")
 
 
 def _back_to_inbox(request):
@@ -128,7 +126,7 @@ def inbox_bulk(request):
     """One action on the selected conversations, each through its conversation action (one
     activity entry each). Only conversations the agent may see: an id of another location's
     names nothing, as one that never existed (404), and nothing is changed."""
-    ids = {int(v) for v in request.POST.getlist("ids") if v.isdigit() and len(v) < 19}
+    ids = {parse_id(v, "ids") for v in request.POST.getlist("ids")}
     if len(ids) > BULK_LIMIT:
         return HttpResponseBadRequest(f"Choose at most {BULK_LIMIT} conversations at once.")
     selected = list(Conversation.objects.visible_to(request.user).filter(pk__in=ids).order_by("pk"))
@@ -178,7 +176,7 @@ def _bulk_action(request):
             assignee = None
         else:
             assignee = (
-                User.objects.filter(pk=value, is_active=True).first() if value.isdigit() else None
+                User.objects.filter(pk=value, is_active=True).first() if is_id(value) else None
             )
             if assignee is None:
                 raise ActionError("choose whom to assign to", "assignee")

@@ -55,7 +55,7 @@ def new_conversation(request):
 
 def _chosen_customer(user, value) -> Customer | None:
     """The customer the page was opened for (404 unless visible); a merged one's survivor."""
-    pk = id_from(value)
+    pk = id_from(value, "customer")
     if pk is None:
         return None
     customer = get_customer_for(user, pk, Customer.objects.select_related("location"))

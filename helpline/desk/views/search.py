@@ -1,6 +1,5 @@
 """Search across conversations and customers, with the inbox's filters."""
 
-import math
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -65,12 +64,10 @@ def search_page(request):
 
 def _cursor(value: str | None) -> str | None:
     """A cursor as the search gave it (`rank:id`); anything else shows the first page."""
-    rank, _, pk = (value or "").rpartition(":")
     try:
-        rank, pk = float(rank), int(pk)
+        return value if search.parse_cursor(value) else None
     except ValueError:
         return None
-    return value if math.isfinite(rank) and 1 <= pk < 2**63 else None
 
 
 urlpatterns = [
