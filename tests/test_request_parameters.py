@@ -254,3 +254,10 @@ def test_a_signed_twilio_timestamp_at_the_calendars_edge(twilio_settings, north_
     params = status_callback(CallDuration="١٢")
     refused(post_twilio(params, sign(params, SITE + TWILIO_PATH)), "CallDuration")
     assert not Message.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "field"), [("/insights/themes/?theme=１", "theme"), ("/surveys/?days=１", "days")]
+)
+def test_the_listening_pages_read_only_ascii_numbers(agent_north, url, field):
+    bad_page(client_for(agent_north).get(url), field)

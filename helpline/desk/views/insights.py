@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from helpline.core.errors import ActionError
 from helpline.core.models import Role
+from helpline.core.params import is_id, parse_id
 from helpline.insights import actions, stats
 from helpline.insights.models import Text, Theme
 
@@ -42,8 +43,8 @@ def _render(request, typed: dict | None = None, status: int = 200):
     chosen = None
     texts: list[Text] = []
     theme_id = request.GET.get("theme", "")
-    if theme_id.isdigit():
-        chosen = Theme.objects.filter(pk=int(theme_id)).first()
+    if theme_id:
+        chosen = Theme.objects.filter(pk=parse_id(theme_id, "theme")).first()
     if chosen is not None:
         texts = list(
             Text.objects.visible_to(request.user)
@@ -100,7 +101,7 @@ def theme_merge(request, pk: int):
     theme = _theme(pk)
     _guard(request)
     into = request.POST.get("into", "")
-    target = Theme.objects.filter(pk=int(into)).first() if into.isdigit() else None
+    target = Theme.objects.filter(pk=int(into)).first() if is_id(into) else None
     try:
         if target is None:
             raise ActionError("choose the theme to merge into", "into")
@@ -120,7 +121,7 @@ def text_theme(request, pk: int):
         raise Http404("No such text")
     _guard(request)
     chosen = request.POST.get("theme", "")
-    theme = Theme.objects.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+    theme = Theme.objects.filter(pk=int(chosen)).first() if is_id(chosen) else None
     if theme is None:
         typed = {"id": pk, "field": "theme", "error": "choose a theme"}
         return _render(request, typed, status=400)

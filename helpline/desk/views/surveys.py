@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
+from helpline.core.params import parse_int
 from helpline.desk.forms import served_locations
 from helpline.desk.views.conversations import _perform
 from helpline.feedback import actions, figures, kiosk
@@ -51,10 +52,7 @@ urlpatterns = [
 def survey_figures(request):
     """CSAT, NPS and CES of the last `days` days in the locations the user serves, each with
     its coverage; and each location's walk-in kiosk page with its QR code to print."""
-    try:
-        days = min(max(int(request.GET.get("days", "90")), 1), 3660)
-    except ValueError:
-        days = 90
+    days = parse_int(request.GET.get("days") or "90", "days", low=1, high=3660)
     until = timezone.now()
     since = until - timedelta(days=days)
     user = request.user
