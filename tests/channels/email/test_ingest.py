@@ -2,11 +2,12 @@
 
 import pytest
 
+from helpline.channels.email.handlers import acknowledge_new_conversation
 from helpline.channels.email.ingest import ingest, reprocess
 from helpline.channels.email.models import OutboundEmail, RawEmail, RawStatus
 from helpline.conversations import actions
 from helpline.conversations.models import Conversation, Delivery, Message
-from helpline.core.events import deliver_due
+from helpline.core.events import deliver_due, handler_key
 from helpline.core.models import EventDelivery
 from helpline.customers.models import Customer
 from tests.conftest import raw_mail as mail
@@ -204,6 +205,9 @@ def test_old_mail_taken_from_a_mailbox_history_is_not_acknowledged(
     old = mail(date="Tue, 03 Mar 2026 09:00:00 +0000")
     with django_capture_on_commit_callbacks(execute=True):
         assert ingest(old, source="imap").status == "stored"
-    assert not EventDelivery.objects.exists()  # a mailbox's history is not even considered
+    # A mailbox's history is not even considered for an acknowledgement (other readers of
+    # customers' words, such as sentiment, do take it).
+    acknowledging = handler_key(acknowledge_new_conversation)
+    assert not EventDelivery.objects.filter(handler=acknowledging).exists()
     deliver_due()  # the worker's part: after-commit handlers
     assert not OutboundEmail.objects.exists()
