@@ -9,6 +9,8 @@ from playwright.sync_api import expect
 
 from helpline.core.events import EventName, deliver_due
 from helpline.feedback.models import Answer, Prediction, Survey
+from helpline.hours.calendar import calendar_for
+from helpline.recovery.models import RecoveryCase
 from tests.browser import screenshot, sign_in
 from tests.feedback.conftest import answer_links, send_and_receive
 
@@ -25,6 +27,7 @@ def test_a_survey_end_to_end(
     agent_north,
     smtp_server,
     heard,
+    lead,
 ):
     settings.SITE_URL = live_server.url
     answered = heard(EventName.SURVEY_ANSWERED)
@@ -88,6 +91,19 @@ def test_a_survey_end_to_end(
     page.goto(f"/conversations/{conversation.pk}/")
     expect(page.locator(f"#survey-answer-{survey.pk}")).to_have_text("1")
     expect(page.locator("#surveys")).to_contain_text("Nobody called me back")
+
+    # The worker's turn: the score of 1 opened a service-recovery case, owned by the
+    # location's manager and due four business hours after it opened.
+    while deliver_due():
+        pass
+    case = RecoveryCase.objects.get(customer=conversation.customer)
+    assert case.owner == lead
+    assert case.due_at == calendar_for(conversation.location).add(
+        case.opened_at, timedelta(hours=4)
+    )
+    page.goto(f"/recovery/{case.pk}/")
+    expect(page.locator("main")).to_contain_text("Low CSAT")
+    expect(page.locator("dt:has-text('Owner') + dd")).to_have_text("lea")
 
 
 def test_without_javascript_the_button_records(
