@@ -21,6 +21,7 @@ from helpline.core.activity import record
 from helpline.core.errors import ActionError, refuse_unknown
 from helpline.core.events import EventName, publish
 from helpline.core.models import Location, Mailbox, User
+from helpline.core.values import optional_choice, required_text, rows_by_id
 from helpline.customers.models import Customer, IdentityKind, Language
 from helpline.feedback.models import (
     Answer,
@@ -80,23 +81,15 @@ def clean(values: dict) -> dict:
 
     refuse_unknown(values, FIELDS)
     cleaned = dict(values)
-    if "name" in cleaned:
-        cleaned["name"] = (cleaned["name"] or "").strip()
-        if not cleaned["name"]:
-            raise ActionError("a policy needs a name", "name")
-        if len(cleaned["name"]) > 200:
-            raise ActionError("at most 200 characters", "name")
+    required_text(cleaned, "name", "a policy needs a name")
+    if "kind" in cleaned and not cleaned["kind"]:
+        raise ActionError("choose csat, nps or ces", "kind")
     for name, choices in (
         ("channel", Channel.values),
         ("language", Language.values),
         ("kind", Kind.values),
     ):
-        if name in cleaned:
-            cleaned[name] = cleaned[name] or ""
-            if name == "kind" and not cleaned[name]:
-                raise ActionError("choose csat, nps or ces", name)
-            if cleaned[name] and cleaned[name] not in choices:
-                raise ActionError(f"must be one of {', '.join(choices)}", name)
+        optional_choice(cleaned, name, choices)
     for name, low, high in (
         ("position", 0, 1_000_000),
         ("delay_minutes", 0, 366 * 24 * 60),
@@ -110,12 +103,7 @@ def clean(values: dict) -> dict:
         value = cleaned["reminder_after_days"]
         if not isinstance(value, int) or not 1 <= value <= 60:
             raise ActionError("from 1 to 60 days, or empty for no reminder", "reminder_after_days")
-    for name, model in (("location", Location), ("mailbox", Mailbox)):
-        if isinstance(cleaned.get(name), int):
-            found = model.objects.filter(pk=cleaned[name]).first()
-            if found is None:
-                raise ActionError(f"no such {model._meta.verbose_name}", name)
-            cleaned[name] = found
+    rows_by_id(cleaned, {"location": Location, "mailbox": Mailbox})
     return cleaned
 
 

@@ -12,6 +12,7 @@ from helpline.conversations.models import Channel, Priority
 from helpline.core.activity import record
 from helpline.core.errors import ActionError, refuse_unknown
 from helpline.core.models import Location, Team, User
+from helpline.core.values import optional_choice, required_text, rows_by_id
 from helpline.sla.models import MAX_TARGET_MINUTES, Notification, SlaPolicy
 from helpline.sla.verbs import Verb
 
@@ -44,21 +45,13 @@ def clean(values: dict) -> dict:
     """Checked policy values; an ActionError names the field to blame."""
     refuse_unknown(values, FIELDS)
     cleaned = dict(values)
-    if "name" in cleaned:
-        cleaned["name"] = (cleaned["name"] or "").strip()
-        if not cleaned["name"]:
-            raise ActionError("a policy needs a name", "name")
-        if len(cleaned["name"]) > 200:
-            raise ActionError("at most 200 characters", "name")
+    required_text(cleaned, "name", "a policy needs a name")
     for name, choices in (
         ("priority", Priority.values),
         ("channel", Channel.values),
         ("raise_priority_to", Priority.values),
     ):
-        if name in cleaned:
-            cleaned[name] = cleaned[name] or ""
-            if cleaned[name] and cleaned[name] not in choices:
-                raise ActionError(f"must be one of {', '.join(choices)}", name)
+        optional_choice(cleaned, name, choices)
     for name in TARGETS:
         value = cleaned.get(name)
         if value is not None and not 1 <= value <= MAX_TARGET_MINUTES:
@@ -70,12 +63,7 @@ def clean(values: dict) -> dict:
         raise ActionError("between 0 (no warning) and 99", "warn_at_percent")
     if "position" in cleaned and cleaned["position"] < 0:
         raise ActionError("0 or more", "position")
-    for name, model in (("location", Location), ("reassign_to_team", Team)):
-        if isinstance(cleaned.get(name), int):
-            found = model.objects.filter(pk=cleaned[name]).first()
-            if found is None:
-                raise ActionError(f"no such {model._meta.verbose_name}", name)
-            cleaned[name] = found
+    rows_by_id(cleaned, {"location": Location, "reassign_to_team": Team})
     return cleaned
 
 

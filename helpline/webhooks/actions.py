@@ -9,6 +9,7 @@ from django.db import transaction
 from helpline.core.activity import record
 from helpline.core.errors import ActionError, refuse_unknown
 from helpline.core.models import User
+from helpline.core.values import required_text
 from helpline.webhooks import outbox
 from helpline.webhooks.models import (
     DeliveryStatus,
@@ -36,18 +37,9 @@ def clean(values: dict) -> dict:
     """Checked webhook values; an ActionError names the field to blame."""
     refuse_unknown(values, FIELDS)
     cleaned = dict(values)
-    if "name" in cleaned:
-        cleaned["name"] = (cleaned["name"] or "").strip()
-        if not cleaned["name"]:
-            raise ActionError("a webhook needs a name", "name")
-        if len(cleaned["name"]) > 200:
-            raise ActionError("at most 200 characters", "name")
+    required_text(cleaned, "name", "a webhook needs a name")
+    required_text(cleaned, "url", "a webhook needs a URL", max_length=2000)
     if "url" in cleaned:
-        cleaned["url"] = (cleaned["url"] or "").strip()
-        if not cleaned["url"]:
-            raise ActionError("a webhook needs a URL", "url")
-        if len(cleaned["url"]) > 2000:
-            raise ActionError("at most 2000 characters", "url")
         try:
             validate_webhook_url(cleaned["url"])
         except ValidationError as exc:
