@@ -82,6 +82,10 @@ def install(api) -> None:
     def http_error(request, exc: HttpError):
         return api.create_response(request, detail(None, exc.message), status=exc.status_code)
 
+    def not_allowed(request, exc: PermissionError):
+        # An action refusing the person (only an admin changes policies): a 403 saying so.
+        return api.create_response(request, detail(None, str(exc)), status=403)
+
     api.add_exception_handler(ValidationError, validation)
     api.add_exception_handler(FieldError, field_error)
     api.add_exception_handler(ActionError, action_error)
@@ -90,4 +94,5 @@ def install(api) -> None:
     api.add_exception_handler(Http404, not_found)
     api.add_exception_handler(AuthenticationError, unauthenticated)
     api.add_exception_handler(HttpError, http_error)
+    api.add_exception_handler(PermissionError, not_allowed)
     api.add_exception_handler(DataError, refused_by_database)

@@ -7,7 +7,6 @@ clocks in the background.
 
 from django.http import Http404
 from ninja import Field, Router, Schema, Status
-from ninja.errors import HttpError
 
 from helpline.api.schemas import ChannelName, ErrorOut, PriorityName
 from helpline.sla import actions
@@ -79,13 +78,6 @@ def _policy(policy_id: int) -> SlaPolicy:
     return policy
 
 
-def _call(action, *args, **values):
-    try:
-        return action(*args, **values)
-    except PermissionError as exc:
-        raise HttpError(403, str(exc)) from None
-
-
 @router.get("/sla-policies", response={200: list[PolicyOut], **ERRORS})
 def list_sla_policies(request):
     """Every policy, in the order they are tried: the first that matches applies."""
@@ -99,17 +91,17 @@ def get_sla_policy(request, policy_id: int):
 
 @router.post("/sla-policies", response={201: PolicyOut, **ERRORS})
 def create_sla_policy(request, payload: PolicyIn):
-    policy = _call(actions.create_policy, request.auth, **_values(payload, partial=False))
+    policy = actions.create_policy(request.auth, **_values(payload, partial=False))
     return Status(201, policy)
 
 
 @router.patch("/sla-policies/{int:policy_id}", response={200: PolicyOut, **ERRORS})
 def update_sla_policy(request, policy_id: int, payload: PolicyPatch):
     policy = _policy(policy_id)
-    return _call(actions.update_policy, request.auth, policy, **_values(payload, partial=True))
+    return actions.update_policy(request.auth, policy, **_values(payload, partial=True))
 
 
 @router.delete("/sla-policies/{int:policy_id}", response={204: None, **ERRORS})
 def delete_sla_policy(request, policy_id: int):
-    _call(actions.delete_policy, request.auth, _policy(policy_id))
+    actions.delete_policy(request.auth, _policy(policy_id))
     return Status(204, None)

@@ -10,7 +10,6 @@ from typing import Literal
 
 from django.http import Http404
 from ninja import Field, Query, Router, Schema, Status
-from ninja.errors import HttpError
 
 from helpline.access import get_conversation_for
 from helpline.api.pagination import Key, Ordering, PageParams, paginate
@@ -149,13 +148,6 @@ def _policy(policy_id: int) -> SurveyPolicy:
     return policy
 
 
-def _call(action, *args, **values):
-    try:
-        return action(*args, **values)
-    except PermissionError as exc:
-        raise HttpError(403, str(exc)) from None
-
-
 @router.get("/survey-policies", response={200: list[PolicyOut], **ERRORS})
 def list_survey_policies(request):
     """Every policy, in the order they are tried: the first that matches applies."""
@@ -169,19 +161,19 @@ def get_survey_policy(request, policy_id: int):
 
 @router.post("/survey-policies", response={201: PolicyOut, **ERRORS})
 def create_survey_policy(request, payload: PolicyIn):
-    policy = _call(actions.create_policy, request.auth, **_values(payload, partial=False))
+    policy = actions.create_policy(request.auth, **_values(payload, partial=False))
     return Status(201, policy)
 
 
 @router.patch("/survey-policies/{int:policy_id}", response={200: PolicyOut, **ERRORS})
 def update_survey_policy(request, policy_id: int, payload: PolicyPatch):
     policy = _policy(policy_id)
-    return _call(actions.update_policy, request.auth, policy, **_values(payload, partial=True))
+    return actions.update_policy(request.auth, policy, **_values(payload, partial=True))
 
 
 @router.delete("/survey-policies/{int:policy_id}", response={204: None, **ERRORS})
 def delete_survey_policy(request, policy_id: int):
-    _call(actions.delete_policy, request.auth, _policy(policy_id))
+    actions.delete_policy(request.auth, _policy(policy_id))
     return Status(204, None)
 
 
