@@ -103,22 +103,38 @@ def test_the_detector_names_a_language_only_when_sure(text, language):
 LOCALE = Path(settings.LOCALE_PATHS[0])
 
 
-def po_entries(path: Path) -> list[tuple[str, str, str]]:
-    """(context, msgid, msgstr) of every entry of a .po file but its header."""
+def po_entries(path: Path) -> list[tuple[str, str, str, str, str]]:
+    """(context, msgid, msgstr, msgid_plural, msgstr[1]) of every entry of a .po file but its
+    header; the last two are empty for an entry without plural forms."""
     entries, entry, current = [], None, None
     for line in path.read_text().splitlines():
         keyword, _, rest = line.partition(" ")
         if keyword in ("msgctxt", "msgid") and (entry is None or entry["msgstr"] is not None):
             entry = {"msgctxt": "", "msgid": "", "msgstr": None}
             entries.append(entry)
-        if keyword in ("msgctxt", "msgid", "msgstr"):
+        if keyword == "msgstr[0]":
+            keyword = "msgstr"
+        elif keyword.startswith("msgstr["):  # the last form is "many" (Spanish has three)
+            keyword = "msgstr_plural"
+            entry[keyword] = ""
+        if keyword in ("msgctxt", "msgid", "msgstr", "msgid_plural", "msgstr_plural"):
             current, line = keyword, rest
-            entry[current] = entry[current] or ""
+            entry[current] = entry.get(current) or ""
         if current and line.startswith('"'):
             entry[current] += _unquote(line)
         elif not line.strip():
             current = None
-    return [(e["msgctxt"], e["msgid"], e["msgstr"] or "") for e in entries if e["msgid"]]
+    return [
+        (
+            e["msgctxt"],
+            e["msgid"],
+            e["msgstr"] or "",
+            e.get("msgid_plural", ""),
+            e.get("msgstr_plural", ""),
+        )
+        for e in entries
+        if e["msgid"]
+    ]
 
 
 def _unquote(line: str) -> str:
@@ -132,7 +148,14 @@ def test_every_message_is_translated_and_compiled(language):
     entries = po_entries(po)
     assert len(entries) >= 20
     with translation.override(language):
-        for context, msgid, msgstr in entries:
+        for context, msgid, msgstr, plural, msgstr_plural in entries:
             assert msgstr, f"{language}: {msgid!r} is not translated"
-            found = translation.pgettext(context, msgid) if context else translation.gettext(msgid)
+            if plural:  # one and many
+                assert msgstr_plural, f"{language}: {plural!r} is not translated"
+                found = translation.ngettext(msgid, plural, 1)
+                assert translation.ngettext(msgid, plural, 5) == msgstr_plural, plural
+            else:
+                found = (
+                    translation.pgettext(context, msgid) if context else translation.gettext(msgid)
+                )
             assert found == msgstr, f"{language}: the .mo is older than the .po for {msgid!r}"
