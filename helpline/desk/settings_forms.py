@@ -509,16 +509,40 @@ class RecoveryRulesForm(AsciiNumbers, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        from django.core.validators import MaxValueValidator, MinValueValidator
+        from django.db import models
+
         from helpline.recovery.models import RecoveryRules, TriggerKind
 
-        model_fields = forms.fields_for_model(RecoveryRules, exclude=["location"])
-        for name, field in model_fields.items():
-            if name in TriggerKind.values:
-                field.label = TriggerKind(name).label
+        for model_field in RecoveryRules._meta.concrete_fields:
+            name = model_field.name
+            if name in ("id", "location"):
+                continue
+            if isinstance(model_field, models.BooleanField):
+                self.fields[name] = forms.BooleanField(
+                    required=False, label=TriggerKind(name).label
+                )
+                continue
+            limits = {"min_value": 0}
+            for validator in model_field.validators:
+                if isinstance(validator, MinValueValidator):
+                    limits["min_value"] = validator.limit_value
+                elif isinstance(validator, MaxValueValidator):
+                    limits["max_value"] = validator.limit_value
+            common = {
+                "label": RULE_LABELS[name],
+                "help_text": model_field.help_text,
+                "error_messages": {"required": "Give a value."},
+                **limits,
+            }
+            if isinstance(model_field, models.DecimalField):
+                self.fields[name] = forms.DecimalField(
+                    max_digits=model_field.max_digits,
+                    decimal_places=model_field.decimal_places,
+                    **common,
+                )
             else:
-                field.label = RULE_LABELS.get(name, field.label)
-                field.error_messages["required"] = "Give a value."
-            self.fields[name] = field
+                self.fields[name] = forms.IntegerField(**common)
 
     def rules(self):
         """(switch, threshold) bound fields, in the page's order."""

@@ -111,6 +111,11 @@ def test_a_bad_threshold_is_named_and_nothing_is_saved(admin, north):
     assert response.status_code == 400
     assert "less than or equal to 5" in error_of(response, "csat_at_most")
     assert 'name="csat_at_most" value="9"' in response.content.decode()
+    response = signed_in(admin).post(
+        "/settings/recovery/rules/everywhere-else/", {**RECOVERY_RULES, "compound_at_most": "-2"}
+    )
+    assert response.status_code == 400
+    assert "greater than or equal to -1" in error_of(response, "compound_at_most")
     assert not RecoveryRules.objects.exists()
 
 
