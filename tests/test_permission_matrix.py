@@ -75,6 +75,28 @@ class Route:
     api: bool = False
 
 
+# A valid recovery rules form: every threshold given, each rule on.
+RECOVERY_RULES = {
+    "low_csat": "on",
+    "csat_at_most": "2",
+    "low_nps": "on",
+    "nps_at_most": "6",
+    "low_ces": "on",
+    "ces_at_most": "3",
+    "negative_message": "on",
+    "compound_at_most": "-0.6",
+    "sla_breach": "on",
+    "long_wait": "on",
+    "long_wait_minutes": "240",
+    "repeat_contact": "on",
+    "repeat_days": "7",
+    "callback_failed": "on",
+    "appointment_missed": "on",
+    "first_touch_minutes": "240",
+    "next_step_minutes": "480",
+    "answer_days": "14",
+}
+
 ROUTES = {
     # The desk
     "desk:inbox": Route("GET", "/", "list"),
@@ -490,6 +512,51 @@ ROUTES = {
     ),
     "settings:webhook-send-again": Route(
         "POST", "/settings/webhooks/deliveries/{webhook_delivery}/send-again/", "settings"
+    ),
+    "settings:survey-policies": Route("GET", "/settings/surveys/", "settings"),
+    "settings:survey-policy-new": Route(
+        "POST",
+        "/settings/surveys/new/",
+        "settings",
+        {
+            "name": "Shops",
+            "kind": "nps",
+            "delay_minutes": "60",
+            "every_days": "30",
+            "position": "1",
+        },
+    ),
+    "settings:survey-policy-edit": Route(
+        "POST",
+        "/settings/surveys/{survey_policy}/",
+        "settings",
+        {
+            "name": "Everyone",
+            "kind": "csat",
+            "delay_minutes": "0",
+            "every_days": "0",
+            "position": "0",
+        },
+    ),
+    "settings:survey-policy-delete": Route(
+        "POST", "/settings/surveys/{survey_policy}/delete/", "settings", {}
+    ),
+    "settings:recovery-rules": Route("GET", "/settings/recovery/rules/", "settings"),
+    "settings:recovery-rules-default": Route(
+        "GET", "/settings/recovery/rules/everywhere-else/", "settings"
+    ),
+    "settings:recovery-rules-location": Route(
+        "POST", "/settings/recovery/rules/{north}/", "settings", RECOVERY_RULES
+    ),
+    "settings:root-causes": Route("GET", "/settings/recovery/root-causes/", "settings"),
+    "settings:root-cause-new": Route(
+        "POST", "/settings/recovery/root-causes/new/", "settings", {"name": "Late", "position": "0"}
+    ),
+    "settings:root-cause-edit": Route(
+        "POST",
+        "/settings/recovery/root-causes/{root_cause}/",
+        "settings",
+        {"name": "Courier late", "position": "0"},
     ),
     "api:list_webhooks": Route("GET", "/api/webhooks", "admin", api=True),
     "api:list_webhook_deliveries": Route(

@@ -10,8 +10,10 @@ from holidays.registry import COUNTRIES
 
 from helpline.conversations.models import Channel, Priority
 from helpline.core.actions import holiday_countries
-from helpline.core.models import Location, MailboxDelivery, Role, Team, User
+from helpline.core.models import Location, Mailbox, MailboxDelivery, Role, Team, User
+from helpline.customers.models import Language
 from helpline.desk.forms import AsciiNumbers
+from helpline.feedback.models import Kind as SurveyKind
 from helpline.hours.models import MIDNIGHT, Weekday
 from helpline.webhooks.models import WebhookEvent
 
@@ -412,4 +414,161 @@ class WebhookForm(forms.Form):
         initial=True,
         label="Active",
         help_text="A disabled webhook is sent nothing; what was queued for it fails.",
+    )
+
+
+class SurveyPolicyForm(AsciiNumbers, forms.Form):
+    """A survey policy: which solved conversations are surveyed, with what and when."""
+
+    name = forms.CharField(
+        max_length=200, label="Name", error_messages={"required": "A policy needs a name."}
+    )
+    active = forms.BooleanField(required=False, initial=True, label="Active")
+    kind = forms.ChoiceField(choices=SurveyKind.choices, initial=SurveyKind.CSAT, label="Ask")
+    delay_minutes = forms.IntegerField(
+        min_value=0,
+        initial=60,
+        label="Send after (minutes)",
+        help_text="Business minutes after the conversation is solved.",
+        error_messages={"required": "Give a number of minutes, 0 or more."},
+    )
+    every_days = forms.IntegerField(
+        min_value=0,
+        initial=14,
+        label="Ask one customer at most every (days)",
+        help_text="0: every time.",
+        error_messages={"required": "Give a number of days, 0 or more."},
+    )
+    reminder_after_days = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=60,
+        label="Remind after (days)",
+        help_text="Once, without an answer; empty: no reminder.",
+    )
+    language = forms.ChoiceField(
+        choices=[("", "The customer's"), *Language.choices], required=False, label="Language"
+    )
+    channel = forms.ChoiceField(
+        choices=[("", "Any channel"), *Channel.choices], required=False, label="For channel"
+    )
+    position = forms.IntegerField(
+        min_value=0,
+        initial=0,
+        label="Order",
+        help_text="The first active policy that matches a solved conversation applies.",
+        error_messages={"required": "Give a number, 0 or more."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["location"] = forms.ModelChoiceField(
+            Location.objects.order_by("name"),
+            required=False,
+            label="For location",
+            empty_label="Any location",
+        )
+        self.fields["mailbox"] = forms.ModelChoiceField(
+            Mailbox.objects.order_by("name"),
+            required=False,
+            label="For mailbox",
+            empty_label="Any mailbox",
+        )
+
+
+# What each recovery rule's switch and threshold are called on the page.
+RULE_LABELS = {
+    "csat_at_most": "CSAT score at most (1–5)",
+    "nps_at_most": "NPS score at most (0–10)",
+    "ces_at_most": "CES score at most (1–7)",
+    "compound_at_most": "Sentiment at most (−1 to 1)",
+    "long_wait_minutes": "Waiting longer than (minutes)",
+    "repeat_days": "Within (days)",
+    "first_touch_minutes": "First touch within (minutes)",
+    "next_step_minutes": "Next step within (minutes)",
+    "answer_days": "Wait for the follow-up answer (days)",
+}
+# Each rule's switch, with the threshold it uses (if any), in the page's order.
+RULES = [
+    ("low_csat", "csat_at_most"),
+    ("low_nps", "nps_at_most"),
+    ("low_ces", "ces_at_most"),
+    ("negative_message", "compound_at_most"),
+    ("sla_breach", None),
+    ("long_wait", "long_wait_minutes"),
+    ("repeat_contact", "repeat_days"),
+    ("callback_failed", None),
+    ("appointment_missed", None),
+]
+CASE_TIMES = ("first_touch_minutes", "next_step_minutes", "answer_days")
+
+
+class RecoveryRulesForm(AsciiNumbers, forms.Form):
+    """One location's recovery rules (or those of every other location): the model's own
+    limits check each threshold, and set_rules checks them again."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.core.validators import MaxValueValidator, MinValueValidator
+        from django.db import models
+
+        from helpline.recovery.models import RecoveryRules, TriggerKind
+
+        for model_field in RecoveryRules._meta.concrete_fields:
+            name = model_field.name
+            if name in ("id", "location"):
+                continue
+            if isinstance(model_field, models.BooleanField):
+                self.fields[name] = forms.BooleanField(
+                    required=False, label=TriggerKind(name).label
+                )
+                continue
+            limits = {"min_value": 0}
+            for validator in model_field.validators:
+                if isinstance(validator, MinValueValidator):
+                    limits["min_value"] = validator.limit_value
+                elif isinstance(validator, MaxValueValidator):
+                    limits["max_value"] = validator.limit_value
+            common = {
+                "label": RULE_LABELS[name],
+                "help_text": model_field.help_text,
+                "error_messages": {"required": "Give a value."},
+                **limits,
+            }
+            if isinstance(model_field, models.DecimalField):
+                self.fields[name] = forms.DecimalField(
+                    max_digits=model_field.max_digits,
+                    decimal_places=model_field.decimal_places,
+                    **common,
+                )
+            else:
+                self.fields[name] = forms.IntegerField(**common)
+
+    def rules(self):
+        """(switch, threshold) bound fields, in the page's order."""
+        return [(self[switch], self[limit] if limit else None) for switch, limit in RULES]
+
+    def case_times(self):
+        return [self[name] for name in CASE_TIMES]
+
+
+class RootCauseForm(AsciiNumbers, forms.Form):
+    name = forms.CharField(
+        max_length=200, label="Name", error_messages={"required": "A root cause needs a name."}
+    )
+    description = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Description"
+    )
+    position = forms.IntegerField(
+        min_value=0,
+        initial=0,
+        label="Order",
+        help_text="The list when closing a case is in this order, then by name.",
+        error_messages={"required": "Give a number, 0 or more."},
+    )
+    active = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Offered when closing a case",
+        help_text="Untick to retire it: cases closed with it keep it.",
     )

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from helpline.conversations.models import OPEN_WORK, Conversation, Status
 from helpline.core.activity import record
-from helpline.core.errors import ActionError
+from helpline.core.errors import ActionError, refuse_unknown
 from helpline.core.events import EventName, publish
 from helpline.core.models import Location, Role, Team, User
 from helpline.core.sql import insert_new
@@ -120,6 +120,66 @@ def set_rules(actor: User | None, location: Location | None, **values) -> Recove
         **{k: str(v) for k, v in values.items()},
     )
     return rules
+
+
+# The root causes a closing agent chooses from
+
+CAUSE_FIELDS = ("name", "description", "position", "active")
+
+
+def _clean_cause(values: dict, cause: RootCause | None) -> dict:
+    """Checked root cause values; an ActionError names the field to blame."""
+    refuse_unknown(values, CAUSE_FIELDS)
+    cleaned = dict(values)
+    if "name" in cleaned:
+        cleaned["name"] = " ".join((cleaned["name"] or "").split())
+        if not cleaned["name"]:
+            raise ActionError("a root cause needs a name", "name")
+        if len(cleaned["name"]) > 200:
+            raise ActionError("at most 200 characters", "name")
+        taken = RootCause.objects.filter(name__iexact=cleaned["name"])
+        if cause is not None:
+            taken = taken.exclude(pk=cause.pk)
+        if taken.exists():
+            raise ActionError("another root cause has this name", "name")
+    if "description" in cleaned:
+        cleaned["description"] = (cleaned["description"] or "").strip()
+        if len(cleaned["description"]) > MAX_TEXT:
+            raise ActionError(f"at most {MAX_TEXT} characters", "description")
+    if "position" in cleaned:
+        value = cleaned["position"]
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 1_000_000:
+            raise ActionError("a whole number from 0 to 1000000", "position")
+    if "active" in cleaned:
+        cleaned["active"] = bool(cleaned["active"])
+    return cleaned
+
+
+def _cause_plain(cause: RootCause) -> dict:
+    return {name: getattr(cause, name) for name in CAUSE_FIELDS}
+
+
+@transaction.atomic
+def add_root_cause(actor: User | None, **values) -> RootCause:
+    values = _clean_cause(values, None)
+    if not values.get("name"):
+        raise ActionError("a root cause needs a name", "name")
+    cause = RootCause.objects.create(**values)
+    record(actor, Verb.CAUSE_ADDED, cause, **_cause_plain(cause))
+    return cause
+
+
+@transaction.atomic
+def change_root_cause(actor: User | None, cause: RootCause, **changes) -> RootCause:
+    """Rename, reorder, describe, or (in)activate a root cause: an inactive one is no longer
+    offered when closing a case, and the cases closed with it keep it."""
+    changes = _clean_cause(changes, cause)
+    before = _cause_plain(cause)
+    for name, value in changes.items():
+        setattr(cause, name, value)
+    cause.save()
+    record(actor, Verb.CAUSE_CHANGED, cause, before=before, after=_cause_plain(cause))
+    return cause
 
 
 # Opening and joining

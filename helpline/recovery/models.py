@@ -66,7 +66,8 @@ class GoodwillKind(models.TextChoices):
 
 
 class RootCause(models.Model):
-    """Why customers were let down: the list a closing agent chooses from (admin-edited)."""
+    """Why customers were let down: the list a closing agent chooses from (Settings → Root
+    causes, through actions.add_root_cause and change_root_cause)."""
 
     name = models.CharField(max_length=200, unique=True)
     description = models.TextField(blank=True)

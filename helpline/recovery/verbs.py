@@ -11,3 +11,5 @@ class Verb(models.TextChoices):
     CLOSED = "recovery.closed", "closed a recovery case"
     OUTCOME = "recovery.outcome", "learned whether a customer was won back"
     RULES_CHANGED = "recovery.rules_changed", "changed the recovery rules"
+    CAUSE_ADDED = "recovery.root_cause_added", "added a root cause"
+    CAUSE_CHANGED = "recovery.root_cause_changed", "changed a root cause"

@@ -1,4 +1,5 @@
-"""The desk's settings area: an admin sets up locations, people, mailboxes and service levels.
+"""The desk's settings area: an admin sets up locations, people, mailboxes, service levels,
+surveys and service recovery.
 
 Django's admin stays for power users; these pages are the guided way, and each write goes
 through the actions of the app that owns the rows.
@@ -11,9 +12,11 @@ from helpline.desk.views.settings import (
     canned,
     locations,
     mailboxes,
+    recovery,
     security,
     setup,
     sla,
+    surveys,
     teams,
     webhooks,
 )
@@ -29,5 +32,7 @@ urlpatterns = [
     path("service-levels/", include(sla)),
     path("canned-replies/", include(canned)),
     path("webhooks/", include(webhooks)),
+    path("surveys/", include(surveys)),
+    path("recovery/", include(recovery)),
     path("", include(security)),
 ]

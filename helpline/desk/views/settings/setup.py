@@ -9,7 +9,9 @@ from django.views.decorators.http import require_http_methods
 from helpline.conversations.models import CannedReply
 from helpline.core.models import Location, Mailbox, Role, Team, User
 from helpline.desk.views.settings.common import admin_only, settings_context
+from helpline.feedback.models import SurveyPolicy
 from helpline.hours.models import OpeningHours
+from helpline.recovery.models import RootCause
 from helpline.sla.models import SlaPolicy
 
 
@@ -72,6 +74,24 @@ def steps() -> list[Step]:
             "inbox warns before a target is missed.",
             SlaPolicy.objects.exists(),
             reverse("settings:sla"),
+        ),
+        Step(
+            "surveys",
+            "Decide who gets a survey",
+            "A survey policy says which solved conversations are followed by a CSAT, NPS or "
+            "CES question, and when.",
+            SurveyPolicy.objects.exists(),
+            reverse("settings:survey-policies"),
+            optional=True,
+        ),
+        Step(
+            "root-causes",
+            "List the root causes",
+            "Why customers were let down: an agent chooses one to close a recovery case; "
+            "the recovery rules say what opens one.",
+            RootCause.objects.exists(),
+            reverse("settings:root-causes"),
+            optional=True,
         ),
         Step(
             "canned",
