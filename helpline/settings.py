@@ -139,6 +139,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "helpline.desk.middleware.RefuseNulBytes",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Someone whose role requires two-factor sign-in sets it up before anything else.
     "helpline.desk.middleware.TwoFactorEnrolment",

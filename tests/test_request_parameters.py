@@ -261,3 +261,12 @@ def test_a_signed_twilio_timestamp_at_the_calendars_edge(twilio_settings, north_
 )
 def test_the_listening_pages_read_only_ascii_numbers(agent_north, url, field):
     bad_page(client_for(agent_north).get(url), field)
+
+
+def test_a_nul_byte_is_refused_naming_its_field(north, agent_north):
+    """PostgreSQL cannot store one: the note, tags and signature forms answered 500 there."""
+    conversation = write_in(north, "maria@example.com", "Order")
+    client = client_for(agent_north)
+    bad_page(client.post(f"/conversations/{conversation.pk}/note/", {"text": "a\x00b"}), "text")
+    bad_page(client.get("/", {"tag": "a\x00b"}), "tag")
+    assert not conversation.messages.filter(direction="note").exists()

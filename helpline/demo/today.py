@@ -11,6 +11,7 @@ import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db.models import Case, When
 from django.test.utils import override_settings
 from django.utils import timezone
 
@@ -18,11 +19,12 @@ from helpline.appointments import actions as appointment_actions
 from helpline.appointments import slots
 from helpline.appointments.models import Kind
 from helpline.callbacks import actions as callback_actions
-from helpline.callbacks.models import Outcome, Reason
+from helpline.callbacks.models import CallbackStatus, Outcome, Reason
 from helpline.channels.email import outbox
 from helpline.channels.email.models import OutboundEmail
 from helpline.conversations import actions as conversation_actions
 from helpline.conversations.models import OPEN_STATUSES, Channel, Conversation, Status
+from helpline.conversations.receive import Inbound, receive
 from helpline.core.models import Location, Role, User
 from helpline.customers.models import IdentityKind
 
@@ -33,6 +35,10 @@ CALLBACK_STORIES = ["due", "reached", "never", "tried", "wrong", "due", "reached
 STILL_TO_CALL = {"due", "tried"}
 APPOINTMENTS = 6
 FAILED_DELIVERIES = 2
+# The history's open work is its last days'; loaded late at night, a small demo may have
+# one open conversation or none. Customers of the latest solved ones then write back.
+OPEN_AT_LEAST = 4
+WROTE_BACK = "Hello again, it is still not working. Could someone look at it, please?"
 FAILED_REPLY = (
     "Hello,\n\nthank you for your patience. Your replacement part has arrived; "
     "we can fit it any day this week.\n"
@@ -48,11 +54,47 @@ class Today:
 
 def play(rng: random.Random, now: datetime, agents: list[User]) -> Today:
     staff = [a for a in agents if a.role == Role.AGENT]
-    return Today(
+    _customers_write_back(now)  # first, so that calls to return have open work to go with
+    today = Today(
         callbacks=_callbacks(rng, now, staff),
         appointments=_appointments(rng, now, staff),
         failed_deliveries=_failed_deliveries(staff),
     )
+    _customers_write_back(now)  # and last: a booking sets its conversation pending
+    return today
+
+
+def _customers_write_back(now: datetime) -> int:
+    """Reopen the latest solved email conversations by a customer's reply (received an hour,
+    a day and a half, three days… ago: some of it is late) until OPEN_AT_LEAST wait on us."""
+    missing = OPEN_AT_LEAST - Conversation.objects.filter(status__in=OPEN_STATUSES).count()
+    if missing <= 0:
+        return 0
+    solved = (
+        Conversation.objects.filter(
+            status=Status.SOLVED,
+            channel=Channel.EMAIL,
+            customer__identities__kind=IdentityKind.EMAIL,
+        )
+        .order_by("-last_message_at")
+        .distinct()[:missing]
+    )
+    for n, conversation in enumerate(solved):
+        address = conversation.customer.identities.filter(kind=IdentityKind.EMAIL).first()
+        assert address is not None  # as filtered
+        receive(
+            Inbound(
+                channel=Channel.EMAIL,
+                identity_kind=IdentityKind.EMAIL,
+                identity_value=address.value,
+                subject=f"Re: {conversation.subject}",
+                text=WROTE_BACK,
+                external_id=f"wrote-back-{conversation.pk}@demo.example",
+                conversation=conversation,
+                received_at=now - timedelta(hours=1 + 36 * n),
+            )
+        )
+    return len(solved)
 
 
 def _serving(staff: list[User], location: Location | None) -> User:
@@ -61,10 +103,11 @@ def _serving(staff: list[User], location: Location | None) -> User:
 
 def _callbacks(rng: random.Random, now: datetime, staff: list[User]) -> int:
     """Calls still to make for conversations still open; finished ones (reached, never
-    connected, a wrong number) for those waiting on the customer too."""
+    connected, a wrong number) for those waiting on the customer or solved too."""
     latest = (
         Conversation.objects.filter(
-            status__in=[*OPEN_STATUSES, Status.PENDING],
+            # Solved ones too, for calls already finished: a small demo has little open work.
+            status__in=[*OPEN_STATUSES, Status.PENDING, Status.SOLVED],
             customer__identities__kind=IdentityKind.PHONE,
         )
         .select_related("customer", "location")
@@ -112,12 +155,19 @@ def _callbacks(rng: random.Random, now: datetime, staff: list[User]) -> int:
 def _appointments(rng: random.Random, now: datetime, staff: list[User]) -> int:
     """Visits to the workshop and calls booked for the coming days, for customers whose
     repair is under way."""
-    recent = Conversation.objects.filter(
-        status__in=[*OPEN_STATUSES, Status.PENDING], location__isnull=False
-    ).select_related("customer", "location")
+    # A booking sets its conversation pending: never one with a call still to make (the
+    # worklist shows those open), and pending ones before open ones.
+    recent = (
+        Conversation.objects.filter(
+            status__in=[*OPEN_STATUSES, Status.PENDING], location__isnull=False
+        )
+        .exclude(callbacks__status=CallbackStatus.OPEN)
+        .select_related("customer", "location")
+    )
+    pending_first = (Case(When(status=Status.PENDING, then=0), default=1), "-last_message_at")
     candidates = [
-        *recent.filter(tags__name="repair").order_by("-last_message_at")[:APPOINTMENTS],
-        *recent.order_by("-last_message_at")[: 3 * APPOINTMENTS],
+        *recent.filter(tags__name="repair").order_by(*pending_first)[:APPOINTMENTS],
+        *recent.order_by(*pending_first)[: 3 * APPOINTMENTS],
     ]
     booked, customers = 0, set()
     for conversation in candidates:

@@ -1,5 +1,5 @@
-"""The signed-in person's time zone, for everything a request renders; and the guard that
-keeps someone who must set up two-factor sign-in on that page."""
+"""The signed-in person's time zone, for everything a request renders; the guard that keeps
+someone who must set up two-factor sign-in on that page; and the refusal of NUL bytes."""
 
 from django.http import JsonResponse
 from django.shortcuts import redirect
@@ -7,6 +7,25 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from helpline.core import twofactor
+from helpline.core.params import InvalidParameter
+
+
+class RefuseNulBytes:
+    """A NUL byte is in no text anyone types, and PostgreSQL refuses to store one: a form that
+    saves what it is given (a note, tags, a signature) answered 500. Refused at the edge, a
+    400 naming the field. The API refuses it in its own (JSON) way."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path_info.startswith("/api/"):
+            for params in (request.GET, request.POST):
+                for name, values in params.lists():
+                    if "\x00" in name or any("\x00" in value for value in values):
+                        field = name.replace("\x00", "")
+                        raise InvalidParameter("a NUL byte is in no text", field)
+        return self.get_response(request)
 
 
 class ViewerTimeZone:

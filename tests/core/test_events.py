@@ -85,7 +85,10 @@ def test_a_stored_message_is_never_quarantined_for_a_failing_consumer(mailbox, m
     raw = RawEmail.objects.get()
     assert (raw.status, raw.reason) == (RawStatus.STORED, "")
     assert Message.objects.filter(pk=result.message.pk).exists()
-    delivery = EventDelivery.objects.get(name=EventName.MESSAGE_RECEIVED)
+    from helpline.channels.email.handlers import acknowledge_new_conversation
+
+    acknowledging = events.handler_key(acknowledge_new_conversation)
+    delivery = EventDelivery.objects.get(name=EventName.MESSAGE_RECEIVED, handler=acknowledging)
     assert delivery.status == EventDeliveryStatus.PENDING  # waits for its retry
     assert delivery.attempts == 1
     assert "acknowledgement template is broken" in delivery.last_error

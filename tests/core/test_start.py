@@ -60,7 +60,7 @@ class Started:
         pytest.fail(f"timed out waiting for {what}:\n{self.text()}")
 
     def wait_until_serving(self) -> None:
-        self.wait_for(lambda: _status(f"{self.url}/admin/login/") == 200, "the login page")
+        self.wait_for(lambda: _status(f"{self.url}/sign-in/") == 200, "the sign-in page")
 
     def stop(self, timeout: float = 60) -> int:
         if self.process.poll() is None:
@@ -81,16 +81,15 @@ def _status(url: str) -> int:
         return 0
 
 
-def log_in(base_url: str, username: str, password: str, form_path="/admin/login/") -> str:
-    """Log in through a sign-in form (the admin's, or the desk's); returns where it lands."""
+def log_in(base_url: str, username: str, password: str, form_path="/sign-in/") -> str:
+    """Sign in through the desk's form (the admin's own login sends people there); returns
+    where it lands."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     with opener.open(f"{base_url}{form_path}", timeout=10) as response:
         page = response.read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     fields = {"csrfmiddlewaretoken": token, "username": username, "password": password}
-    if form_path == "/admin/login/":
-        fields["next"] = "/admin/"
     form = urllib.parse.urlencode(fields).encode()
     with opener.open(f"{base_url}{form_path}", data=form, timeout=10) as response:
         return response.url
@@ -113,8 +112,9 @@ def test_it_starts_a_demo_desk_serves_it_runs_a_worker_and_stops_cleanly(tmp_pat
 
         username, password = printed_admin(output)
         assert username == "admin@localhost"
-        assert log_in(started.url, username, password).endswith("/admin/")
-        assert log_in(started.url, username, "not-the-password").endswith("/admin/login/")
+        to_admin = "/sign-in/?next=/admin/"
+        assert log_in(started.url, username, password, to_admin) == f"{started.url}/admin/"
+        assert "/sign-in/" in log_in(started.url, username, "not-the-password", to_admin)
         assert _status(f"{started.url}/static/admin/css/base.css") == 200
         # The desk: its own sign-in form, landing on the inbox, with its own static files.
         assert log_in(started.url, username, password, "/sign-in/") == f"{started.url}/"
@@ -161,7 +161,7 @@ def test_a_second_start_keeps_the_admin_and_does_not_load_the_demo_again(tmp_pat
     second = Started(tmp_path, "--demo", "--demo-size", "small", "--no-worker")
     try:
         second.wait_until_serving()
-        assert log_in(second.url, username, password).endswith("/admin/")
+        assert log_in(second.url, username, password) == f"{second.url}/"
     finally:
         assert second.stop() == 0
     output = second.text()
@@ -179,7 +179,8 @@ def test_it_uses_the_admin_address_and_password_it_is_given(tmp_path):
     )
     try:
         started.wait_until_serving()
-        assert log_in(started.url, "boss@shop.test", "pw-boss-12345").endswith("/admin/")
+        # Signed in: a fresh desk opens its admin on the first-run settings.
+        assert log_in(started.url, "boss@shop.test", "pw-boss-12345") == f"{started.url}/settings/"
     finally:
         assert started.stop() == 0
     assert "pw-boss-12345" not in started.text()

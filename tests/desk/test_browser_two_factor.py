@@ -26,7 +26,8 @@ def test_an_agent_sets_up_two_factor_and_signs_in_with_a_code(browser_page, agen
     page.get_by_role("button", name="Set up two-factor sign-in").click()
     qr = page.get_by_role("img", name="QR code of your two-factor secret")
     expect(qr).to_be_visible()
-    assert page.evaluate("img => img.complete && img.naturalWidth > 0", qr.element_handle())
+    # Drawn from our own route: it loads (on a busy machine, after the page is shown).
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=qr.element_handle())
     secret = page.locator("#two-factor-secret").inner_text()
     screenshot(page, "two-factor-set-up")
     offline.assert_clean("/me/two-factor/ with its QR code")
