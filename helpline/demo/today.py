@@ -11,7 +11,7 @@ import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Case, When
+from django.db.models import Case, Exists, OuterRef, When
 from django.test.utils import override_settings
 from django.utils import timezone
 
@@ -26,7 +26,7 @@ from helpline.conversations import actions as conversation_actions
 from helpline.conversations.models import OPEN_STATUSES, Channel, Conversation, Status
 from helpline.conversations.receive import Inbound, receive
 from helpline.core.models import Location, Role, User
-from helpline.customers.models import IdentityKind
+from helpline.customers.models import Identity, IdentityKind
 
 # Callbacks of the latest open conversations whose customer left a number, by what
 # became of them (the first three show every state of the worklist even in a small demo):
@@ -37,7 +37,7 @@ APPOINTMENTS = 6
 FAILED_DELIVERIES = 2
 # The history's open work is its last days'; loaded late at night, a small demo may have
 # one open conversation or none. Customers of the latest solved ones then write back.
-OPEN_AT_LEAST = 4
+OPEN_AT_LEAST = 6
 WROTE_BACK = "Hello again, it is still not working. Could someone look at it, please?"
 FAILED_REPLY = (
     "Hello,\n\nthank you for your patience. Your replacement part has arrived; "
@@ -76,7 +76,13 @@ def _customers_write_back(now: datetime) -> int:
             channel=Channel.EMAIL,
             customer__identities__kind=IdentityKind.EMAIL,
         )
-        .order_by("-last_message_at")
+        # Customers with a number first: the calls to return go with open work.
+        .annotate(
+            callable=Exists(
+                Identity.objects.filter(customer=OuterRef("customer"), kind=IdentityKind.PHONE)
+            )
+        )
+        .order_by("-callable", "-last_message_at")
         .distinct()[:missing]
     )
     for n, conversation in enumerate(solved):
@@ -91,10 +97,17 @@ def _customers_write_back(now: datetime) -> int:
                 text=WROTE_BACK,
                 external_id=f"wrote-back-{conversation.pk}@demo.example",
                 conversation=conversation,
-                received_at=now - timedelta(hours=1 + 36 * n),
+                received_at=_wrote_back_at(conversation, now, n),
             )
         )
     return len(solved)
+
+
+def _wrote_back_at(conversation: Conversation, now: datetime, n: int) -> datetime:
+    """An hour ago, a day and a half, three days…; never before the conversation's last
+    message, never in the future."""
+    after_last = conversation.last_message_at + timedelta(minutes=30)
+    return min(now - timedelta(minutes=1), max(after_last, now - timedelta(hours=1 + 36 * n)))
 
 
 def _serving(staff: list[User], location: Location | None) -> User:
@@ -103,11 +116,10 @@ def _serving(staff: list[User], location: Location | None) -> User:
 
 def _callbacks(rng: random.Random, now: datetime, staff: list[User]) -> int:
     """Calls still to make for conversations still open; finished ones (reached, never
-    connected, a wrong number) for those waiting on the customer or solved too."""
+    connected, a wrong number) for those waiting on the customer too."""
     latest = (
         Conversation.objects.filter(
-            # Solved ones too, for calls already finished: a small demo has little open work.
-            status__in=[*OPEN_STATUSES, Status.PENDING, Status.SOLVED],
+            status__in=[*OPEN_STATUSES, Status.PENDING],
             customer__identities__kind=IdentityKind.PHONE,
         )
         .select_related("customer", "location")
