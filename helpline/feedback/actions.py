@@ -107,7 +107,8 @@ def clean(values: dict) -> dict:
     return cleaned
 
 
-def _plain(policy: SurveyPolicy) -> dict:
+def policy_values(policy: SurveyPolicy) -> dict:
+    """The policy as the fields an action takes (ids for rows): logged, and a form's initial."""
     return {
         name: getattr(policy, f"{name}_id" if name in ("location", "mailbox") else name)
         for name in FIELDS
@@ -121,7 +122,7 @@ def create_policy(actor: User | None, **values) -> SurveyPolicy:
     if not values.get("name"):
         raise ActionError("a policy needs a name", "name")
     policy = SurveyPolicy.objects.create(**values)
-    record(actor, Verb.POLICY_CREATED, policy, **_plain(policy))
+    record(actor, Verb.POLICY_CREATED, policy, **policy_values(policy))
     return policy
 
 
@@ -129,18 +130,18 @@ def create_policy(actor: User | None, **values) -> SurveyPolicy:
 def update_policy(actor: User | None, policy: SurveyPolicy, **changes) -> SurveyPolicy:
     _require_admin(actor)
     changes = clean(changes)
-    before = _plain(policy)
+    before = policy_values(policy)
     for name, value in changes.items():
         setattr(policy, name, value)
     policy.save()
-    record(actor, Verb.POLICY_UPDATED, policy, before=before, after=_plain(policy))
+    record(actor, Verb.POLICY_UPDATED, policy, before=before, after=policy_values(policy))
     return policy
 
 
 @transaction.atomic
 def delete_policy(actor: User | None, policy: SurveyPolicy) -> None:
     _require_admin(actor)
-    record(actor, Verb.POLICY_DELETED, policy, **_plain(policy))
+    record(actor, Verb.POLICY_DELETED, policy, **policy_values(policy))
     policy.delete()
 
 

@@ -74,7 +74,7 @@ def create_policy(actor: User | None, **values) -> SlaPolicy:
     if not values.get("name"):
         raise ActionError("a policy needs a name", "name")
     policy = SlaPolicy.objects.create(**values)
-    record(actor, Verb.POLICY_CREATED, policy, **_plain(policy))
+    record(actor, Verb.POLICY_CREATED, policy, **policy_values(policy))
     _refresh_clocks_after_commit()
     return policy
 
@@ -83,11 +83,11 @@ def create_policy(actor: User | None, **values) -> SlaPolicy:
 def update_policy(actor: User | None, policy: SlaPolicy, **changes) -> SlaPolicy:
     _require_admin(actor)
     changes = clean(changes)
-    before = _plain(policy)
+    before = policy_values(policy)
     for name, value in changes.items():
         setattr(policy, name, value)
     policy.save()
-    record(actor, Verb.POLICY_UPDATED, policy, before=before, after=_plain(policy))
+    record(actor, Verb.POLICY_UPDATED, policy, before=before, after=policy_values(policy))
     _refresh_clocks_after_commit()
     return policy
 
@@ -95,12 +95,13 @@ def update_policy(actor: User | None, policy: SlaPolicy, **changes) -> SlaPolicy
 @transaction.atomic
 def delete_policy(actor: User | None, policy: SlaPolicy) -> None:
     _require_admin(actor)
-    record(actor, Verb.POLICY_DELETED, policy, **_plain(policy))
+    record(actor, Verb.POLICY_DELETED, policy, **policy_values(policy))
     policy.delete()
     _refresh_clocks_after_commit()
 
 
-def _plain(policy: SlaPolicy) -> dict:
+def policy_values(policy: SlaPolicy) -> dict:
+    """The policy as the fields an action takes (ids for rows): logged, and a form's initial."""
     return {
         name: getattr(policy, f"{name}_id" if name in ("location", "reassign_to_team") else name)
         for name in FIELDS

@@ -10,7 +10,6 @@ from helpline.desk.forms import refuse
 from helpline.desk.settings_forms import SlaPolicyForm
 from helpline.desk.views.settings.common import admin_only, settings_context
 from helpline.sla import actions
-from helpline.sla.actions import FIELDS
 from helpline.sla.models import SlaPolicy
 
 
@@ -40,11 +39,7 @@ def policy_new(request):
 @require_http_methods(["GET", "HEAD", "POST"])
 def policy_edit(request, policy_id: int):
     policy = get_object_or_404(SlaPolicy, pk=policy_id)
-    initial = {
-        name: getattr(policy, f"{name}_id" if name in ("location", "reassign_to_team") else name)
-        for name in FIELDS
-    }
-    form = SlaPolicyForm(request.POST or None, initial=initial)
+    form = SlaPolicyForm(request.POST or None, initial=actions.policy_values(policy))
     if request.method == "POST" and form.is_valid():
         try:
             policy = actions.update_policy(request.user, policy, **form.cleaned_data)

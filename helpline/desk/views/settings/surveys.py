@@ -41,11 +41,7 @@ def policy_new(request):
 @require_http_methods(["GET", "HEAD", "POST"])
 def policy_edit(request, policy_id: int):
     policy = get_object_or_404(SurveyPolicy, pk=policy_id)
-    initial = {
-        name: getattr(policy, f"{name}_id" if name in ("location", "mailbox") else name)
-        for name in actions.FIELDS
-    }
-    form = SurveyPolicyForm(request.POST or None, initial=initial)
+    form = SurveyPolicyForm(request.POST or None, initial=actions.policy_values(policy))
     if request.method == "POST" and form.is_valid():
         try:
             policy = actions.update_policy(request.user, policy, **form.cleaned_data)
