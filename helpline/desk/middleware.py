@@ -12,19 +12,19 @@ from helpline.core.params import InvalidParameter
 
 class RefuseNulBytes:
     """A NUL byte is in no text anyone types, and PostgreSQL refuses to store one: a form that
-    saves what it is given (a note, tags, a signature) answered 500. Refused at the edge, a
-    400 naming the field. The API refuses it in its own (JSON) way."""
+    saves what it is given (a note, tags, a signature) answered 500. A posted one is refused
+    at the edge, a 400 naming the field; a query string only reads (search shows a page for
+    one). The API refuses it in its own (JSON) way."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         if not request.path_info.startswith("/api/"):
-            for params in (request.GET, request.POST):
-                for name, values in params.lists():
-                    if "\x00" in name or any("\x00" in value for value in values):
-                        field = name.replace("\x00", "")
-                        raise InvalidParameter("a NUL byte is in no text", field)
+            for name, values in request.POST.lists():
+                if "\x00" in name or any("\x00" in value for value in values):
+                    field = name.replace("\x00", "")
+                    raise InvalidParameter("a NUL byte is in no text", field)
         return self.get_response(request)
 
 
