@@ -73,8 +73,16 @@ def test_the_list_costs_the_same_queries_however_many_rows(
     assert page_of(response).count("data-row") == 12
 
 
+def _hours_into_today(user) -> float:
+    """How long ago the viewer's day began: an appointment started less long ago is today's."""
+    now = timezone.localtime(timezone.now(), user.zone())
+    return (now - now.replace(hour=0, minute=0, second=0, microsecond=0)).total_seconds() / 3600
+
+
 def test_marking_missed_and_attended(client, maria, agent_north):
-    appointment = as_if_past(actions.book(agent_north, maria, "in_store", next_weekday(0, 10)))
+    booked = actions.book(agent_north, maria, "in_store", next_weekday(0, 10))
+    # Started today in the viewer's zone, whatever the hour the test runs at, so it stays listed.
+    appointment = as_if_past(booked, hours_ago=min(2, _hours_into_today(agent_north) / 2))
     url = reverse("desk:appointment-outcome", args=[appointment.pk])
 
     response = signed_in(client, agent_north).post(url, {"outcome": "missed"})
@@ -88,6 +96,23 @@ def test_marking_missed_and_attended(client, maria, agent_north):
     assert again.status_code == 400
     assert f'id="appointment-error-{appointment.pk}"' in page_of(again)
     assert "this appointment is missed" in page_of(again)
+
+
+def test_a_refusal_about_an_appointment_no_longer_listed_is_said_above_the_list(
+    client, maria, agent_north
+):
+    booked = actions.book(agent_north, maria, "in_store", next_weekday(0, 10))
+    yesterday = as_if_past(booked, hours_ago=_hours_into_today(agent_north) + 2)
+    url = reverse("desk:appointment-outcome", args=[yesterday.pk])
+    signed_in(client, agent_north).post(url, {"outcome": "missed"})
+
+    again = client.post(url, {"outcome": "attended"})
+
+    assert again.status_code == 400
+    page = page_of(again)
+    assert f'id="appointment-error-{yesterday.pk}"' not in page
+    above = page[page.index('id="appointments-error"') - 300 :][:600]
+    assert "this appointment is missed" in above
 
 
 def test_cancelling_with_a_reason(client, maria, agent_north):
