@@ -2,7 +2,8 @@
 scroll sideways, and the report tables read as cards of labelled figures.
 
 Seen failing before the fix: the recovery worklist at 418 px (the inbox's phone grid areas
-applied to its rows) and the themes page at 729 px (a five-column table)."""
+applied to its rows) and the themes page at 729 px (a five-column table); the case page's
+facts were unstyled (their rules were in customers.css, which it does not load)."""
 
 import pytest
 from django.utils import timezone
@@ -51,6 +52,11 @@ def test_the_desk_pages_fit_a_phone(browser_page, listened):
         page.goto(url)
         screenshot(page, f"phone-{name}")
         assert page.evaluate("document.scrollingElement.scrollWidth") <= 375, name
+    page.goto(f"/recovery/{case.pk}/")
+    # The case's facts are the desk's name-beside-value list, as on a customer's profile.
+    assert (
+        page.evaluate("getComputedStyle(document.querySelector('#case-facts')).display") == "grid"
+    )
     page.goto("/recovery/report/")
     labels = page.evaluate(
         """() => [...document.querySelectorAll("#rate-by-location tbody td")].map(
