@@ -15,10 +15,10 @@ import pytest
 
 from helpline.insights import accuracy, stopwords, themes
 from helpline.insights.sentiment import language_of
+from tests.conftest import REPO, SHARED_FIXTURES, require
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
-REPLIES = SHARED / "fixtures" / "mail_parser_reply" / "test" / "emails"
-INTENTS = SHARED / "datasets" / "banking77" / "train.csv"
+REPLIES = SHARED_FIXTURES / "mail_parser_reply" / "test" / "emails"
+INTENTS = REPO.parent / "shared" / "datasets" / "banking77" / "train.csv"
 DJANGO = Path(django.__file__).parent
 # Django's catalogue codes for the languages the desk must handle, and a few more it sees.
 CATALOGUES = ["de", "es", "fr", "it", "nl", "pt", "pt_BR", "da", "sv", "pl", "cs", "hu"]
@@ -62,6 +62,7 @@ def translated_sentences(po: Path) -> list[str]:
 
 
 def mixed_desk() -> list[str]:
+    require(REPLIES.is_dir() and INTENTS.is_file(), f"the shared text in {REPO.parent / 'shared'}")
     texts = [path.read_text(encoding="utf-8", errors="replace") for path in REPLIES.glob("*.txt")]
     for code in CATALOGUES:
         for po in (
