@@ -11,8 +11,9 @@ from helpline.core import backup
 
 class Command(BaseCommand):
     help = (
-        "Write the database, the attachments and the secret key to one .tar.gz archive, "
-        "while the desk keeps running; `helpline restore` puts it back."
+        "Back up the database, the attachments and the secret key to one .tar.gz archive while "
+        "the desk runs. `helpline restore` puts it back; docs/operations.md says how to "
+        "schedule it."
     )
     requires_system_checks: list[str] = []
 
