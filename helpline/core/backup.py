@@ -39,7 +39,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, storages
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
@@ -503,15 +503,23 @@ def _run(program: str, database: dict, arguments: list[str], doing: str) -> None
 @contextmanager
 def _connected(database: dict) -> Iterator[BaseDatabaseWrapper]:
     """A Django connection to `database`, which need not be one of settings.DATABASES."""
-    if database is connection.settings_dict:
-        yield connection
-        return
-    backend = load_backend(database["ENGINE"])
-    wrapper = backend.DatabaseWrapper({**database}, alias="helpline-backup")
+    own = database is connection.settings_dict
+    wrapper = (
+        connection
+        if own
+        else load_backend(database["ENGINE"]).DatabaseWrapper({**database}, alias="backup")
+    )
+    try:
+        wrapper.ensure_connection()
+    except DatabaseError as exc:
+        raise BackupError(
+            f"cannot connect to the database {database['NAME']}: {_reason(exc)}"
+        ) from exc
     try:
         yield wrapper
     finally:
-        wrapper.close()
+        if not own:
+            wrapper.close()
 
 
 def _table_names(wrapper: BaseDatabaseWrapper) -> list[str]:
