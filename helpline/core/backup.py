@@ -151,7 +151,12 @@ def backup(
             if files is not None and files.is_dir():
                 for path in sorted(_walk(files)):
                     relative = path.relative_to(files).as_posix()
-                    members.append(_add(tar, path, f"{FILES}/{relative}"))
+                    try:
+                        members.append(_add(tar, path, f"{FILES}/{relative}"))
+                    except FileNotFoundError:
+                        # Deleted since it was listed: a file without a row (the orphan
+                        # sweep's), since a row's file outlives the row in the snapshot.
+                        continue
             key_file = data_dir / SECRET_KEY_FILE
             if key_file.is_file() and key_file.read_text().strip() == settings.SECRET_KEY:
                 members.append(_add(tar, key_file, SECRET_KEY_FILE))

@@ -377,3 +377,12 @@ def test_an_archive_a_step_behind_restores_with_a_note_to_migrate(archive, targe
     restored = restore_into(target, with_manifest(archive, behind))
 
     assert any("helpline migrate" in note for note in restored.notes)
+
+
+def test_without_the_postgresql_client_programs_the_error_says_what_to_install(
+    monkeypatch, tmp_path, db
+):
+    monkeypatch.setenv("PATH", str(tmp_path))  # a folder without pg_dump
+
+    with pytest.raises(backup.BackupError, match="pg_dump is not installed.*postgresql-client"):
+        backup._run("pg_dump", connection.settings_dict, ["--version"], "dump the database")
