@@ -20,6 +20,7 @@ one made by newer code (a migration this code does not know), one from another d
 and a target that already holds data unless `force`.
 """
 
+import gzip
 import hashlib
 import io
 import json
@@ -29,6 +30,7 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -315,10 +317,16 @@ def unpack(archive: Path, into: Path) -> dict:
     if not archive.is_file():
         raise BackupError(f"no archive at {archive}")
     try:
-        with tarfile.open(archive, "r:gz") as tar:
-            tar.extractall(into, filter="data")
-    except (tarfile.TarError, OSError, EOFError, ValueError) as exc:
+        with gzip.open(archive, "rb") as stream:
+            with tarfile.open(fileobj=stream, mode="r|") as tar:
+                tar.extractall(into, filter="data")
+            # tarfile stops at its end marker; the rest holds gzip's own CRC, checked here.
+            while stream.read(CHUNK):
+                pass
+    except (tarfile.TarError, gzip.BadGzipFile, zlib.error, EOFError, ValueError) as exc:
         raise BackupError(f"the archive {archive} is damaged: {_reason(exc)}") from exc
+    except OSError as exc:  # a full disk, a folder we may not write: not the archive's fault
+        raise BackupError(f"cannot unpack {archive} into {into}: {_reason(exc)}") from exc
     try:
         manifest = json.loads((into / MANIFEST).read_text())
         listed = {m["name"]: m for m in manifest["members"]}

@@ -316,6 +316,18 @@ def test_a_truncated_archive_is_refused(archive, target):
     assert_untouched(target)
 
 
+@pytest.mark.parametrize("where", [0.3, 0.6, 0.999])
+def test_an_archive_with_a_flipped_bit_is_refused(archive, target, where):
+    data = bytearray(archive.read_bytes())
+    data[int(len(data) * where) - 12] ^= 0x10  # before gzip's 8-byte trailer
+    flipped = archive.with_name("flipped.tar.gz")
+    flipped.write_bytes(bytes(data))
+
+    with pytest.raises(backup.BackupError, match="damaged"):
+        restore_into(target, flipped)
+    assert_untouched(target)
+
+
 def test_a_member_that_does_not_match_its_checksum_is_refused(archive, target):
     def change(name, data):
         return data.replace(b"a receipt", b"A RECEIPT") if name.endswith(".pdf") else data
