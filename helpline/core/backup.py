@@ -450,6 +450,10 @@ def _pg_restore(database: dict, dump: Path) -> None:
         ],
         "restore the database",
     )
+    with _connected(database) as wrapper, wrapper.cursor() as cursor:
+        # A dump carries no planner statistics; without them the desk's first queries on a
+        # restored database plan as if every table were empty.
+        cursor.execute("ANALYZE")
 
 
 def _replace_folder(source: Path, target: Path) -> int:
