@@ -152,6 +152,8 @@ def backup(
             members.append(_add(tar, dump, DUMPS[vendor]))
             if files is not None and files.is_dir():
                 for path in sorted(_walk(files)):
+                    if path == partial:  # the archive itself, written into the files folder
+                        continue
                     relative = path.relative_to(files).as_posix()
                     try:
                         members.append(_add(tar, path, f"{FILES}/{relative}"))

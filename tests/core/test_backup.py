@@ -65,7 +65,7 @@ def source(settings, tmp_path, transactional_db) -> Path:
 @pytest.fixture
 def loaded(source, mailbox):
     """Customers, conversations, messages, events, surveys… and a message with attachments."""
-    load_demo(customers=12, conversations=30, seed=5)
+    load_demo(customers=8, conversations=16, seed=5)
     receive(
         email_from(
             "backup@example.com",
