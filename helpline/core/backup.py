@@ -135,54 +135,76 @@ def backup(
     files = files if files is not None else files_folder()
     data_dir = data_dir or Path(settings.DATA_DIR)
     vendor = vendor_of(database)
-    output = Path(output)
+    output = Path(output).resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     migrations = applied_migrations(database)
-    members: list[Member] = []
     partial = output.with_name(output.name + ".partial")
-    with tempfile.TemporaryDirectory(prefix="helpline-backup-") as scratch:
-        dump = Path(scratch) / DUMPS[vendor]
-        # The database first: a file is stored before its row commits and outlives it, so
-        # every row in the dump finds its file among those copied after.
-        if vendor == "postgresql":
-            _pg_dump(database, dump)
-        else:
-            _sqlite_copy(Path(database["NAME"]), dump)
-        with tarfile.open(partial, "w:gz", compresslevel=6) as tar:
-            members.append(_add(tar, dump, DUMPS[vendor]))
-            if files is not None and files.is_dir():
-                for path in sorted(_walk(files)):
-                    if path == partial:  # the archive itself, written into the files folder
-                        continue
-                    relative = path.relative_to(files).as_posix()
-                    try:
-                        members.append(_add(tar, path, f"{FILES}/{relative}"))
-                    except FileNotFoundError:
-                        # Deleted since it was listed: a file without a row (the orphan
-                        # sweep's), since a row's file outlives the row in the snapshot.
-                        continue
-            key_file = data_dir / SECRET_KEY_FILE
-            if key_file.is_file() and key_file.read_text().strip() == settings.SECRET_KEY:
-                members.append(_add(tar, key_file, SECRET_KEY_FILE))
-            manifest = {
-                "format": FORMAT,
-                "helpline_version": helpline_version(),
-                "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "database": {"vendor": vendor, "member": DUMPS[vendor]},
-                "migrations": migrations,
-                "files_in_archive": files is not None,
-                "settings": recorded_settings(),
-                "members": [member.__dict__ for member in members],
-            }
-            body = json.dumps(manifest, indent=2, sort_keys=True).encode()
-            info = tarfile.TarInfo(MANIFEST)
-            info.size = len(body)
-            info.mtime = int(datetime.now(UTC).timestamp())
-            info.mode = 0o600
-            tar.addfile(info, io.BytesIO(body))
-    partial.chmod(0o600)  # it holds the secret key and every customer's data
+    try:
+        # Beside the archive, where there is room for it, rather than in /tmp.
+        with tempfile.TemporaryDirectory(prefix=".helpline-backup-", dir=output.parent) as scratch:
+            members = _write(partial, Path(scratch), vendor, database, files, data_dir, migrations)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     partial.replace(output)
     return Made(output, vendor, members)
+
+
+def _write(
+    partial: Path,
+    scratch: Path,
+    vendor: str,
+    database: dict,
+    files: Path | None,
+    data_dir: Path,
+    migrations: dict[str, list[str]],
+) -> list[Member]:
+    members: list[Member] = []
+    dump = scratch / DUMPS[vendor]
+    # The database first: a file is stored before its row commits and outlives it, so
+    # every row in the dump finds its file among those copied after.
+    if vendor == "postgresql":
+        _pg_dump(database, dump)
+    else:
+        _sqlite_copy(Path(database["NAME"]), dump)
+    # Owner-only from the first byte: it holds the secret key and every customer's data.
+    with (
+        open(partial, "wb", opener=lambda path, flags: os.open(path, flags, 0o600)) as raw,
+        # Named without ".partial": gzip records the name in its header.
+        tarfile.open(partial.with_suffix(""), "w:gz", raw, compresslevel=6) as tar,
+    ):
+        members.append(_add(tar, dump, DUMPS[vendor]))
+        if files is not None and files.is_dir():
+            for path in sorted(_walk(files)):
+                if path == partial or scratch in path.parents:  # written into the files folder
+                    continue
+                relative = path.relative_to(files).as_posix()
+                try:
+                    members.append(_add(tar, path, f"{FILES}/{relative}"))
+                except FileNotFoundError:
+                    # Deleted since it was listed: a file without a row (the orphan
+                    # sweep's), since a row's file outlives the row in the snapshot.
+                    continue
+        key_file = data_dir / SECRET_KEY_FILE
+        if key_file.is_file() and key_file.read_text().strip() == settings.SECRET_KEY:
+            members.append(_add(tar, key_file, SECRET_KEY_FILE))
+        manifest = {
+            "format": FORMAT,
+            "helpline_version": helpline_version(),
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "database": {"vendor": vendor, "member": DUMPS[vendor]},
+            "migrations": migrations,
+            "files_in_archive": files is not None,
+            "settings": recorded_settings(),
+            "members": [member.__dict__ for member in members],
+        }
+        body = json.dumps(manifest, indent=2, sort_keys=True).encode()
+        info = tarfile.TarInfo(MANIFEST)
+        info.size = len(body)
+        info.mtime = int(datetime.now(UTC).timestamp())
+        info.mode = 0o600
+        tar.addfile(info, io.BytesIO(body))
+    return members
 
 
 def applied_migrations(database: dict) -> dict[str, list[str]]:
