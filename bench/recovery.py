@@ -9,9 +9,13 @@ only). Preparing (not timed): the recovery history a desk of that size would hav
 recorded for --themed (a fifth of the conversations by default) in --themes (40) themes,
 and --cases (2 % of the customers) cases, most closed, some open, each with a trigger.
 
+The customers already waiting too long when recovery starts are a backlog, worked off by
+the scan (at most 1,000 a run) until it finds nobody new: reported apart as "backlog".
+
 Then --runs (5) times, each a fresh minute of events — by default 100 survey answers
 (a quarter bad), 400 scored messages (5 % strongly negative), 400 themed messages, 10
-resolution breaches, 3 callbacks that never connected, 2 appointments we missed — is
+resolution breaches, 3 callbacks that never connected, 2 appointments we missed, and
+--long-waits (20) customers newly waiting past the threshold — is
 published in one transaction as the other apps do, and timed:
 
   rules              recovery's handlers on those events, each in its own transaction
@@ -274,6 +278,42 @@ def a_minute(rng: random.Random, sizes: dict, run: int) -> list:
     return events
 
 
+def drain_backlog() -> dict:
+    """Run the long-wait scan until it finds nobody new: each scan's time and triggers."""
+    from django.utils import timezone
+
+    from helpline.recovery import actions
+
+    scans = []
+    while True:
+        started = time.perf_counter()
+        fired = actions.scan_long_waits(timezone.now())
+        if not fired:
+            break
+        scans.append(((time.perf_counter() - started) * 1000, fired))
+    return {
+        "long_waits": sum(fired for _, fired in scans),
+        "scans": len(scans),
+        "scan_ms": figures([ms for ms, _ in scans]) if scans else None,
+        "ms_per_trigger": round(sum(ms for ms, _ in scans) / max(1, sum(f for _, f in scans)), 2),
+    }
+
+
+def start_waiting(rng: random.Random, count: int) -> None:
+    """`count` open conversations nobody waited on start waiting a week ago: past any
+    location's threshold in business time, and never told (a fixture write, not an action)."""
+    from datetime import timedelta as td
+
+    from django.utils import timezone
+
+    from helpline.conversations.models import Conversation
+
+    idle = Conversation.objects.filter(status__in=["new", "open"], waiting_since__isnull=True)
+    ids = list(idle.values_list("pk", flat=True)[: count * 20])
+    chosen = rng.sample(ids, min(count, len(ids)))
+    Conversation.objects.filter(pk__in=chosen).update(waiting_since=timezone.now() - td(days=7))
+
+
 def run_minute(events: list, through_bus: bool) -> dict:
     """Publish a minute's events; then either deliver them as the worker does (claim, run,
     finish: the bus's cost included), or run recovery's handlers directly, each in its own
@@ -329,6 +369,8 @@ def run_minute(events: list, through_bus: bool) -> dict:
 def plans() -> None:
     from datetime import timedelta as td
 
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
     from helpline.conversations.models import Conversation, Status
@@ -336,8 +378,13 @@ def plans() -> None:
     from helpline.recovery.models import ThemedConversation
 
     now = timezone.now()
-    print("-- long-wait candidates", file=sys.stderr)
-    print(actions.long_wait_candidates(now).explain(analyze=True, buffers=True), file=sys.stderr)
+    print("-- long-wait candidates: the waiting, then their triggers", file=sys.stderr)
+    with CaptureQueriesContext(connection) as reads:
+        actions.long_wait_candidates(now)
+    with connection.cursor() as cursor:
+        for read in [q["sql"] for q in reads.captured_queries if "SELECT" in q["sql"]][:2]:
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {read}")
+            print("\n".join(row[0] for row in cursor.fetchall()), file=sys.stderr)
     sample = Conversation.objects.order_by("-id").values_list("customer_id", "created_at")[0]
     query = ThemedConversation.objects.filter(
         customer_id=sample[0],
@@ -364,13 +411,20 @@ def main() -> None:
     parser.add_argument("--cases", type=float, default=0.02)
     parser.add_argument("--answers", type=int, default=100)
     parser.add_argument("--messages", type=int, default=400)
+    parser.add_argument(
+        "--long-waits", type=int, default=20, help="customers newly waiting too long a minute"
+    )
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--again", action="store_true", help="keep the history an earlier run prepared"
+    )
     args = parser.parse_args()
     setup(args.database_url)
     from django.db import connection
 
     rng = random.Random(args.seed)
-    data = prepare(rng, args.themed, args.themes, args.cases)
+    # --again: keep the recovery history (and the worked-off backlog) of an earlier run.
+    data = {"kept": True} if args.again else prepare(rng, args.themed, args.themes, args.cases)
     sizes = {
         "answers": args.answers,
         "messages": args.messages,
@@ -379,23 +433,25 @@ def main() -> None:
         "callbacks": 3,
         "appointments": 2,
     }
-    # The first minute finds every customer already waiting too long: a backlog, apart.
-    first = run_minute(a_minute(rng, sizes, 0), through_bus=False)
-    direct = [run_minute(a_minute(rng, sizes, run), False) for run in range(1, args.runs + 1)]
-    bus = [
-        run_minute(a_minute(rng, sizes, run), True)
-        for run in range(args.runs + 1, 2 * args.runs + 1)
-    ]
+    # A desk switching recovery on finds every customer already waiting too long: a backlog
+    # that the every-minute scan works off a batch at a time. Drained first, and reported
+    # apart; then each timed minute some customers newly cross the threshold.
+    backlog = drain_backlog()
+
+    def minute(run: int, through_bus: bool) -> dict:
+        start_waiting(rng, args.long_waits)
+        return run_minute(a_minute(rng, sizes, run), through_bus)
+
+    direct = [minute(run, False) for run in range(1, args.runs + 1)]
+    bus = [minute(run, True) for run in range(args.runs + 1, 2 * args.runs + 1)]
     plans()
     out = {
         "database": connection.vendor,
         "data": data,
         "events_per_minute": sizes,
         "recovery_deliveries_per_minute": direct[0]["deliveries"],
-        "first_minute_backlog": {
-            "long_waits": first["long_waits"],
-            "long_wait_scan_ms": round(first["long_wait_scan_ms"], 1),
-        },
+        "backlog": backlog,
+        "new_long_waits_per_minute": args.long_waits,
         "triggers_per_minute": [m["triggers"] for m in direct + bus],
         "long_waits_per_minute": [m["long_waits"] for m in direct + bus],
         "rules": figures([m["handle_events_ms"] for m in direct]),

@@ -170,6 +170,26 @@ def test_a_customer_who_waited_too_long(north, mailbox, admin):
     assert RecoveryCase.objects.count() == 1
 
 
+def test_the_told_do_not_hide_the_untold_and_a_new_wait_is_told_again(north, mailbox, admin):
+    actions.set_rules(admin, north, long_wait_minutes=120)
+    maria = write_in(north, "maria@example.com", "Hello?", minutes_ago=300)
+    otto = write_in(north, "otto@example.com", "Hi?", minutes_ago=200)
+
+    assert actions.scan_long_waits(limit=1) == 1  # Maria, who waited longest
+    assert actions.scan_long_waits(limit=1) == 1  # Otto: Maria, told, takes no place
+    assert actions.scan_long_waits() == 0
+    # Told three hours ago; then we answered her, she wrote again and waits too long again.
+    now = timezone.now()
+    RecoveryTrigger.objects.filter(conversation=maria).update(at=now - timedelta(minutes=180))
+    Conversation.objects.filter(pk=maria.pk).update(waiting_since=now - timedelta(minutes=150))
+    assert actions.scan_long_waits() == 1
+
+    told = RecoveryTrigger.objects.filter(kind="long_wait")
+    assert sorted(told.values_list("conversation_id", flat=True)) == sorted(
+        [maria.pk, maria.pk, otto.pk]
+    )
+
+
 def test_a_long_wait_counts_business_time_only(north, mailbox, admin):
     from datetime import time
 
