@@ -246,6 +246,7 @@ def erase_customer(actor: User | None, customer: Customer, confirm: str) -> Acti
     customers = list(Customer.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
     values = [c.name for c in customers]
     values += Identity.objects.filter(customer_id__in=ids).values_list("value", flat=True)
+    values += CustomValue.objects.filter(customer_id__in=ids).values_list("value", flat=True)
     personal = personal_strings(values)
 
     results = publish(
