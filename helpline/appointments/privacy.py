@@ -24,7 +24,7 @@ def export(customer_ids: list[int]) -> Contribution:
     )
     kind = Appointment._meta.model_name
     events: dict[str, list[dict]] = {}
-    for row in history_of(kind, [a.pk for a in appointments]):
+    for row in history_of(Appointment, [a.pk for a in appointments]):
         events.setdefault(row["subject"], []).append(row)
     data = [
         {**row, "events": events.get(f"{kind}#{row['id']}", [])}
@@ -55,5 +55,5 @@ def erase(event: Event) -> dict:
     )
     appointments.exclude(cancel_reason=ERASED_REASON).update(cancel_reason="")
     appointments.update(phone_number="", note="")
-    redact_activity(Appointment._meta.model_name, ids, event["personal"])
+    redact_activity(Appointment, ids, event["personal"])
     return {"appointments": len(ids), "appointments_cancelled": cancelled}

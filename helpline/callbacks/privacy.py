@@ -33,7 +33,7 @@ def export(customer_ids: list[int]) -> Contribution:
         )
     ids = [callback.pk for callback in callbacks]
     events: dict[str, list[dict]] = {}
-    for row in history_of(Callback._meta.model_name, ids):
+    for row in history_of(Callback, ids):
         events.setdefault(row["subject"], []).append(row)
     data = [
         {
@@ -70,5 +70,5 @@ def erase(event: Event) -> dict:
     Callback.objects.bulk_update(rows, ["closed_reason"], batch_size=500)
     callbacks.update(phone_number="")
     CallbackAttempt.objects.filter(callback_id__in=ids).update(note="")
-    redact_activity(Callback._meta.model_name, ids, personal)
+    redact_activity(Callback, ids, personal)
     return {"callbacks": len(ids), "callbacks_closed": closed}

@@ -91,7 +91,7 @@ def export(customer_ids: list[int]) -> Contribution:
                 }
             )
     events: dict[str, list[dict]] = {}
-    for row in history_of(Conversation._meta.model_name, list(by_conversation)):
+    for row in history_of(Conversation, list(by_conversation)):
         events.setdefault(row["subject"], []).append(row)
     data = [
         {
@@ -157,8 +157,8 @@ def erase(event: Event) -> dict:
     transaction.on_commit(lambda: _delete_files(attachment_files))
 
     message_ids = ids_of(Message.objects.filter(conversation_id__in=conversation_ids))
-    logs = redact_activity(Conversation._meta.model_name, conversation_ids, personal)
-    logs += redact_activity(Message._meta.model_name, message_ids, personal)
+    logs = redact_activity(Conversation, conversation_ids, personal)
+    logs += redact_activity(Message, message_ids, personal)
     logs += redact_deliveries("conversation_id", conversation_ids, personal)
     return {
         "conversations": len(conversation_ids),

@@ -4,7 +4,10 @@ redacts the activity of its own subjects, so the log's verbs, actors and times (
 candor reports count) stay and only what identified the person goes.
 """
 
+import re
 from collections.abc import Iterable, Sequence
+
+from django.db.models import Model
 
 from helpline.core.models import Activity, EventDelivery
 
@@ -39,33 +42,23 @@ PERSONAL_KEYS = frozenset(
 
 
 def personal_strings(values: Iterable[str]) -> list[str]:
-    """The non-trivial strings to look for, folded, longest first (a name before its part)."""
-    found = {value.strip().casefold() for value in values if value and len(value.strip()) >= 3}
+    """The non-trivial strings to look for, lower-cased, longest first (a name before its
+    part)."""
+    found = {value.strip().lower() for value in values if value and len(value.strip()) >= 3}
     return sorted(found, key=len, reverse=True)
 
 
 def mentions(text: str, personal: Sequence[str]) -> bool:
-    folded = text.casefold()
-    return any(value in folded for value in personal)
+    lowered = text.lower()
+    return any(value in lowered for value in personal)
 
 
 def scrub_text(text: str, personal: Sequence[str]) -> str:
     """The text with every occurrence of a personal string replaced, case ignored."""
-    if not text or not personal:
+    if not text or not personal or not mentions(text, personal):
         return text
-    folded = text.casefold()
-    if not any(value in folded for value in personal):
-        return text
-    out = text
-    for value in personal:
-        start = 0
-        while True:
-            index = out.casefold().find(value, start)
-            if index < 0:
-                break
-            out = out[:index] + ERASED + out[index + len(value) :]
-            start = index + len(ERASED)
-    return out
+    pattern = "|".join(re.escape(value) for value in personal)
+    return re.sub(pattern, ERASED, text, flags=re.IGNORECASE)
 
 
 def scrub(value, personal: Sequence[str], key: str | None = None):
@@ -89,8 +82,9 @@ def scrub(value, personal: Sequence[str], key: str | None = None):
     return value
 
 
-def redact_activity(subject_type: str, subject_ids: Sequence[int], personal: Sequence[str]) -> int:
-    """Scrub the data of the activity rows about these subjects; how many changed."""
+def redact_activity(model: type[Model], subject_ids: Sequence[int], personal: Sequence[str]) -> int:
+    """Scrub the data of the activity rows about these rows of `model`; how many changed."""
+    subject_type = model._meta.model_name
     changed = []
     for start in range(0, len(subject_ids), 500):
         chunk = subject_ids[start : start + 500]

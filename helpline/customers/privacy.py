@@ -25,6 +25,7 @@ from typing import IO
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from helpline.core.activity import record
@@ -174,7 +175,7 @@ def _own_section(customer: Customer, ids: list[int]) -> dict:
             value.field.key: value.value
             for value in CustomValue.objects.filter(customer_id__in=ids).select_related("field")
         },
-        "history": history_of(Customer._meta.model_name, ids),
+        "history": history_of(Customer, ids),
     }
 
 
@@ -191,9 +192,10 @@ def _customer_row(customer: Customer) -> dict:
     }
 
 
-def history_of(subject_type: str, ids: list[int]) -> list[dict]:
+def history_of(model: type[Model], ids: list[int]) -> list[dict]:
     """The activity log about these subjects (for contributors too), oldest first: who did
     what, when, as export JSON."""
+    subject_type = model._meta.model_name
     rows = []
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
@@ -267,7 +269,7 @@ def erase_customer(actor: User | None, customer: Customer, confirm: str) -> Acti
     Customer.objects.bulk_update(customers, ["name", "company"])
     now = timezone.now()
     Customer.objects.filter(pk__in=ids).update(updated_at=now)
-    redacted = redact_activity(Customer._meta.model_name, ids, personal)
+    redacted = redact_activity(Customer, ids, personal)
     redacted += redact_deliveries("customer_id", ids, personal)
     erased.update(customers=len(ids), identities=identities, notes=notes, custom_values=fields)
     customer.refresh_from_db()

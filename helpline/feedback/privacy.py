@@ -54,5 +54,5 @@ def erase(event: Event) -> dict:
     comments = (
         Answer.objects.filter(customer_id__in=event["customer_ids"]).exclude(comment="")
     ).update(comment="")
-    redact_activity(Survey._meta.model_name, ids, event["personal"])
+    redact_activity(Survey, ids, event["personal"])
     return {"surveys": len(ids), "surveys_withdrawn": withdrawn, "survey_comments": comments}

@@ -30,7 +30,7 @@ def export(customer_ids: list[int]) -> Contribution:
         steps.setdefault(row.pop("case_id"), []).append(row)
     kind = RecoveryCase._meta.model_name
     events: dict[str, list[dict]] = {}
-    for row in history_of(kind, ids):
+    for row in history_of(RecoveryCase, ids):
         events.setdefault(row["subject"], []).append(row)
     data = [
         {
@@ -63,5 +63,5 @@ def erase(event: Event) -> dict:
     RecoveryCase.objects.bulk_update(cases, ["what_changed"], batch_size=500)
     ids = [case.pk for case in cases]
     notes = RecoveryStep.objects.filter(case_id__in=ids).exclude(note="").update(note="")
-    redact_activity(RecoveryCase._meta.model_name, ids, personal)
+    redact_activity(RecoveryCase, ids, personal)
     return {"recovery_cases": len(ids), "recovery_notes": notes}
