@@ -1,6 +1,6 @@
 """Surveys' part of a customer's data request (helpline.customers.privacy): the surveys sent
 to them and their answers in the export; on erasure comments and recipient addresses go,
-surveys not yet sent are withdrawn, and every score stays (CSAT, NPS and CES still add up)."""
+surveys not yet answered are withdrawn, and every score stays (CSAT, NPS and CES still add up)."""
 
 from django.utils import timezone
 
@@ -47,7 +47,9 @@ def export(customer_ids: list[int]) -> Contribution:
 def erase(event: Event) -> dict:
     surveys = Survey.objects.filter(customer_id__in=event["customer_ids"])
     ids = ids_of(surveys)
-    withdrawn = surveys.filter(status=SurveyStatus.SCHEDULED).update(
+    # A link already mailed would take a new comment: withdrawn, it takes nothing (and a
+    # withdrawn survey still counts as sent in the figures).
+    withdrawn = surveys.filter(status__in=(SurveyStatus.SCHEDULED, SurveyStatus.SENT)).update(
         status=SurveyStatus.WITHDRAWN, withdrawn_at=timezone.now()
     )
     surveys.update(recipient="")

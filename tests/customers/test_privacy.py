@@ -394,3 +394,24 @@ def test_only_admins_export_or_erase(greta, north, role):
     assert not Activity.objects.filter(
         verb__in=[privacy.Verb.ERASED, privacy.Verb.EXPORTED]
     ).exists()
+
+
+def test_a_survey_link_mailed_before_takes_nothing_after(greta, admin):
+    conversation = greta.conversations.order_by("pk").first()
+    pending = Survey.objects.create(
+        cause="privacy:pending",
+        kind="nps",
+        status="sent",
+        customer=greta,
+        conversation=conversation,
+        location=conversation.location,
+        recipient=EMAIL,
+        sent_at=conversation.created_at,
+    )
+    assert _erase(admin, greta, NAME).status_code == 200
+    pending.refresh_from_db()
+    assert pending.status == "withdrawn" and pending.recipient == ""
+    assert pending.sent_at == conversation.created_at  # still counted as sent
+    with pytest.raises(feedback_actions.SurveyClosed):
+        feedback_actions.answer(pending, 9)
+
