@@ -7,8 +7,11 @@
 Makes --surveys sent surveys (one customer and conversation each) in a fresh database, starts
 `helpline serve` (waitress, --threads) as its own process, then --clients threads each open a
 keep-alive connection and, per survey they take, GET the answer link's page (what a tap on
-the mail's button opens) and POST the score (what the page's script sends). Reports p50/p95/
-max in ms and errors per case, and the requests per second. The client threads share this
+the mail's button opens), think, and POST the score (what the page's script sends), then think
+again before the next survey. --think (2 s) is the mean of that pause, drawn uniformly from
+0 to twice it: a person reads the page before tapping. --think 0 is the saturation case,
+every client sending as fast as it is answered. Reports p50/p95/max in ms and errors per
+case, and the requests per second. The client threads share this
 machine's cores with the server: on a 2-core machine the figures include that contention.
 Prints one JSON object. Targets (issue #12): p95 <= 50 ms, 0 errors.
 """
@@ -18,6 +21,7 @@ import http.client
 import json
 import os
 import queue
+import random
 import socket
 import statistics
 import subprocess
@@ -121,7 +125,7 @@ def serve(port: int, threads: int, env: dict) -> subprocess.Popen:
     raise SystemExit("the server did not start")
 
 
-def load(port: int, work: list[str], clients: int) -> dict:
+def load(port: int, work: list[str], clients: int, think: float) -> dict:
     jobs: queue.Queue = queue.Queue()
     for item in work:
         jobs.put(item)
@@ -129,7 +133,8 @@ def load(port: int, work: list[str], clients: int) -> dict:
     errors = {"page_get": 0, "answer_post": 0}
     lock = threading.Lock()
 
-    def client():
+    def client(seed: int):
+        pause = random.Random(seed)
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         while True:
             try:
@@ -156,9 +161,11 @@ def load(port: int, work: list[str], clients: int) -> dict:
                 with lock:
                     timings[case].append(elapsed)
                     errors[case] += 0 if ok else 1
+                if think:
+                    time.sleep(pause.uniform(0, 2 * think))
         connection.close()
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -186,6 +193,9 @@ def main() -> None:
     parser.add_argument("--surveys", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--threads", type=int, default=8, help="the server's threads")
+    parser.add_argument(
+        "--think", type=float, default=2.0, help="mean seconds a person pauses (0: none)"
+    )
     args = parser.parse_args()
     data_dir = tempfile.mkdtemp(prefix="helpline-bench-surveys-")
     os.environ["HELPLINE_DATA_DIR"] = data_dir
@@ -202,7 +212,7 @@ def main() -> None:
     port = free_port()
     server = serve(port, args.threads, dict(os.environ))
     try:
-        result = load(port, work, args.clients)
+        result = load(port, work, args.clients, args.think)
     finally:
         server.terminate()
         server.wait(10)
@@ -213,6 +223,7 @@ def main() -> None:
                 "surveys": args.surveys,
                 "clients": args.clients,
                 "server_threads": args.threads,
+                "think_s": args.think,
                 **result,
             },
             indent=2,

@@ -10,6 +10,7 @@ from django.core.management import get_commands
 
 HELPLINE = str(Path(sys.executable).with_name("helpline"))
 OWN = {
+    "backup",
     "beat",
     "check",
     "create-token",
@@ -21,6 +22,7 @@ OWN = {
     "parse-email",
     "quarantine",
     "reprocess",
+    "restore",
     "retrain-themes",
     "reset-two-factor",
     "serve",

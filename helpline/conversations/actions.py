@@ -830,6 +830,8 @@ def assign(
     callers, conversation = conversation, _locked(conversation)
     if assignee is not None and not assignee.serves(conversation.location_id):
         raise ActionError(f"{assignee} does not serve this conversation's location", "assignee")
+    if team is not None and team.location_id not in (None, conversation.location_id):
+        raise ActionError(f"team {team} works for another location", "team")
     before = {"assignee": conversation.assignee_id, "team": conversation.team_id}
     conversation.assignee = assignee
     conversation.team = team if team is not None else conversation.team
@@ -842,6 +844,13 @@ def assign(
 def agents_serving(conversation: Conversation):
     """The active agents `assign` accepts for the conversation."""
     return User.objects.serving(conversation.location_id)
+
+
+def teams_serving(conversation: Conversation):
+    """The teams `assign` accepts: the conversation's location's and those shared by all."""
+    return Team.objects.filter(
+        models.Q(location__isnull=True) | models.Q(location_id=conversation.location_id)
+    )
 
 
 @transaction.atomic

@@ -62,6 +62,15 @@ def language_of(text: str) -> str:
     return language
 
 
+def plausible_languages(text: str, at_least: float = 0.05) -> list[str]:
+    """The languages `text` may be in, likeliest first; every candidate when it is too short."""
+    _, identifier, _ = _analyzer()
+    if sum(ch.isalpha() for ch in text[:2000]) < MIN_LETTERS:
+        return list(CANDIDATES)
+    ranked = identifier.rank(text[:2000])
+    return [ranked[0][0]] + [language for language, p in ranked[1:] if p >= at_least]
+
+
 def score(text: str) -> Score:
     """The compound score (-1 to 1) of `text`, or None with its language when not covered."""
     vader, _, model = _analyzer()

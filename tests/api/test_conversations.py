@@ -187,6 +187,15 @@ def test_assigning_an_agent_of_another_location_names_the_field(nora_api, three,
     assert response.json()["detail"][0]["field"] == "assignee_id"
 
 
+def test_a_team_of_another_location_names_the_field(nora_api, three, south):
+    elsewhere = Team.objects.create(name="South desk", location=south)
+
+    response = nora_api.patch(f"/conversations/{three[0].pk}", {"team_id": elsewhere.pk})
+
+    assert response.status_code == 400
+    assert response.json()["detail"][0]["field"] == "team_id"
+
+
 def test_a_refused_change_changes_nothing(nora_api, three):
     first = three[0]
 

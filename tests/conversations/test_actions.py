@@ -6,7 +6,7 @@ from helpline.channels.email.models import OutboundEmail
 from helpline.conversations import actions
 from helpline.conversations.models import Conversation, Delivery, Direction, Status
 from helpline.conversations.receive import receive
-from helpline.core.models import Activity
+from helpline.core.models import Activity, Team
 from tests.conftest import email_from
 
 pytestmark = pytest.mark.django_db
@@ -66,6 +66,19 @@ def test_an_agent_of_another_location_cannot_be_assigned(conversation, agent_nor
     with pytest.raises(actions.ActionError) as error:
         actions.assign(agent_north, conversation, assignee=agent_south)
     assert error.value.field == "assignee"
+
+
+def test_a_team_of_another_location_cannot_be_given(conversation, agent_north, south):
+    shared = Team.objects.create(name="Care")
+    elsewhere = Team.objects.create(name="South desk", location=south)
+    actions.assign(agent_north, conversation, team=shared)
+    assert conversation.team == shared
+
+    with pytest.raises(actions.ActionError) as error:
+        actions.assign(agent_north, conversation, team=elsewhere)
+    assert error.value.field == "team"
+    conversation.refresh_from_db()
+    assert conversation.team == shared
 
 
 def test_solving_stamps_the_time_and_reopening_clears_it(conversation, agent_north):

@@ -537,6 +537,29 @@ def test_assign_to_an_agent_and_a_team(conversation, admin, nora):
     assert "Assigned to Ada in team Returns." in text_of(nora.get(response.url))
 
 
+def test_the_team_list_holds_the_locations_teams_and_shared_ones(conversation, south, nora):
+    here = Team.objects.create(name="Returns", location=conversation.location)
+    shared = Team.objects.create(name="Care")
+    elsewhere = Team.objects.create(name="Südkasse", location=south)
+
+    html = text_of(nora.get(page_url(conversation)))
+
+    teams = re.search(r'<select id="assign-team".*?</select>', html, re.S).group(0)
+    assert f'value="{here.pk}"' in teams and f'value="{shared.pk}"' in teams
+    assert f'value="{elsewhere.pk}"' not in teams and "Südkasse" not in html
+
+
+def test_assigning_a_team_of_another_location_is_refused(conversation, south, nora):
+    elsewhere = Team.objects.create(name="Südkasse", location=south)
+
+    response = nora.post(action_url("assign", conversation), {"team": elsewhere.pk})
+
+    assert response.status_code == 400
+    assert 'id="assign-error"' in text_of(response)
+    conversation.refresh_from_db()
+    assert conversation.team is None
+
+
 def test_assigning_an_agent_of_another_location_is_refused(conversation, agent_south, nora):
     response = nora.post(action_url("assign", conversation), {"assignee": agent_south.pk})
 

@@ -172,7 +172,7 @@ def _page(request, conversation: Conversation, *, form="", error=None, status=20
         "mailboxes": mailboxes,
         "default_from": settings.DEFAULT_FROM_EMAIL,
         "agents": list(actions.agents_serving(conversation).order_by("first_name", "username")),
-        "teams": list(Team.objects.order_by("name")),
+        "teams": list(actions.teams_serving(conversation).order_by("name")),
         "statuses": Status.choices,
         "pending_until_text": _pending_until_text(conversation),
         "pending_until_value": (
