@@ -414,4 +414,3 @@ def test_a_survey_link_mailed_before_takes_nothing_after(greta, admin):
     assert pending.sent_at == conversation.created_at  # still counted as sent
     with pytest.raises(feedback_actions.SurveyClosed):
         feedback_actions.answer(pending, 9)
-
