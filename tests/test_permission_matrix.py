@@ -168,6 +168,11 @@ ROUTES = {
     "desk:custom-field": Route("GET", "/customers/fields/{field}/", "admin"),
     "desk:custom-field-delete": Route("POST", "/customers/fields/{field}/delete/", "admin", {}),
     "desk:customer-merge": Route("GET", "/customers/{customer}/merge/?other={other}", "object"),
+    # A customer's data on request: admins only, 403 for anyone else (before any lookup).
+    "desk:customer-export": Route("GET", "/customers/{customer}/export/", "admin"),
+    "desk:customer-erase": Route(
+        "POST", "/customers/{customer}/erase/", "admin", {"confirm": f"Maria {MARKER}"}
+    ),
     "desk:customer-unmerge": Route(
         "POST", "/customers/{merged_into}/merges/{merge}/undo/", "object", {}
     ),
@@ -253,6 +258,10 @@ ROUTES = {
     ),
     "api:add_customer_note": Route(
         "POST", "/api/customers/{customer}/notes", "object", {"body": "VIP"}, api=True
+    ),
+    "api:export_customer": Route("GET", "/api/customers/{customer}/export", "admin", api=True),
+    "api:erase_customer": Route(
+        "POST", "/api/customers/{customer}/erase", "admin", {"confirm": f"Maria {MARKER}"}, api=True
     ),
     "api:add_customer_identity": Route(
         "POST",

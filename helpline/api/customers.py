@@ -2,6 +2,7 @@
 custom fields; /api/companies and /api/customer-fields to read what those name."""
 
 import re
+import tempfile
 
 from django.db import IntegrityError, transaction
 from django.db.models import (
@@ -14,7 +15,7 @@ from django.db.models import (
     prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
-from django.http import Http404
+from django.http import FileResponse, Http404
 from ninja import Query, Router, Status
 
 from helpline.access import (
@@ -35,6 +36,8 @@ from helpline.api.schemas import (
     CustomerPage,
     CustomerPatch,
     CustomFieldOut,
+    EraseIn,
+    EraseOut,
     ErrorOut,
     IdentityIn,
     IdentityOut,
@@ -45,7 +48,7 @@ from helpline.api.schemas import (
 )
 from helpline.core.errors import ActionError
 from helpline.core.models import Activity
-from helpline.customers import actions
+from helpline.customers import actions, privacy
 from helpline.customers.fields import InvalidValue, canonical
 from helpline.customers.identities import InvalidIdentity, normalise
 from helpline.customers.models import (
@@ -375,3 +378,81 @@ def undo_merge(request, merge_id: int):
     except actions.MergeError as exc:
         raise _merge_refused(exc) from None
     return _detail(user, source.pk)
+
+
+# A customer's data on request -----------------------------------------------------------
+
+ADMIN_ERRORS = {**ERRORS, 403: ErrorOut}
+
+
+def _admin_only(user) -> None:
+    # Before the customer is looked up: a non-admin learns nothing, not even whether it exists.
+    if not user.sees_everything:
+        raise PermissionError("Only an admin exports or erases a customer's data.")
+
+
+@router.get(
+    "/customers/{int:customer_id}/export",
+    response={200: None, **ADMIN_ERRORS},
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "customer-<id>.zip: customer.json and the files it names",
+                "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+    description=(
+        "Everything about one customer, for a data request: a ZIP holding `customer.json` "
+        "(the customer and those merged into it, identities, notes, custom fields, their "
+        "history, conversations with messages and events, callbacks, appointments, surveys "
+        "and answers, sentiment and themes, recovery cases, raw mails) and the attachments "
+        "and raw mails as files, named in the JSON by `path`. Admins only (403); the export "
+        "is logged on the customer. 400 naming `customer` for a customer merged into another "
+        "(export that one)."
+    ),
+)
+def export_customer(request, customer_id: int):
+    user = request.auth
+    _admin_only(user)
+    customer = get_customer_for(user, customer_id)
+    out = tempfile.TemporaryFile()  # noqa: SIM115 -- FileResponse closes it when sent
+    try:
+        privacy.export_customer(user, customer, out)
+    except BaseException:
+        out.close()
+        raise
+    out.seek(0)
+    return FileResponse(
+        out,
+        as_attachment=True,
+        filename=f"customer-{customer.pk}.zip",
+        content_type="application/zip",
+    )
+
+
+@router.post(
+    "/customers/{int:customer_id}/erase",
+    response={200: EraseOut, **ADMIN_ERRORS},
+    description=(
+        "Erase a customer's personal data and keep the statistics: the customer (and those "
+        "merged into it) becomes `Erased customer #<id>`; identities, notes, custom values, "
+        "subjects, message text, attachments, raw mails, survey comments, numbers and "
+        "addresses go, while conversations, messages, times, SLA figures, survey scores, "
+        "channels and locations stay. Cannot be undone. `confirm` must be the customer's "
+        "name as shown (400 naming `confirm` otherwise, or when it was erased already). "
+        "Admins only (403); logged on the customer."
+    ),
+)
+def erase_customer(request, customer_id: int, payload: EraseIn):
+    user = request.auth
+    _admin_only(user)
+    customer = get_customer_for(user, customer_id)
+    activity = privacy.erase_customer(user, customer, payload.confirm)
+    customer.refresh_from_db()
+    return {
+        "activity_id": activity.pk,
+        "customer_id": customer.pk,
+        "name": customer.name,
+        "erased": {k: v for k, v in activity.data["erased"].items() if isinstance(v, int)},
+    }

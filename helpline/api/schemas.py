@@ -421,6 +421,24 @@ class MergeIn(Schema):
     )
 
 
+class EraseIn(Schema):
+    confirm: str = Field(
+        ...,
+        max_length=300,
+        description="The customer's name as shown (`name`, or `Customer #<id>` without one): "
+        "typed again so that nobody erases the wrong customer by a slip",
+    )
+
+
+class EraseOut(Schema):
+    activity_id: int = Field(..., description="The erasure's entry in the activity log")
+    customer_id: int
+    name: str = Field(..., description="What the customer is called from now on")
+    erased: dict[str, int] = Field(
+        ..., description="How many rows of each kind lost their personal data"
+    )
+
+
 class MergeOut(Schema):
     merge_id: int = Field(..., description="Pass to POST /api/customers/merges/{merge_id}/undo")
     customer: CustomerDetail = Field(..., description="The target, now holding everything")

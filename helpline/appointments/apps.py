@@ -7,6 +7,7 @@ class AppointmentsConfig(AppConfig):
     verbose_name = "Appointments"
 
     def ready(self):
-        from helpline.appointments import handlers
+        from helpline.appointments import handlers, privacy
 
         handlers.connect()
+        privacy.connect()

@@ -7,6 +7,7 @@ class CallbacksConfig(AppConfig):
     verbose_name = "Callbacks"
 
     def ready(self):
-        from helpline.callbacks import handlers
+        from helpline.callbacks import handlers, privacy
 
         handlers.connect()
+        privacy.connect()

@@ -6,6 +6,7 @@ class ConversationsConfig(AppConfig):
     label = "conversations"
 
     def ready(self):
-        from helpline.conversations import handlers
+        from helpline.conversations import handlers, privacy
 
         handlers.connect()
+        privacy.connect()

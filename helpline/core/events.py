@@ -85,6 +85,12 @@ class EventName(StrEnum):
     CUSTOMERS_MERGED = "customers.merged"
     # Its undoing: actor_id, source_id, target_id, merged (the merge activity's data).
     CUSTOMERS_UNMERGED = "customers.unmerged"
+    # A customer's personal data is being erased, inside its transaction: actor_id,
+    # customer_ids (the customer and those merged into it), personal (their name, addresses
+    # and numbers, to look for in free text). Never stored: in-transaction handlers only. Each
+    # app empties its own rows' personal fields, keeping every count, time and score, and
+    # returns what it changed (kept in the erasure's activity).
+    CUSTOMER_ERASED = "customer.erased"
     # insights: source ("message"|"survey_answer"), source_id, conversation_id, customer_id,
     # location_id, language, compound (float, None when the language is not covered), model
     # (name and version).

@@ -17,3 +17,5 @@ class Verb(models.TextChoices):
     NOTE_ADDED = "customer.note_added", "added a note on the customer"
     MERGED = "customer.merged", "merged two customers"
     UNMERGED = "customer.unmerged", "undid a merge"
+    EXPORTED = "customer.exported", "exported everything about the customer"
+    ERASED = "customer.erased", "erased the customer's personal data"

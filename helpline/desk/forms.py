@@ -274,6 +274,16 @@ class CustomerNoteForm(DeskForm):
         self.fields["body"].error_messages["required"] = "A note needs text."
 
 
+class EraseCustomerForm(DeskForm):
+    """Erasing a customer asks for their name typed again (helpline.customers.privacy)."""
+
+    confirm = forms.CharField(max_length=300, label="Type the customer's name to confirm")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["confirm"].error_messages["required"] = "Type the customer's name."
+
+
 class NewConversationForm(DeskForm):
     """A call, a walk-in or a message that reached an agent directly.
 

@@ -7,6 +7,7 @@ class FeedbackConfig(AppConfig):
     verbose_name = "Surveys"
 
     def ready(self):
-        from helpline.feedback import handlers
+        from helpline.feedback import handlers, privacy
 
         handlers.connect()
+        privacy.connect()

@@ -7,6 +7,7 @@ class InsightsConfig(AppConfig):
     verbose_name = "Insights"
 
     def ready(self):
-        from helpline.insights import handlers
+        from helpline.insights import handlers, privacy
 
         handlers.connect()
+        privacy.connect()

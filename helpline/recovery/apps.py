@@ -7,6 +7,7 @@ class RecoveryConfig(AppConfig):
     verbose_name = "Service recovery"
 
     def ready(self):
-        from helpline.recovery import handlers
+        from helpline.recovery import handlers, privacy
 
         handlers.connect()
+        privacy.connect()

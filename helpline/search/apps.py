@@ -7,7 +7,10 @@ class SearchConfig(AppConfig):
     label = "search"
 
     def ready(self):
+        from helpline.search import privacy
+
         post_migrate.connect(_repair_index, sender=self)
+        privacy.connect()
 
 
 def _repair_index(using="default", **kwargs):

@@ -121,6 +121,11 @@ class Postgres:
         """Nothing to repair: PostgreSQL keeps expression indexes through ALTER TABLE."""
 
     @staticmethod
+    def forget(connection) -> None:
+        """Nothing to do: an expression index holds no words of a row that no longer has
+        them (the old row version goes with VACUUM, as every updated row's does)."""
+
+    @staticmethod
     def _tsquery(terms: Terms) -> tuple[str, list]:
         parts, params = [], []
         if terms.phrases:
@@ -345,6 +350,16 @@ class Sqlite:
                 for name, body in triggers.items():
                     cursor.execute(f"CREATE TRIGGER IF NOT EXISTS {name} {body}")
                 cursor.execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
+
+    @staticmethod
+    def forget(connection) -> None:
+        """Merge every index's segments, so that words of rows changed or deleted (an erased
+        customer's name, their messages) leave the index too: FTS5 otherwise keeps them,
+        marked deleted, until a merge happens to reach their segment. It rewrites the whole
+        index: seconds on a large desk, for a rare request."""
+        with connection.cursor() as cursor:
+            for fts in _FTS:
+                cursor.execute(f"INSERT INTO {fts}({fts}) VALUES ('optimize')")
 
     @staticmethod
     def _match(terms: Terms) -> str:

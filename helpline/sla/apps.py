@@ -7,6 +7,7 @@ class SlaConfig(AppConfig):
     verbose_name = "Service levels"
 
     def ready(self):
-        from helpline.sla import handlers
+        from helpline.sla import handlers, privacy
 
         handlers.connect()
+        privacy.connect()

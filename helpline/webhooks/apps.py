@@ -7,6 +7,7 @@ class WebhooksConfig(AppConfig):
     verbose_name = "Webhooks"
 
     def ready(self):
-        from helpline.webhooks import handlers
+        from helpline.webhooks import handlers, privacy
 
         handlers.connect()
+        privacy.connect()

@@ -7,6 +7,7 @@ class EmailChannelConfig(AppConfig):
     verbose_name = "Email channel"
 
     def ready(self):
-        from helpline.channels.email import handlers
+        from helpline.channels.email import handlers, privacy
 
         handlers.connect()
+        privacy.connect()

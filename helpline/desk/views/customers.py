@@ -2,14 +2,16 @@
 custom fields, identities), merging, and new ones by hand."""
 
 import contextlib
+import tempfile
 from dataclasses import dataclass
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import OuterRef, Prefetch, Subquery, prefetch_related_objects
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -30,7 +32,7 @@ from helpline.conversations.models import Conversation
 from helpline.core.errors import ActionError
 from helpline.core.models import Activity
 from helpline.core.params import optional_id
-from helpline.customers import actions
+from helpline.customers import actions, privacy
 from helpline.customers.fields import InvalidValue, canonical
 from helpline.customers.models import (
     Company,
@@ -45,6 +47,7 @@ from helpline.desk.forms import (
     CustomerForm,
     CustomerNoteForm,
     CustomValuesForm,
+    EraseCustomerForm,
     IdentityForm,
     custom_field_name,
     refuse,
@@ -179,11 +182,18 @@ def _customer_profile(request, customer: Customer):
 customer_page = live_customer(_customer_profile, fetch=get_customer_seen_by)
 
 
-def _render_customer(request, customer: Customer, note_form, status: int = 200):
+def _render_customer(request, customer: Customer, note_form, status: int = 200, erase_form=None):
     """The profile; a customer shared with the agent's location shows only what it
-    received (helpline.access)."""
+    received (helpline.access). Admins also see the data request section."""
     full = customer.access == CustomerAccess.FULL
     user = request.user
+    data_request = None
+    if user.sees_everything:
+        data_request = {
+            "erased": privacy.is_erased(customer),
+            "confirmation": privacy.confirmation_for(customer),
+            "form": erase_form or EraseCustomerForm(),
+        }
     notes = notes_seen_by(user, customer).select_related("author").order_by("-created_at", "-id")
     identities = identities_seen_by(user, customer).order_by("kind", "id")
     conversations, next_after = _timeline(request, customer)
@@ -200,6 +210,7 @@ def _render_customer(request, customer: Customer, note_form, status: int = 200):
         "next_after": next_after,
         "history": _history(user, customer) if full else [],
         "note_form": note_form,
+        "data_request": data_request,
         "now": timezone.now(),
     }
     return render(request, "desk/customer.html", context, status=status)
@@ -285,6 +296,10 @@ def _describe(activity: Activity, other: Customer | None = None) -> str:
         return f"Language detected from their messages: {data.get('language', '')}"
     if activity.verb == CustomerVerb.NOTE_ADDED:
         return "Added a note"
+    if activity.verb == CustomerVerb.EXPORTED:
+        return f"Exported their data ({data.get('files', 0)} files)"
+    if activity.verb == CustomerVerb.ERASED:
+        return "Erased their personal data"
     return activity.verb
 
 
@@ -537,6 +552,64 @@ def undo_merge(request, pk: int, merge_id: int):
     return redirect("desk:customer", customer.pk)
 
 
+# A customer's data on request (admins only) ---------------------------------------------
+
+
+def admins_only(view):
+    """Checked before the customer is looked up: to anyone else the route tells nothing."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not request.user.sees_everything:
+            raise PermissionDenied("Only an admin exports or erases a customer's data.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@admins_only
+@require_http_methods(["GET", "HEAD"])
+def export_customer(request, pk: int):
+    customer = get_customer_for(request.user, pk)
+    out = tempfile.TemporaryFile()  # noqa: SIM115 -- FileResponse closes it when sent
+    try:
+        privacy.export_customer(request.user, customer, out)
+    except privacy.PrivacyError as exc:
+        out.close()
+        messages.error(request, f"Not exported: {exc}.")
+        return redirect("desk:customer", customer.pk)
+    except BaseException:
+        out.close()
+        raise
+    out.seek(0)
+    return FileResponse(
+        out,
+        as_attachment=True,
+        filename=f"customer-{customer.pk}.zip",
+        content_type="application/zip",
+    )
+
+
+@admins_only
+@require_POST
+def erase_customer(request, pk: int):
+    customer = get_customer_for(request.user, pk, Customer.objects.select_related("location"))
+    form = EraseCustomerForm(request.POST)
+    if form.is_valid():
+        try:
+            privacy.erase_customer(request.user, customer, form.cleaned_data["confirm"])
+        except ActionError as exc:
+            refuse(form, exc)
+    if not form.is_valid():
+        return _render_customer(request, customer, CustomerNoteForm(), status=400, erase_form=form)
+    messages.success(
+        request,
+        "The customer's personal data was erased; their conversations and figures stay.",
+    )
+    return redirect("desk:customer", customer.pk)
+
+
 urlpatterns = [
     path("customers/", customer_list, name="customers"),
     path("customers/new/", new_customer, name="customer-new"),
@@ -550,4 +623,6 @@ urlpatterns = [
     ),
     path("customers/<int:pk>/merge/", merge_customer, name="customer-merge"),
     path("customers/<int:pk>/merges/<int:merge_id>/undo/", undo_merge, name="customer-unmerge"),
+    path("customers/<int:pk>/export/", export_customer, name="customer-export"),
+    path("customers/<int:pk>/erase/", erase_customer, name="customer-erase"),
 ]
