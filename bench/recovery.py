@@ -278,6 +278,22 @@ def a_minute(rng: random.Random, sizes: dict, run: int) -> list:
     return events
 
 
+def messages_last_week() -> float:
+    """How many messages this desk received a minute, on average, over its last week: a
+    yardstick for the size of --messages (its busiest minutes are a few times this)."""
+    from datetime import timedelta as td
+
+    from django.db.models import Max
+
+    from helpline.conversations.models import Message
+
+    newest = Message.objects.aggregate(m=Max("created_at"))["m"]
+    if newest is None:
+        return 0.0
+    week = Message.objects.filter(created_at__gt=newest - td(days=7)).count()
+    return round(week / (7 * 24 * 60), 1)
+
+
 def drain_backlog() -> dict:
     """Run the long-wait scan until it finds nobody new: each scan's time and triggers."""
     from django.utils import timezone
@@ -455,6 +471,12 @@ def main() -> None:
         "triggers_per_minute": [m["triggers"] for m in direct + bus],
         "long_waits_per_minute": [m["long_waits"] for m in direct + bus],
         "rules": figures([m["handle_events_ms"] for m in direct]),
+        "ms_per_delivery": round(
+            sum(m["handle_events_ms"] for m in direct)
+            / max(1, sum(m["deliveries"] for m in direct)),
+            2,
+        ),
+        "messages_per_minute_last_week": messages_last_week(),
         "statements_per_delivery": round(
             sum(m["statements"] for m in direct) / max(1, sum(m["deliveries"] for m in direct)), 2
         ),
