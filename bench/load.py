@@ -56,6 +56,7 @@ import json
 import os
 import queue
 import random
+import shutil
 import signal
 import smtplib
 import statistics
@@ -725,6 +726,7 @@ def main(argv: list[str] | None = None) -> None:
         args.keep_logs.mkdir(parents=True, exist_ok=True)
         for log in work.glob("*.log"):
             (args.keep_logs / log.name).write_bytes(log.read_bytes())
+    shutil.rmtree(work, ignore_errors=True)
     print(json.dumps(result), flush=True)
 
 
