@@ -555,6 +555,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     rng = random.Random(args.seed)
+    fault_rng = random.Random(args.seed + 1)  # its own: the mail thread draws from rng
     seconds = args.minutes * 60
     work = Path(tempfile.mkdtemp(prefix="helpline-load-"))
     database_url = POSTGRES.rsplit("/", 1)[0] + "/" + args.database
@@ -612,86 +613,95 @@ def main(argv: list[str] | None = None) -> None:
             lmtp_port,
         )
     )
-    for service in services:
-        service.start()
-    for service in services:
-        if service.ready_port:
-            wait_for_port(service.ready_port)
     supervisor = Supervisor(services)
-    supervisor.start()
-
-    calls_file = work / "calls.txt"
-    calls_file.touch()
-    (work / "calls-answered.txt").touch()
-    hosts = ",".join(f"http://127.0.0.1:{port}" for port in range(args.port, args.port + args.web))
-    users = args.agents + args.api_clients
-    with open(work / "locust.log", "wb") as locust_log:
-        locust = subprocess.Popen(
-            [
-                PYTHON,
-                "-m",
-                "locust",
-                "-f",
-                str(REPO / "bench/load_users.py"),
-                "--headless",
-                "--users",
-                str(users),
-                "--spawn-rate",
-                "5",
-                "--run-time",
-                f"{int(seconds)}s",
-                "--csv",
-                str(work / "locust"),
-                "--only-summary",
-                "--loglevel",
-                "WARNING",
-                "--stop-timeout",
-                "10",
-            ],
-            env={
-                **env,
-                "LOAD_HOSTS": hosts,
-                "LOAD_AGENTS": ",".join(agents),
-                "LOAD_API_TOKEN": token,
-                "LOAD_CALLS_FILE": str(calls_file),
-                "LOAD_ANSWERED_FILE": str(work / "calls-answered.txt"),
-            },
-            stdout=subprocess.DEVNULL,
-            stderr=locust_log,
-        )
-    mail = MailSender(lmtp_port, args.mail_rate, rng)
-    mail.start()
-    producer = threading.Thread(target=mail.produce, args=(seconds,), daemon=True)
-    producer.start()
-    killed: Counter = Counter()
-    killer = threading.Thread(
-        target=lambda: killed.update(faults(supervisor, args.faults, seconds, rng)), daemon=True
-    )
-    if args.faults:
-        killer.start()
-
-    rss: dict[str, list[tuple[float, float]]] = {
-        s.name: [] for s in services if s.ready_port and s.name.startswith("web")
-    }
-    started = time.monotonic()
-    load_at_start = os.getloadavg()
-    while locust.poll() is None:
-        elapsed = time.monotonic() - started
+    locust = None
+    try:
         for service in services:
-            if service.name in rss and (mb := service.rss_mb()) is not None:
-                rss[service.name].append((elapsed, mb))
-        time.sleep(5)
-    load_at_end = os.getloadavg()
-    producer.join()
-    if args.faults:
-        killer.join()
-    mail.finish(120)
-    drained = drain(database_url, args.drain_seconds)
-    supervisor.stopping.set()
-    supervisor.join()
-    for service in services:
-        service.stop()
-    controller.stop()
+            service.start()
+        for service in services:
+            if service.ready_port:
+                wait_for_port(service.ready_port)
+        supervisor.start()
+
+        calls_file = work / "calls.txt"
+        calls_file.touch()
+        (work / "calls-answered.txt").touch()
+        hosts = ",".join(
+            f"http://127.0.0.1:{port}" for port in range(args.port, args.port + args.web)
+        )
+        users = args.agents + args.api_clients
+        with open(work / "locust.log", "wb") as locust_log:
+            locust = subprocess.Popen(
+                [
+                    PYTHON,
+                    "-m",
+                    "locust",
+                    "-f",
+                    str(REPO / "bench/load_users.py"),
+                    "--headless",
+                    "--users",
+                    str(users),
+                    "--spawn-rate",
+                    "5",
+                    "--run-time",
+                    f"{int(seconds)}s",
+                    "--csv",
+                    str(work / "locust"),
+                    "--only-summary",
+                    "--loglevel",
+                    "WARNING",
+                    "--stop-timeout",
+                    "10",
+                ],
+                env={
+                    **env,
+                    "LOAD_HOSTS": hosts,
+                    "LOAD_AGENTS": ",".join(agents),
+                    "LOAD_API_TOKEN": token,
+                    "LOAD_CALLS_FILE": str(calls_file),
+                    "LOAD_ANSWERED_FILE": str(work / "calls-answered.txt"),
+                },
+                stdout=subprocess.DEVNULL,
+                stderr=locust_log,
+            )
+        mail = MailSender(lmtp_port, args.mail_rate, rng)
+        mail.start()
+        producer = threading.Thread(target=mail.produce, args=(seconds,), daemon=True)
+        producer.start()
+        killed: Counter = Counter()
+        killer = threading.Thread(
+            target=lambda: killed.update(faults(supervisor, args.faults, seconds, fault_rng)),
+            daemon=True,
+        )
+        if args.faults:
+            killer.start()
+
+        rss: dict[str, list[tuple[float, float]]] = {
+            s.name: [] for s in services if s.ready_port and s.name.startswith("web")
+        }
+        started = time.monotonic()
+        load_at_start = os.getloadavg()
+        while locust.poll() is None:
+            elapsed = time.monotonic() - started
+            for service in services:
+                if service.name in rss and (mb := service.rss_mb()) is not None:
+                    rss[service.name].append((elapsed, mb))
+            time.sleep(5)
+        load_at_end = os.getloadavg()
+        producer.join()
+        if args.faults:
+            killer.join()
+        mail.finish(120)
+        drained = drain(database_url, args.drain_seconds)
+    finally:  # never leave a server behind, whatever happened
+        if locust is not None and locust.poll() is None:
+            locust.kill()
+        supervisor.stopping.set()
+        if supervisor.is_alive():
+            supervisor.join()
+        for service in services:
+            service.stop()
+        controller.stop()
 
     calls = [tuple(line.split()) for line in calls_file.read_text().splitlines() if line]
     acked = set((work / "calls-answered.txt").read_text().split())
