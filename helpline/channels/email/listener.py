@@ -109,17 +109,28 @@ def _find_recipient(address: str) -> Mailbox | None:
     return active_mailbox(address)
 
 
-def _deliver(raw: bytes, source: str, recipient: str) -> Handoff:
+def _deliver(raw: bytes, source: str, recipient: str) -> tuple[Handoff, str]:
+    """The handoff and its description, both made here, in the sync thread: describing a
+    duplicate reads its stored message, which the event loop's thread may not do."""
     close_old_connections()
     try:
         try:
             mailbox = active_mailbox(recipient)
         except DatabaseError as exc:
             log.warning("database error while looking up %s: %s", recipient, exc)
-            return Handoff("failed", error=f"database error: {exc}")
-        return hand_over(raw, source=source, mailbox=mailbox)
+            handoff = Handoff("failed", error=f"database error: {exc}")
+        else:
+            handoff = hand_over(raw, source=source, mailbox=mailbox)
+        return handoff, _describe(handoff)
     finally:
         close_old_connections()
+
+
+def _describe(handoff: Handoff) -> str:
+    try:
+        return handoff.describe()
+    except DatabaseError as exc:  # the answer stands: the bytes are committed or they are not
+        return f"{handoff.status} (not described: {exc})"
 
 
 class MailHandler:
@@ -146,13 +157,13 @@ class MailHandler:
 
     async def handle_DATA(self, server, session, envelope):
         raw = bytes(envelope.original_content)
-        handoff = await sync_to_async(_deliver)(raw, self.source, envelope.rcpt_tos[0])
+        handoff, described = await sync_to_async(_deliver)(raw, self.source, envelope.rcpt_tos[0])
         log.info(
             "%s mail from %s to %s: %s",
             self.source,
             envelope.mail_from,
             ", ".join(envelope.rcpt_tos),
-            handoff.describe(),
+            described,
         )
         reply = f"250 2.0.0 OK {handoff.status}" if handoff.accepted else TEMPFAIL
         if isinstance(server, LMTP):

@@ -113,6 +113,21 @@ def test_a_message_sent_over_lmtp_lands_on_a_conversation(listener, mailbox):
     assert RawEmail.objects.get().source == "lmtp"
 
 
+@pytest.mark.parametrize("transport", ["smtp", "lmtp"])
+@pytest.mark.django_db(transaction=True)
+def test_a_message_sent_again_is_accepted_as_a_duplicate(listener, mailbox, transport):
+    # An MTA sends again what it has no answer for: the listener killed after the commit
+    # and before its 250, or a timeout. The copy is stored already, so it is a 250, never
+    # an error that would bounce the customer's mail back to them.
+    for _ in range(2):
+        with getattr(listener, transport)() as client:
+            refused = client.sendmail("maria@example.com", ["support@shop.test"], mail())
+        assert refused == {}
+
+    assert RawEmail.objects.count() == 1
+    assert Message.objects.filter(direction="inbound").count() == 1
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_recipient_that_is_not_a_mailbox_is_refused_with_550(listener):
     with listener.smtp() as client, pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
