@@ -135,6 +135,8 @@ def load(port: int, work: list[str], clients: int, think: float) -> dict:
 
     def client(seed: int):
         pause = random.Random(seed)
+        if think:  # people do not all tap at the same instant
+            time.sleep(pause.uniform(0, 2 * think))
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         while True:
             try:

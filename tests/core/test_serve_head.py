@@ -109,3 +109,18 @@ def test_no_head_response_carries_a_body_on_any_route(server, agent_north, north
         assert head_status == get_status, path
         assert head_headers.get("content-length") == get_headers["content-length"], path
         assert int(head_headers["content-length"]) == len(body) > 0, path
+
+
+def test_more_open_connections_than_waitress_allows_by_default_are_all_answered(server):
+    # 100 phones on a survey page keep 100 connections open between taps: waitress's
+    # default limit (100) then left the next one unanswered until another closed.
+    port = server.effective_port
+    connections = [Connection(port, {"Connection": "keep-alive"}) for _ in range(120)]
+    try:
+        for connection in connections:
+            connection.send("GET", "/robots.txt")
+            status, _ = connection.read_head()
+            assert status.startswith("HTTP/1.1 "), status
+    finally:
+        for connection in connections:
+            connection.close()

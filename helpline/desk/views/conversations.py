@@ -47,7 +47,7 @@ from helpline.core import windows
 from helpline.core.errors import ActionError
 from helpline.core.models import Location, Mailbox, Team, User
 from helpline.core.params import is_id, parse_int, parse_moment
-from helpline.customers.models import IdentityKind
+from helpline.customers.models import Customer, IdentityKind
 from helpline.desk import presence, times
 from helpline.sla.display import sla_view
 
@@ -78,9 +78,17 @@ def _thread(conversation: Conversation) -> list[Message]:
     length."""
     thread = list(
         Message.objects.filter(conversation=conversation)
-        .select_related("author", "identity__customer", "wait", "insight__theme")
+        .select_related("author", "identity", "wait", "insight__theme")
         .order_by("created_at", "id")
     )
+    # An identity's customer is nearly always the conversation's, already loaded: one join
+    # fewer to plan (PostgreSQL planned this query for longer than it ran it).
+    others = {m.identity.customer_id for m in thread if m.identity} - {conversation.customer_id}
+    customers = Customer.objects.in_bulk(others) if others else {}
+    customers[conversation.customer_id] = conversation.customer
+    for message in thread:
+        if message.identity:
+            message.identity.customer = customers[message.identity.customer_id]
     attachments = defaultdict(list)
     for attachment in Attachment.objects.filter(message__conversation=conversation).order_by("id"):
         attachments[attachment.message_id].append(attachment)

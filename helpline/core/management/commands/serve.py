@@ -6,6 +6,8 @@ from django.core.management.base import BaseCommand
 
 from helpline.core.processes import listen_url
 
+CONNECTION_LIMIT = 1000
+
 
 class Command(BaseCommand):
     help = "Run the web server (waitress). Static files are served by WhiteNoise."
@@ -31,7 +33,17 @@ def web_server(host: str, port: int, threads: int = 8):
 
     from helpline.wsgi import application
 
-    return create_server(application, host=host, port=port, threads=threads)
+    # waitress stops accepting at 100 open connections, and 100 customers on a survey page
+    # keep theirs open between taps: the next one waited until another closed. poll(), not
+    # select(), so that connections past file descriptor 1024 work.
+    return create_server(
+        application,
+        host=host,
+        port=port,
+        threads=threads,
+        connection_limit=CONNECTION_LIMIT,
+        asyncore_use_poll=True,
+    )
 
 
 def _exit(signum, frame):
