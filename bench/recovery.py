@@ -398,7 +398,8 @@ def plans() -> None:
     with CaptureQueriesContext(connection) as reads:
         actions.long_wait_candidates(now)
     with connection.cursor() as cursor:
-        for read in [q["sql"] for q in reads.captured_queries if "SELECT" in q["sql"]][:2]:
+        selects = [q["sql"] for q in reads.captured_queries if q["sql"].startswith("SELECT")]
+        for read in [sql for sql in selects if "recovery_recoveryrules" not in sql][:2]:
             cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {read}")
             print("\n".join(row[0] for row in cursor.fetchall()), file=sys.stderr)
     sample = Conversation.objects.order_by("-id").values_list("customer_id", "created_at")[0]
