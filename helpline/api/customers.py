@@ -2,7 +2,6 @@
 custom fields; /api/companies and /api/customer-fields to read what those name."""
 
 import re
-import tempfile
 
 from django.db import IntegrityError, transaction
 from django.db.models import (
@@ -416,15 +415,8 @@ def export_customer(request, customer_id: int):
     user = request.auth
     _admin_only(user)
     customer = get_customer_for(user, customer_id)
-    out = tempfile.TemporaryFile()  # noqa: SIM115 -- FileResponse closes it when sent
-    try:
-        privacy.export_customer(user, customer, out)
-    except BaseException:
-        out.close()
-        raise
-    out.seek(0)
     return FileResponse(
-        out,
+        privacy.export_to_temporary_file(user, customer),
         as_attachment=True,
         filename=f"customer-{customer.pk}.zip",
         content_type="application/zip",

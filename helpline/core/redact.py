@@ -5,10 +5,11 @@ candor reports count) stay and only what identified the person goes.
 """
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 
+from helpline.core.chunks import chunked
 from helpline.core.models import Activity, EventDelivery
 
 ERASED = "[erased]"
@@ -85,30 +86,37 @@ def scrub(value, personal: Sequence[str], key: str | None = None):
 def redact_activity(model: type[Model], subject_ids: Sequence[int], personal: Sequence[str]) -> int:
     """Scrub the data of the activity rows about these rows of `model`; how many changed."""
     subject_type = model._meta.model_name
-    changed = []
-    for start in range(0, len(subject_ids), 500):
-        chunk = subject_ids[start : start + 500]
-        rows = Activity.objects.filter(subject_type=subject_type, subject_id__in=chunk)
-        for row in rows.only("pk", "data"):
-            data = scrub(row.data, personal)
-            if data != row.data:
-                row.data = data
-                changed.append(row)
-    Activity.objects.bulk_update(changed, ["data"], batch_size=500)
-    return len(changed)
+    return _scrub_rows(
+        lambda chunk: Activity.objects.filter(subject_type=subject_type, subject_id__in=chunk),
+        subject_ids,
+        "data",
+        personal,
+    )
 
 
 def redact_deliveries(key: str, ids: Sequence[int], personal: Sequence[str]) -> int:
     """Scrub stored event deliveries whose payload's `key` (customer_id, conversation_id) is
     one of `ids`: done ones are kept for a while, pending ones are still to run."""
+    return _scrub_rows(
+        lambda chunk: EventDelivery.objects.filter(**{f"payload__{key}__in": chunk}),
+        ids,
+        "payload",
+        personal,
+    )
+
+
+def _scrub_rows(
+    rows_among: Callable[[list[int]], QuerySet], ids: Sequence[int], field: str, personal
+) -> int:
+    """Scrub the JSON `field` of the rows `rows_among` each slice of `ids`; how many changed."""
     changed = []
-    for start in range(0, len(ids), 500):
-        chunk = list(ids[start : start + 500])
-        rows = EventDelivery.objects.filter(**{f"payload__{key}__in": chunk})
-        for row in rows.only("pk", "payload"):
-            payload = scrub(row.payload, personal)
-            if payload != row.payload:
-                row.payload = payload
+    for chunk in chunked(ids):
+        queryset = rows_among(chunk)
+        for row in queryset.only("pk", field):
+            value = scrub(getattr(row, field), personal)
+            if value != getattr(row, field):
+                setattr(row, field, value)
                 changed.append(row)
-    EventDelivery.objects.bulk_update(changed, ["payload"], batch_size=500)
+    if changed:
+        queryset.model.objects.bulk_update(changed, [field], batch_size=500)
     return len(changed)

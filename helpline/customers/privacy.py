@@ -18,6 +18,7 @@ customer merged into it.
 
 import json
 import shutil
+import tempfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -106,6 +107,19 @@ def is_erased(customer: Customer) -> bool:
 
 
 # Export --------------------------------------------------------------------------------
+
+
+def export_to_temporary_file(actor: User | None, customer: Customer) -> IO[bytes]:
+    """`export_customer` into a temporary file, read from its start; closed if it fails
+    (the caller hands it to a response, which closes it once sent)."""
+    out = tempfile.TemporaryFile()  # noqa: SIM115 -- the caller's response closes it
+    try:
+        export_customer(actor, customer, out)
+    except BaseException:
+        out.close()
+        raise
+    out.seek(0)
+    return out
 
 
 def export_customer(actor: User | None, customer: Customer, out: IO[bytes]) -> Activity:

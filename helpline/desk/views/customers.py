@@ -2,7 +2,6 @@
 custom fields, identities), merging, and new ones by hand."""
 
 import contextlib
-import tempfile
 from dataclasses import dataclass
 from functools import wraps
 
@@ -572,17 +571,11 @@ def admins_only(view):
 @require_http_methods(["GET", "HEAD"])
 def export_customer(request, pk: int):
     customer = get_customer_for(request.user, pk)
-    out = tempfile.TemporaryFile()  # noqa: SIM115 -- FileResponse closes it when sent
     try:
-        privacy.export_customer(request.user, customer, out)
+        out = privacy.export_to_temporary_file(request.user, customer)
     except privacy.PrivacyError as exc:
-        out.close()
         messages.error(request, f"Not exported: {exc}.")
         return redirect("desk:customer", customer.pk)
-    except BaseException:
-        out.close()
-        raise
-    out.seek(0)
     return FileResponse(
         out,
         as_attachment=True,
