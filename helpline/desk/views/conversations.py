@@ -49,6 +49,7 @@ from helpline.core.models import Location, Mailbox, Team, User
 from helpline.core.params import is_id, parse_int, parse_moment
 from helpline.customers.models import Customer, IdentityKind
 from helpline.desk import presence, times
+from helpline.desk.blank import Blank
 from helpline.sla.display import sla_view
 
 TIMELINE_LENGTH = 20
@@ -141,11 +142,11 @@ def _page(request, conversation: Conversation, *, form="", error=None, status=20
     customer_full = customer_access(user, customer) == CustomerAccess.FULL
     zone = _zone(conversation.location)
     canned_replies = _canned_replies(user, conversation)
-    typed = {form: request.POST} if form else {}
+    typed = Blank({form: request.POST} if form else {})
     if not form and request.GET.get("canned"):  # inserting a canned reply without JavaScript
         chosen = next((c for c in canned_replies if str(c["id"]) == request.GET["canned"]), None)
         if chosen:
-            typed = {"reply": {"text": chosen["text"]}}
+            typed = Blank({"reply": Blank({"text": chosen["text"]})})
     mailboxes = [] if conversation.mailbox_id else list(actions.reply_mailboxes(conversation))
     forwarding = _forwarding(request, thread, form)
     # What the composer shows (size limit, signature) is for the mailbox the mail will go from:
@@ -192,7 +193,7 @@ def _page(request, conversation: Conversation, *, form="", error=None, status=20
         "contact_channels": CONTACT_CHANNELS,
         "canned_replies": canned_replies,
         "canned_texts": {str(c["id"]): c["text"] for c in canned_replies},
-        "errors": {form: error} if error else {},
+        "errors": Blank({form: error} if error else {}),
         "typed": typed,
         # A few heartbeats per expiry, so that one lost request does not drop the agent.
         "heartbeat_ms": presence.expiry_seconds() * 1000 // 3,
