@@ -32,7 +32,8 @@ class ReportFilterForm(forms.Form):
     tag = forms.ChoiceField(choices=[("", "All tags")], required=False)
 
     def __init__(self, user: User, data=None):
-        super().__init__(data or None)
+        # Always bound: no parameters at all is the default period, and valid.
+        super().__init__(data if data is not None else {})
         self.user = user
         self.scope = Scope.of(user)
         locations = Location.objects.order_by("name")
@@ -74,7 +75,7 @@ class ReportFilterForm(forms.Form):
 
     def filters(self) -> Filters:
         """The checked filters (call after is_valid); an invalid form gives the defaults."""
-        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        data = self.cleaned_data if self.is_valid() else {}
         end = data.get("end") or timezone.localdate()
         start = data.get("start") or end - timedelta(days=DEFAULT_DAYS - 1)
         return Filters(
@@ -92,6 +93,4 @@ class ReportFilterForm(forms.Form):
         """The filters as given, to carry into drill-down, CSV and chart links."""
         from urllib.parse import urlencode
 
-        if not self.is_bound:
-            return ""
         return urlencode([(k, self.data.get(k)) for k in FIELDS if self.data.get(k)])
