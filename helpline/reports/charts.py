@@ -40,6 +40,7 @@ def _config(**more) -> dict:
         "disable_xml_declaration": True,
         "legend_at_bottom": True,
         "truncate_legend": -1,
+        "truncate_label": -1,
         "print_values": False,
         **more,
     }
@@ -50,14 +51,22 @@ def data_url(chart) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
+def _count_axis(peak: int) -> dict:
+    """Whole numbers on a count's axis, about six of them."""
+    step = max(1, -(-peak // 6))
+    return {"range": (0, max(step, peak)), "y_labels": list(range(0, peak + step, step))}
+
+
 def stacked_bars(title: str, x_labels: list[str], series: dict[str, list], y_title: str) -> str:
+    totals = [sum(values) for values in zip(*series.values(), strict=True)] or [0]
     chart = pygal.StackedBar(
+        **_count_axis(max(totals)),
         **_config(
             title=title,
             x_title="",
             y_title=y_title,
             x_label_rotation=-45 if len(x_labels) > 10 else 0,
-        )
+        ),
     )
     chart.x_labels = x_labels
     if len(x_labels) > 16:
@@ -69,7 +78,8 @@ def stacked_bars(title: str, x_labels: list[str], series: dict[str, list], y_tit
 
 
 def bars(title: str, x_labels: list[str], series: dict[str, list], y_title: str) -> str:
-    chart = pygal.Bar(**_config(title=title, y_title=y_title))
+    peak = max((v or 0 for values in series.values() for v in values), default=0)
+    chart = pygal.Bar(**_count_axis(peak), **_config(title=title, y_title=y_title))
     chart.x_labels = x_labels
     for name, values in series.items():
         chart.add(name, values)

@@ -32,8 +32,14 @@ class ReportFilterForm(forms.Form):
     tag = forms.ChoiceField(choices=[("", "All tags")], required=False)
 
     def __init__(self, user: User, data=None):
-        # Always bound: no parameters at all is the default period, and valid.
-        super().__init__(data if data is not None else {})
+        # Always bound: no parameters at all is the default period, and valid; the date
+        # fields then show that period.
+        data = data.copy() if data is not None else {}
+        end = timezone.localdate()
+        for name, value in (("end", end), ("start", end - timedelta(days=DEFAULT_DAYS - 1))):
+            if not data.get(name):
+                data[name] = value.isoformat()
+        super().__init__(data)
         self.user = user
         self.scope = Scope.of(user)
         locations = Location.objects.order_by("name")
@@ -62,10 +68,10 @@ class ReportFilterForm(forms.Form):
     def clean(self):
         data = super().clean()
         today = timezone.localdate()
-        end = data.get("end") or today
-        start = data.get("start") or end - timedelta(days=DEFAULT_DAYS - 1)
         if "start" in self.errors or "end" in self.errors:
             return data
+        end = data.get("end") or today
+        start = data.get("start") or end - timedelta(days=DEFAULT_DAYS - 1)
         if start > end:
             self.add_error("start", "The start must be on or before the end.")
         elif (end - start).days >= LONGEST_DAYS:

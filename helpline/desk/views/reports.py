@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from helpline.conversations.models import Conversation
 from helpline.core.durations import compact_duration
 from helpline.desk.inbox import ROW_VALUES, _rows
+from helpline.desk.times import format_day
 from helpline.reports import charts, figures
 from helpline.reports.forms import ReportFilterForm
 
@@ -34,6 +35,7 @@ class Cell:
     href: str = ""
     header: bool = False
     level: int | None = None  # a heat map cell's shade, 0–5
+    label: str = ""  # its column, shown beside it on a phone
 
 
 def _form(request) -> ReportFilterForm:
@@ -62,6 +64,16 @@ def show(value, unit: str) -> str:
     return str(value)
 
 
+def _row_name(value) -> str:
+    """A row's first cell: a day (or a week's Monday) as the desk writes days."""
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-":
+        try:
+            return format_day(date.fromisoformat(value))
+        except ValueError:
+            pass
+    return str(value)
+
+
 def _cells(form, table: figures.Table) -> list[list[Cell]]:
     rows = []
     for r, row in enumerate(table.rows):
@@ -69,12 +81,14 @@ def _cells(form, table: figures.Table) -> list[list[Cell]]:
         cells = []
         for c, value in enumerate(row):
             if c == 0:
-                cells.append(Cell(str(value), header=True))
+                cells.append(Cell(_row_name(value), header=True))
                 continue
             unit = table.unit
             if unit == "mixed":  # the waits table: a count, then times
                 unit = "count" if c == 1 else "seconds"
-            cells.append(Cell(show(value, unit), _drill_href(form, drills[c])))
+            cells.append(
+                Cell(show(value, unit), _drill_href(form, drills[c]), label=str(table.columns[c]))
+            )
         rows.append(cells)
     return rows
 
