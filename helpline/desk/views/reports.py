@@ -47,9 +47,13 @@ def _form(request) -> ReportFilterForm:
 def _drill_href(form: ReportFilterForm, what: dict | None) -> str:
     if not what:
         return ""
-    query = form.query_string()
-    extra = urlencode({k: v for k, v in what.items() if v is not None})
-    return f"{reverse('desk:reports-conversations')}?{'&'.join(q for q in (query, extra) if q)}"
+    # Thousands of cells on a heat map: the prefix and the filters' part once per form.
+    prefix = getattr(form, "_drill_prefix", None)
+    if prefix is None:
+        query = form.query_string()
+        prefix = f"{reverse('desk:reports-conversations')}?{query + '&' if query else ''}"
+        form._drill_prefix = prefix  # type: ignore[attr-defined]
+    return prefix + urlencode([(k, v) for k, v in what.items() if v is not None])
 
 
 def show(value, unit: str) -> str:
@@ -120,8 +124,18 @@ def _headline(form, figure: figures.Figure) -> dict:
 
 
 def _volume_chart(table: figures.Table) -> str:
+    """Stacked bars per day or week; the seven biggest series and "Other" (the palette
+    keeps eight colours apart, for any colour vision); the table has them all."""
     rows = table.rows[:-1]  # not the total
-    series = {name: [row[i + 1] for row in rows] for i, name in enumerate(table.columns[1:-1])}
+    names = table.columns[1:-1]
+    totals = table.rows[-1][1:-1]
+    biggest = sorted(range(len(names)), key=lambda i: -totals[i])
+    shown = sorted(biggest[:7]) if len(names) > 8 else list(range(len(names)))
+    series = {names[i]: [row[i + 1] for row in rows] for i in shown}
+    rest = [i for i in range(len(names)) if i not in shown]
+    if rest:
+        series["Other"] = [sum(row[i + 1] for i in rest) for row in rows]
+    # Short axis labels, "8 Nov": each row's full day is in the table below.
     labels = [date.fromisoformat(row[0]).strftime("%-d %b") for row in rows]
     return charts.stacked_bars(table.title, labels, series, "Conversations")
 
