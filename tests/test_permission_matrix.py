@@ -600,6 +600,7 @@ ROUTES = {
     # (an agent their own conversations; tests/reports check the numbers per viewer).
     "desk:reports-volume": Route("GET", "/reports/volume/", "any"),
     "desk:reports-responsiveness": Route("GET", "/reports/responsiveness/", "any"),
+    "desk:reports-promises": Route("GET", "/reports/promises/", "any"),
     "desk:reports-conversations": Route("GET", "/reports/conversations/?figure=new", "any"),
     "desk:reports-csv": Route("GET", "/reports/volume/csv/?table=by_channel_day", "any"),
     "api:report_volume": Route("GET", "/api/reports/volume", "any", api=True),

@@ -58,6 +58,9 @@ def _count_axis(peak: int) -> dict:
 
 
 def stacked_bars(title: str, x_labels: list[str], series: dict[str, list], y_title: str) -> str:
+    """A data: URL of the chart; empty when there is nothing to draw (no series)."""
+    if not series:
+        return ""
     totals = [sum(values) for values in zip(*series.values(), strict=True)] or [0]
     chart = pygal.StackedBar(
         **_count_axis(max(totals)),
@@ -78,6 +81,8 @@ def stacked_bars(title: str, x_labels: list[str], series: dict[str, list], y_tit
 
 
 def bars(title: str, x_labels: list[str], series: dict[str, list], y_title: str) -> str:
+    if not series:
+        return ""
     peak = max((v or 0 for values in series.values() for v in values), default=0)
     chart = pygal.Bar(**_count_axis(peak), **_config(title=title, y_title=y_title))
     chart.x_labels = x_labels

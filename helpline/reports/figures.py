@@ -486,6 +486,8 @@ def responsiveness_headlines(f: Filters) -> list[Figure]:
 def drill(f: Filters, what: dict, now: datetime | None = None) -> QuerySet:
     """Ids of the conversations behind a figure or a cell (`what` as the figures give it)."""
     figure = what.get("figure", "new")
+    if figure in ("callbacks", "appointments"):
+        return drill_promises(f, what)
     if figure == "waits":
         waits = f.waits()
         if what.get("channel"):
@@ -537,11 +539,15 @@ def drill(f: Filters, what: dict, now: datetime | None = None) -> QuerySet:
 # What each report shows: its headline figures (with the previous period) and its tables,
 # the same for the desk's pages, their CSV and the API.
 
-REPORTS = {"volume": "Volume", "responsiveness": "Responsiveness"}
+REPORTS = {"volume": "Volume", "responsiveness": "Responsiveness", "promises": "Promises"}
 
 
 def headlines_of(report: str, f: Filters) -> list[Figure]:
-    compute = volume_headlines if report == "volume" else responsiveness_headlines
+    compute = {
+        "volume": volume_headlines,
+        "responsiveness": responsiveness_headlines,
+        "promises": promises_headlines,
+    }[report]
     return with_previous(f, compute)
 
 
@@ -549,9 +555,286 @@ def tables_of(report: str, f: Filters) -> list[Table]:
     if report == "volume":
         period = "week" if f.days > 62 else "day"
         return [volume(f, by, period) for by in ("channel", "location", "team")] + heat_map(f)
+    if report == "promises":
+        return [callback_table(f), appointment_table(f)]
     return [
         distribution(f, "first_response"),
         distribution(f, "resolution"),
         waits(f),
         backlog(f),
     ]
+
+
+# Promises: callbacks and appointments (read from their own tables, a row per promise)
+
+DEFINITIONS.update(
+    {
+        "first_try": "For callbacks created in the period that were tried, the time from the "
+        "callback's creation (the missed call, the request) to our first try, in wall time.",
+        "reach_rate": "Of the callbacks created in the period that are no longer open, the "
+        "share in which one of our tries reached the customer.",
+        "tries_per_reach": "Tries made on the callbacks created in the period, per callback "
+        "that reached the customer.",
+        "never_connected": "Of the callbacks created in the period that are no longer open, "
+        "the share given up after their last try without reaching the customer.",
+        "appointments": "Appointments that start in the period, not cancelled; each outcome "
+        "as a share of those whose outcome is recorded (attended, missed by the customer, "
+        "missed by us).",
+    }
+)
+
+
+def _period(f: Filters) -> tuple[datetime, datetime]:
+    zone = timezone.get_current_timezone()
+    return (
+        datetime.combine(f.start, time.min, zone),
+        datetime.combine(f.end + timedelta(days=1), time.min, zone),
+    )
+
+
+def _promise_filter(f: Filters, rows: QuerySet, agent: str) -> QuerySet:
+    if f.scope.location_ids is not None:
+        rows = rows.filter(location_id__in=f.scope.location_ids)
+    if f.scope.agent_id is not None:
+        rows = rows.filter(**{agent: f.scope.agent_id})
+    if f.location is not None:
+        rows = rows.filter(location_id=f.location.pk)
+    if f.team is not None:
+        rows = rows.filter(conversation__team_id=f.team.pk)
+    if f.agent is not None:
+        rows = rows.filter(**{agent: f.agent.pk})
+    if f.channel:
+        rows = rows.filter(conversation__channel=f.channel)
+    if f.tag:
+        rows = rows.filter(conversation__tags__name=f.tag)
+    return rows
+
+
+def callbacks(f: Filters) -> QuerySet:
+    from helpline.callbacks.models import Callback
+
+    since, until = _period(f)
+    rows = Callback.objects.filter(created_at__gte=since, created_at__lt=until)
+    return _promise_filter(f, rows, "assignee_id")
+
+
+def appointments(f: Filters) -> QuerySet:
+    from helpline.appointments.models import Appointment
+
+    since, until = _period(f)
+    rows = Appointment.objects.filter(starts_at__gte=since, starts_at__lt=until)
+    return _promise_filter(f, rows, "agent_id")
+
+
+def _share(key, label, k, n, definition, drill) -> Figure:
+    low, high = wilson(k, n)
+    return Figure(key, label, k / n if n else None, n, "share", definition, low, high, drill=drill)
+
+
+def promises_headlines(f: Filters) -> list[Figure]:
+    from django.db.models import Exists, Min, OuterRef
+
+    from helpline.appointments.models import AppointmentStatus
+    from helpline.callbacks.models import CallbackAttempt, CallbackStatus, Outcome
+
+    rows = callbacks(f)
+    tried = sorted(
+        max(0, int((first - created).total_seconds()))
+        for created, first in rows.annotate(first=Min("tries__at"))
+        .filter(first__isnull=False)
+        .values_list("created_at", "first")
+    )
+    reached = CallbackAttempt.objects.filter(callback=OuterRef("pk"), outcome=Outcome.REACHED)
+    done = rows.exclude(status=CallbackStatus.OPEN)
+    counts = done.aggregate(
+        n=Count("pk"),
+        reached=Count("pk", filter=Q(Exists(reached))),
+        never=Count("pk", filter=~Q(Exists(reached)) & Q(status=CallbackStatus.FAILED)),
+    )
+    all_reached = rows.filter(Exists(reached)).count()
+    tries = CallbackAttempt.objects.filter(callback__in=rows.values("pk")).count()
+    outcomes = (
+        appointments(f)
+        .exclude(status=AppointmentStatus.CANCELLED)
+        .aggregate(
+            booked=Count("pk"),
+            attended=Count("pk", filter=Q(status=AppointmentStatus.ATTENDED)),
+            missed=Count("pk", filter=Q(status=AppointmentStatus.MISSED)),
+            ours=Count("pk", filter=Q(status=AppointmentStatus.MISSED_BY_US)),
+        )
+    )
+    decided = outcomes["attended"] + outcomes["missed"] + outcomes["ours"]
+    first_try = DEFINITIONS["first_try"]
+    return [
+        Figure(
+            "first_try_median",
+            "Time to the first try, median",
+            nearest_rank(tried, 50),
+            len(tried),
+            "seconds",
+            first_try,
+            drill={"figure": "callbacks"},
+        ),
+        Figure(
+            "first_try_p90",
+            "Time to the first try, 90th percentile",
+            nearest_rank(tried, 90),
+            len(tried),
+            "seconds",
+            first_try,
+            drill={"figure": "callbacks"},
+        ),
+        _share(
+            "reach_rate",
+            "Callbacks that reached the customer",
+            counts["reached"],
+            counts["n"],
+            DEFINITIONS["reach_rate"],
+            {"figure": "callbacks", "reached": "1"},
+        ),
+        Figure(
+            "tries_per_reach",
+            "Tries per callback that reached",
+            round(tries / all_reached, 2) if all_reached else None,
+            all_reached,
+            "ratio",
+            DEFINITIONS["tries_per_reach"],
+            drill={"figure": "callbacks"},
+        ),
+        _share(
+            "never_connected",
+            "Callbacks never connected",
+            counts["never"],
+            counts["n"],
+            DEFINITIONS["never_connected"],
+            {"figure": "callbacks", "reached": "0"},
+        ),
+        Figure(
+            "appointments_booked",
+            "Appointments",
+            outcomes["booked"],
+            outcomes["booked"],
+            "count",
+            DEFINITIONS["appointments"],
+            drill={"figure": "appointments"},
+        ),
+        _share(
+            "appointments_attended",
+            "Appointments attended",
+            outcomes["attended"],
+            decided,
+            DEFINITIONS["appointments"],
+            {"figure": "appointments", "status": "attended"},
+        ),
+        _share(
+            "appointments_missed",
+            "Appointments missed by the customer",
+            outcomes["missed"],
+            decided,
+            DEFINITIONS["appointments"],
+            {"figure": "appointments", "status": "missed"},
+        ),
+        _share(
+            "appointments_missed_by_us",
+            "Appointments missed by us",
+            outcomes["ours"],
+            decided,
+            DEFINITIONS["appointments"],
+            {"figure": "appointments", "status": "missed_by_us"},
+        ),
+    ]
+
+
+def appointment_table(f: Filters) -> Table:
+    from helpline.appointments.models import AppointmentStatus, Kind
+
+    statuses = [s for s in AppointmentStatus.values]
+    counts = defaultdict(int)
+    for kind, status, n in (
+        appointments(f).values_list("kind", "status").annotate(n=Count("pk")).order_by()
+    ):
+        counts[(kind, status)] = n
+    labels = dict(AppointmentStatus.choices)
+    rows, drills = [], []
+    for kind, name in Kind.choices:
+        rows.append([str(name)] + [counts[(kind, s)] for s in statuses])
+        drills.append(
+            [None] + [{"figure": "appointments", "kind": kind, "status": s} for s in statuses]
+        )
+    return Table(
+        "appointments",
+        "Appointments by outcome",
+        ["Kind"] + [str(labels[s]) for s in statuses],
+        rows,
+        DEFINITIONS["appointments"],
+        drills=drills,
+    )
+
+
+def callback_table(f: Filters) -> Table:
+    from django.db.models import Exists, OuterRef
+
+    from helpline.callbacks.models import CallbackAttempt, CallbackStatus, Outcome, Reason
+
+    reached = CallbackAttempt.objects.filter(callback=OuterRef("pk"), outcome=Outcome.REACHED)
+    rows, drills = [], []
+    per_reason = {
+        reason: counts
+        for reason, *counts in callbacks(f)
+        .values("reason")
+        .annotate(
+            n=Count("pk"),
+            open=Count("pk", filter=Q(status=CallbackStatus.OPEN)),
+            hit=Count("pk", filter=Q(Exists(reached))),
+            never=Count("pk", filter=~Q(Exists(reached)) & Q(status=CallbackStatus.FAILED)),
+        )
+        .values_list("reason", "n", "open", "hit", "never")
+        .order_by()
+    }
+    for reason, name in Reason.choices:
+        n, still_open, hit, never = per_reason.get(reason, (0, 0, 0, 0))
+        rows.append([str(name), n, still_open, hit, never])
+        drill = {"figure": "callbacks", "reason": reason}
+        drills.append(
+            [
+                None,
+                drill,
+                {**drill, "open": "1"},
+                {**drill, "reached": "1"},
+                {**drill, "reached": "0"},
+            ]
+        )
+    return Table(
+        "callbacks",
+        "Callbacks by reason",
+        ["Reason", "Callbacks", "Still open", "Reached", "Never connected"],
+        rows,
+        DEFINITIONS["reach_rate"],
+        drills=drills,
+    )
+
+
+def drill_promises(f: Filters, what: dict) -> QuerySet:
+    from django.db.models import Exists, OuterRef
+
+    from helpline.callbacks.models import CallbackAttempt, CallbackStatus, Outcome
+
+    if what.get("figure") == "appointments":
+        rows = appointments(f)
+        if what.get("status"):
+            rows = rows.filter(status=what["status"])
+        if what.get("kind"):
+            rows = rows.filter(kind=what["kind"])
+        return rows.filter(conversation__isnull=False).values("conversation_id")
+    rows = callbacks(f)
+    if what.get("reason"):
+        rows = rows.filter(reason=what["reason"])
+    if what.get("open") == "1":
+        rows = rows.filter(status=CallbackStatus.OPEN)
+    if what.get("reached") in ("0", "1"):
+        reached = CallbackAttempt.objects.filter(callback=OuterRef("pk"), outcome=Outcome.REACHED)
+        if what["reached"] == "1":
+            rows = rows.filter(Exists(reached))
+        else:
+            rows = rows.filter(~Exists(reached), status=CallbackStatus.FAILED)
+    return rows.filter(conversation__isnull=False).values("conversation_id")

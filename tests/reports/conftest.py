@@ -144,6 +144,7 @@ def make_history(north, south, admin, seed: int = 7, size: int = SIZE) -> Histor
     SlaEvent.objects.bulk_create(breaches)
     for c in conversations[::3]:
         c.tags.add(refund)
+    _promises(rng, conversations, now)
     actions.rebuild_rollups()
     return History(north, south, admin, manager, nora, olga, sam, team, conversations)
 
@@ -162,3 +163,59 @@ def _message(conversation, direction, at, kind=MessageKind.NORMAL):
 @pytest.fixture
 def history(north, south, admin):
     return make_history(north, south, admin)
+
+
+def _promises(rng, conversations, now) -> None:
+    """Callbacks with their tries and appointments with their outcomes, on a third of the
+    conversations that have a location."""
+    from helpline.appointments.models import Appointment
+    from helpline.callbacks.models import Callback, CallbackAttempt
+
+    placed = [c for c in conversations if c.location_id][::3]
+    callbacks = Callback.objects.bulk_create(
+        [
+            Callback(
+                customer_id=c.customer_id,
+                conversation=c,
+                location_id=c.location_id,
+                phone_number=f"+4477009{i:05d}",
+                reason=rng.choice(["missed_call", "voicemail", "requested", "abandoned_call"]),
+                status=rng.choice(["open", "done", "failed", "closed"]),
+                due_at=c.created_at,
+                max_attempts=3,
+                assignee=c.assignee,
+                created_at=c.created_at,
+            )
+            for i, c in enumerate(placed)
+        ]
+    )
+    tries = []
+    for callback in callbacks:
+        at = callback.created_at
+        for _ in range(rng.randint(0, 3)):
+            at += timedelta(seconds=rng.randint(60, 86400))
+            tries.append(
+                CallbackAttempt(
+                    callback=callback,
+                    outcome=rng.choice(["reached", "no_answer", "busy", "left_message"]),
+                    at=at,
+                )
+            )
+    CallbackAttempt.objects.bulk_create(tries)
+    Appointment.objects.bulk_create(
+        [
+            Appointment(
+                customer_id=c.customer_id,
+                conversation=c,
+                location_id=c.location_id,
+                kind=rng.choice(["callback", "in_store"]),
+                starts_at=c.created_at + timedelta(days=1),
+                ends_at=c.created_at + timedelta(days=1, minutes=30),
+                agent=c.assignee,
+                status=rng.choice(["booked", "attended", "missed", "missed_by_us", "cancelled"]),
+                created_at=c.created_at,
+                uid=f"generated-{c.pk}@shop.test",
+            )
+            for c in placed
+        ]
+    )

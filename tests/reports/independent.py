@@ -184,3 +184,53 @@ def expected(f: Filters, now: datetime) -> dict:
         for _, low, high in AGE_BUCKETS
     ]
     return out
+
+
+def promises(f: Filters) -> dict:
+    """Callbacks created and appointments starting in the period (the viewer's zone)."""
+    kept = {r["id"]: r for r in conversations(f)}
+    zone = timezone.get_current_timezone()
+    since = datetime.combine(f.start, time.min, zone)
+    until = datetime.combine(f.end + timedelta(days=1), time.min, zone)
+    tries = defaultdict(list)
+    for callback_id, outcome, at in _rows(
+        "SELECT callback_id, outcome, at FROM callbacks_callbackattempt"
+    ):
+        tries[callback_id].append((_dt(at), outcome))
+    first, done, reached, never, all_reached, tried = [], 0, 0, 0, 0, 0
+    for cid, conversation_id, status, created in _rows(
+        "SELECT id, conversation_id, status, created_at FROM callbacks_callback"
+    ):
+        created = _dt(created)
+        if conversation_id not in kept or not since <= created < until:
+            continue
+        hit = any(outcome == "reached" for _, outcome in tries[cid])
+        tried += len(tries[cid])
+        all_reached += hit
+        if tries[cid]:
+            first.append(int((min(at for at, _ in tries[cid]) - created).total_seconds()))
+        if status != "open":
+            done += 1
+            reached += hit
+            never += (not hit) and status == "failed"
+    outcomes = Counter()
+    for conversation_id, status, starts in _rows(
+        "SELECT conversation_id, status, starts_at FROM appointments_appointment"
+    ):
+        if conversation_id in kept and since <= _dt(starts) < until and status != "cancelled":
+            outcomes[status] += 1
+    decided = outcomes["attended"] + outcomes["missed"] + outcomes["missed_by_us"]
+    return {
+        "first_try_median": (rank(first, 50), len(first)),
+        "first_try_p90": (rank(first, 90), len(first)),
+        "reach_rate": (reached / done if done else None, done),
+        "tries_per_reach": (round(tried / all_reached, 2) if all_reached else None, all_reached),
+        "never_connected": (never / done if done else None, done),
+        "appointments_booked": (sum(outcomes.values()), sum(outcomes.values())),
+        "appointments_attended": (outcomes["attended"] / decided if decided else None, decided),
+        "appointments_missed": (outcomes["missed"] / decided if decided else None, decided),
+        "appointments_missed_by_us": (
+            outcomes["missed_by_us"] / decided if decided else None,
+            decided,
+        ),
+    }

@@ -102,3 +102,15 @@ def test_a_figure_from_few_cases_says_so(history):
     assert figure.few is (figure.n < 30)
     f = Filters(today - timedelta(days=70), today, Scope(None))
     assert figures.new_conversations(f).few is False
+
+
+def test_promise_figures_equal_the_plain_sql_recomputation(history):
+    checked = 0
+    for name, f in _variants(history).items():
+        if f.channel or f.team:
+            continue  # promises filter those through their conversation, as checked below
+        want = independent.promises(f)
+        got = {x.key: (x.value, x.n) for x in figures.promises_headlines(f)}
+        assert got == want, name
+        checked += want["appointments_booked"][1]
+    assert checked > 20

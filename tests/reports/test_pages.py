@@ -33,7 +33,7 @@ def _wide() -> dict:
 
 def test_pages_show_the_figures_with_n_and_definitions(history):
     client = _client(history.admin)
-    for url in ("/reports/volume/", "/reports/responsiveness/"):
+    for url in ("/reports/volume/", "/reports/responsiveness/", "/reports/promises/"):
         response = client.get(url, _wide())
         assert response.status_code == 200, url
         body = response.content.decode()
@@ -143,3 +143,36 @@ def test_drill_down_lists_the_conversations_behind_a_number(history):
     # Every number on the page links to its drill-down.
     page = client.get("/reports/responsiveness/", wide).content.decode()
     assert "/reports/conversations/?" in page
+
+
+def test_promises_drill_down_and_csv(history):
+    client = _client(history.admin)
+    wide = _wide()
+    response = client.get(
+        "/reports/conversations/", {**wide, "figure": "appointments", "status": "attended"}
+    )
+    assert response.status_code == 200
+    today = timezone.localdate()
+    f = Filters(today - timedelta(days=70), today, Scope(None))
+    shown = {h.key: h for h in figures.promises_headlines(f)}
+    attended = shown["appointments_attended"]
+    assert response.content.decode().count('class="row ') == round(attended.value * attended.n)
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                client.get(
+                    "/reports/promises/csv/", {"table": "callbacks", **wide}
+                ).content.decode()
+            )
+        )
+    )
+    assert rows[0] == ["Reason", "Callbacks", "Still open", "Reached", "Never connected"]
+    assert sum(int(r[1]) for r in rows[1:]) == figures.callbacks(f).count()
+
+
+def test_pages_without_any_conversation(admin):
+    client = _client(admin)
+    for url in ("/reports/volume/", "/reports/responsiveness/", "/reports/promises/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "n = 0" in response.content.decode()

@@ -61,6 +61,8 @@ def show(value, unit: str) -> str:
         return "—"
     if unit == "seconds":
         return compact_duration(value)
+    if unit == "ratio":
+        return f"{value:.2f}"
     if unit == "share":
         return f"{value * 100:.1f} %"
     if isinstance(value, int):
@@ -193,11 +195,38 @@ def responsiveness(request):
     return _render(request, "responsiveness", form, f, headlines, shown)
 
 
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def promises(request):
+    form = _form(request)
+    f = form.filters()
+    callbacks, appointments = figures.tables_of("promises", f)
+    outcomes = {
+        column: [row[c + 1] for row in appointments.rows]
+        for c, column in enumerate(appointments.columns[1:])
+    }
+    chart = charts.stacked_bars(
+        appointments.title, [row[0] for row in appointments.rows], outcomes, "Appointments"
+    )
+    shown = [
+        _shown(form, callbacks, "promises"),
+        _shown(form, appointments, "promises", chart),
+    ]
+    headlines = figures.headlines_of("promises", f)
+    return _render(request, "promises", form, f, headlines, shown)
+
+
 def _render(request, page, form, f, headlines, shown, **more):
+    query = form.query_string()
+    tabs = [
+        (name, reverse(f"desk:reports-{slug}") + (f"?{query}" if query else ""), slug == page)
+        for slug, name in PAGES.items()
+    ]
     context = {
         "nav": "reports",
         "page": page,
         "pages": PAGES,
+        "tabs": tabs,
         "form": form,
         "filters": f,
         "previous": f.previous(),
@@ -220,6 +249,11 @@ def drill_down(request):
     what = {
         k: request.GET.get(k, "")
         for k in (
+            "status",
+            "kind",
+            "reason",
+            "open",
+            "reached",
             "figure",
             "day",
             "week",
@@ -294,6 +328,7 @@ def write_csv(out, table: figures.Table) -> None:
 urlpatterns = [
     path("reports/volume/", volume, name="reports-volume"),
     path("reports/responsiveness/", responsiveness, name="reports-responsiveness"),
+    path("reports/promises/", promises, name="reports-promises"),
     path("reports/conversations/", drill_down, name="reports-conversations"),
     path("reports/<slug:page>/csv/", table_csv, name="reports-csv"),
 ]
