@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -196,7 +197,10 @@ def percentiles(queryset: QuerySet, column: str, percents=(50, 90)) -> tuple[int
     """(n, [value per percent]) of a column over the rows of `queryset` that have it."""
     queryset = queryset.filter(**{f"{column}__isnull": False})
     if connection.vendor == "postgresql":
-        sql, params = queryset.values(column).query.sql_with_params()
+        try:
+            sql, params = queryset.values(column).query.sql_with_params()
+        except EmptyResultSet:  # e.g. a viewer who serves no location
+            return 0, [None for _ in percents]
         wanted = ", ".join(
             f"percentile_disc({p / 100}) WITHIN GROUP (ORDER BY s.v)" for p in percents
         )

@@ -176,3 +176,13 @@ def test_pages_without_any_conversation(admin):
         response = client.get(url)
         assert response.status_code == 200, url
         assert "n = 0" in response.content.decode()
+
+
+def test_someone_who_serves_no_location_sees_nothing(history):
+    from helpline.core.models import Role, User
+
+    nowhere = User.objects.create_user("nick", "nick@shop.test", "pw", role=Role.MANAGER)
+    for url in ("/reports/volume/", "/reports/responsiveness/", "/reports/promises/"):
+        response = _client(nowhere).get(url, _wide())
+        assert response.status_code == 200, url
+        assert "n = 0" in response.content.decode()
