@@ -605,6 +605,7 @@ ROUTES = {
     "desk:reports-csv": Route("GET", "/reports/volume/csv/?table=by_channel_day", "any"),
     "api:report_volume": Route("GET", "/api/reports/volume", "any", api=True),
     "api:report_responsiveness": Route("GET", "/api/reports/responsiveness", "any", api=True),
+    "api:report_promises": Route("GET", "/api/reports/promises", "any", api=True),
     "desk:conversation-send-survey": Route(
         "POST", "/conversations/{conversation}/send-survey/", "object", {}
     ),

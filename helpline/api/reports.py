@@ -112,3 +112,10 @@ def report_responsiveness(request):
     time, their distribution), service level attainment, waits of calls and walk-ins, and
     the backlog by age."""
     return _report(request, "responsiveness")
+
+
+@router.get("/reports/promises", response={200: ReportOut, **ERRORS})
+def report_promises(request):
+    """Callbacks (time to the first try, reach rate, tries per reach, never connected) and
+    appointments (booked, attended, missed by the customer, missed by us)."""
+    return _report(request, "promises")

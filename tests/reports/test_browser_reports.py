@@ -53,4 +53,8 @@ def test_a_manager_reads_filters_drills_down_and_downloads(browser_page, north, 
     screenshot(page, "reports-responsiveness")
     page.set_viewport_size({"width": 375, "height": 800})
     screenshot(page, "reports-responsiveness-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_role("link", name="Promises").click()
+    expect(page.locator("#headline-reach_rate .value")).to_be_visible()
+    screenshot(page, "reports-promises")
     assert not violations, violations

@@ -101,6 +101,8 @@ def test_the_api_gives_the_pages_numbers(history):
     target = next(h for h in data["headlines"] if h["key"] == "response_target")
     assert target["low"] <= target["value"] <= target["high"]
     assert target["previous"] is not None
+    promises = _api(history.admin).get("/api/reports/promises", _wide()).json()
+    assert [t["name"] for t in promises["tables"]] == ["callbacks", "appointments"]
     names = [t["name"] for t in data["tables"]]
     assert names == ["first_response_distribution", "resolution_distribution", "waits", "backlog"]
 
