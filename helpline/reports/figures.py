@@ -243,14 +243,24 @@ def dimension_label(by: str, value) -> str:
 DIMENSIONS = {"channel": "channel", "location": "location__name", "team": "team__name"}
 
 
-def volume(f: Filters, by: str, period: str = "day") -> Table:
+def volume_counts(f: Filters) -> list[tuple]:
+    """(day, channel, location name, team name, n) of the conversations begun in the
+    period: one grouped scan for the three volume tables."""
+    return list(
+        f.opened()
+        .values_list("opened_day", "channel", "location__name", "team__name")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+def volume(f: Filters, by: str, period: str = "day", counted: list[tuple] | None = None) -> Table:
     """New conversations per day (or week, from Monday) and `by` channel, location or team."""
-    column = DIMENSIONS[by]
+    position = {"channel": 1, "location": 2, "team": 3}[by]
     counts: dict = defaultdict(lambda: defaultdict(int))
     keys = set()
-    for day, value, n in (
-        f.opened().values_list("opened_day", column).annotate(n=Count("pk")).order_by()
-    ):
+    for row in volume_counts(f) if counted is None else counted:
+        day, value, n = row[0], row[position], row[4]
         bucket = day - timedelta(days=day.weekday()) if period == "week" else day
         counts[bucket][value] += n
         keys.add(value)
@@ -558,7 +568,9 @@ def headlines_of(report: str, f: Filters) -> list[Figure]:
 def tables_of(report: str, f: Filters) -> list[Table]:
     if report == "volume":
         period = "week" if f.days > 62 else "day"
-        return [volume(f, by, period) for by in ("channel", "location", "team")] + heat_map(f)
+        counted = volume_counts(f)
+        tables = [volume(f, by, period, counted) for by in ("channel", "location", "team")]
+        return tables + heat_map(f)
     if report == "promises":
         return [callback_table(f), appointment_table(f)]
     return [
