@@ -63,7 +63,7 @@ def make_history(north, south, admin, seed: int = 7, size: int = SIZE) -> Histor
         (None, [None], [None]),
     ]
     customers = Customer.objects.bulk_create([Customer(name=f"Customer {i}") for i in range(size)])
-    conversations, plans = [], []
+    conversations = []
     for i in range(size):
         location, agents, teams = rng.choice(places[:2] * 3 + places[2:])
         created = now - timedelta(seconds=rng.randint(0, 60 * 86400))
@@ -88,7 +88,6 @@ def make_history(north, south, admin, seed: int = 7, size: int = SIZE) -> Histor
                 sla_policy=policy if rng.random() < 0.6 else None,
             )
         )
-        plans.append(rng)
     conversations = Conversation.objects.bulk_create(conversations)
     messages, waits, breaches = [], [], []
     for c in conversations:
@@ -107,7 +106,7 @@ def make_history(north, south, admin, seed: int = 7, size: int = SIZE) -> Histor
             )
             messages.append(inbound)
             if inbound.kind == MessageKind.NORMAL:
-                waits.append((inbound, rng))
+                waits.append(inbound)
             at += timedelta(seconds=rng.randint(30, 2 * 86400))
             if rng.random() < 0.7 and at < timezone.now():
                 messages.append(_message(c, Direction.OUTBOUND, at))
@@ -119,7 +118,7 @@ def make_history(north, south, admin, seed: int = 7, size: int = SIZE) -> Histor
                 )
     Message.objects.bulk_create(messages)
     wait_rows = []
-    for inbound, _ in waits:
+    for inbound in waits:
         answered = rng.random() < 0.75
         wall = rng.randint(0, 3 * 86400)
         helped = (
