@@ -36,6 +36,7 @@ SIGNED_IN_PAGES = {
 SIGNED_IN_PAGES.pop("attachment-download")  # a file, not a page: see NOT_PAGES
 SIGNED_IN_PAGES.pop("desk:two-factor-qr")  # an image: see NOT_PAGES
 SIGNED_IN_PAGES.pop("desk:customer-export")  # a ZIP file: see NOT_PAGES
+SIGNED_IN_PAGES.pop("desk:reports-csv")  # a CSV file: see NOT_PAGES
 SIGNED_OUT_PAGES = {
     "desk:sign-in": "/sign-in/",
     "desk:password-reset": "/password-reset/",
@@ -55,6 +56,7 @@ NOT_PAGES = {
     "desk:sign-in-code": "the second step of a sign-in: tests/desk/test_browser_two_factor.py",
     "desk:two-factor-qr": "the set-up page's QR image: tests/desk/test_browser_two_factor.py",
     "desk:customer-export": "a ZIP download: tests/desk/test_browser_data_request.py",
+    "desk:reports-csv": "a CSV download: tests/reports/test_pages.py",
     "api:api-root": "a 404 that names the docs",
     "api:record_call_event": "a phone system's webhook",
     "api:twilio_call_status": "Twilio's webhook",

@@ -596,6 +596,16 @@ ROUTES = {
         "POST", "/conversations/{conversation}/prediction/", "object", {"score": "4"}
     ),
     "desk:surveys": Route("GET", "/surveys/", "any"),
+    # Reports (helpline.reports): everyone signed in sees figures, within what they may see
+    # (an agent their own conversations; tests/reports check the numbers per viewer).
+    "desk:reports-volume": Route("GET", "/reports/volume/", "any"),
+    "desk:reports-responsiveness": Route("GET", "/reports/responsiveness/", "any"),
+    "desk:reports-promises": Route("GET", "/reports/promises/", "any"),
+    "desk:reports-conversations": Route("GET", "/reports/conversations/?figure=new", "any"),
+    "desk:reports-csv": Route("GET", "/reports/volume/csv/?table=by_channel_day", "any"),
+    "api:report_volume": Route("GET", "/api/reports/volume", "any", api=True),
+    "api:report_responsiveness": Route("GET", "/api/reports/responsiveness", "any", api=True),
+    "api:report_promises": Route("GET", "/api/reports/promises", "any", api=True),
     "desk:conversation-send-survey": Route(
         "POST", "/conversations/{conversation}/send-survey/", "object", {}
     ),

@@ -23,6 +23,7 @@ from helpline.api import (
     hours,
     insights,
     recovery,
+    reports,
     search,
     sla,
     surveys,
@@ -89,3 +90,4 @@ api.add_router("/", appointments.router)
 api.add_router("/", webhooks.router)
 api.add_router("/", recovery.router)
 api.add_router("/", surveys.router)
+api.add_router("/", reports.router)

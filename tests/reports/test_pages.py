@@ -1,0 +1,190 @@
+"""The report pages, their drill-down and CSV, and the API: same numbers, the viewer's
+scope, errors by field."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from helpline.core.tokens import issue_token
+from helpline.reports import figures
+from helpline.reports.figures import Filters, Scope
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _api(user) -> Client:
+    return Client(headers={"Authorization": f"Bearer {issue_token(user)}"})
+
+
+def _wide() -> dict:
+    today = timezone.localdate()
+    return {"start": (today - timedelta(days=70)).isoformat(), "end": today.isoformat()}
+
+
+def test_pages_show_the_figures_with_n_and_definitions(history):
+    client = _client(history.admin)
+    for url in ("/reports/volume/", "/reports/responsiveness/", "/reports/promises/"):
+        response = client.get(url, _wide())
+        assert response.status_code == 200, url
+        body = response.content.decode()
+        assert "n = " in body and "How is this computed?" in body
+        assert "previous period" in body
+        assert "data:image/svg+xml;base64," in body  # a chart, drawn on the server
+        assert "<script" not in body.split("</head>")[1].replace('<script src="/static', "")
+
+
+def test_a_bad_filter_is_named_next_to_its_field(history):
+    response = _client(history.admin).get("/reports/volume/", {"start": "2026-02-30"})
+    assert response.status_code == 400
+    assert 'id="start-error"' in response.content.decode()
+    response = _client(history.admin).get(
+        "/reports/volume/", {"start": "2026-05-01", "end": "2026-04-01"}
+    )
+    assert response.status_code == 400
+    assert "on or before the end" in response.content.decode()
+
+
+def test_an_agent_sees_only_their_own_figures(history):
+    api = _api(history.nora).get("/api/reports/volume", _wide()).json()
+    today = timezone.localdate()
+    own = Filters(today - timedelta(days=70), today, Scope(None), agent=history.nora)
+    assert api["headlines"][0]["value"] == figures.new_conversations(own).value
+    assert (
+        api["headlines"][0]["value"]
+        < figures.new_conversations(Filters(own.start, own.end, Scope(None))).value
+    )
+    # Asking for another agent's figures shows none: the choice is not theirs to make.
+    response = _api(history.nora).get("/api/reports/volume", {"agent": history.olga.pk})
+    assert response.status_code == 400
+    assert response.json()["detail"][0]["field"] == "agent"
+
+
+def test_a_manager_sees_their_locations_only(history):
+    today = timezone.localdate()
+    start = today - timedelta(days=70)
+    api = _api(history.manager).get("/api/reports/volume", _wide()).json()
+    north = figures.new_conversations(Filters(start, today, Scope(None), location=history.north))
+    assert api["headlines"][0]["value"] == north.value
+    response = _api(history.manager).get("/api/reports/volume", {"location": history.south.pk})
+    assert response.status_code == 400
+    assert response.json()["detail"][0]["field"] == "location"
+    page = _client(history.manager).get("/reports/volume/", _wide()).content.decode()
+    assert "South Mall" not in page
+
+
+def test_the_api_names_a_bad_filter(history):
+    for params, field in (
+        ({"start": "yesterday"}, "start"),
+        ({"channel": "pigeon"}, "channel"),
+        ({"team": "x"}, "team"),
+        ({"start": "2026-05-01", "end": "2026-04-01"}, "start"),
+    ):
+        response = _api(history.admin).get("/api/reports/responsiveness", params)
+        assert response.status_code == 400, params
+        assert response.json()["detail"][0]["field"] == field
+
+
+def test_the_api_gives_the_pages_numbers(history):
+    data = _api(history.admin).get("/api/reports/responsiveness", _wide()).json()
+    keys = {h["key"] for h in data["headlines"]}
+    assert "first_response_business_median" in keys and "response_target" in keys
+    target = next(h for h in data["headlines"] if h["key"] == "response_target")
+    assert target["low"] <= target["value"] <= target["high"]
+    assert target["previous"] is not None
+    promises = _api(history.admin).get("/api/reports/promises", _wide()).json()
+    assert [t["name"] for t in promises["tables"]] == ["callbacks", "appointments"]
+    names = [t["name"] for t in data["tables"]]
+    assert names == ["first_response_distribution", "resolution_distribution", "waits", "backlog"]
+
+
+def test_csv_holds_the_tables_numbers(history):
+    today = timezone.localdate()
+    start = today - timedelta(days=70)
+    response = _client(history.admin).get(
+        "/reports/volume/csv/", {"table": "by_channel_week", **_wide()}
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    table = figures.volume(Filters(start, today, Scope(None)), "channel", "week")
+    assert rows[0] == table.columns
+    assert rows[1:] == [[str(v) for v in row] for row in table.rows]
+    assert rows[-1][-1] == str(figures.new_conversations(Filters(start, today, Scope(None))).value)
+    response = _client(history.admin).get(
+        "/reports/responsiveness/csv/", {"table": "first_response_distribution"}
+    )
+    assert response.content.decode().splitlines()[0] == "Time,Business time,Wall time"
+    missing = _client(history.admin).get("/reports/volume/csv/", {"table": "nothing"})
+    assert missing.status_code == 404
+
+
+def test_drill_down_lists_the_conversations_behind_a_number(history):
+    client = _client(history.manager)
+    wide = _wide()
+    response = client.get(
+        "/reports/conversations/", {**wide, "figure": "new", "by": "channel", "value": "email"}
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    today = timezone.localdate()
+    f = Filters(today - timedelta(days=70), today, Scope.of(history.manager), channel="email")
+    expected = figures.new_conversations(f).value
+    assert body.count('class="row ') == expected > 0
+    south = [c for c in history.conversations if c.location_id == history.south.pk]
+    assert all(f'data-id="{c.pk}"' not in body for c in south)
+    # Every number on the page links to its drill-down.
+    page = client.get("/reports/responsiveness/", wide).content.decode()
+    assert "/reports/conversations/?" in page
+
+
+def test_promises_drill_down_and_csv(history):
+    client = _client(history.admin)
+    wide = _wide()
+    response = client.get(
+        "/reports/conversations/", {**wide, "figure": "appointments", "status": "attended"}
+    )
+    assert response.status_code == 200
+    today = timezone.localdate()
+    f = Filters(today - timedelta(days=70), today, Scope(None))
+    shown = {h.key: h for h in figures.promises_headlines(f)}
+    attended = shown["appointments_attended"]
+    assert response.content.decode().count('class="row ') == round(attended.value * attended.n)
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                client.get(
+                    "/reports/promises/csv/", {"table": "callbacks", **wide}
+                ).content.decode()
+            )
+        )
+    )
+    assert rows[0] == ["Reason", "Callbacks", "Still open", "Reached", "Never connected"]
+    assert sum(int(r[1]) for r in rows[1:]) == figures.callbacks(f).count()
+
+
+def test_pages_without_any_conversation(admin):
+    client = _client(admin)
+    for url in ("/reports/volume/", "/reports/responsiveness/", "/reports/promises/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "n = 0" in response.content.decode()
+
+
+def test_someone_who_serves_no_location_sees_nothing(history):
+    from helpline.core.models import Role, User
+
+    nowhere = User.objects.create_user("nick", "nick@shop.test", "pw", role=Role.MANAGER)
+    for url in ("/reports/volume/", "/reports/responsiveness/", "/reports/promises/"):
+        response = _client(nowhere).get(url, _wide())
+        assert response.status_code == 200, url
+        assert "n = 0" in response.content.decode()
