@@ -26,6 +26,7 @@ from helpline.api import (
     search,
     sla,
     surveys,
+    time_audit,
     webhooks,
 )
 from helpline.api.auth import api_auth
@@ -89,3 +90,4 @@ api.add_router("/", appointments.router)
 api.add_router("/", webhooks.router)
 api.add_router("/", recovery.router)
 api.add_router("/", surveys.router)
+api.add_router("/", time_audit.router)
