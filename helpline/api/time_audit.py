@@ -77,6 +77,7 @@ class KindShareOut(ShareOut):
 
 class TaskOut(Schema):
     name: str
+    title: str = Field(description="A calendar event's title; empty for a kind")
     kind: str
     customer_impacting: bool
     seconds: int
@@ -120,6 +121,7 @@ def _share(share: figures.Share) -> dict:
 def _task(task: figures.Task) -> dict:
     return {
         "name": task.name,
+        "title": task.title,
         "kind": task.kind,
         "customer_impacting": task.customer_impacting,
         "seconds": task.seconds,

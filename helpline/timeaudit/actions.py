@@ -218,7 +218,8 @@ def add_kind(actor: User, label: str, *, customer_impacting: bool = False) -> Ti
     key = slugify(label)[:40]
     if not key:
         raise ActionError("use letters or digits in the name", "label")
-    if key in kinds.all_kinds():
+    existing = kinds.all_kinds()
+    if key in existing or label.casefold() in {k.label.casefold() for k in existing.values()}:
         raise ActionError("there is a kind of that name already", "label")
     row = TimeKind.objects.create(
         key=key,

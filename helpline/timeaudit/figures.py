@@ -61,6 +61,7 @@ class Share:
 @dataclass
 class Task:
     name: str  # the calendar event's title, else the kind's label
+    title: str
     kind: str
     kind_label: str
     customer_impacting: bool
@@ -121,7 +122,7 @@ def week(agent_ids: list[int], first_day: date, zone: ZoneInfo) -> Week:
         task = tasks.get(task_key)
         if task is None:
             label = kinds_module.label(rules, kind)
-            task = tasks[task_key] = Task(title or label, kind, label, impacting)
+            task = tasks[task_key] = Task(title or label, title, kind, label, impacting)
         task.seconds += seconds
         task.entries += 1
         task.agents.add(agent_id)
