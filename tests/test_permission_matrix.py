@@ -38,8 +38,8 @@ from helpline.insights import actions as insights_actions
 from helpline.insights.models import Text, Theme
 from helpline.recovery import actions as recovery_actions
 from helpline.recovery.models import RootCause
-from helpline.timeaudit.actions import log_time
 from helpline.sla.models import Notification, SlaPolicy
+from helpline.timeaudit.actions import log_time
 from helpline.webhooks.actions import create_webhook
 from helpline.webhooks.models import WebhookDelivery
 from tests.desk.conftest import write_in
@@ -70,9 +70,9 @@ class Route:
     # else gets 403.
     # "managed": a location's figures (the time audit): admins and its managers may, and for
     # everyone else, its agents included, they do not exist (404).
-    # "own": names NOTIFIED's own notification, saved view or time entry: only she may, and for anyone
-    # else, admins included, it does not exist (404); "self": touches only the signed-in user's own
-    # things, so everyone signed in may (the page, or a redirect back to it).
+    # "own": names NOTIFIED's own notification, saved view or time entry: only she may, and for
+    # anyone else, admins included, it does not exist (404); "self": touches only the signed-in
+    # user's own things, so everyone signed in may (the page, or a redirect back to it).
     scope: str
     data: dict | None = None
     api: bool = False

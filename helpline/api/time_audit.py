@@ -64,8 +64,8 @@ class WeekFilters(Schema):
 class ShareOut(Schema):
     customer_seconds: int
     total_seconds: int
-    customer_minutes: int
-    total_minutes: int
+    customer_minutes: float
+    total_minutes: float
     percent: int | None = Field(description="Customer-impacting share; null without any time")
 
 
@@ -81,7 +81,7 @@ class TaskOut(Schema):
     kind: str
     customer_impacting: bool
     seconds: int
-    minutes: int
+    minutes: float
     entries: int
     weeks: int = Field(description=f"Of the last {figures.REVIEW_WEEKS} in which it took time")
     recurring: bool

@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
-from dateutil import rrule
+from dateutil import rrule  # type: ignore[import-untyped]  # icalendar depends on it
 
 from helpline.core.errors import ActionError
 

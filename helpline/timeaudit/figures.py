@@ -18,6 +18,11 @@ REVIEW_WEEKS = 4  # a task is recurring when it took time in two of the last fou
 SINKS = 5  # the largest administrative tasks shown
 
 
+def minutes(seconds: int) -> float:
+    """Minutes to a tenth, as the pages show them (a 40-second reply is 0.7 minutes)."""
+    return round(seconds / 60, 1)
+
+
 def monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
@@ -46,16 +51,16 @@ class Share:
         return round(100 * self.customer_seconds / self.total_seconds)
 
     @property
-    def customer_minutes(self) -> int:
-        return round(self.customer_seconds / 60)
+    def customer_minutes(self) -> float:
+        return minutes(self.customer_seconds)
 
     @property
-    def admin_minutes(self) -> int:
-        return round(self.admin_seconds / 60)
+    def admin_minutes(self) -> float:
+        return minutes(self.admin_seconds)
 
     @property
-    def total_minutes(self) -> int:
-        return round(self.total_seconds / 60)
+    def total_minutes(self) -> float:
+        return minutes(self.total_seconds)
 
 
 @dataclass
@@ -71,8 +76,8 @@ class Task:
     agents: set[int] = field(default_factory=set)
 
     @property
-    def minutes(self) -> int:
-        return round(self.seconds / 60)
+    def minutes(self) -> float:
+        return minutes(self.seconds)
 
     @property
     def recurring(self) -> bool:
@@ -103,7 +108,9 @@ def week(agent_ids: list[int], first_day: date, zone: ZoneInfo) -> Week:
     weeks = [first_day - timedelta(weeks=n) for n in range(TREND_WEEKS - 1, -1, -1)]
     bounds = [week_bounds(day, zone) for day in weeks]
     trend = {day: Share() for day in weeks}
-    share, per_kind, per_agent = Share(), defaultdict(Share), defaultdict(Share)
+    share = Share()
+    per_kind: defaultdict[str, Share] = defaultdict(Share)
+    per_agent: defaultdict[int, Share] = defaultdict(Share)
     tasks: dict[tuple[str, str], Task] = {}
     seen_in: dict[tuple[str, str], set[date]] = defaultdict(set)
     review_from = weeks[-REVIEW_WEEKS]

@@ -52,7 +52,11 @@ def test_an_agent_logs_their_own_time(client, agent_north):
         ({"kind": "meeting", "minutes": 721}, 422, "minutes"),
         ({"kind": "call", "minutes": 10}, 400, "kind"),
         ({"kind": "nap", "minutes": 10}, 400, "kind"),
-        ({"kind": "meeting", "minutes": 10, "started_at": "2001-01-01T10:00:00Z"}, 400, "started_at"),
+        (
+            {"kind": "meeting", "minutes": 10, "started_at": "2001-01-01T10:00:00Z"},
+            400,
+            "started_at",
+        ),
         ({"kind": "meeting", "minutes": 10, "started_at": "yesterday"}, 422, "started_at"),
         ({"kind": "meeting", "minutes": 10, "note": "x" * 2001}, 422, "note"),
     ],
@@ -74,4 +78,6 @@ def test_the_week_names_one_group(client, agent_north, north):
 
 def test_signed_out_is_401():
     assert Client().get("/api/time/entries").status_code == 401
-    assert Client().post("/api/time/entries", {}, content_type="application/json").status_code == 401
+    assert (
+        Client().post("/api/time/entries", {}, content_type="application/json").status_code == 401
+    )

@@ -108,6 +108,12 @@ def sql_week(agent_ids: list[int], monday: date, impacting=frozenset(IMPACTING))
     return {"total": total, "customer": customer, "tasks": dict(tasks), "by_kind": dict(by_kind)}
 
 
+def shown_minutes(seconds: int) -> str:
+    """Minutes as the page writes them: to a tenth, without a trailing ".0"."""
+    text = f"{seconds / 60:.1f}"
+    return text.removesuffix(".0")
+
+
 def page_week(client, path: str):
     response = client.get(path)
     assert response.status_code == 200
@@ -135,7 +141,7 @@ def test_the_week_equals_plain_sql(generated, who):
         expected["customer"],
         expected["total"],
     )
-    shown = f"{round(expected['customer'] / 60)} of {round(expected['total'] / 60)} minutes"
+    shown = f"{shown_minutes(expected['customer'])} of {shown_minutes(expected['total'])} minutes"
     assert shown in body
     assert f"{round(100 * expected['customer'] / expected['total'])} %" in body
     assert {key: s.total_seconds for key, _, _, s in week.by_kind} == expected["by_kind"]
