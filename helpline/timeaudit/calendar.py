@@ -213,9 +213,17 @@ def _length(event, start: datetime, zone: ZoneInfo) -> timedelta:
 
 def _occurrences(event, start, length, since, now, zone) -> list[datetime]:
     rule_text = event["rrule"].to_ical().decode()
+    window = (since - length, now + timedelta(days=1))
     try:
-        rule = rrule.rrulestr(rule_text, dtstart=start)
-        starts = rule.between(since - length, now + timedelta(days=1), inc=True)
+        try:
+            starts = rrule.rrulestr(rule_text, dtstart=start).between(*window, inc=True)
+        except ValueError:
+            # An UNTIL without "Z" beside a start with a time zone (a floating start, or a
+            # calendar that writes them so): expand on the start's wall clock instead.
+            wall = start.tzinfo
+            local = [moment.astimezone(wall).replace(tzinfo=None) for moment in window]
+            rule = rrule.rrulestr(rule_text, dtstart=start.replace(tzinfo=None))
+            starts = [s.replace(tzinfo=wall) for s in rule.between(*local, inc=True)]
     except (ValueError, TypeError) as exc:
         raise EventProblem(f"its RRULE cannot be read: {exc}") from None
     excluded = set()

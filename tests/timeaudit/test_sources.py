@@ -301,6 +301,22 @@ def test_a_calendar_becomes_meetings_once(agent_north):
     assert TimeEntry.objects.get(title="Stock review").seconds == 9000
 
 
+def test_a_floating_repeating_meeting_with_an_until_is_on_the_agents_clock(agent_north):
+    agent_north.time_zone = "Europe/Berlin"
+    agent_north.save()
+    weekly = event(
+        "weekly@test",
+        "Shift handover",
+        "DTSTART:20261102T170000",
+        "DTEND:20261102T171500",
+        "RRULE:FREQ=WEEKLY;UNTIL=20261117T000000",
+    )
+    result = actions.import_calendar(agent_north, ics(weekly), now=NOW)
+    assert result.problems == []
+    starts = [e.started_at for e in TimeEntry.objects.order_by("started_at")]
+    assert starts == [datetime(2026, 11, d, 16, 0, tzinfo=UTC) for d in (2, 9, 16)]
+
+
 def test_a_bad_event_is_named_with_its_line_and_the_others_imported(agent_north):
     no_end = event("open@test", "Open end", "DTSTART:20261124T100000Z", "X-NOTHING:1")
     backwards = event(
