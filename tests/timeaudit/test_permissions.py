@@ -55,6 +55,8 @@ def test_a_manager_sees_their_locations(world, lead, agent_north, agent_south, n
     assert page(lead, f"/time/agents/{agent_north.pk}/").status_code == 200
     assert page(lead, f"/time/teams/{world['north_team'].pk}/").status_code == 200
     assert page(lead, f"/time/locations/{north.pk}/review/").status_code == 200
+    by_person = page(lead, f"/time/locations/{north.pk}/").content.decode()
+    assert ">Nora</a>" in by_person and "Sam" not in by_person
     for path in (
         f"/time/agents/{agent_south.pk}/",
         f"/time/teams/{world['south_team'].pk}/",

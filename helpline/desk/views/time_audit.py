@@ -109,9 +109,10 @@ def _figures_page(request, who: str, pk: int, *, log_form=None, calendar_form=No
     first_day = _week(request)
     week = figures.week(agent_ids, first_day, timezone.get_current_timezone())
     own = agent is not None and agent.pk == request.user.pk
-    names = dict(
-        User.objects.filter(pk__in=[a for a, _ in week.by_agent]).values_list("pk", "username")
-    )
+    names = {
+        person.pk: person.get_full_name() or person.username
+        for person in User.objects.filter(pk__in=[a for a, _ in week.by_agent])
+    }
     context = {
         "nav": "time",
         "title": title,
