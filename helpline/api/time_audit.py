@@ -33,8 +33,10 @@ class TimeEntryOut(Schema):
     customer_impacting: bool
 
     @staticmethod
-    def resolve_customer_impacting(obj, context) -> bool:
-        return kinds.touches_customer(kinds.all_kinds(), obj.kind)
+    def resolve_customer_impacting(obj) -> bool:
+        # Set by the endpoint from the rules read once (not a query per entry).
+        rules = getattr(obj, "rules", None) or kinds.all_kinds()
+        return kinds.touches_customer(rules, obj.kind)
 
 
 class TimeEntryPage(Schema):
@@ -155,7 +157,11 @@ def list_time_entries(request, filters: Query[EntryFilters], page: Query[PagePar
     if filters.week is not None:
         start, end = figures.week_bounds(figures.monday(_day(filters.week)), user.zone())
         entries = entries.filter(started_at__gte=start, started_at__lt=end)
-    return paginate(entries, LATEST_FIRST, page)
+    result = paginate(entries, LATEST_FIRST, page)
+    rules = kinds.all_kinds()
+    for entry in result["items"]:
+        entry.rules = rules
+    return result
 
 
 @router.get("/time/week", response={200: WeekOut, **ERRORS})
