@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "helpline.recovery",
     "helpline.feedback",
     "helpline.reports",
+    "helpline.timeaudit",
     "helpline.demo",
     # Plugins: more Django apps, each of which may subscribe to the event bus (core.events).
     *[name.strip() for name in env("HELPLINE_EXTRA_APPS", "").split(",") if name.strip()],

@@ -39,6 +39,7 @@ from helpline.insights.models import Text, Theme
 from helpline.recovery import actions as recovery_actions
 from helpline.recovery.models import RootCause
 from helpline.sla.models import Notification, SlaPolicy
+from helpline.timeaudit.actions import log_time
 from helpline.webhooks.actions import create_webhook
 from helpline.webhooks.models import WebhookDelivery
 from tests.desk.conftest import write_in
@@ -67,12 +68,28 @@ class Route:
     # saving), anyone else gets 403.
     # "managers": names no object of a location (a theme): admins and managers may, anyone
     # else gets 403.
-    # "own": names NOTIFIED's own notification or saved view: only she may, and for anyone
-    # else, admins included, it does not exist (404); "self": touches only the signed-in user's own
-    # things, so everyone signed in may (the page, or a redirect back to it).
+    # "managed": a location's figures (the time audit): admins and its managers may, and for
+    # everyone else, its agents included, they do not exist (404).
+    # "own": names NOTIFIED's own notification, saved view or time entry: only she may, and for
+    # anyone else, admins included, it does not exist (404); "self": touches only the signed-in
+    # user's own things, so everyone signed in may (the page, or a redirect back to it).
     scope: str
     data: dict | None = None
     api: bool = False
+
+
+class CalendarUpload:
+    """An .ics file the matrix can post again and again (the test client reads it each time)."""
+
+    name = "calendar.ics"
+    content_type = "text/calendar"
+
+    def read(self) -> bytes:
+        return (
+            b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//matrix//EN\r\nBEGIN:VEVENT\r\n"
+            b"UID:matrix@test\r\nSUMMARY:Sync\r\nDTSTART:20260105T100000Z\r\n"
+            b"DTEND:20260105T103000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        )
 
 
 # A valid recovery rules form: every threshold given, each rule on.
@@ -609,6 +626,23 @@ ROUTES = {
     "desk:conversation-send-survey": Route(
         "POST", "/conversations/{conversation}/send-survey/", "object", {}
     ),
+    # Where the time goes: one's own time; another's for their managers and admins; a team's
+    # or a location's for its managers and admins (404 for anyone else).
+    "desk:my-time": Route("GET", "/time/", "self"),
+    "desk:time-log": Route("POST", "/time/log/", "self", {"kind": "meeting", "minutes": "30"}),
+    "desk:time-import": Route("POST", "/time/import/", "self", {"calendar": CalendarUpload()}),
+    "desk:time-entry-remove": Route("POST", "/time/entries/{time_entry}/remove/", "own", {}),
+    "desk:time-figures": Route("GET", "/time/agents/{nora}/", "object"),
+    "desk:time-review": Route("GET", "/time/locations/{north}/review/", "managed"),
+    "settings:time-kinds": Route("GET", "/settings/time/", "settings"),
+    "settings:time-kind-new": Route(
+        "POST", "/settings/time/new/", "settings", {"label": "Inventory"}
+    ),
+    "api:create_time_entry": Route(
+        "POST", "/api/time/entries", "self", {"kind": "meeting", "minutes": 30}, api=True
+    ),
+    "api:list_time_entries": Route("GET", "/api/time/entries?agent_id={nora}", "object", api=True),
+    "api:time_week": Route("GET", "/api/time/week?location_id={north}", "managed", api=True),
     # The API's own documents: for admins unless HELPLINE_API_DOCS_PUBLIC opens them.
     "api:openapi-json": Route("GET", "/api/openapi.json", "admin", api=True),
     "api:openapi-view": Route("GET", "/api/docs", "admin"),
@@ -748,6 +782,7 @@ def world(north, south, admin, agent_north, agent_south, mailbox):
     ids["notification"] = Notification.objects.get(user=users[NOTIFIED]).pk
     ids.update(_recovery_cases(admin, conversation, other, merged_into))
     ids.update(_survey_world(conversation))
+    ids["time_entry"] = log_time(users[NOTIFIED], kind="admin", minutes=5).pk
     ids["saved_view"] = save_view(users[NOTIFIED], "Urgent", "open", Filters(priority="urgent")).pk
     device = twofactor.start_enrolment(users[NOTIFIED])
     ids["totp"] = totp(bytes.fromhex(device.key))
@@ -877,6 +912,9 @@ def test_the_matrix(name, user_key, world):
     elif route.scope == "managers":  # a setting of no location: admins and managers may
         expected = (200, 201, 204, 302) if user_key in ("admin", "manager_north") else (403,)
         assert response.status_code in expected, response.content[:500]
+    elif route.scope == "managed":
+        expected = (200,) if user_key in ("admin", "manager_north") else (404,)
+        assert response.status_code in expected, response.content[:500]
     elif route.scope == "admin":
         expected = (200, 201, 204, 302) if user_key == "admin" else (403,)
         assert response.status_code in expected, response.content[:500]
@@ -889,7 +927,7 @@ def test_the_matrix(name, user_key, world):
         expected = (200, 302) if user_key == NOTIFIED else (404,)
         assert response.status_code in expected, response.content[:500]
     elif route.scope == "self":
-        assert response.status_code in (200, 302), response.content[:500]
+        assert response.status_code in (200, 201, 302), response.content[:500]
     else:
         assert response.status_code == 200
 

@@ -27,6 +27,7 @@ from helpline.api import (
     search,
     sla,
     surveys,
+    time_audit,
     webhooks,
 )
 from helpline.api.auth import api_auth
@@ -91,3 +92,4 @@ api.add_router("/", webhooks.router)
 api.add_router("/", recovery.router)
 api.add_router("/", surveys.router)
 api.add_router("/", reports.router)
+api.add_router("/", time_audit.router)

@@ -215,6 +215,18 @@ def record_outcome(actor: User | None, appointment: Appointment, outcome: str) -
         actor, appointment.conversation, f"Appointment {label}: {_describe(appointment)}."
     )
     record(actor, OUTCOME_RECORDED, appointment, outcome=outcome)
+    if outcome == AppointmentStatus.ATTENDED:
+        publish(
+            EventName.APPOINTMENT_ATTENDED,
+            appointment_id=appointment.pk,
+            customer_id=appointment.customer_id,
+            conversation_id=appointment.conversation_id,
+            location_id=appointment.location_id,
+            kind=appointment.kind,
+            agent_id=appointment.agent_id or appointment.outcome_by_id,
+            starts_at=appointment.starts_at.isoformat(),
+            ends_at=appointment.ends_at.isoformat(),
+        )
     if outcome in MISSED:
         publish(
             EventName.APPOINTMENT_MISSED,

@@ -604,6 +604,7 @@ def log_contact(
     at: datetime | None = None,
     external_id: str = "",
     meta: dict | None = None,
+    talked_minutes: int | None = None,
 ) -> Message:
     """Log a phone call or an in-store visit on a conversation.
 
@@ -620,6 +621,9 @@ def log_contact(
     `at`, `external_id` and `meta`, for outbound only, are a phone system's record of
     its call: when it was, its id there and its details (its inbound calls go through
     `receive`, like every channel's messages).
+
+    `talked_minutes` is how long the call or visit took (kept in the message's meta
+    "duration_seconds", as a phone system's call has it; the time audit counts it).
     """
     if channel not in LOGGABLE_CHANNELS:
         raise ActionError("only a phone call or a visit can be logged", "channel")
@@ -632,10 +636,12 @@ def log_contact(
     if (at or external_id or meta) and direction != Direction.OUTBOUND:
         raise ActionError("only an outbound call comes with a phone system's record", "direction")
     helped_after = _helped_after_seconds(waited_minutes)
+    length = _talked_meta(talked_minutes)
     if direction == Direction.INBOUND:
-        message = _log_inbound(actor, conversation, channel, text, helped_after)
+        message = _log_inbound(actor, conversation, channel, text, helped_after, length)
     else:
-        message = _log_outbound(actor, conversation, channel, text, at, external_id, meta or {})
+        meta = {**(meta or {}), **length}
+        message = _log_outbound(actor, conversation, channel, text, at, external_id, meta)
     record(
         actor,
         Verb.CONTACT_LOGGED,
@@ -740,12 +746,25 @@ def _helped_after_seconds(waited_minutes: int | None) -> int | None:
     return waited_minutes * 60
 
 
+# The longest call or visit an agent may log: a working day.
+MAX_TALKED_MINUTES = 12 * 60
+
+
+def _talked_meta(talked_minutes: int | None) -> dict:
+    if talked_minutes is None:
+        return {}
+    if not 0 < talked_minutes <= MAX_TALKED_MINUTES:
+        raise ActionError(f"from 1 to {MAX_TALKED_MINUTES} minutes", "talked_minutes")
+    return {"duration_seconds": talked_minutes * 60}
+
+
 def _log_inbound(
     actor: User | None,
     conversation: Conversation,
     channel: str,
     text: str,
     helped_after: int | None,
+    meta: dict | None = None,
 ) -> Message:
     identities = list(_identities_known_here(conversation).order_by("id"))
     wanted_kind = IdentityKind.PHONE if channel == Channel.PHONE else None
@@ -766,6 +785,7 @@ def _log_inbound(
             mailbox=conversation.mailbox,
             logged_by=actor,
             helped_after_seconds=helped_after,
+            meta=meta or {},
         )
     )
     return received.message

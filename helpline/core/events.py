@@ -108,6 +108,10 @@ class EventName(StrEnum):
     # kind, by ("customer": they did not come | "us": we did not call or receive them),
     # starts_at (ISO).
     APPOINTMENT_MISSED = "appointment.missed"
+    # An appointment was attended (the customer came or took the call): appointment_id,
+    # customer_id, conversation_id, location_id, kind, agent_id (who was to receive or call
+    # them, else who recorded it; None when neither), starts_at, ends_at (ISO).
+    APPOINTMENT_ATTENDED = "appointment.attended"
     # [feedback] survey_id, kind ("csat"|"nps"|"ces"), purpose ("contact"|"recovery_followup"),
     # customer_id, conversation_id, location_id, recovery_case_id (or None).
     SURVEY_SENT = "survey.sent"

@@ -32,4 +32,5 @@ urlpatterns = [
     path("", include("helpline.desk.views.insights")),
     path("", include("helpline.desk.views.surveys")),
     path("", include("helpline.desk.views.reports")),
+    path("", include("helpline.desk.views.time_audit")),
 ]

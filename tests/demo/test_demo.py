@@ -230,3 +230,20 @@ def test_it_has_recovery_cases_in_every_state(demo):
     assert joined.exists()  # a second trigger joined an open case
     assert RootCause.objects.count() >= 4
     assert all(case.owner is not None for case in cases.filter(location__isnull=False))
+
+
+def test_it_shows_where_the_time_goes(demo):
+    from helpline.timeaudit import figures
+    from helpline.timeaudit.models import Source, TimeEntry
+
+    entries = TimeEntry.objects.all()
+    assert demo.counts["time entries"] == entries.count() > 100
+    assert {Source.AUTOMATIC, Source.MANUAL, Source.CALENDAR} == set(
+        entries.values_list("source", flat=True)
+    )
+    assert entries.filter(kind="reply").exists() and entries.filter(title="Morning stand-up")
+    agent = User.objects.filter(role=Role.AGENT, time_entries__kind="reply").first()
+    last_week = figures.monday(timezone.localdate()) - timedelta(weeks=1)
+    week = figures.week([agent.pk], last_week, agent.zone())
+    assert 0 < week.share.customer_seconds < week.share.total_seconds
+    assert any(task.recurring and not task.customer_impacting for task in week.tasks)

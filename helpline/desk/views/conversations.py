@@ -51,6 +51,7 @@ from helpline.customers.models import Customer, IdentityKind
 from helpline.desk import presence, times
 from helpline.desk.blank import Blank
 from helpline.sla.display import sla_view
+from helpline.timeaudit import actions as timeaudit_actions
 
 TIMELINE_LENGTH = 20
 CONTACT_CHANNELS = [
@@ -248,6 +249,10 @@ def reply(request, pk: int):
             files=_posted_files(request),
             then_status=then,
         )
+        # The composer's measure of the time spent writing it (desk/composer_time.js).
+        timeaudit_actions.record_composing(
+            request.user, message, request.POST.get("composing_seconds")
+        )
         said = f"Reply to {message.outbound.to[0]} queued for sending."
         if then is not None:
             said = f"{said} Status: {message.conversation.get_status_display()}."
@@ -330,6 +335,9 @@ def log_contact(request, pk: int):
             text=request.POST.get("text", ""),
             direction=request.POST.get("direction", ""),
             waited_minutes=_posted_minutes(request.POST.get("waited_minutes", "")),
+            talked_minutes=_posted_minutes(
+                request.POST.get("talked_minutes", ""), "talked_minutes", "how long it took"
+            ),
         )
         logged = f"{CONTACT_NAMES.get(message.channel, 'Contact')} logged"
         if message.conversation_id != conversation.pk:
@@ -421,13 +429,15 @@ def _callback_said(callback: Callback, asked_at: datetime | None, *, already: bo
     )
 
 
-def _posted_minutes(value: str) -> int | None:
+def _posted_minutes(
+    value: str, field: str = actions.WAITED, what: str = "the waiting time"
+) -> int | None:
     if not value.strip():
         return None
     try:  # the action says the range; this only keeps the number one a database holds
-        return parse_int(value, actions.WAITED, low=-(2**31), high=2**31)
+        return parse_int(value, field, low=-(2**31), high=2**31)
     except ActionError:
-        raise ActionError("give the waiting time in whole minutes", actions.WAITED) from None
+        raise ActionError(f"give {what} in whole minutes", field) from None
 
 
 @login_required

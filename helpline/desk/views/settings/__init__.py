@@ -18,6 +18,7 @@ from helpline.desk.views.settings import (
     sla,
     surveys,
     teams,
+    time_audit,
     webhooks,
 )
 
@@ -34,5 +35,6 @@ urlpatterns = [
     path("webhooks/", include(webhooks)),
     path("surveys/", include(surveys)),
     path("recovery/", include(recovery)),
+    path("time/", include(time_audit)),
     path("", include(security)),
 ]
