@@ -22,6 +22,7 @@ from helpline.api import (
     errors,
     hours,
     insights,
+    quality,
     recovery,
     search,
     sla,
@@ -89,3 +90,4 @@ api.add_router("/", appointments.router)
 api.add_router("/", webhooks.router)
 api.add_router("/", recovery.router)
 api.add_router("/", surveys.router)
+api.add_router("/", quality.router)

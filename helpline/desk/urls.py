@@ -31,4 +31,5 @@ urlpatterns = [
     path("", include("helpline.desk.views.custom_fields")),
     path("", include("helpline.desk.views.insights")),
     path("", include("helpline.desk.views.surveys")),
+    path("", include("helpline.desk.views.quality")),
 ]
