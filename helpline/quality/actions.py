@@ -136,7 +136,7 @@ CRITERION_FIELDS = {"name", "description", "weight", "allow_na", "auto_fail", "p
 
 def _criterion_values(values: dict) -> dict:
     refuse_unknown(values, CRITERION_FIELDS)
-    clean = {}
+    clean: dict[str, str | int | bool] = {}
     for key, value in values.items():
         if key == "name":
             clean[key] = _text(value, key, limit=200)
@@ -222,7 +222,7 @@ def candidates(agent: User, week: date) -> dict[int, str]:
             "conversation_id", flat=True
         )
     )
-    reasons = {}
+    reasons: dict[int, str] = {}
     for conversation_id in ids:
         if conversation_id in bad:
             reasons[conversation_id] = PickReason.RATED_BADLY

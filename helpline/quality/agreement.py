@@ -10,11 +10,12 @@ Computed by the `krippendorff` package.
 
 import math
 from dataclasses import dataclass
+from typing import Literal
 
 import krippendorff
 import numpy as np
 
-LEVEL = "ordinal"
+LEVEL: Literal["ordinal"] = "ordinal"
 EXPLAINED = (
     "Krippendorff's alpha, ordinal level (the scale's points are ordered, their distances "
     "not assumed equal): 1 is perfect agreement, 0 no better than chance; 0.80 or more is "
@@ -45,7 +46,7 @@ class Spread:
     alpha: float | None
     units: int  # conversations this criterion was rated on by two reviewers or more
     mean_range: float | None  # the mean of (highest − lowest) across those conversations
-    widest: int | None
+    widest: float | None
 
 
 def matrix(reviews_by_unit: dict, reviewers: list[int]) -> list[list[float | None]]:

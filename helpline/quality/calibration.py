@@ -13,7 +13,7 @@ from helpline.quality.models import Pick, Review, ReviewAnswer
 class Calibrated:
     pick: Pick
     reviews: list[Review]
-    rows: list[tuple[str, list[int | None], float | None]]  # criterion, values, range
+    rows: list[tuple[str, list[int | None], int | None]]  # criterion, values, range
 
 
 @dataclass

@@ -42,5 +42,7 @@ def score(marks: list[Mark], low: int, high: int) -> Score:
     weights = sum(m.weight for m in answered)
     if not answered or weights == 0:
         return Score(None, False)
-    total = sum(m.weight * share(m.value, low, high) for m in answered)  # type: ignore[arg-type]
+    total = 0.0
+    for m in answered:
+        total += m.weight * share(m.value or 0, low, high)
     return Score(round(100 * total / weights, 1), False)

@@ -93,51 +93,52 @@ def build(agent: User, now: datetime | None = None, count: int = MONTHS) -> Time
         review = a.review
         month = _key(review.submitted_at, zone)
         criteria.setdefault(a.criterion_id, a.criterion.name)
-        share = 100 * (a.value - review.scale_min) / (review.scale_max - review.scale_min)
+        share = 100 * (a.value - review.scale_min)  # type: ignore[operator]  # answered only / (review.scale_max - review.scale_min)
         shares.setdefault((month, a.criterion_id), []).append(share)
         reviews.setdefault(month, {})[review.pk] = review.score
     for (month, criterion_id), values in shares.items():
         if month in months:
             months[month].criteria[criterion_id] = (round(statistics.fmean(values), 1), len(values))
-    for month, scores in reviews.items():
+    for month, by_review in reviews.items():
         if month in months:
-            known = [s for s in scores.values() if s is not None]
-            months[month].reviews = len(scores)
+            known = [s for s in by_review.values() if s is not None]
+            months[month].reviews = len(by_review)
             months[month].qa = round(statistics.fmean(known), 1) if known else None
 
     survey_scores: dict[tuple[date, str], list[int]] = {}
-    for kind, score, at in Answer.objects.filter(agent=agent, answered_at__gte=since).values_list(
-        "kind", "score", "answered_at"
-    ):
-        survey_scores.setdefault((_key(at, zone), kind), []).append(score)
+    for kind, score, answered_at in Answer.objects.filter(
+        agent=agent, answered_at__gte=since
+    ).values_list("kind", "score", "answered_at"):
+        survey_scores.setdefault((_key(answered_at, zone), kind), []).append(score)
     for (month, kind), scores in sorted(survey_scores.items(), key=lambda i: i[0][1]):
         if month in months:
             months[month].surveys.append(Survey(kind, len(scores), survey_figure(kind, scores)))
 
     waits: dict[date, list[int]] = {}
-    for at, seconds in Wait.objects.filter(
+    for waited_until, seconds in Wait.objects.filter(
         answered_by__author=agent, answered_at__gte=since, business_seconds__isnull=False
     ).values_list("answered_at", "business_seconds"):
-        waits.setdefault(_key(at, zone), []).append(seconds)
-    for month, values in waits.items():
+        if waited_until is not None and seconds is not None:  # filtered; for the types
+            waits.setdefault(_key(waited_until, zone), []).append(seconds)
+    for month, answered in waits.items():
         if month in months:
-            months[month].waits = len(values)
-            months[month].median_wait = round(statistics.median(values))
+            months[month].waits = len(answered)
+            months[month].median_wait = round(statistics.median(answered))
 
-    for at in Goal.objects.filter(agent=agent, done_at__gte=since).values_list(
+    for done_at in Goal.objects.filter(agent=agent, done_at__gte=since).values_list(
         "done_at", flat=True
     ):
-        if (month := _key(at, zone)) in months:
+        if done_at is not None and (month := _key(done_at, zone)) in months:
             months[month].goals_met += 1
     for day in Training.objects.filter(agent=agent, on__gte=starts[-1]).values_list(
         "on", flat=True
     ):
         if (month := day.replace(day=1)) in months:
             months[month].trainings += 1
-    for at in CoachingSession.objects.filter(agent=agent, held_at__gte=since).values_list(
+    for held_at in CoachingSession.objects.filter(agent=agent, held_at__gte=since).values_list(
         "held_at", flat=True
     ):
-        if (month := _key(at, zone)) in months:
+        if (month := _key(held_at, zone)) in months:
             months[month].sessions += 1
 
     comments = list(
