@@ -93,7 +93,8 @@ def build(agent: User, now: datetime | None = None, count: int = MONTHS) -> Time
         review = a.review
         month = _key(review.submitted_at, zone)
         criteria.setdefault(a.criterion_id, a.criterion.name)
-        share = 100 * (a.value - review.scale_min)  # type: ignore[operator]  # answered only / (review.scale_max - review.scale_min)
+        value = a.value or 0  # answered only (value__isnull=False)
+        share = 100 * (value - review.scale_min) / (review.scale_max - review.scale_min)
         shares.setdefault((month, a.criterion_id), []).append(share)
         reviews.setdefault(month, {})[review.pk] = review.score
     for (month, criterion_id), values in shares.items():
