@@ -11,7 +11,7 @@ from django.utils import timezone
 from helpline.conversations.models import Wait
 from helpline.core.models import Activity
 from helpline.customers.models import Identity
-from helpline.demo import feedback, insights, recovery, responsiveness, today
+from helpline.demo import feedback, insights, quality, recovery, responsiveness, today
 from helpline.demo.customers import People
 from helpline.demo.history import History
 from helpline.demo.organisation import DEMO_PASSWORD, organise
@@ -66,6 +66,7 @@ def load_demo(
         in_hand = today.play(rng, now, org.agents)
         recovery_cases = recovery.play(rng, now, org.agents)
         survey_answers = feedback.play(rng, now)
+        qa = quality.play(rng, now, org.agents)
         counts = {
             "locations": len(org.locations),
             "teams": len(org.teams),
@@ -85,6 +86,7 @@ def load_demo(
             **read,
             "recovery cases": recovery_cases,
             "survey answers": survey_answers,
+            **qa,
         }
         # The demo's own mark, so that it loads once: no domain row, no action for it.
         Activity.objects.create(verb=DEMO_VERB, subject_type="demo", subject_id=seed, data=counts)

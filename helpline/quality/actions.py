@@ -365,10 +365,17 @@ def _check_answers(scorecard: Scorecard, values: dict) -> list[tuple[Criterion, 
 
 
 @transaction.atomic
-def review(actor: User, pick: Pick, scores: dict[int, int | None], note: str = "") -> Review:
+def review(
+    actor: User,
+    pick: Pick,
+    scores: dict[int, int | None],
+    note: str = "",
+    *,
+    at: datetime | None = None,
+) -> Review:
     """Score a pick on the scorecard in use (a second review by the same reviewer changes
     theirs). `scores` maps every active criterion's id to a point of the scale, or None
-    for N/A."""
+    for N/A. `at` dates history recorded after the fact (the demo)."""
     pick = Pick.objects.select_related("agent").get(pk=pick.pk)
     if not may_score(actor, pick):
         raise PermissionError("Only the agent's manager or an admin reviews their work.")
@@ -383,7 +390,7 @@ def review(actor: User, pick: Pick, scores: dict[int, int | None], note: str = "
         scorecard.scale_min,
         scorecard.scale_max,
     )
-    now = timezone.now()
+    now = at or timezone.now()
     if mine is None:
         mine = Review.objects.create(
             pick=pick,
@@ -419,6 +426,7 @@ def review(actor: User, pick: Pick, scores: dict[int, int | None], note: str = "
         actor,
         verb,
         mine,
+        at=now,
         pick=pick.pk,
         agent=pick.agent_id,
         conversation=pick.conversation_id,
@@ -511,15 +519,15 @@ def set_goal(actor: User, agent: User, text: str, due_on: date | None = None) ->
 
 
 @transaction.atomic
-def complete_goal(actor: User, goal: Goal) -> Goal:
+def complete_goal(actor: User, goal: Goal, *, at: datetime | None = None) -> Goal:
     """The agent or their manager marks a goal met; marking it again changes nothing."""
     goal = Goal.objects.select_for_update().select_related("agent").get(pk=goal.pk)
     if not people.sees_record_of(actor, goal.agent):
         raise PermissionError("Only the agent and their managers mark goals done.")
     if goal.done_at is None:
-        goal.done_at, goal.done_by = timezone.now(), actor
+        goal.done_at, goal.done_by = at or timezone.now(), actor
         goal.save(update_fields=["done_at", "done_by"])
-        record(actor, Verb.GOAL_DONE, goal, agent=goal.agent_id)
+        record(actor, Verb.GOAL_DONE, goal, at=goal.done_at, agent=goal.agent_id)
     return goal
 
 
