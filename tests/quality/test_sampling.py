@@ -114,3 +114,15 @@ def test_a_manager_picks_for_their_team_only(people, north, south):
         "nora",
         "nils",
     }
+
+
+@pytest.mark.django_db
+def test_the_beat_task_samples_every_agents_last_week_once(people, north):
+    from helpline.quality.tasks import pick_weekly
+
+    answered(north, people.nora, 2)  # this week's: next week's task picks them
+    first = pick_weekly()
+    assert first == {"weeks_sampled": 3, "picked": 0}  # Nora, Nils and Sam; nothing replied
+    assert pick_weekly() == {"weeks_sampled": 0, "picked": 0}
+    for sample in WeeklySample.objects.select_related("agent"):
+        assert sample.week == qa.last_week(sample.agent)  # on each agent's own clock
