@@ -681,6 +681,13 @@ ROUTES = {
         api=True,
     ),
     "api:complete_goal": Route("POST", "/api/quality/goals/{goal}/done", "object", {}, api=True),
+    "api:log_training": Route(
+        "POST",
+        "/api/quality/agents/{nora}/trainings",
+        "object",
+        {"title": "Returns policy", "on": "{today}"},
+        api=True,
+    ),
     # The API's own documents: for admins unless HELPLINE_API_DOCS_PUBLIC opens them.
     "api:openapi-json": Route("GET", "/api/openapi.json", "admin", api=True),
     "api:openapi-view": Route("GET", "/api/docs", "admin"),
@@ -894,6 +901,7 @@ def _quality_world(admin, manager, agent, conversation) -> dict:
         "review": review.pk,
         "goal": session.goals.get().pk,
         "held_at": timezone.now().isoformat(),
+        "today": timezone.localdate().isoformat(),
     }
 
 

@@ -13,7 +13,15 @@ from helpline.api.errors import FieldError
 from helpline.api.pagination import Key, Ordering, PageParams, paginate
 from helpline.api.schemas import ErrorOut, Moment
 from helpline.quality import actions, people
-from helpline.quality.models import CoachingSession, Criterion, Goal, Pick, Review, Scorecard
+from helpline.quality.models import (
+    CoachingSession,
+    Criterion,
+    Goal,
+    Pick,
+    Review,
+    Scorecard,
+    Training,
+)
 
 router = Router(tags=["quality"])
 
@@ -208,9 +216,26 @@ class SessionOut(Schema):
         return list(obj.goals.all())
 
 
+class TrainingOut(Schema):
+    id: int
+    title: str
+    on: date
+    minutes: int | None
+    note: str
+    logged_by_id: int | None
+
+
 class CoachingOut(Schema):
     sessions: list[SessionOut]
     goals: list[GoalOut]
+    trainings: list[TrainingOut]
+
+
+class TrainingIn(Schema):
+    title: str = Field(..., min_length=1, max_length=200)
+    on: date
+    minutes: int | None = None
+    note: str = Field("", max_length=5000)
 
 
 class GoalIn(Schema):
@@ -342,12 +367,14 @@ def _coaching(agent) -> dict:
             CoachingSession.objects.filter(agent=agent).prefetch_related("goals")[:200]
         ),
         "goals": list(Goal.objects.filter(agent=agent)[:500]),
+        "trainings": list(Training.objects.filter(agent=agent)[:500]),
     }
 
 
 @router.get("/quality/agents/{int:agent_id}/coaching", response={200: CoachingOut, **ERRORS})
 def get_coaching(request, agent_id: int):
-    """An agent's coaching sessions and goals: theirs, their managers' and admins' to read."""
+    """An agent's coaching sessions, goals and trainings: theirs, their managers' and
+    admins' to read."""
     return _coaching(people.get_agent_for(request.auth, agent_id))
 
 
@@ -364,6 +391,16 @@ def add_coaching_session(request, agent_id: int, payload: SessionIn):
         [(g.text, g.due_on) for g in payload.goals],
     )
     return Status(201, session)
+
+
+@router.post("/quality/agents/{int:agent_id}/trainings", response={201: TrainingOut, **ERRORS})
+def log_training(request, agent_id: int, payload: TrainingIn):
+    """A training the agent took, logged by the agent or their manager."""
+    agent = people.get_agent_for(request.auth, agent_id)
+    training = actions.log_training(
+        request.auth, agent, payload.title, payload.on, payload.minutes, payload.note
+    )
+    return Status(201, training)
 
 
 @router.post("/quality/goals/{int:goal_id}/done", response={200: GoalOut, **ERRORS})

@@ -93,3 +93,15 @@ def test_coaching(people):
     assert api(people.nils).get(url).status_code == 404
     done = api(people.nora).post(f"/api/quality/goals/{goal}/done")
     assert done.status_code == 200 and done.json()["done_at"] is not None
+
+
+def test_trainings(people):
+    url = f"/api/quality/agents/{people.nora.pk}/trainings"
+    today = timezone.localdate().isoformat()
+    bad = send(api(people.nora), "POST", url, {"title": "Returns", "on": today, "minutes": 0})
+    assert bad.status_code == 400 and bad.json()["detail"][0]["field"] == "minutes"
+    made = send(api(people.nora), "POST", url, {"title": "Returns", "on": today, "minutes": 45})
+    assert made.status_code == 201 and made.json()["minutes"] == 45
+    assert send(api(people.nils), "POST", url, {"title": "X", "on": today}).status_code == 404
+    coaching = api(people.mona).get(f"/api/quality/agents/{people.nora.pk}/coaching").json()
+    assert [t["title"] for t in coaching["trainings"]] == ["Returns"]
