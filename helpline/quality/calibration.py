@@ -13,7 +13,8 @@ from helpline.quality.models import Pick, Review, ReviewAnswer
 class Calibrated:
     pick: Pick
     reviews: list[Review]
-    rows: list[tuple[str, list[int | None], int | None]]  # criterion, values, range
+    # criterion, (reviewer's name, their value) per review, the range
+    rows: list[tuple[str, list[tuple[str, int | None]], int | None]]
 
 
 @dataclass
@@ -63,7 +64,8 @@ def build(picks_queryset, limit: int = 50) -> Calibration:
                 continue
             known = [v for v in values if v is not None]
             spread = max(known) - min(known) if len(known) >= 2 else None
-            rows.append((name, values, spread))
+            named = [(_name(r), v) for r, v in zip(its, values, strict=True)]
+            rows.append((name, named, spread))
             for r, v in zip(its, values, strict=True):
                 overall.setdefault((pick.pk, criterion_id), {})[r.reviewer_id or 0] = v
                 per_criterion.setdefault(criterion_id, {}).setdefault(pick.pk, {})[
@@ -97,3 +99,8 @@ def build(picks_queryset, limit: int = 50) -> Calibration:
         reviewers=len(reviewer_ids),
         criteria=spreads,
     )
+
+
+def _name(review: Review) -> str:
+    reviewer = review.reviewer
+    return (reviewer.get_full_name() or reviewer.username) if reviewer else "Former reviewer"

@@ -44,3 +44,11 @@ def test_calibration_of_a_conversation_two_reviewers_scored(people, north, score
     assert spread["Tone"].widest == 0
     assert result.units == 4  # two criteria rated twice on two conversations; N/A are not
     assert result.alpha == alpha([[5, 4, 2, 4], [3, 4, 2, 4]])
+    from django.test import Client
+
+    client = Client()
+    client.force_login(people.mona)
+    page = client.get("/quality/calibration/").content.decode()
+    assert f"α = {result.alpha:.3f}" in page and 'data-label="Ada"' in page
+    client.force_login(people.nora)
+    assert client.get("/quality/calibration/").status_code == 403  # for reviewers
