@@ -128,6 +128,7 @@ INSTALLED_APPS = [
     "helpline.feedback",
     "helpline.reports",
     "helpline.timeaudit",
+    "helpline.quality",
     "helpline.demo",
     # Plugins: more Django apps, each of which may subscribe to the event bus (core.events).
     *[name.strip() for name in env("HELPLINE_EXTRA_APPS", "").split(",") if name.strip()],
@@ -341,6 +342,11 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 
+# QA (helpline.quality): conversations picked per agent per week, and the text the draw's
+# seed starts with (the same seed and the same conversations give the same picks).
+HELPLINE_QA_PICKS_PER_WEEK = int(env("HELPLINE_QA_PICKS_PER_WEEK", "5"))
+HELPLINE_QA_SEED = env("HELPLINE_QA_SEED", "helpline")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -368,6 +374,8 @@ CELERY_BEAT_SCHEDULE = {
     "send-due-webhooks": {"task": "helpline.webhooks.tasks.send_due_webhooks", "schedule": 30.0},
     "retrain-themes": {"task": "helpline.insights.tasks.retrain_themes", "schedule": 86400.0},
     "recovery-scan": {"task": "helpline.recovery.tasks.scan_recovery", "schedule": 60.0},
+    # Hourly: each agent's last week is sampled once, soon after their Monday begins.
+    "qa-pick-weekly": {"task": "helpline.quality.tasks.pick_weekly", "schedule": 3600.0},
     "forget-old-sign-ins": {
         "task": "helpline.core.tasks.forget_old_sign_ins",
         "schedule": 24 * 3600.0,

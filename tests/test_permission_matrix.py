@@ -643,6 +643,95 @@ ROUTES = {
     ),
     "api:list_time_entries": Route("GET", "/api/time/entries?agent_id={nora}", "object", api=True),
     "api:time_week": Route("GET", "/api/time/week?location_id={north}", "managed", api=True),
+    # QA and coaching: Nora's record (her picks, reviews, coaching) is hers, her manager's
+    # (North Street's) and the admins'; reviewing, coaching and the scorecard are for managers
+    # and admins (her own review or coaching: 403), and for anyone else it does not exist.
+    "desk:quality": Route("GET", "/quality/", "list"),
+    "desk:quality-pick-week": Route("POST", "/quality/pick-last-week/", "managers", {}),
+    "desk:quality-scorecard": Route("GET", "/quality/scorecard/", "any"),
+    "desk:quality-scorecard-new": Route(
+        "POST", "/quality/scorecard/new/", "managers", {"name": "Mail", "scale_min": "1"}
+    ),
+    "desk:quality-scorecard-change": Route(
+        "POST",
+        "/quality/scorecard/{scorecard}/",
+        "managers",
+        {"name": "Calls", "scale_min": "1", "scale_max": "5", "active": "on"},
+    ),
+    "desk:quality-criterion-new": Route(
+        "POST", "/quality/scorecard/{scorecard}/criteria/", "managers", {"name": "Tone"}
+    ),
+    "desk:quality-criterion-change": Route(
+        "POST", "/quality/criteria/{criterion}/", "managers", {"name": "Tone", "weight": "2"}
+    ),
+    "desk:quality-pick": Route("GET", "/quality/picks/{pick}/", "object"),
+    "desk:quality-review": Route(
+        "POST",
+        "/quality/picks/{pick}/review/",
+        "manage",
+        {"criterion": "{criterion}", "score_0": "4", "note": "Kind and clear"},
+    ),
+    "desk:quality-comment": Route(
+        "POST", "/quality/reviews/{review}/replies/", "object", {"text": "Thanks"}
+    ),
+    "desk:quality-calibration": Route("GET", "/quality/calibration/", "managers"),
+    "desk:quality-agent": Route("GET", "/quality/agents/{nora}/", "object"),
+    "desk:quality-coaching": Route(
+        "POST",
+        "/quality/agents/{nora}/coaching/",
+        "manage",
+        {"notes": "Shorter replies", "goal_0": "Two-line answers"},
+    ),
+    "desk:quality-training": Route(
+        "POST", "/quality/agents/{nora}/trainings/", "object", {"title": "Returns policy"}
+    ),
+    "desk:quality-goal-done": Route("POST", "/quality/goals/{goal}/done/", "object", {}),
+    "api:list_scorecards": Route("GET", "/api/quality/scorecards", "any", api=True),
+    "api:create_scorecard": Route(
+        "POST", "/api/quality/scorecards", "managers", {"name": "Mail"}, api=True
+    ),
+    "api:change_scorecard": Route(
+        "PATCH", "/api/quality/scorecards/{scorecard}", "managers", {"name": "Calls"}, api=True
+    ),
+    "api:add_criterion": Route(
+        "POST",
+        "/api/quality/scorecards/{scorecard}/criteria",
+        "managers",
+        {"name": "Tone"},
+        api=True,
+    ),
+    "api:change_criterion": Route(
+        "PATCH", "/api/quality/criteria/{criterion}", "managers", {"weight": 3}, api=True
+    ),
+    "api:list_picks": Route("GET", "/api/quality/picks", "list", api=True),
+    "api:list_reviews": Route("GET", "/api/quality/reviews", "list", api=True),
+    "api:get_review": Route("GET", "/api/quality/reviews/{review}", "object", api=True),
+    "api:review_pick": Route(
+        "POST",
+        "/api/quality/picks/{pick}/reviews",
+        "manage",
+        {"scores": "{scores}", "note": "Kind"},
+        api=True,
+    ),
+    "api:reply_to_review": Route(
+        "POST", "/api/quality/reviews/{review}/comments", "object", {"text": "Thanks"}, api=True
+    ),
+    "api:get_coaching": Route("GET", "/api/quality/agents/{nora}/coaching", "object", api=True),
+    "api:add_coaching_session": Route(
+        "POST",
+        "/api/quality/agents/{nora}/coaching",
+        "manage",
+        {"held_at": "{held_at}", "notes": "Shorter replies", "goals": [{"text": "Two lines"}]},
+        api=True,
+    ),
+    "api:complete_goal": Route("POST", "/api/quality/goals/{goal}/done", "object", {}, api=True),
+    "api:log_training": Route(
+        "POST",
+        "/api/quality/agents/{nora}/trainings",
+        "object",
+        {"title": "Returns policy", "on": "{today}"},
+        api=True,
+    ),
     # The API's own documents: for admins unless HELPLINE_API_DOCS_PUBLIC opens them.
     "api:openapi-json": Route("GET", "/api/openapi.json", "admin", api=True),
     "api:openapi-view": Route("GET", "/api/docs", "admin"),
@@ -783,6 +872,7 @@ def world(north, south, admin, agent_north, agent_south, mailbox):
     ids.update(_recovery_cases(admin, conversation, other, merged_into))
     ids.update(_survey_world(conversation))
     ids["time_entry"] = log_time(users[NOTIFIED], kind="admin", minutes=5).pk
+    ids.update(_quality_world(admin, manager, agent_north, conversation))
     ids["saved_view"] = save_view(users[NOTIFIED], "Urgent", "open", Filters(priority="urgent")).pk
     device = twofactor.start_enrolment(users[NOTIFIED])
     ids["totp"] = totp(bytes.fromhex(device.key))
@@ -836,6 +926,28 @@ def _survey_world(conversation) -> dict:
     )
     policy = SurveyPolicy.objects.create(name="Everyone")
     return {"survey": survey.pk, "survey_answer": answer.pk, "survey_policy": policy.pk}
+
+
+def _quality_world(admin, manager, agent, conversation) -> dict:
+    """A scorecard; Nora's pick of the MARKER conversation, reviewed by the admin; a coaching
+    session of hers with an open goal."""
+    from helpline.quality import actions as qa
+
+    card = qa.create_scorecard(admin, "Every conversation")
+    criterion = qa.add_criterion(admin, card, name="Solved it")
+    pick = qa.choose(admin, conversation, agent)
+    review = qa.review(admin, pick, {criterion.pk: 4}, "Good")
+    session = qa.hold_session(manager, agent, timezone.now(), "Tone", goals=["Greet by name"])
+    return {
+        "scorecard": card.pk,
+        "criterion": criterion.pk,
+        "scores": {str(criterion.pk): 5},
+        "pick": pick.pk,
+        "review": review.pk,
+        "goal": session.goals.get().pk,
+        "held_at": timezone.now().isoformat(),
+        "today": timezone.localdate().isoformat(),
+    }
 
 
 def _failed_reply(actor, conversation):

@@ -22,6 +22,7 @@ from helpline.api import (
     errors,
     hours,
     insights,
+    quality,
     recovery,
     reports,
     search,
@@ -93,3 +94,4 @@ api.add_router("/", recovery.router)
 api.add_router("/", surveys.router)
 api.add_router("/", reports.router)
 api.add_router("/", time_audit.router)
+api.add_router("/", quality.router)

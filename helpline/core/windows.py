@@ -6,7 +6,7 @@ given against its window here, and refuses one outside it with an ActionError na
 field. Views, the API, the phone webhooks and tasks all call those actions.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.utils import timezone
 
@@ -65,6 +65,28 @@ def check_appointment_start(moment: datetime, field: str = "starts_at") -> datet
 def check_call_start(moment: datetime, field: str = "started_at") -> datetime:
     """When a call started, within CALL_BEHIND and CALL_AHEAD of now."""
     return check_within(moment, field, behind=CALL_BEHIND, ahead=CALL_AHEAD)
+
+
+# Coaching and training (helpline.quality): a session held, a follow-up, a goal's due day
+# or a training's day, two years either side of today; a session is not held tomorrow.
+COACHING_SPAN = timedelta(days=2 * 366)
+COACHING_AHEAD = timedelta(days=1)
+
+
+def check_coaching_moment(moment: datetime, field: str = "held_at") -> datetime:
+    return check_within(moment, field, behind=COACHING_SPAN, ahead=COACHING_AHEAD)
+
+
+def check_coaching_day(day: date, field: str) -> date:
+    """A day (no time) within COACHING_SPAN of today."""
+    if not isinstance(day, date) or isinstance(day, datetime):
+        raise ActionError("a day, like 2026-01-05", field)
+    today = timezone.localdate()
+    if day > today + COACHING_SPAN:
+        raise ActionError(f"at most {_span(COACHING_SPAN)} from now", field)
+    if day < today - COACHING_SPAN:
+        raise ActionError(f"at most {_span(COACHING_SPAN)} ago", field)
+    return day
 
 
 def check_pending_until(moment: datetime, field: str = "pending_until") -> datetime:

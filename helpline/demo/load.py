@@ -11,7 +11,7 @@ from django.utils import timezone
 from helpline.conversations.models import Wait
 from helpline.core.models import Activity
 from helpline.customers.models import Identity
-from helpline.demo import feedback, insights, recovery, responsiveness, timeaudit, today
+from helpline.demo import feedback, insights, quality, recovery, responsiveness, timeaudit, today
 from helpline.demo.customers import People
 from helpline.demo.history import History
 from helpline.demo.organisation import DEMO_PASSWORD, organise
@@ -67,6 +67,7 @@ def load_demo(
         recovery_cases = recovery.play(rng, now, org.agents)
         survey_answers = feedback.play(rng, now)
         time_entries = timeaudit.play(rng, now, org.agents)
+        qa = quality.play(rng, now, org.agents)
         counts = {
             "locations": len(org.locations),
             "teams": len(org.teams),
@@ -87,6 +88,7 @@ def load_demo(
             "recovery cases": recovery_cases,
             "survey answers": survey_answers,
             "time entries": time_entries,
+            **qa,
         }
         # The demo's own mark, so that it loads once: no domain row, no action for it.
         Activity.objects.create(verb=DEMO_VERB, subject_type="demo", subject_id=seed, data=counts)

@@ -33,4 +33,5 @@ urlpatterns = [
     path("", include("helpline.desk.views.surveys")),
     path("", include("helpline.desk.views.reports")),
     path("", include("helpline.desk.views.time_audit")),
+    path("", include("helpline.desk.views.quality")),
 ]
