@@ -620,6 +620,10 @@ ROUTES = {
     "desk:reports-promises": Route("GET", "/reports/promises/", "any"),
     "desk:reports-conversations": Route("GET", "/reports/conversations/?figure=new", "any"),
     "desk:reports-csv": Route("GET", "/reports/volume/csv/?table=by_channel_day", "any"),
+    # The perception gap: everyone answers their own self-assessment; the candor page shows
+    # the viewer's own team or locations (tests/reports/test_perception.py: 404 for others').
+    "desk:self-assessment": Route("GET", "/reports/self-assessment/", "self"),
+    "desk:reports-candor": Route("GET", "/reports/candor/", "any"),
     "api:report_volume": Route("GET", "/api/reports/volume", "any", api=True),
     "api:report_responsiveness": Route("GET", "/api/reports/responsiveness", "any", api=True),
     "api:report_promises": Route("GET", "/api/reports/promises", "any", api=True),

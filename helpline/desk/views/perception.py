@@ -1,0 +1,116 @@
+"""The perception gap in the desk: each person's self-assessment of their team, and the
+candor page that sets the team's estimates beside what customers measured.
+
+Estimates and figures come from helpline.reports.perception; answers are saved through
+helpline.reports.actions. Nobody sees a colleague's answer: only groups of three or more.
+"""
+
+from datetime import date
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from helpline.reports import actions, perception
+from helpline.reports.figures import Scope
+from helpline.reports.forms import SelfAssessmentForm
+from helpline.reports.models import SelfAssessment
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def self_assessment(request):
+    today = timezone.localdate()
+    start, end = perception.period_of(today)
+    mine = SelfAssessment.objects.filter(user=request.user, period_start=start).first()
+    form = SelfAssessmentForm(request.POST or None, instance=mine)
+    if request.method == "POST" and form.is_valid():
+        actions.answer_self_assessment(request.user, form.cleaned_data, today)
+        return redirect("desk:self-assessment")
+    context = {
+        "nav": "reports",
+        "form": form,
+        "start": start,
+        "end": end,
+        "answered": mine is not None,
+        "team": perception.team_of(request.user),
+        "history": SelfAssessment.objects.filter(user=request.user).order_by("-period_start")[:12],
+    }
+    return render(request, "desk/reports/self_assessment.html", context, status=200)
+
+
+def _chosen(request, teams, locations):
+    """The group asked for (?team= or ?location=), 404 unless the viewer may see it."""
+    for name, allowed in (("team", teams), ("location", locations)):
+        raw = request.GET.get(name)
+        if raw:
+            found = next((g for g in allowed if str(g.pk) == raw), None)
+            if found is None:
+                raise Http404(f"No such {name}")
+            return (found, None) if name == "team" else (None, found)
+    if teams:
+        return teams[0], None
+    if locations:
+        return None, locations[0]
+    return None, None
+
+
+def _drill(group, start: date, end: date, what: dict) -> str:
+    query = {"start": start.isoformat(), "end": end.isoformat(), **what}
+    if group.team is not None:
+        query["team"] = group.team.pk
+    if group.location is not None:
+        query["location"] = group.location.pk
+    return f"{reverse('desk:reports-conversations')}?{urlencode(query)}"
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def candor(request):
+    teams, locations = perception.groups_for(request.user)
+    team, location = _chosen(request, teams, locations)
+    today = timezone.localdate()
+    try:
+        day = (
+            date.fromisoformat(request.GET.get("period", ""))
+            if request.GET.get("period")
+            else today
+        )
+    except ValueError as exc:
+        raise Http404("No such period") from exc
+    start, end = perception.period_of(day)
+    scope = Scope(None)  # the group itself was checked against what the viewer may see
+    group = None
+    rows, trend = [], []
+    if team is not None or location is not None:
+        group = perception.gap(start, end, scope, team, location)
+        for g in group.ordered():
+            rows.append({"gap": g, "href": _drill(group, start, end, g.figure.drill)})
+        for p_start, p_end, past in perception.trend(day, scope, team, location):
+            trend.append({"start": p_start, "end": p_end, "group": past})
+    context = {
+        "nav": "reports",
+        "teams": teams,
+        "locations": locations,
+        "group": group,
+        "rows": rows,
+        "trend": trend,
+        "dimensions": perception.DIMENSIONS,
+        "start": start,
+        "end": end,
+        "min_answers": perception.MIN_ANSWERS,
+        "answered": SelfAssessment.objects.filter(
+            user=request.user, period_start=perception.period_of(today)[0]
+        ).exists(),
+    }
+    return render(request, "desk/reports/candor.html", context)
+
+
+urlpatterns = [
+    path("reports/self-assessment/", self_assessment, name="self-assessment"),
+    path("reports/candor/", candor, name="reports-candor"),
+]

@@ -1,0 +1,239 @@
+"""The perception gap: the measured side against plain SQL over the base tables, the
+staff's medians, the anonymity threshold, and who may see which group."""
+
+import random
+import statistics
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from helpline.core.models import Team
+from helpline.feedback.models import Answer, Survey
+from helpline.recovery.models import CaseStatus, Outcome, RecoveryCase
+from helpline.reports import actions, perception
+from helpline.reports.figures import Scope
+from helpline.reports.models import SelfAssessment
+from tests.reports.conftest import _add_user
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _rows(sql: str, params=()) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+ANSWER = {
+    "csat_share": Decimal("85"),
+    "first_reply_hours": Decimal("2"),
+    "callback_reach_share": Decimal("90"),
+    "first_contact_share": Decimal("70"),
+    "recovery_share": Decimal("60"),
+    "rating_responsiveness": 4,
+    "rating_promises": 4,
+    "rating_first_time": 4,
+    "rating_courtesy": 5,
+    "rating_recovery": 3,
+}
+
+
+def _answers_and_cases(history, rng):
+    """CSAT answers on half the conversations and recovery cases on a fifth, in the last
+    two months, credited to the conversation's team."""
+    now = timezone.now()
+    for i, c in enumerate(history.conversations[::2]):
+        survey = Survey.objects.create(
+            kind="csat", cause=f"test:{i}", conversation=c, customer=c.customer
+        )
+        Answer.objects.create(
+            survey=survey,
+            kind="csat",
+            score=rng.randint(1, 5),
+            customer=c.customer,
+            conversation=c,
+            location=c.location,
+            team=c.team,
+            agent=c.assignee,
+            answered_at=now - timedelta(seconds=rng.randint(0, 50 * 86400)),
+        )
+    for c in history.conversations[1::5]:
+        closed = now - timedelta(seconds=rng.randint(0, 50 * 86400))
+        RecoveryCase.objects.create(
+            customer=c.customer,
+            conversation=c,
+            location=c.location,
+            status=CaseStatus.CLOSED,
+            opened_at=closed - timedelta(days=1),
+            due_at=closed,
+            closed_at=closed,
+            outcome=rng.choice(list(Outcome.values)),
+        )
+
+
+def _share(k, n):
+    return k / n if n else None
+
+
+def test_the_gap_equals_an_independent_computation(history):
+    rng = random.Random(3)
+    _answers_and_cases(history, rng)
+    team = history.team
+    today = timezone.localdate()
+    # A period wide enough that no local-day boundary decides anything.
+    start, end = today - timedelta(days=400), today + timedelta(days=1)
+    people = [history.nora, history.olga, history.manager]
+    for person in people:
+        SelfAssessment.objects.create(
+            user=person,
+            team=team,
+            location=history.north,
+            period_start=start,
+            period_end=end,
+            **{**ANSWER, "csat_share": Decimal(rng.randint(50, 100))},
+        )
+    group = perception.gap(start, end, Scope(None), team=team)
+    by_key = {g.dimension.key: g for g in group.gaps}
+
+    # CSAT: answers of the team, 4 or 5 of all.
+    scores = [s for (s,) in _rows("SELECT score FROM feedback_answer WHERE team_id = %s", [team.pk])]
+    assert by_key["csat"].figure.n == len(scores) > 0
+    assert by_key["csat"].figure.value == _share(sum(s >= 4 for s in scores), len(scores))
+    # The staff's median estimate.
+    estimates = [
+        float(v)
+        for (v,) in _rows(
+            "SELECT csat_share FROM reports_selfassessment WHERE team_id = %s", [team.pk]
+        )
+    ]
+    assert by_key["csat"].estimate == statistics.median(estimates)
+
+    # Solved on the first contact: solved or closed, at least one response (not an
+    # automatic reply), exactly one; no generated conversation is ever reopened.
+    solved = _rows(
+        "SELECT c.id, (SELECT count(*) FROM conversations_message m WHERE m.conversation_id = c.id"
+        " AND m.direction = 'outbound' AND m.kind != 'auto_reply') FROM conversations_conversation c"
+        " WHERE c.team_id = %s AND c.status IN ('solved', 'closed') AND c.solved_at IS NOT NULL",
+        [team.pk],
+    )
+    answered = [r for _, r in solved if r >= 1]
+    first = by_key["first_contact"].figure
+    assert first.n == len(answered)
+    assert first.value == _share(sum(r == 1 for r in answered), len(answered))
+
+    # Recovery: won back of the cases with a known outcome, on the team's conversations.
+    outcomes = [
+        o
+        for (o,) in _rows(
+            "SELECT r.outcome FROM recovery_recoverycase r JOIN conversations_conversation c"
+            " ON c.id = r.conversation_id WHERE c.team_id = %s",
+            [team.pk],
+        )
+    ]
+    known = [o for o in outcomes if o in ("recovered", "not_recovered")]
+    assert by_key["recovery"].figure.n == len(known)
+    assert by_key["recovery"].figure.value == _share(known.count("recovered"), len(known))
+
+    # First reply: the median (nearest rank) of the first waits' business seconds.
+    waits = sorted(
+        b
+        for (b,) in _rows(
+            "SELECT w.business_seconds FROM conversations_wait w JOIN conversations_conversation c"
+            " ON c.id = w.conversation_id WHERE c.team_id = %s AND w.answered_at IS NOT NULL"
+            " AND w.id = (SELECT w2.id FROM conversations_wait w2 WHERE w2.conversation_id ="
+            " c.id ORDER BY w2.started_at, w2.id LIMIT 1)",
+            [team.pk],
+        )
+    )
+    reply = by_key["first_reply"].figure
+    assert reply.n == len(waits)
+    if waits:
+        assert reply.value == waits[(len(waits) + 1) // 2 - 1]
+    # The page names the largest gap first.
+    assert group.ordered()[0] is group.largest
+
+
+def test_three_answers_make_an_aggregate_two_do_not(history):
+    today = timezone.localdate()
+    start, end = perception.period_of(today)
+    nora, olga, mona = history.nora, history.olga, history.manager
+    history.team.members.add(nora, olga, mona)
+    actions.answer_self_assessment(nora, {**ANSWER, "csat_share": Decimal("91")}, today)
+    actions.answer_self_assessment(olga, {**ANSWER, "csat_share": Decimal("77")}, today)
+    page = _client(nora).get("/reports/candor/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert 'id="too-few"' in body
+    assert "91" not in body and "77" not in body  # neither colleague's answer
+    group = perception.gap(start, end, Scope(None), team=history.team)
+    assert not group.shown and all(g.estimate is None for g in group.gaps)
+
+    actions.answer_self_assessment(mona, {**ANSWER, "csat_share": Decimal("80")}, today)
+    body = _client(nora).get("/reports/candor/").content.decode()
+    assert 'id="too-few"' not in body
+    assert "You estimate 80%" in body  # the median of 91, 77 and 80
+    # Answering again changes the answer; it never adds a second one.
+    actions.answer_self_assessment(mona, {**ANSWER, "csat_share": Decimal("95")}, today)
+    assert SelfAssessment.objects.filter(user=mona).count() == 1
+    assert "You estimate 91%" in _client(olga).get("/reports/candor/").content.decode()
+
+
+def test_an_agent_sees_their_own_answer_and_their_teams_only(history):
+    today = timezone.localdate()
+    nora, sam = history.nora, history.sam
+    history.team.members.add(nora)
+    south_team = Team.objects.create(name="Mall desk", location=history.south)
+    south_team.members.add(sam)
+    client = _client(nora)
+    page = client.get("/reports/self-assessment/")
+    assert page.status_code == 200
+    bad = client.post("/reports/self-assessment/", {**ANSWER, "csat_share": "140"})
+    assert bad.status_code == 200 and 'id="csat_share-error"' in bad.content.decode()
+    saved = client.post("/reports/self-assessment/", ANSWER)
+    assert saved.status_code == 302
+    assert SelfAssessment.objects.get(user=nora).team == history.team
+    assert "Thank you" in client.get("/reports/self-assessment/").content.decode()
+    # Another location's team, or a location, does not exist for her.
+    assert client.get(f"/reports/candor/?team={south_team.pk}").status_code == 404
+    assert client.get(f"/reports/candor/?location={history.north.pk}").status_code == 404
+    assert client.get(f"/reports/candor/?team={history.team.pk}").status_code == 200
+    # Sam does not see Nora's answer: his page shows his own form empty.
+    other = _client(sam).get("/reports/self-assessment/").content.decode()
+    assert 'id="answered"' not in other
+    # The manager of North Street sees North's teams and location, not South's.
+    manager = _client(history.manager)
+    assert manager.get(f"/reports/candor/?location={history.north.pk}").status_code == 200
+    assert manager.get(f"/reports/candor/?location={history.south.pk}").status_code == 404
+    assert SelfAssessment.objects.filter(period_start=perception.period_of(today)[0]).count() == 1
+
+
+def test_periods_follow_the_admin_setting():
+    from datetime import date
+
+    assert perception.period_of(date(2026, 5, 17), 1) == (date(2026, 5, 1), date(2026, 5, 31))
+    assert perception.period_of(date(2026, 5, 17), 3) == (date(2026, 4, 1), date(2026, 6, 30))
+    assert perception.period_of(date(2026, 12, 2), 3) == (date(2026, 10, 1), date(2026, 12, 31))
+    actions.set_self_assessment_period(3)
+    assert perception.period_months() == 3
+    assert perception.previous_periods(date(2026, 5, 17), 2) == [
+        (date(2026, 1, 1), date(2026, 3, 31)),
+        (date(2026, 4, 1), date(2026, 6, 30)),
+    ]
+
+
+def test_an_agent_with_no_team_is_told_so(north):
+    from helpline.core.models import Role
+
+    loner = _add_user("lone", Role.AGENT, north)
+    body = _client(loner).get("/reports/candor/").content.decode()
+    assert 'id="no-group"' in body and 'id="answer-reminder"' in body
