@@ -253,3 +253,83 @@ def trend(
 
 def team_of(user: User) -> Team | None:
     return user.teams.order_by("name").first()
+
+
+# Calibration: what agents predicted when solving against what the customer answered
+
+CALIBRATION_DEFINITION = (
+    "CSAT answers (1–5) given in the period about conversations for which the agent predicted "
+    "a score when solving (the latest prediction before the answer). Over-confidence is the "
+    "mean predicted score less the mean score customers gave: above zero, we think we did "
+    "better than customers felt."
+)
+
+
+@dataclass
+class Calibration:
+    name: str
+    pairs: list[tuple[int, int]]  # (predicted, actual)
+
+    @property
+    def n(self) -> int:
+        return len(self.pairs)
+
+    @property
+    def few(self) -> bool:
+        return self.n < figures.FEW
+
+    @property
+    def over_confidence(self) -> float | None:
+        if not self.pairs:
+            return None
+        return statistics.fmean(p for p, _ in self.pairs) - statistics.fmean(
+            a for _, a in self.pairs
+        )
+
+    def points(self) -> list[tuple[int, float | None]]:
+        """Mean actual score per predicted score 1–5."""
+        result = []
+        for score in range(1, 6):
+            actual = [a for p, a in self.pairs if p == score]
+            result.append((score, round(statistics.fmean(actual), 2) if actual else None))
+        return result
+
+
+def calibration_pairs(f: Filters) -> list[tuple]:
+    """(predicted, actual, agent id, agent name, team name, location name) per answer."""
+    from django.db.models import OuterRef, Subquery
+
+    from helpline.feedback.models import Kind, Prediction
+
+    latest = Prediction.objects.filter(
+        conversation_id=OuterRef("conversation_id"),
+        kind=Kind.CSAT,
+        created_at__lte=OuterRef("answered_at"),
+    ).order_by("-created_at", "-id")
+    rows = (
+        figures._answers(f)
+        .filter(conversation__isnull=False)
+        .annotate(
+            predicted=Subquery(latest.values("score")[:1]),
+            predictor=Subquery(latest.values("agent_id")[:1]),
+        )
+        .filter(predicted__isnull=False)
+        .values_list("predicted", "score", "predictor", "team__name", "location__name")
+    )
+    names = dict(User.objects.values_list("pk", "username"))
+    return [(p, a, who, names.get(who, "(nobody)"), team, loc) for p, a, who, team, loc in rows]
+
+
+def calibration(f: Filters, viewer: User) -> dict[str, list[Calibration]]:
+    """Per agent, team and location. An agent sees only their own row among agents."""
+    pairs = calibration_pairs(f)
+    result: dict[str, list[Calibration]] = {}
+    for by, position in (("agent", 3), ("team", 4), ("location", 5)):
+        grouped: dict[str, list] = {}
+        for row in pairs:
+            hidden = by == "agent" and not viewer.sees_everything and viewer.role == "agent"
+            if hidden and row[2] != viewer.pk:
+                continue
+            grouped.setdefault(row[position] or "(none)", []).append((row[0], row[1]))
+        result[by] = [Calibration(name, grouped[name]) for name in sorted(grouped)]
+    return result

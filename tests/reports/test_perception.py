@@ -106,7 +106,9 @@ def test_the_gap_equals_an_independent_computation(history):
     by_key = {g.dimension.key: g for g in group.gaps}
 
     # CSAT: answers of the team, 4 or 5 of all.
-    scores = [s for (s,) in _rows("SELECT score FROM feedback_answer WHERE team_id = %s", [team.pk])]
+    scores = [
+        s for (s,) in _rows("SELECT score FROM feedback_answer WHERE team_id = %s", [team.pk])
+    ]
     assert by_key["csat"].figure.n == len(scores) > 0
     assert by_key["csat"].figure.value == _share(sum(s >= 4 for s in scores), len(scores))
     # The staff's median estimate.
@@ -237,3 +239,45 @@ def test_an_agent_with_no_team_is_told_so(north):
     loner = _add_user("lone", Role.AGENT, north)
     body = _client(loner).get("/reports/candor/").content.decode()
     assert 'id="no-group"' in body and 'id="answer-reminder"' in body
+
+
+def test_calibration_pairs_predictions_with_the_customers_answers(history):
+    from helpline.feedback.models import Prediction
+
+    rng = random.Random(5)
+    _answers_and_cases(history, rng)
+    answers = list(Answer.objects.filter(team=history.team))
+    expected = []
+    for answer in answers:
+        who = rng.choice([history.nora, history.olga])
+        # An earlier guess, then the one that counts (the latest before the answer).
+        for score in (1, rng.randint(1, 5)):
+            prediction = Prediction.objects.create(
+                conversation=answer.conversation, agent=who, kind="csat", score=score
+            )
+            Prediction.objects.filter(pk=prediction.pk).update(
+                created_at=answer.answered_at - timedelta(minutes=10 - score)
+            )
+        expected.append((score, answer.score, who.username))
+    today = timezone.localdate()
+    f = perception.Filters(
+        start=today - timedelta(days=400),
+        end=today + timedelta(days=1),
+        scope=Scope(None),
+        team=history.team,
+    )
+    result = perception.calibration(f, history.manager)
+    team = result["team"][0]
+    assert team.n == len(expected) > 0
+    mean = statistics.fmean
+    assert team.over_confidence == pytest.approx(
+        mean(p for p, _, _ in expected) - mean(a for _, a, _ in expected)
+    )
+    agents = {c.name: c for c in result["agent"]}
+    nora = [(p, a) for p, a, who in expected if who == "nora"]
+    assert agents["nora"].n == len(nora)
+    # An agent sees her own calibration among agents, never a colleague's.
+    assert [c.name for c in perception.calibration(f, history.nora)["agent"]] == ["nora"]
+    history.team.members.add(history.nora)
+    body = _client(history.nora).get("/reports/candor/").content.decode()
+    assert 'id="calibration"' in body and ">olga <" not in body

@@ -15,8 +15,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from helpline.reports import actions, perception
-from helpline.reports.figures import Scope
+from helpline.reports import actions, charts, perception
+from helpline.reports.figures import Filters, Scope
 from helpline.reports.forms import SelfAssessmentForm
 from helpline.reports.models import SelfAssessment
 
@@ -86,12 +86,18 @@ def candor(request):
     scope = Scope(None)  # the group itself was checked against what the viewer may see
     group = None
     rows, trend = [], []
+    calibration, chart = {}, ""
     if team is not None or location is not None:
         group = perception.gap(start, end, scope, team, location)
         for g in group.ordered():
             rows.append({"gap": g, "href": _drill(group, start, end, g.figure.drill)})
         for p_start, p_end, past in perception.trend(day, scope, team, location):
             trend.append({"start": p_start, "end": p_end, "group": past})
+        f = Filters(start=start, end=end, scope=scope, team=team, location=location)
+        calibration = perception.calibration(f, request.user)
+        whole = next(iter(calibration["team" if team else "location"]), None)
+        if whole is not None:
+            chart = charts.calibration(f"Calibration: {group.name}", whole.points())
     context = {
         "nav": "reports",
         "teams": teams,
@@ -103,6 +109,9 @@ def candor(request):
         "start": start,
         "end": end,
         "min_answers": perception.MIN_ANSWERS,
+        "calibration": calibration,
+        "calibration_chart": chart,
+        "calibration_definition": perception.CALIBRATION_DEFINITION,
         "answered": SelfAssessment.objects.filter(
             user=request.user, period_start=perception.period_of(today)[0]
         ).exists(),
