@@ -176,7 +176,7 @@ def test_three_answers_make_an_aggregate_two_do_not(history):
     assert page.status_code == 200
     body = page.content.decode()
     assert 'id="too-few"' in body
-    assert "91" not in body and "77" not in body  # neither colleague's answer
+    assert "You estimate" not in body and "91%" not in body and "77%" not in body
     group = perception.gap(start, end, Scope(None), team=history.team)
     assert not group.shown and all(g.estimate is None for g in group.gaps)
 
@@ -281,3 +281,43 @@ def test_calibration_pairs_predictions_with_the_customers_answers(history):
     history.team.members.add(history.nora)
     body = _client(history.nora).get("/reports/candor/").content.decode()
     assert 'id="calibration"' in body and ">olga <" not in body
+
+
+def _api(user) -> Client:
+    from helpline.core.tokens import issue_token
+
+    return Client(headers={"Authorization": f"Bearer {issue_token(user)}"})
+
+
+def test_the_api_gives_the_same_gap_and_only_ones_own_answers(history):
+    today = timezone.localdate()
+    start, end = perception.period_of(today)
+    nora, olga, mona = history.nora, history.olga, history.manager
+    history.team.members.add(nora, olga, mona)
+    api = _api(nora)
+    payload = {k: float(v) if isinstance(v, Decimal) else v for k, v in ANSWER.items()}
+    bad = api.post(
+        "/api/self-assessments", {**payload, "rating_courtesy": 9}, content_type="application/json"
+    )
+    assert bad.status_code in (400, 422)
+    assert bad.json()["detail"][0]["field"] == "rating_courtesy"
+    made = api.post("/api/self-assessments", payload, content_type="application/json")
+    assert made.status_code == 201 and made.json()["period_start"] == start.isoformat()
+    for person in (olga, mona):
+        actions.answer_self_assessment(person, {**ANSWER, "csat_share": Decimal("60")}, today)
+    mine = api.get("/api/self-assessments").json()
+    assert len(mine) == 1 and mine[0]["csat_share"] == 85
+    body = api.get(f"/api/reports/perception?team={history.team.pk}").json()
+    group = perception.gap(start, end, Scope(None), team=history.team)
+    assert body["shown"] and body["answers"] == 3
+    by_key = {g["dimension"]: g for g in body["gaps"]}
+    assert by_key["csat"]["estimate"] == 60
+    assert by_key["csat"]["figure"]["n"] == group.gaps[0].figure.n
+    assert body["gaps"][0]["dimension"] == group.ordered()[0].dimension.key
+    assert api.get("/api/reports/perception?team=abc").json()["detail"][0]["field"] == "team"
+    assert api.get("/api/reports/perception?period=May").json()["detail"][0]["field"] == "period"
+    south = Team.objects.create(name="Mall desk", location=history.south)
+    assert api.get(f"/api/reports/perception?team={south.pk}").status_code == 404
+    assert (
+        _api(history.sam).get(f"/api/reports/perception?team={history.team.pk}").status_code == 404
+    )
