@@ -321,3 +321,10 @@ def test_the_api_gives_the_same_gap_and_only_ones_own_answers(history):
     assert (
         _api(history.sam).get(f"/api/reports/perception?team={history.team.pk}").status_code == 404
     )
+
+
+def test_the_reminder_shows_until_one_answers(history):
+    client = _client(history.olga)
+    assert 'id="self-assessment-reminder"' in client.get("/reports/volume/").content.decode()
+    actions.answer_self_assessment(history.olga, ANSWER, timezone.localdate())
+    assert 'id="self-assessment-reminder"' not in client.get("/reports/volume/").content.decode()

@@ -32,7 +32,7 @@ def self_assessment(request):
         actions.answer_self_assessment(request.user, form.cleaned_data, today)
         return redirect("desk:self-assessment")
     context = {
-        "nav": "reports",
+        "nav": "candor",
         "form": form,
         "start": start,
         "end": end,
@@ -99,7 +99,7 @@ def candor(request):
         if whole is not None:
             chart = charts.calibration(f"Calibration: {group.name}", whole.points())
     context = {
-        "nav": "reports",
+        "nav": "candor",
         "teams": teams,
         "locations": locations,
         "group": group,
