@@ -124,7 +124,8 @@ def test_the_gap_equals_an_independent_computation(history):
     # automatic reply), exactly one; no generated conversation is ever reopened.
     solved = _rows(
         "SELECT c.id, (SELECT count(*) FROM conversations_message m WHERE m.conversation_id = c.id"
-        " AND m.direction = 'outbound' AND m.kind != 'auto_reply') FROM conversations_conversation c"
+        " AND m.direction = 'outbound' AND m.kind != 'auto_reply')"
+        " FROM conversations_conversation c"
         " WHERE c.team_id = %s AND c.status IN ('solved', 'closed') AND c.solved_at IS NOT NULL",
         [team.pk],
     )
