@@ -504,6 +504,10 @@ def drill(f: Filters, what: dict, now: datetime | None = None) -> QuerySet:
         return drill_promises(f, what)
     if figure in ("csat_good", "first_contact", "recovery"):
         return drill_customers(f, what)
+    if figure == "guardrail":
+        from helpline.reports import guardrails
+
+        return guardrails.conversations(f, what.get("kind", ""))
     if figure == "waits":
         waits = f.waits()
         if what.get("channel"):

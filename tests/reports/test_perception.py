@@ -329,3 +329,51 @@ def test_the_reminder_shows_until_one_answers(history):
     assert 'id="self-assessment-reminder"' in client.get("/reports/volume/").content.decode()
     actions.answer_self_assessment(history.olga, ANSWER, timezone.localdate())
     assert 'id="self-assessment-reminder"' not in client.get("/reports/volume/").content.decode()
+
+
+def test_guardrails_flag_patterns_with_their_conversations(history, monkeypatch):
+    from helpline.core.activity import record
+    from helpline.reports import guardrails
+    from helpline.reports.models import ConversationFact
+
+    today = timezone.localdate()
+    f = perception.Filters(
+        start=today - timedelta(days=400), end=today + timedelta(days=1), scope=Scope(None)
+    )
+    now = timezone.now()
+    # A bad rating, then a reassignment three days later (and one a month later: not soon).
+    bad, late = history.conversations[0], history.conversations[2]
+    for i, c in enumerate((bad, late)):
+        survey = Survey.objects.create(kind="csat", cause=f"bad:{i}", conversation=c)
+        Answer.objects.create(
+            survey=survey, kind="csat", score=1, conversation=c, answered_at=now - timedelta(40)
+        )
+    record(history.manager, "conversation.assigned", bad, at=now - timedelta(days=37))
+    record(history.manager, "conversation.assigned", late, at=now - timedelta(days=5))
+    ids = set(guardrails.reassigned_after_bad_rating(f).values_list("pk", flat=True))
+    assert ids == {bad.pk}
+    # Solved, then reopened.
+    solved = ConversationFact.objects.filter(solved_day__isnull=False)
+    reopened = solved.first()
+    ConversationFact.objects.filter(pk=reopened.pk).update(reopened=True)
+    assert list(guardrails.solved_then_reopened(f).values_list("conversation_id", flat=True)) == [
+        reopened.pk
+    ]
+    # Surveys for everyone's solved conversations but Nora's.
+    monkeypatch.setattr(guardrails, "LEFT_OUT_MIN", 1)
+    for i, fact in enumerate(solved.exclude(assignee=history.nora)):
+        Survey.objects.create(kind="csat", cause=f"all:{i}", conversation_id=fact.pk)
+    left_out = {agent for agent, _, _ in guardrails.left_out_agents(f)}
+    assert left_out == {history.nora.pk}
+    # The opening hours changed inside the period.
+    record(history.admin, "location.hours_set", history.north)
+    flags = {flag.key: flag for flag in guardrails.flags(f)}
+    assert flags["settings"].count == 1 and flags["reassigned"].count == 1
+    assert flags["left_out"].count == solved.filter(assignee=history.nora).count()
+    # The drill-down lists the flagged conversations.
+    client = _client(history.admin)
+    page = client.get(
+        "/reports/conversations/",
+        {"figure": "guardrail", "kind": "reassigned", "start": f.start, "end": f.end},
+    )
+    assert page.status_code == 200 and f"/conversations/{bad.pk}/" in page.content.decode()

@@ -15,7 +15,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from helpline.reports import actions, charts, perception
+from helpline.reports import actions, charts, guardrails, perception
 from helpline.reports.figures import Filters, Scope
 from helpline.reports.forms import SelfAssessmentForm
 from helpline.reports.models import SelfAssessment
@@ -86,7 +86,7 @@ def candor(request):
     scope = Scope(None)  # the group itself was checked against what the viewer may see
     group = None
     rows, trend = [], []
-    calibration, chart = {}, ""
+    calibration, chart, flags = {}, "", []
     if team is not None or location is not None:
         group = perception.gap(start, end, scope, team, location)
         for g in group.ordered():
@@ -95,6 +95,10 @@ def candor(request):
             trend.append({"start": p_start, "end": p_end, "group": past})
         f = Filters(start=start, end=end, scope=scope, team=team, location=location)
         calibration = perception.calibration(f, request.user)
+        flags = [
+            {"flag": flag, "href": _drill(group, start, end, flag.drill) if flag.drill else ""}
+            for flag in guardrails.flags(f)
+        ]
         whole = next(iter(calibration["team" if team else "location"]), None)
         if whole is not None:
             chart = charts.calibration(f"Calibration: {group.name}", whole.points())
@@ -110,6 +114,7 @@ def candor(request):
         "end": end,
         "min_answers": perception.MIN_ANSWERS,
         "calibration": calibration,
+        "flags": flags,
         "calibration_chart": chart,
         "calibration_definition": perception.CALIBRATION_DEFINITION,
         "answered": SelfAssessment.objects.filter(
