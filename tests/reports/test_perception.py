@@ -377,3 +377,12 @@ def test_guardrails_flag_patterns_with_their_conversations(history, monkeypatch)
         {"figure": "guardrail", "kind": "reassigned", "start": f.start, "end": f.end},
     )
     assert page.status_code == 200 and f"/conversations/{bad.pk}/" in page.content.decode()
+
+
+def test_an_admin_sets_the_period_length_in_the_admin_site(admin):
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    client = _client(admin)
+    page = client.post("/admin/reports/selfassessmentsettings/add/", {"period_months": "3"})
+    assert page.status_code == 302
+    assert perception.period_months() == 3
