@@ -38,7 +38,7 @@ DIMENSIONS = [
         "csat_share",
         "rating_courtesy",
         "share",
-        "rate us 4 or 5",
+        "of customers rate us 4 or 5",
     ),
     Dimension(
         "first_reply",
@@ -46,7 +46,7 @@ DIMENSIONS = [
         "first_reply_hours",
         "rating_responsiveness",
         "hours",
-        "wait for our first reply (median, business hours)",
+        "until our first reply (median, business hours)",
     ),
     Dimension(
         "callbacks",
@@ -54,7 +54,7 @@ DIMENSIONS = [
         "callback_reach_share",
         "rating_promises",
         "share",
-        "callbacks reach the customer",
+        "of callbacks reach the customer",
     ),
     Dimension(
         "first_contact",
@@ -62,7 +62,7 @@ DIMENSIONS = [
         "first_contact_share",
         "rating_first_time",
         "share",
-        "solved on the first contact",
+        "of problems solved on the first contact",
     ),
     Dimension(
         "recovery",
