@@ -148,7 +148,7 @@ def answer_self_assessment(request, payload: SelfAssessmentIO):
     form = SelfAssessmentForm(payload.dict())
     if not form.is_valid():
         field, errors = next(iter(form.errors.items()))
-        raise FieldError(None if field == "__all__" else field, errors[0])
+        raise FieldError(None if field == "__all__" else field, str(errors[0]))
     return Status(
         201, actions.answer_self_assessment(request.auth, form.cleaned_data, timezone.localdate())
     )

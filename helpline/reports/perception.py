@@ -138,7 +138,7 @@ def estimates(answers) -> dict | None:
     rows = list(answers)
     if len(rows) < MIN_ANSWERS:
         return None
-    result = {}
+    result: dict = {}
     for d in DIMENSIONS:
         result[d.key] = (
             float(statistics.median(Decimal(getattr(r, d.estimate)) for r in rows)),
