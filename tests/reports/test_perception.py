@@ -173,7 +173,8 @@ def test_three_answers_make_an_aggregate_two_do_not(history):
     history.team.members.add(nora, olga, mona)
     actions.answer_self_assessment(nora, {**ANSWER, "csat_share": Decimal("91")}, today)
     actions.answer_self_assessment(olga, {**ANSWER, "csat_share": Decimal("77")}, today)
-    page = _client(nora).get("/reports/candor/")
+    now = {"period": today.isoformat()}  # the default is the last period that has ended
+    page = _client(nora).get("/reports/candor/", now)
     assert page.status_code == 200
     body = page.content.decode()
     assert 'id="too-few"' in body
@@ -182,13 +183,17 @@ def test_three_answers_make_an_aggregate_two_do_not(history):
     assert not group.shown and all(g.estimate is None for g in group.gaps)
 
     actions.answer_self_assessment(mona, {**ANSWER, "csat_share": Decimal("80")}, today)
-    body = _client(nora).get("/reports/candor/").content.decode()
+    body = _client(nora).get("/reports/candor/", now).content.decode()
     assert 'id="too-few"' not in body
     assert "You estimate 80%" in body  # the median of 91, 77 and 80
     # Answering again changes the answer; it never adds a second one.
     actions.answer_self_assessment(mona, {**ANSWER, "csat_share": Decimal("95")}, today)
     assert SelfAssessment.objects.filter(user=mona).count() == 1
-    assert "You estimate 91%" in _client(olga).get("/reports/candor/").content.decode()
+    assert "You estimate 91%" in _client(olga).get("/reports/candor/", now).content.decode()
+    # The last period that has ended had no answers: no estimates there.
+    earlier = _client(olga).get("/reports/candor/").content.decode()
+    assert 'id="too-few"' in earlier and 'id="this-period"' in earlier
+    assert _client(olga).get("/reports/candor/?period=May").status_code == 404
 
 
 def test_an_agent_sees_their_own_answer_and_their_teams_only(history):

@@ -5,7 +5,7 @@ Estimates and figures come from helpline.reports.perception; answers are saved t
 helpline.reports.actions. Nobody sees a colleague's answer: only groups of three or more.
 """
 
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -59,12 +59,16 @@ def _chosen(request, teams, locations):
     return None, None
 
 
-def _drill(group, start: date, end: date, what: dict) -> str:
-    query = {"start": start.isoformat(), "end": end.isoformat(), **what}
+def _group_query(group) -> dict:
     if group.team is not None:
-        query["team"] = group.team.pk
+        return {"team": group.team.pk}
     if group.location is not None:
-        query["location"] = group.location.pk
+        return {"location": group.location.pk}
+    return {}
+
+
+def _drill(group, start: date, end: date, what: dict) -> str:
+    query = {"start": start.isoformat(), "end": end.isoformat(), **what, **_group_query(group)}
     return f"{reverse('desk:reports-conversations')}?{urlencode(query)}"
 
 
@@ -74,25 +78,30 @@ def candor(request):
     teams, locations = perception.groups_for(request.user)
     team, location = _chosen(request, teams, locations)
     today = timezone.localdate()
-    try:
-        day = (
-            date.fromisoformat(request.GET.get("period", ""))
-            if request.GET.get("period")
-            else today
-        )
-    except ValueError as exc:
-        raise Http404("No such period") from exc
+    # By default the last period that has ended: its figures are final (people answer for
+    # the current one, which the trend and ?period= show as it goes).
+    day = perception.period_of(today)[0] - timedelta(days=1)
+    if request.GET.get("period"):
+        try:
+            day = date.fromisoformat(request.GET["period"])
+        except ValueError as exc:
+            raise Http404("No such period") from exc
     start, end = perception.period_of(day)
     scope = Scope(None)  # the group itself was checked against what the viewer may see
     group = None
     rows, trend = [], []
     calibration, chart, flags = {}, "", []
+    this_period = ""
     if team is not None or location is not None:
         group = perception.gap(start, end, scope, team, location)
         for g in group.ordered():
             rows.append({"gap": g, "href": _drill(group, start, end, g.figure.drill)})
         for p_start, p_end, past in perception.trend(day, scope, team, location):
-            trend.append({"start": p_start, "end": p_end, "group": past})
+            href = "?" + urlencode({"period": p_start.isoformat(), **_group_query(group)})
+            trend.append({"start": p_start, "end": p_end, "group": past, "href": href})
+        current = perception.period_of(today)[0]
+        if current > start:
+            this_period = "?" + urlencode({"period": current.isoformat(), **_group_query(group)})
         f = Filters(start=start, end=end, scope=scope, team=team, location=location)
         calibration = perception.calibration(f, request.user)
         flags = [
@@ -115,6 +124,7 @@ def candor(request):
         "min_answers": perception.MIN_ANSWERS,
         "calibration": calibration,
         "flags": flags,
+        "this_period": this_period,
         "calibration_chart": chart,
         "calibration_definition": perception.CALIBRATION_DEFINITION,
         "answered": SelfAssessment.objects.filter(
