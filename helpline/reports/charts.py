@@ -105,3 +105,14 @@ def calibration(title: str, points: list[tuple[int, float | None]]) -> str:
     chart.add("Perfectly calibrated", [float(score) for score, _ in points])
     chart.add("What customers gave (mean)", [value for _, value in points])
     return data_url(chart)
+
+
+def lines(title: str, x_labels: list[str], series: dict[str, list], y_title: str) -> str:
+    """A line per series (None leaves a gap); empty when there is no value at all."""
+    if not any(v is not None for values in series.values() for v in values):
+        return ""
+    chart = pygal.Line(allow_interruptions=True, **_config(title=title, y_title=y_title))
+    chart.x_labels = x_labels
+    for name, values in series.items():
+        chart.add(name, values)
+    return data_url(chart)

@@ -186,6 +186,7 @@ def test_three_answers_make_an_aggregate_two_do_not(history):
     body = _client(nora).get("/reports/candor/", now).content.decode()
     assert 'id="too-few"' not in body
     assert "You estimate 80%" in body  # the median of 91, 77 and 80
+    assert 'alt="Chart: the largest gap over the last periods' in body
     # Answering again changes the answer; it never adds a second one.
     actions.answer_self_assessment(mona, {**ANSWER, "csat_share": Decimal("95")}, today)
     assert SelfAssessment.objects.filter(user=mona).count() == 1

@@ -59,6 +59,10 @@ def _chosen(request, teams, locations):
     return None, None
 
 
+def _gap_of(group, key: str):
+    return next(g for g in group.gaps if g.dimension.key == key)
+
+
 def _group_query(group) -> dict:
     if group.team is not None:
         return {"team": group.team.pk}
@@ -91,7 +95,7 @@ def candor(request):
     group = None
     rows, trend = [], []
     calibration, chart, flags = {}, "", []
-    this_period = ""
+    this_period = trend_chart = ""
     if team is not None or location is not None:
         group = perception.gap(start, end, scope, team, location)
         for g in group.ordered():
@@ -99,6 +103,17 @@ def candor(request):
         for p_start, p_end, past in perception.trend(day, scope, team, location):
             href = "?" + urlencode({"period": p_start.isoformat(), **_group_query(group)})
             trend.append({"start": p_start, "end": p_end, "group": past, "href": href})
+        largest = group.largest or group.ordered()[0]
+        key, unit = largest.dimension.key, largest.dimension.unit
+        trend_chart = charts.lines(
+            f"{largest.dimension.label}: what we said and what customers measured",
+            [p["start"].strftime("%b %Y") for p in trend],
+            {
+                "We said (median)": [_gap_of(p["group"], key).estimate for p in trend],
+                "Customers": [_gap_of(p["group"], key).measured for p in trend],
+            },
+            "hours" if unit == "hours" else "%",
+        )
         current = perception.period_of(today)[0]
         if current > start:
             this_period = "?" + urlencode({"period": current.isoformat(), **_group_query(group)})
@@ -125,6 +140,7 @@ def candor(request):
         "calibration": calibration,
         "flags": flags,
         "this_period": this_period,
+        "trend_chart": trend_chart,
         "calibration_chart": chart,
         "calibration_definition": perception.CALIBRATION_DEFINITION,
         "answered": SelfAssessment.objects.filter(
