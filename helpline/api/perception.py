@@ -11,8 +11,8 @@ from ninja import Field, Router, Schema, Status
 
 from helpline.api.errors import FieldError
 from helpline.api.reports import ERRORS, FigureOut, _figure
-from helpline.reports import actions, perception
-from helpline.reports.figures import Scope
+from helpline.reports import actions, guardrails, perception
+from helpline.reports.figures import Filters, Scope
 from helpline.reports.forms import SelfAssessmentForm
 from helpline.reports.models import SelfAssessment
 
@@ -31,6 +31,19 @@ class GapOut(Schema):
     figure: FigureOut
 
 
+class CalibrationOut(Schema):
+    by: str = Field(description='"agent" (yours only, for an agent), "team" or "location"')
+    name: str
+    over_confidence: float | None = Field(description="Mean predicted less mean actual score")
+    n: int
+
+
+class FlagOut(Schema):
+    key: str
+    title: str
+    count: int
+
+
 class PerceptionOut(Schema):
     group: str
     team: int | None
@@ -41,6 +54,8 @@ class PerceptionOut(Schema):
     shown: bool = Field(description="At least 3 people answered, so estimates are shown")
     largest: str | None = Field(description="The dimension with the largest gap")
     gaps: list[GapOut]
+    calibration: list[CalibrationOut]
+    flags: list[FlagOut] = Field(description="Guardrails on flattering numbers")
 
 
 class SelfAssessmentIO(Schema):
@@ -109,6 +124,8 @@ def report_perception(request):
             "gaps": [],
         }
     group = perception.gap(start, end, Scope(None), team, location)
+    f = Filters(start=start, end=end, scope=Scope(None), team=team, location=location)
+    calibration = perception.calibration(f, request.auth)
     largest = group.largest if group.shown else None
     return {
         "group": group.name,
@@ -132,6 +149,15 @@ def report_perception(request):
                 "figure": _figure(g.figure),
             }
             for g in group.ordered()
+        ],
+        "calibration": [
+            {"by": by, "name": c.name, "over_confidence": c.over_confidence, "n": c.n}
+            for by, rows in calibration.items()
+            for c in rows
+        ],
+        "flags": [
+            {"key": flag.key, "title": flag.title, "count": flag.count}
+            for flag in guardrails.flags(f)
         ],
     }
 

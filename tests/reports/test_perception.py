@@ -321,6 +321,8 @@ def test_the_api_gives_the_same_gap_and_only_ones_own_answers(history):
     assert by_key["csat"]["estimate"] == 60
     assert by_key["csat"]["figure"]["n"] == group.gaps[0].figure.n
     assert body["gaps"][0]["dimension"] == group.ordered()[0].dimension.key
+    assert {flag["key"] for flag in body["flags"]} >= {"reassigned", "reopened", "settings"}
+    assert {row["by"] for row in body["calibration"]} <= {"agent", "team", "location"}
     assert api.get("/api/reports/perception?team=abc").json()["detail"][0]["field"] == "team"
     assert api.get("/api/reports/perception?period=May").json()["detail"][0]["field"] == "period"
     south = Team.objects.create(name="Mall desk", location=history.south)
