@@ -122,6 +122,8 @@ def report_perception(request):
             "shown": False,
             "largest": None,
             "gaps": [],
+            "calibration": [],
+            "flags": [],
         }
     group = perception.gap(start, end, Scope(None), team, location)
     f = Filters(start=start, end=end, scope=Scope(None), team=team, location=location)

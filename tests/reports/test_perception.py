@@ -394,3 +394,10 @@ def test_an_admin_sets_the_period_length_in_the_admin_site(admin):
     page = client.post("/admin/reports/selfassessmentsettings/add/", {"period_months": "3"})
     assert page.status_code == 302
     assert perception.period_months() == 3
+
+
+def test_the_api_says_so_when_one_is_in_no_team(north):
+    from helpline.core.models import Role
+
+    body = _api(_add_user("lone", Role.AGENT, north)).get("/api/reports/perception").json()
+    assert body["group"] == "" and body["gaps"] == [] and body["flags"] == []
