@@ -188,9 +188,9 @@ class Gap:
             low, high = fig.low * 100, fig.high * 100  # type: ignore[operator]
             measured = f"customers: {self.measured:.0f}% (n = {fig.n}, {low:.0f}–{high:.0f}%)"
         if self.estimate is None:
-            return f"{d.label}: {measured}."
-        unit = " h" if d.unit == "hours" else "%"
-        return f"You estimate {self.estimate:.0f}{unit} {d.measure}; {measured}."
+            return f"{measured[0].upper()}{measured[1:]}."
+        said = f"{self.estimate:.1f} h" if d.unit == "hours" else f"{self.estimate:.0f}%"
+        return f"You estimate {said} {d.measure}; {measured}."
 
 
 @dataclass

@@ -401,3 +401,21 @@ def test_the_api_says_so_when_one_is_in_no_team(north):
 
     body = _api(_add_user("lone", Role.AGENT, north)).get("/api/reports/perception").json()
     assert body["group"] == "" and body["gaps"] == [] and body["flags"] == []
+
+
+def test_the_gap_is_said_plainly():
+    from helpline.reports import figures
+
+    # Wilson by hand: centre 0.6178, half-width 0.0467: 57.1–66.4 %.
+    figure = figures._share("csat_good", "Customers rating us 4 or 5", 255, 412, "", {})
+    said = perception.Gap(perception.BY_KEY["csat"], 85.0, 4.0, figure, 5)
+    assert said.sentence() == (
+        "You estimate 85% of customers rate us 4 or 5; customers: 62% (n = 412, 57–66%)."
+    )
+    assert said.size == pytest.approx((85 - 255 / 412 * 100) / (255 / 412 * 100))
+    unknown = perception.Gap(perception.BY_KEY["csat"], None, None, figure, 2)
+    assert unknown.sentence() == "Customers: 62% (n = 412, 57–66%)." and unknown.size is None
+    wait = figures.Figure("w", "First response", 3 * 3600, 40, "seconds", "")
+    slow = perception.Gap(perception.BY_KEY["first_reply"], 1.5, 4.0, wait, 3)
+    assert slow.sentence().startswith("You estimate 1.5 h until our first reply")
+    assert slow.size == pytest.approx(0.5)  # we think it is twice as quick as it is
