@@ -261,3 +261,8 @@ def test_its_staff_answered_the_self_assessment_so_the_candor_page_has_a_gap(dem
         start, end, perception.Scope(None), team=perception.Team.objects.get(pk=team)
     )
     assert group.shown and group.largest is not None
+    # The facts the measured side reads are there without waiting for a worker.
+    from helpline.conversations.models import Conversation
+    from helpline.reports.models import ConversationFact
+
+    assert ConversationFact.objects.count() == Conversation.objects.count()
