@@ -22,6 +22,7 @@ from helpline.api import (
     errors,
     hours,
     insights,
+    perception,
     quality,
     recovery,
     reports,
@@ -93,5 +94,6 @@ api.add_router("/", webhooks.router)
 api.add_router("/", recovery.router)
 api.add_router("/", surveys.router)
 api.add_router("/", reports.router)
+api.add_router("/", perception.router)
 api.add_router("/", time_audit.router)
 api.add_router("/", quality.router)

@@ -11,7 +11,16 @@ from django.utils import timezone
 from helpline.conversations.models import Wait
 from helpline.core.models import Activity
 from helpline.customers.models import Identity
-from helpline.demo import feedback, insights, quality, recovery, responsiveness, timeaudit, today
+from helpline.demo import (
+    feedback,
+    insights,
+    perception,
+    quality,
+    recovery,
+    responsiveness,
+    timeaudit,
+    today,
+)
 from helpline.demo.customers import People
 from helpline.demo.history import History
 from helpline.demo.organisation import DEMO_PASSWORD, organise
@@ -68,6 +77,7 @@ def load_demo(
         survey_answers = feedback.play(rng, now)
         time_entries = timeaudit.play(rng, now, org.agents)
         qa = quality.play(rng, now, org.agents)
+        self_assessments = perception.play(rng, now, org.agents)
         counts = {
             "locations": len(org.locations),
             "teams": len(org.teams),
@@ -88,6 +98,7 @@ def load_demo(
             "recovery cases": recovery_cases,
             "survey answers": survey_answers,
             "time entries": time_entries,
+            "self-assessments": self_assessments,
             **qa,
         }
         # The demo's own mark, so that it loads once: no domain row, no action for it.

@@ -89,3 +89,30 @@ def bars(title: str, x_labels: list[str], series: dict[str, list], y_title: str)
     for name, values in series.items():
         chart.add(name, values)
     return data_url(chart)
+
+
+def calibration(title: str, points: list[tuple[int, float | None]]) -> str:
+    """Mean customer score per predicted score, against the line of perfect calibration
+    (what was predicted is what customers gave)."""
+    if not any(value is not None for _, value in points):
+        return ""
+    chart = pygal.Line(
+        range=(1, 5),
+        y_labels=[1, 2, 3, 4, 5],
+        **_config(title=title, x_title="Score the agent predicted", y_title="Customers' score"),
+    )
+    chart.x_labels = [str(score) for score, _ in points]
+    chart.add("Perfectly calibrated", [float(score) for score, _ in points])
+    chart.add("What customers gave (mean)", [value for _, value in points])
+    return data_url(chart)
+
+
+def lines(title: str, x_labels: list[str], series: dict[str, list], y_title: str) -> str:
+    """A line per series (None leaves a gap); empty when there is no value at all."""
+    if not any(v is not None for values in series.values() for v in values):
+        return ""
+    chart = pygal.Line(allow_interruptions=True, **_config(title=title, y_title=y_title))
+    chart.x_labels = x_labels
+    for name, values in series.items():
+        chart.add(name, values)
+    return data_url(chart)

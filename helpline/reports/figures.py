@@ -502,6 +502,12 @@ def drill(f: Filters, what: dict, now: datetime | None = None) -> QuerySet:
     figure = what.get("figure", "new")
     if figure in ("callbacks", "appointments"):
         return drill_promises(f, what)
+    if figure in ("csat_good", "first_contact", "recovery"):
+        return drill_customers(f, what)
+    if figure == "guardrail":
+        from helpline.reports import guardrails
+
+        return guardrails.conversations(f, what.get("kind", ""))
     if figure == "waits":
         waits = f.waits()
         if what.get("channel"):
@@ -854,3 +860,108 @@ def drill_promises(f: Filters, what: dict) -> QuerySet:
         else:
             rows = rows.filter(~Exists(reached), status=CallbackStatus.FAILED)
     return rows.filter(conversation__isnull=False).values("conversation_id")
+
+
+# What customers experienced, for the perception gap (helpline.reports.perception)
+
+DEFINITIONS.update(
+    {
+        "csat_good": "Of the customers' CSAT answers (1–5) given in the period about "
+        "conversations under the filters, the share that rated us 4 or 5.",
+        "first_contact": "Of the conversations solved in the period that got a response, the "
+        "share solved with exactly one response from us and never reopened (the facts record "
+        "any reopening; a conversation solved in the last 7 days may still be reopened).",
+        "recovery": "Of the recovery cases (customers who had a bad experience) closed in the "
+        "period with a known outcome, the share the customer's follow-up answer says we won "
+        "back.",
+    }
+)
+
+
+def _answers(f: Filters) -> QuerySet:
+    from helpline.feedback.models import Answer, Kind
+
+    since, until = _period(f)
+    rows = Answer.objects.filter(kind=Kind.CSAT, answered_at__gte=since, answered_at__lt=until)
+    if f.scope.location_ids is not None:
+        rows = rows.filter(location_id__in=f.scope.location_ids)
+    if f.scope.agent_id is not None:
+        rows = rows.filter(agent_id=f.scope.agent_id)
+    if f.location is not None:
+        rows = rows.filter(location_id=f.location.pk)
+    if f.team is not None:
+        rows = rows.filter(team_id=f.team.pk)
+    if f.agent is not None:
+        rows = rows.filter(agent_id=f.agent.pk)
+    if f.channel:
+        rows = rows.filter(conversation__channel=f.channel)
+    if f.tag:
+        rows = rows.filter(conversation__tags__name=f.tag)
+    return rows
+
+
+def csat_good(f: Filters) -> Figure:
+    from helpline.feedback.models import GOOD_FROM, Kind
+
+    counts = _answers(f).aggregate(
+        n=Count("pk"), good=Count("pk", filter=Q(score__gte=GOOD_FROM[Kind.CSAT]))
+    )
+    return _share(
+        "csat_good",
+        "Customers rating us 4 or 5",
+        counts["good"],
+        counts["n"],
+        DEFINITIONS["csat_good"],
+        {"figure": "csat_good"},
+    )
+
+
+def first_contact(f: Filters) -> Figure:
+    counts = (
+        f.solved()
+        .filter(responses__gte=1)
+        .aggregate(n=Count("pk"), first=Count("pk", filter=Q(responses=1, reopened=False)))
+    )
+    return _share(
+        "first_contact",
+        "Solved on the first contact",
+        counts["first"],
+        counts["n"],
+        DEFINITIONS["first_contact"],
+        {"figure": "first_contact"},
+    )
+
+
+def recovery_cases(f: Filters) -> QuerySet:
+    from helpline.recovery.models import RecoveryCase
+
+    since, until = _period(f)
+    rows = RecoveryCase.objects.filter(closed_at__gte=since, closed_at__lt=until)
+    return _promise_filter(f, rows, "owner_id")
+
+
+def recovery(f: Filters) -> Figure:
+    from helpline.recovery.models import Outcome
+
+    counts = recovery_cases(f).aggregate(
+        n=Count("pk", filter=Q(outcome__in=[Outcome.RECOVERED, Outcome.NOT_RECOVERED])),
+        won=Count("pk", filter=Q(outcome=Outcome.RECOVERED)),
+    )
+    return _share(
+        "recovery",
+        "Bad experiences won back",
+        counts["won"],
+        counts["n"],
+        DEFINITIONS["recovery"],
+        {"figure": "recovery"},
+    )
+
+
+def drill_customers(f: Filters, what: dict) -> QuerySet:
+    """The conversations behind the customer-side figures of the perception gap."""
+    figure = what.get("figure")
+    if figure == "csat_good":
+        return _answers(f).filter(conversation__isnull=False).values("conversation_id")
+    if figure == "recovery":
+        return recovery_cases(f).filter(conversation__isnull=False).values("conversation_id")
+    return f.solved().filter(responses__gte=1).values("conversation_id")

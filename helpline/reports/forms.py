@@ -100,3 +100,35 @@ class ReportFilterForm(forms.Form):
         from urllib.parse import urlencode
 
         return urlencode([(k, self.data.get(k)) for k in FIELDS if self.data.get(k)])
+
+
+class SelfAssessmentForm(forms.ModelForm):
+    """A person's estimates about their team, in the customers' units."""
+
+    class Meta:
+        from helpline.reports.models import SelfAssessment
+
+        model = SelfAssessment
+        fields = [
+            "csat_share",
+            "first_reply_hours",
+            "callback_reach_share",
+            "first_contact_share",
+            "recovery_share",
+            "rating_responsiveness",
+            "rating_promises",
+            "rating_first_time",
+            "rating_courtesy",
+            "rating_recovery",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        for name in ("csat_share", "callback_reach_share", "first_contact_share", "recovery_share"):
+            value = data.get(name)
+            if value is not None and not 0 <= value <= 100:
+                self.add_error(name, "A share between 0 and 100 %.")
+        hours = data.get("first_reply_hours")
+        if hours is not None and hours < 0:
+            self.add_error("first_reply_hours", "Hours cannot be negative.")
+        return data

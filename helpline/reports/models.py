@@ -61,3 +61,71 @@ class ConversationFact(models.Model):
 
 # The columns a recomputation writes (all but the key).
 FACT_FIELDS = [f.name for f in ConversationFact._meta.concrete_fields if f.name != "conversation"]
+
+
+# The perception gap (helpline.reports.perception): what the staff believe about their team,
+# answered once per person per period, beside what the customers measured.
+
+
+class PeriodLength(models.IntegerChoices):
+    MONTH = 1, "Monthly"
+    QUARTER = 3, "Quarterly"
+
+
+class SelfAssessmentSettings(models.Model):
+    """One row (pk 1): how long a self-assessment period is, set by an admin."""
+
+    period_months = models.PositiveSmallIntegerField(
+        choices=PeriodLength.choices, default=PeriodLength.MONTH
+    )
+
+    def __str__(self):
+        return "Self-assessment settings"
+
+
+RATING = [(i, str(i)) for i in range(1, 6)]
+
+
+class SelfAssessment(models.Model):
+    """One person's estimates about their team for one period, in the customers' units.
+
+    Only aggregates of three answers or more are ever shown to anyone but the author."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="self_assessments")
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL)
+    location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.SET_NULL)
+    period_start = models.DateField()
+    period_end = models.DateField()  # inclusive
+    csat_share = models.DecimalField(
+        "Share of customers rating us 4 or 5 (%)", max_digits=4, decimal_places=1
+    )
+    first_reply_hours = models.DecimalField(
+        "Typical wait for our first reply (business hours)", max_digits=6, decimal_places=1
+    )
+    callback_reach_share = models.DecimalField(
+        "Share of callbacks that reach the customer (%)", max_digits=4, decimal_places=1
+    )
+    first_contact_share = models.DecimalField(
+        "Share of problems solved on the first contact (%)", max_digits=4, decimal_places=1
+    )
+    recovery_share = models.DecimalField(
+        "Share of customers with a bad experience we win back (%)", max_digits=4, decimal_places=1
+    )
+    rating_responsiveness = models.PositiveSmallIntegerField("Responsiveness", choices=RATING)
+    rating_promises = models.PositiveSmallIntegerField("Keeping promises", choices=RATING)
+    rating_first_time = models.PositiveSmallIntegerField("Solving first time", choices=RATING)
+    rating_courtesy = models.PositiveSmallIntegerField("Courtesy", choices=RATING)
+    rating_recovery = models.PositiveSmallIntegerField("Recovery", choices=RATING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "period_start"], name="self_assessment_one_per_period"
+            )
+        ]
+        indexes = [models.Index(fields=["period_start", "team"], name="self_assessment_team")]
+
+    def __str__(self):
+        return f"self-assessment of {self.user} from {self.period_start}"

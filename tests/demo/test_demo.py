@@ -247,3 +247,22 @@ def test_it_shows_where_the_time_goes(demo):
     week = figures.week([agent.pk], last_week, agent.zone())
     assert 0 < week.share.customer_seconds < week.share.total_seconds
     assert any(task.recurring and not task.customer_impacting for task in week.tasks)
+
+
+def test_its_staff_answered_the_self_assessment_so_the_candor_page_has_a_gap(demo):
+    from helpline.reports import perception
+    from helpline.reports.models import SelfAssessment
+
+    answers = SelfAssessment.objects.all()
+    assert demo.counts["self-assessments"] == answers.count() > 0
+    start, end = perception.period_of(timezone.localdate())
+    team = answers.filter(period_start=start).values_list("team", flat=True).first()
+    group = perception.gap(
+        start, end, perception.Scope(None), team=perception.Team.objects.get(pk=team)
+    )
+    assert group.shown and group.largest is not None
+    # The facts the measured side reads are there without waiting for a worker.
+    from helpline.conversations.models import Conversation
+    from helpline.reports.models import ConversationFact
+
+    assert ConversationFact.objects.count() == Conversation.objects.count()
