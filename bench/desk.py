@@ -69,6 +69,26 @@ def setup(database_url: str | None) -> None:
     django.setup()
 
 
+def postgres_backend() -> int | None:
+    """The pid of this connection's PostgreSQL server process, when it runs on this machine."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    return pid if Path(f"/proc/{pid}/stat").exists() else None
+
+
+def backend_cpu_s(pid: int | None) -> float:
+    """CPU seconds the server process has used (user + system), from /proc."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Case:
     """One thing to time: a list of calls, each returning nothing or raising."""
 
@@ -89,6 +109,8 @@ class Case:
             counted.append(1)
             return execute(sql, params, many, context)
 
+        backend = postgres_backend()
+        cpu_started = time.process_time(), backend_cpu_s(backend)
         # On the connection wrapper, not the DB-API connection: it survives the reconnect
         # that CONN_MAX_AGE=0 (SQLite) makes at every request.
         with connection.execute_wrapper(count):
@@ -99,12 +121,20 @@ class Case:
                 call()
                 timings.append((time.perf_counter() - started) * 1000)
                 queries.append(len(counted))
+        python_cpu = (time.process_time() - cpu_started[0]) * 1000 / requests
+        database_cpu = None
+        if backend and backend == postgres_backend():  # the same server process throughout
+            database_cpu = (backend_cpu_s(backend) - cpu_started[1]) * 1000 / requests
         timings.sort()
         return {
             "p50_ms": round(statistics.median(timings), 1),
             "p95_ms": round(timings[int(0.95 * (len(timings) - 1))], 1),
             "max_ms": round(timings[-1], 1),
             "queries": max(queries),
+            "cpu_ms": {
+                "python": round(python_cpu, 2),
+                "postgres": None if database_cpu is None else round(database_cpu, 2),
+            },
             "how": self.how,
         }
 
