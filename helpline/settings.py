@@ -187,11 +187,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "helpline.core.postgresql"
+    options = DATABASES["default"].setdefault("OPTIONS", {})
     # The desk's queries are short: compiling them (JIT) costs more than it saves, and on
     # SSDs an index lookup is nearly as cheap as a sequential read (bench/README.md, Desk).
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = env(
-        "HELPLINE_POSTGRES_OPTIONS", "-c jit=off -c random_page_cost=1.1"
-    )
+    options["options"] = env("HELPLINE_POSTGRES_OPTIONS", "-c jit=off -c random_page_cost=1.1")
+    # A page runs some twenty small queries, and PostgreSQL spent longer planning them than
+    # running them: prepared on the connection after a few runs, each is planned once
+    # (bench/README.md, "Prepared statements"). `HELPLINE_POSTGRES_PREPARED=0` turns it off,
+    # as a pooler in transaction mode (PgBouncer without max_prepared_statements) needs.
+    if envbool("HELPLINE_POSTGRES_PREPARED", True):
+        options["server_side_binding"] = True
+        options["prepare_threshold"] = envint("HELPLINE_POSTGRES_PREPARE_THRESHOLD", 5)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
