@@ -624,6 +624,7 @@ ROUTES = {
     # The perception gap: everyone answers their own self-assessment; the candor page shows
     # the viewer's own team or locations (tests/reports/test_perception.py: 404 for others').
     "desk:self-assessment": Route("GET", "/reports/self-assessment/", "self"),
+    "desk:digest-setting": Route("POST", "/me/digest/", "self", {"wanted": "0"}),
     "desk:reports-candor": Route("GET", "/reports/candor/", "any"),
     "api:report_perception": Route("GET", "/api/reports/perception", "any", api=True),
     "api:my_self_assessments": Route("GET", "/api/self-assessments", "self", api=True),
