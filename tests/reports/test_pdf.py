@@ -3,6 +3,7 @@ figures and its charts, under the page's filters and permissions; and, where Wea
 libraries are missing, a page that says what to install."""
 
 import io
+import sys
 from datetime import timedelta
 
 import pytest
@@ -102,3 +103,11 @@ def test_without_weasyprint_the_link_says_what_to_install(history, monkeypatch):
     assert f'href="/reports/promises/?location={history.north.pk}"' in body
     # The page itself still works and still offers the link.
     assert client.get("/reports/promises/").status_code == 200
+
+
+def test_the_loader_reports_a_missing_weasyprint(monkeypatch):
+    """The real loader: an import that fails (here the package itself is missing; without
+    Pango it is an OSError from the same import) becomes Unavailable, never a crash."""
+    monkeypatch.setitem(sys.modules, "weasyprint", None)
+    with pytest.raises(pdf.Unavailable, match="import of weasyprint"):
+        pdf.check()
