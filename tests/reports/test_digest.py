@@ -112,3 +112,10 @@ def test_it_waits_for_monday_morning_in_their_own_zone(history, settings):
     tokyo = datetime(2026, 11, 30, 7, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
     assert digest.due_week(history.manager, tokyo) == monday.date()
     assert digest.due_week(history.manager, tokyo.astimezone(london)) == monday.date()
+
+
+def test_beat_runs_the_digest_task_every_hour(settings):
+    from helpline.reports import tasks
+
+    entry = settings.CELERY_BEAT_SCHEDULE["weekly-digests"]
+    assert entry["task"] == tasks.send_digests.name and entry["schedule"] == 3600.0
