@@ -353,6 +353,9 @@ CELERY_TIMEZONE = "UTC"
 # seed starts with (the same seed and the same conversations give the same picks).
 HELPLINE_QA_PICKS_PER_WEEK = int(env("HELPLINE_QA_PICKS_PER_WEEK", "5"))
 HELPLINE_QA_SEED = env("HELPLINE_QA_SEED", "helpline")
+# The managers' weekly digest (helpline.reports.digest): sent on Monday from this hour on,
+# in each recipient's own time zone (the beat task looks every hour).
+HELPLINE_DIGEST_HOUR = envint("HELPLINE_DIGEST_HOUR", 7)
 
 LOGGING = {
     "version": 1,
@@ -392,6 +395,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "helpline.appointments.tasks.send_appointment_reminders",
         "schedule": 300.0,
     },
+    # Hourly: each manager's digest goes once a week, Monday morning in their own zone.
+    "weekly-digests": {"task": "helpline.reports.tasks.send_digests", "schedule": 3600.0},
     "remove-orphan-files": {
         "task": "helpline.conversations.tasks.remove_orphan_files",
         "schedule": float(HELPLINE_ORPHAN_FILE_SWEEP_SECONDS),

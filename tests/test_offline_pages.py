@@ -37,6 +37,7 @@ SIGNED_IN_PAGES.pop("attachment-download")  # a file, not a page: see NOT_PAGES
 SIGNED_IN_PAGES.pop("desk:two-factor-qr")  # an image: see NOT_PAGES
 SIGNED_IN_PAGES.pop("desk:customer-export")  # a ZIP file: see NOT_PAGES
 SIGNED_IN_PAGES.pop("desk:reports-csv")  # a CSV file: see NOT_PAGES
+SIGNED_IN_PAGES.pop("desk:reports-pdf")  # a PDF file: see NOT_PAGES
 SIGNED_OUT_PAGES = {
     "desk:sign-in": "/sign-in/",
     "desk:password-reset": "/password-reset/",
@@ -57,6 +58,7 @@ NOT_PAGES = {
     "desk:two-factor-qr": "the set-up page's QR image: tests/desk/test_browser_two_factor.py",
     "desk:customer-export": "a ZIP download: tests/desk/test_browser_data_request.py",
     "desk:reports-csv": "a CSV download: tests/reports/test_pages.py",
+    "desk:reports-pdf": "a PDF download: tests/reports/test_pdf.py and the reports' browser test",
     "api:api-root": "a 404 that names the docs",
     "api:record_call_event": "a phone system's webhook",
     "api:twilio_call_status": "Twilio's webhook",

@@ -620,9 +620,11 @@ ROUTES = {
     "desk:reports-promises": Route("GET", "/reports/promises/", "any"),
     "desk:reports-conversations": Route("GET", "/reports/conversations/?figure=new", "any"),
     "desk:reports-csv": Route("GET", "/reports/volume/csv/?table=by_channel_day", "any"),
+    "desk:reports-pdf": Route("GET", "/reports/volume/pdf/", "any"),
     # The perception gap: everyone answers their own self-assessment; the candor page shows
     # the viewer's own team or locations (tests/reports/test_perception.py: 404 for others').
     "desk:self-assessment": Route("GET", "/reports/self-assessment/", "self"),
+    "desk:digest-setting": Route("POST", "/me/digest/", "self", {"wanted": "0"}),
     "desk:reports-candor": Route("GET", "/reports/candor/", "any"),
     "api:report_perception": Route("GET", "/api/reports/perception", "any", api=True),
     "api:my_self_assessments": Route("GET", "/api/self-assessments", "self", api=True),

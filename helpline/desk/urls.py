@@ -33,6 +33,8 @@ urlpatterns = [
     path("", include("helpline.desk.views.surveys")),
     path("", include("helpline.desk.views.reports")),
     path("", include("helpline.desk.views.perception")),
+    path("", include("helpline.desk.views.report_pdf")),
+    path("", include("helpline.desk.views.digest")),
     path("", include("helpline.desk.views.time_audit")),
     path("", include("helpline.desk.views.quality")),
 ]

@@ -1,7 +1,12 @@
-"""Keeping the reports' facts: one conversation after an event, or all of them."""
+"""Keeping the reports' facts: one conversation after an event, or all of them; the
+self-assessment answers; the managers' weekly digest."""
 
 from collections.abc import Callable, Iterable
 
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from helpline.core.activity import record
 from helpline.reports import facts
 
 
@@ -38,3 +43,73 @@ def set_self_assessment_period(months: int) -> None:
     from helpline.reports.models import SelfAssessmentSettings
 
     SelfAssessmentSettings.objects.update_or_create(pk=1, defaults={"period_months": months})
+
+
+# The weekly digest (helpline.reports.digest)
+
+
+def queue_digest(content) -> tuple:
+    """The digest row of `content` (a digest.Content), queued for the worker; once per person
+    and week: a second call (the beat task twice, two workers, the command) returns the first
+    row unchanged. Returns (the row, whether this call made it)."""
+    from helpline.reports import digest
+    from helpline.reports.models import Digest
+    from helpline.reports.verbs import Verb
+
+    user = content.user
+    try:
+        with transaction.atomic():
+            row = Digest.objects.create(
+                user=user,
+                week_start=content.week_start,
+                to=user.email,
+                subject=content.subject,
+                body=content.text,
+                html=content.html,
+                next_attempt_at=timezone.now(),
+            )
+            record(
+                None,
+                Verb.DIGEST_QUEUED,
+                row,
+                user=user.pk,
+                week=content.week_start.isoformat(),
+                start=content.start.isoformat(),
+                end=content.end.isoformat(),
+            )
+            transaction.on_commit(lambda: digest.enqueue(row.pk))
+    except IntegrityError:  # this week's digest exists already
+        return Digest.objects.get(user=user, week_start=content.week_start), False
+    return row, True
+
+
+def send_digests(now=None) -> dict:
+    """The beat task (hourly) and `helpline send-digests`: queue the digest of everyone whose
+    Monday morning has come and who has none this week; then send what is due (retries, and
+    rows whose task was lost). Safe to run any number of times."""
+    from helpline.reports import digest
+    from helpline.reports.models import Digest
+
+    queued = 0
+    cache: dict = {}  # perception gaps, shared by managers of one location
+    for user in digest.recipients():
+        week = digest.due_week(user, now)
+        if week is None or Digest.objects.filter(user=user, week_start=week).exists():
+            continue
+        content = digest.compose(user, week, cache)
+        if content is None:
+            continue
+        _, made = queue_digest(content)
+        queued += made
+    return {"queued": queued, "sent": digest.deliver_due()}
+
+
+def set_digest(user, wanted: bool):
+    """The person's own choice to get the weekly digest or not."""
+    from helpline.reports.models import DigestChoice
+    from helpline.reports.verbs import Verb
+
+    with transaction.atomic():
+        choice, _ = DigestChoice.objects.update_or_create(user=user, defaults={"wanted": wanted})
+        record(user, Verb.DIGEST_CHOSEN, choice, wanted=wanted)
+    return choice

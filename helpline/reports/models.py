@@ -129,3 +129,56 @@ class SelfAssessment(models.Model):
 
     def __str__(self):
         return f"self-assessment of {self.user} from {self.period_start}"
+
+
+# The weekly digest (helpline.reports.digest): each manager's last week beside the week before.
+
+
+class DigestStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class Digest(models.Model):
+    """One manager's digest of one week, written whole (text and HTML) and delivered by the
+    worker through the work queue (claim, retry, give up). One per person and week: the row
+    is what makes sending twice in a week send once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="digests")
+    week_start = models.DateField()  # the Monday of the week it was sent in (theirs)
+    to = models.EmailField()
+    subject = models.CharField(max_length=998)
+    body = models.TextField()
+    html = models.TextField()
+    status = models.CharField(
+        max_length=10, choices=DigestStatus.choices, default=DigestStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "week_start"], name="digest_one_per_week")
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="digest_due")]
+
+    def __str__(self):
+        return f"digest of {self.user} for the week of {self.week_start} ({self.status})"
+
+
+class DigestChoice(models.Model):
+    """Whether a person gets the weekly digest, when they said so. Without a row: managers
+    (and admins who serve locations) get it; admins who serve none do not."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="digest_choice")
+    wanted = models.BooleanField()
+    changed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.user}: digest {'on' if self.wanted else 'off'}"

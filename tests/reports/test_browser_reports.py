@@ -1,6 +1,6 @@
 """A manager opens the reports in a real Chromium, filters by location, drills down from a
-number to its conversations and downloads a table as CSV; the charts render under the
-desk's Content-Security-Policy (no violation), at desktop and phone widths."""
+number to its conversations and downloads a table as CSV and the page as a PDF; the charts
+render under the desk's Content-Security-Policy (no violation), at desktop and phone widths."""
 
 import csv
 import io
@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from tests.browser import screenshot, sign_in
 from tests.reports.conftest import make_history
@@ -43,6 +44,15 @@ def test_a_manager_reads_filters_drills_down_and_downloads(browser_page, north, 
     rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text())))
     assert rows[0][0] == "Day" and rows[-1][0] == "Total"
     assert int(rows[-1][-1]) == shown
+
+    # The page as a PDF, with the same filters: WeasyPrint's, with the title and the figure.
+    with page.expect_download() as download:
+        page.locator("#report-pdf").click()
+    assert download.value.suggested_filename.startswith("volume-")
+    made = Path(download.value.path()).read_bytes()
+    assert made.startswith(b"%PDF-")
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(made)).pages)
+    assert "Volume" in text and "North Street" in text and f"{shown:,}" in text
 
     page.locator("#headline-new .value").click()
     expect(page.get_by_role("heading", name="The conversations behind the figure")).to_be_visible()

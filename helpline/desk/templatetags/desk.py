@@ -183,3 +183,22 @@ def report_rows(rows) -> SafeString:
             cells.append(f'<td data-label="{escape(cell.label)}"{shade}>{inner}</td>')
         out.append(f"<tr>{''.join(cells)}</tr>")
     return mark_safe("\n".join(out))
+
+
+@register.simple_tag(takes_context=True)
+def report_pdf_link(context) -> str:
+    """ "Download PDF" for a report page that has one (helpline.desk.pdf.EXPORTABLE), with the
+    page's filters; nothing on other pages."""
+    from django.urls import reverse
+
+    from helpline.desk.pdf import EXPORTABLE
+
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    name = match.url_name if match else ""
+    slug = (name or "").removeprefix("reports-")
+    if not name or not name.startswith("reports-") or slug not in EXPORTABLE:
+        return ""
+    query = request.GET.urlencode()
+    href = reverse("desk:reports-pdf", args=[slug]) + (f"?{query}" if query else "")
+    return format_html('<a class="pdf" id="report-pdf" href="{}" download>Download PDF</a>', href)
