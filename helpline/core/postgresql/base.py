@@ -14,9 +14,10 @@ MAX_BOUND_PARAMETERS = 2**16 - 1
 
 
 class DatabaseFeatures(features.DatabaseFeatures):
-    @property
-    def max_query_params(self):
-        return MAX_BOUND_PARAMETERS if self.uses_server_side_binding else None
+    def __init__(self, connection):
+        super().__init__(connection)
+        if connection.settings_dict["OPTIONS"].get("server_side_binding") is True:
+            self.max_query_params = MAX_BOUND_PARAMETERS
 
 
 class DatabaseOperations(operations.DatabaseOperations):
