@@ -46,6 +46,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database", default="helpline_bench", help="PostgreSQL database name")
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument(
+        "--database-url",
+        help="instead of --server/--database, e.g. sqlite:////path/helpline.sqlite3",
+    )
     parser.add_argument("--conversations", type=int, help="with --make: the size to make")
     parser.add_argument("--make", action="store_true", help="run bench/desk_data.py first")
     parser.add_argument("--requests", type=int, default=30)
@@ -53,7 +57,7 @@ def main() -> None:
     parser.add_argument("--refreshes", type=int, default=200)
     parser.add_argument("--skip-rebuild", action="store_true", help="facts are already there")
     args = parser.parse_args()
-    url = f"{args.server}/{args.database}"
+    url = args.database_url or f"{args.server}/{args.database}"
     if args.make:
         command = [sys.executable, str(REPO / "bench" / "desk_data.py"), "--database-url", url]
         if args.conversations:
@@ -68,7 +72,9 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("migrate", "reports", verbosity=0)
-    result: dict = {"database": args.database}
+    from django.db import connection
+
+    result: dict = {"database": args.database_url or args.database, "vendor": connection.vendor}
     from helpline.conversations.models import Conversation
     from helpline.reports import actions
     from helpline.reports.models import ConversationFact
@@ -137,6 +143,8 @@ def pages(requests: int, warmup: int) -> dict:
         cases = {
             "volume": get(client, f"/reports/volume/?{query}"),
             "responsiveness": get(client, f"/reports/responsiveness/?{query}"),
+            "promises": get(client, f"/reports/promises/?{query}"),
+            "candor": get(client, "/reports/candor/"),
             "drill_down_new": get(client, f"/reports/conversations/?{query}&figure=new"),
             "csv_volume_by_channel": get(
                 client, f"/reports/volume/csv/?{query}&table=by_channel_week"
