@@ -9,6 +9,7 @@ table under it, for screen readers and for print.
 """
 
 import base64
+import math
 import re
 
 import pygal
@@ -51,8 +52,9 @@ def data_url(chart) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
-def _count_axis(peak: int) -> dict:
-    """Whole numbers on a count's axis, about six of them."""
+def _count_axis(peak: float) -> dict:
+    """Whole numbers on a count's axis (or a percentage's), about six of them."""
+    peak = math.ceil(peak)
     step = max(1, -(-peak // 6))
     return {"range": (0, max(step, peak)), "y_labels": list(range(0, peak + step, step))}
 

@@ -98,10 +98,22 @@ class Filters:
         return (self.end - self.start).days + 1
 
     def previous(self) -> "Filters":
-        """The period of the same length just before."""
-        return replace(
-            self, start=self.start - timedelta(days=self.days), end=self.start - timedelta(days=1)
+        """The period of the same length just before (the same object each time asked)."""
+        return self.memo(
+            "previous",
+            lambda: replace(
+                self,
+                start=self.start - timedelta(days=self.days),
+                end=self.start - timedelta(days=1),
+            ),
         )
+
+    def memo(self, key, compute):
+        """`compute()` once per Filters (a request's): what several figures read."""
+        memo = self.__dict__.setdefault("_memo", {})
+        if key not in memo:
+            memo[key] = compute()
+        return memo[key]
 
     def facts(self) -> QuerySet:
         """The viewer's facts under every filter but the dates."""
@@ -955,18 +967,24 @@ def recovery_cases(f: Filters) -> QuerySet:
     return _promise_filter(f, rows, "owner_id")
 
 
+def recovery_counts(f: Filters) -> dict[str, int]:
+    """outcome → recovery cases closed in the period."""
+    return f.memo(
+        "recovery",
+        lambda: dict(recovery_cases(f).values_list("outcome").annotate(n=Count("pk")).order_by()),
+    )
+
+
 def recovery(f: Filters) -> Figure:
     from helpline.recovery.models import Outcome
 
-    counts = recovery_cases(f).aggregate(
-        n=Count("pk", filter=Q(outcome__in=[Outcome.RECOVERED, Outcome.NOT_RECOVERED])),
-        won=Count("pk", filter=Q(outcome=Outcome.RECOVERED)),
-    )
+    counts = recovery_counts(f)
+    won = counts.get(Outcome.RECOVERED, 0)
     return _share(
         "recovery",
         "Bad experiences won back",
-        counts["won"],
-        counts["n"],
+        won,
+        won + counts.get(Outcome.NOT_RECOVERED, 0),
         DEFINITIONS["recovery"],
         {"figure": "recovery"},
     )
@@ -1029,9 +1047,9 @@ def _drill_window(f: Filters, what: dict) -> Filters:
 # What customers say (issue #13): their survey answers, the sentiment and themes of their
 # own words, and the bad experiences won back, under the reports' filters. Survey answers,
 # surveys and texts are counted by the local day (the desk's time zone) they were given,
-# sent or written; a trend goes by day for a month or less, by week (from Monday) beyond.
+# sent or written; a trend goes by day for two weeks or less, by week (from Monday) beyond.
 
-SAY_DAILY_UP_TO = 31  # days
+SAY_DAILY_UP_TO = 14  # days
 TOP_THEMES = 10
 CHART_THEMES = 5
 SENTIMENT_BANDS = ("negative", "neutral", "positive")
@@ -1097,14 +1115,18 @@ def _local_day(column: str):
 def answer_counts(f: Filters, kind: str | None = None) -> dict[tuple[str, date, int], int]:
     """(kind, local day, score) → how many answers: one grouped read for every survey figure
     and trend of the period."""
-    rows = (
-        _answers(f, kind)
-        .annotate(day=_local_day("answered_at"))
-        .values_list("kind", "day", "score")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    return {(k, day, score): n for k, day, score, n in rows}
+
+    def read():
+        rows = (
+            _answers(f, kind)
+            .annotate(day=_local_day("answered_at"))
+            .values_list("kind", "day", "score")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        return {(k, day, score): n for k, day, score, n in rows}
+
+    return f.memo(("answers", kind), read)
 
 
 def _scores(counts: dict, kind: str, days=None) -> dict[int, int]:
@@ -1175,16 +1197,19 @@ def sent_counts(f: Filters) -> dict[tuple[date, bool], int]:
     """(local day sent, answered) → surveys."""
     from helpline.feedback.models import SurveyStatus
 
-    counts: dict[tuple[date, bool], int] = defaultdict(int)
-    for day, status, n in (
-        surveys_sent(f)
-        .annotate(day=_local_day("sent_at"))
-        .values_list("day", "status")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        counts[(day, status == SurveyStatus.ANSWERED)] += n
-    return counts
+    def read():
+        counts: dict[tuple[date, bool], int] = defaultdict(int)
+        for day, status, n in (
+            surveys_sent(f)
+            .annotate(day=_local_day("sent_at"))
+            .values_list("day", "status")
+            .annotate(n=Count("pk"))
+            .order_by()
+        ):
+            counts[(day, status == SurveyStatus.ANSWERED)] += n
+        return counts
+
+    return f.memo("sent", read)
 
 
 def response_rate(f: Filters, counts: dict | None = None) -> Figure:
@@ -1222,24 +1247,41 @@ def _band_condition(band: str) -> Q:
     return Q(compound__gt=-NEUTRAL_BAND, compound__lt=NEUTRAL_BAND)
 
 
-def sentiment_counts(f: Filters) -> dict[tuple[date, str], int]:
-    """(local day written, band) → the customers' scored messages."""
+def text_counts(f: Filters) -> dict[tuple[str, date, str | None, int | None], int]:
+    """(source, local day written, sentiment band or None, theme or None) → the customers'
+    texts of the period: one grouped read for the sentiment and the themes."""
     from django.db.models import Case, CharField, Value, When
 
     band = Case(
         When(_band_condition("negative"), then=Value("negative")),
         When(_band_condition("positive"), then=Value("positive")),
-        default=Value("neutral"),
+        When(compound__isnull=False, then=Value("neutral")),
+        default=None,
         output_field=CharField(),
     )
-    rows = (
-        _scored_messages(f)
-        .annotate(day=_local_day("written_at"), band=band)
-        .values_list("day", "band")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    return {(day, b): n for day, b, n in rows}
+
+    def read():
+        rows = (
+            texts(f)
+            .annotate(day=_local_day("written_at"), band=band)
+            .values_list("source", "day", "band", "theme_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        return {(source, day, b, theme): n for source, day, b, theme, n in rows}
+
+    return f.memo("texts", read)
+
+
+def sentiment_counts(f: Filters) -> dict[tuple[date, str], int]:
+    """(local day written, band) → the customers' scored messages."""
+    from helpline.insights.models import Source
+
+    counts: dict[tuple[date, str], int] = defaultdict(int)
+    for (source, day, band, _), n in text_counts(f).items():
+        if source == Source.MESSAGE and band is not None:
+            counts[(day, band)] += n
+    return counts
 
 
 def negative_messages(f: Filters, counts: dict | None = None) -> Figure:
@@ -1406,15 +1448,11 @@ def sentiment_trend(f: Filters, counts: dict | None = None) -> Table:
 
 def theme_counts(f: Filters) -> dict[tuple[int, date], int]:
     """(theme, local day written) → the customers' texts of the period with a theme."""
-    rows = (
-        texts(f)
-        .filter(theme__isnull=False)
-        .annotate(day=_local_day("written_at"))
-        .values_list("theme_id", "day")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    return {(theme, day): n for theme, day, n in rows}
+    counts: dict[tuple[int, date], int] = defaultdict(int)
+    for (_, day, _, theme), n in text_counts(f).items():
+        if theme is not None:
+            counts[(theme, day)] += n
+    return counts
 
 
 def theme_tables(f: Filters) -> list[Table]:
@@ -1425,13 +1463,9 @@ def theme_tables(f: Filters) -> list[Table]:
     totals: dict[int, int] = defaultdict(int)
     for (theme, _), n in counts.items():
         totals[theme] += n
-    before = dict(
-        texts(f.previous())
-        .filter(theme__isnull=False)
-        .values_list("theme_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    before: dict[int, int] = defaultdict(int)
+    for (theme, _), n in theme_counts(f.previous()).items():
+        before[theme] += n
     names = dict(Theme.objects.filter(pk__in=set(totals)).values_list("pk", "name"))
     top = sorted(totals, key=lambda t: (-totals[t], names.get(t, ""), t))[:TOP_THEMES]
     previous = f.previous()
@@ -1487,7 +1521,7 @@ def theme_tables(f: Filters) -> list[Table]:
 def recovery_outcomes(f: Filters) -> Table:
     from helpline.recovery.models import Outcome
 
-    counts = dict(recovery_cases(f).values_list("outcome").annotate(n=Count("pk")).order_by())
+    counts = recovery_counts(f)
     order = [Outcome.RECOVERED, Outcome.NOT_RECOVERED, Outcome.UNKNOWN, Outcome.WAITING]
     return Table(
         "recovery_outcomes",

@@ -272,7 +272,7 @@ def _window(f: Filters):
 
 
 def _bucket_of(f: Filters, day):
-    if f.days <= 31:
+    if f.days <= 14:
         return day
     return day - timedelta(days=day.weekday())
 
