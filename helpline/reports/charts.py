@@ -109,11 +109,22 @@ def calibration(title: str, points: list[tuple[int, float | None]]) -> str:
     return data_url(chart)
 
 
-def lines(title: str, x_labels: list[str], series: dict[str, list], y_title: str) -> str:
-    """A line per series (None leaves a gap); empty when there is no value at all."""
+def lines(
+    title: str,
+    x_labels: list[str],
+    series: dict[str, list],
+    y_title: str,
+    value_range: tuple[float, float] | None = None,
+    legend_columns: int | None = None,
+) -> str:
+    """A line per series (None leaves a gap); empty when there is no value at all. A
+    `value_range` (0–100 for a percentage) keeps small changes from looking big."""
     if not any(v is not None for values in series.values() for v in values):
         return ""
-    chart = pygal.Line(allow_interruptions=True, **_config(title=title, y_title=y_title))
+    fixed: dict = {"range": value_range} if value_range else {}
+    if legend_columns:  # long names: fewer, wider columns
+        fixed["legend_at_bottom_columns"] = legend_columns
+    chart = pygal.Line(allow_interruptions=True, **fixed, **_config(title=title, y_title=y_title))
     chart.x_labels = x_labels
     for name, values in series.items():
         chart.add(name, values)

@@ -98,15 +98,19 @@ class Filters:
         return (self.end - self.start).days + 1
 
     def previous(self) -> "Filters":
-        """The period of the same length just before (the same object each time asked)."""
-        return self.memo(
-            "previous",
-            lambda: replace(
+        """The period of the same length just before (the same object each time asked),
+        marked as a comparison: its figures need no day-by-day reads."""
+
+        def earlier():
+            before = replace(
                 self,
                 start=self.start - timedelta(days=self.days),
                 end=self.start - timedelta(days=1),
-            ),
-        )
+            )
+            before.memo("comparison", lambda: True)
+            return before
+
+        return self.memo("previous", earlier)
 
     def memo(self, key, compute):
         """`compute()` once per Filters (a request's): what several figures read."""
@@ -1203,7 +1207,7 @@ def sent_counts(f: Filters) -> dict[tuple[date, bool], int]:
             surveys_sent(f)
             .annotate(day=_local_day("sent_at"))
             .values_list("day", "status")
-            .annotate(n=Count("pk"))
+            .annotate(n=Count("sent_at"))  # from the index alone
             .order_by()
         ):
             counts[(day, status == SurveyStatus.ANSWERED)] += n
@@ -1247,50 +1251,76 @@ def _band_condition(band: str) -> Q:
     return Q(compound__gt=-NEUTRAL_BAND, compound__lt=NEUTRAL_BAND)
 
 
-def text_counts(f: Filters) -> dict[tuple[str, date, str | None, int | None], int]:
-    """(source, local day written, sentiment band or None, theme or None) → the customers'
-    texts of the period: one grouped read for the sentiment and the themes."""
-    from django.db.models import Case, CharField, Value, When
+def _text_aggregates() -> dict:
+    """Per group of texts: the customers' scored messages by band, and every text."""
+    from helpline.insights.models import Source
 
-    band = Case(
-        When(_band_condition("negative"), then=Value("negative")),
-        When(_band_condition("positive"), then=Value("positive")),
-        When(compound__isnull=False, then=Value("neutral")),
-        default=None,
-        output_field=CharField(),
-    )
+    # written_at: never empty, and in the index the period is read from (no row is fetched)
+    message = Q(source=Source.MESSAGE)
+    return {
+        band: Count("written_at", filter=message & _band_condition(band))
+        for band in SENTIMENT_BANDS
+    } | {"texts": Count("written_at")}
+
+
+def text_counts(f: Filters) -> dict[tuple[date, int | None], list[int]]:
+    """(local day written, theme or None) → [negative, neutral, positive messages, texts]:
+    one grouped read of the period's texts (every column from one index) for the sentiment
+    and the themes."""
 
     def read():
         rows = (
             texts(f)
-            .annotate(day=_local_day("written_at"), band=band)
-            .values_list("source", "day", "band", "theme_id")
-            .annotate(n=Count("pk"))
+            .annotate(day=_local_day("written_at"))
+            .values_list("day", "theme_id")
+            .annotate(**_text_aggregates())
+            .values_list("day", "theme_id", *SENTIMENT_BANDS, "texts")
             .order_by()
         )
-        return {(source, day, b, theme): n for source, day, b, theme, n in rows}
+        return {(day, theme): counts for day, theme, *counts in rows}
 
     return f.memo("texts", read)
 
 
+def text_totals(f: Filters) -> dict[int | None, list[int]]:
+    """theme or None → [negative, neutral, positive messages, texts] of the whole period:
+    from the day-by-day read when there is one; for the period a figure is compared with,
+    a lighter read without the days."""
+
+    def read():
+        if not f.memo("comparison", lambda: False):
+            totals: dict = defaultdict(lambda: [0, 0, 0, 0])
+            for (_, theme), counts in text_counts(f).items():
+                totals[theme] = [a + b for a, b in zip(totals[theme], counts, strict=True)]
+            return dict(totals)
+        rows = (
+            texts(f)
+            .values_list("theme_id")
+            .annotate(**_text_aggregates())
+            .values_list("theme_id", *SENTIMENT_BANDS, "texts")
+            .order_by()
+        )
+        return {theme: counts for theme, *counts in rows}
+
+    return f.memo("text_totals", read)
+
+
 def sentiment_counts(f: Filters) -> dict[tuple[date, str], int]:
     """(local day written, band) → the customers' scored messages."""
-    from helpline.insights.models import Source
-
     counts: dict[tuple[date, str], int] = defaultdict(int)
-    for (source, day, band, _), n in text_counts(f).items():
-        if source == Source.MESSAGE and band is not None:
+    for (day, _), values in text_counts(f).items():
+        for band, n in zip(SENTIMENT_BANDS, values, strict=False):
             counts[(day, band)] += n
     return counts
 
 
-def negative_messages(f: Filters, counts: dict | None = None) -> Figure:
-    counts = sentiment_counts(f) if counts is None else counts
+def negative_messages(f: Filters) -> Figure:
+    totals = text_totals(f).values()
     return _share(
         "negative_messages",
         "Customers' messages that are negative",
-        sum(n for (_, band), n in counts.items() if band == "negative"),
-        sum(counts.values()),
+        sum(counts[0] for counts in totals),
+        sum(sum(counts[:3]) for counts in totals),
         DEFINITIONS["sentiment"],
         {"figure": "sentiment", "value": "negative"},
     )
@@ -1448,11 +1478,11 @@ def sentiment_trend(f: Filters, counts: dict | None = None) -> Table:
 
 def theme_counts(f: Filters) -> dict[tuple[int, date], int]:
     """(theme, local day written) → the customers' texts of the period with a theme."""
-    counts: dict[tuple[int, date], int] = defaultdict(int)
-    for (_, day, _, theme), n in text_counts(f).items():
-        if theme is not None:
-            counts[(theme, day)] += n
-    return counts
+    return {
+        (theme, day): counts[3]
+        for (day, theme), counts in text_counts(f).items()
+        if theme is not None and counts[3]
+    }
 
 
 def theme_tables(f: Filters) -> list[Table]:
@@ -1463,9 +1493,9 @@ def theme_tables(f: Filters) -> list[Table]:
     totals: dict[int, int] = defaultdict(int)
     for (theme, _), n in counts.items():
         totals[theme] += n
-    before: dict[int, int] = defaultdict(int)
-    for (theme, _), n in theme_counts(f.previous()).items():
-        before[theme] += n
+    before = {
+        theme: counts[3] for theme, counts in text_totals(f.previous()).items() if theme is not None
+    }
     names = dict(Theme.objects.filter(pk__in=set(totals)).values_list("pk", "name"))
     top = sorted(totals, key=lambda t: (-totals[t], names.get(t, ""), t))[:TOP_THEMES]
     previous = f.previous()

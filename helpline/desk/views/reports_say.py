@@ -14,6 +14,8 @@ from django.views.decorators.http import require_http_methods
 from helpline.desk.views.reports import _form, _render, _shown
 from helpline.reports import charts, figures
 
+PERCENT = (0, 100)
+
 
 def _labels(table: figures.Table) -> list[str]:
     """Short axis labels, "8 Nov", of a trend's days or weeks (not its total)."""
@@ -30,19 +32,21 @@ def _column(table: figures.Table, name: str) -> list:
 
 
 def chart(table: figures.Table) -> str:
-    """The chart above a table of this page (none for the recovery outcomes)."""
+    """The chart above a table of this page (none for the top themes, whose names are long,
+    nor for the recovery outcomes: their tables say it)."""
     name = table.name
     if name == "csat_trend":
         series = {"CSAT: rated 4 or 5 (%)": _percent(_column(table, "CSAT"))}
-        return charts.lines(table.title, _labels(table), series, "%")
+        return charts.lines(table.title, _labels(table), series, "%", PERCENT)
     if name == "nps_trend":
-        return charts.lines(table.title, _labels(table), {"NPS": _column(table, "NPS")}, "NPS")
+        series = {"NPS": _column(table, "NPS")}
+        return charts.lines(table.title, _labels(table), series, "NPS", (-100, 100))
     if name == "ces_trend":
         series = {"Found it easy (%)": _percent(_column(table, "Easy"))}
-        return charts.lines(table.title, _labels(table), series, "%")
+        return charts.lines(table.title, _labels(table), series, "%", PERCENT)
     if name == "response_rate_trend":
         series = {"Answered (%)": _percent(_column(table, "Response rate"))}
-        return charts.lines(table.title, _labels(table), series, "%")
+        return charts.lines(table.title, _labels(table), series, "%", PERCENT)
     if name == "sentiment_trend":
         series = {
             band: [v or 0 for v in _percent(_column(table, band))]
@@ -51,19 +55,11 @@ def chart(table: figures.Table) -> str:
         if not any(_column(table, "Messages (n)")):
             return ""
         return charts.stacked_bars(table.title, _labels(table), series, "% of messages")
-    if name == "themes_trend":
+    if name == "themes_trend":  # the top themes' lines ("other themes" would dwarf them)
+        series = {column: _column(table, column) for column in table.columns[1:-2]}
         if not table.rows[-1][-1]:
             return ""
-        series = {column: _column(table, column) for column in table.columns[1:-1]}
-        return charts.stacked_bars(table.title, _labels(table), series, "Texts")
-    if name == "themes":
-        if not table.rows:
-            return ""
-        series = {
-            "This period": [row[1] for row in table.rows],
-            "Previous period": [row[2] for row in table.rows],
-        }
-        return charts.bars(table.title, [row[0] for row in table.rows], series, "Texts")
+        return charts.lines(table.title, _labels(table), series, "Texts", legend_columns=2)
     return ""
 
 
