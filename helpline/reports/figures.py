@@ -1074,7 +1074,8 @@ DEFINITIONS.update(
         "promoters (9 or 10) minus the share of detractors (0 to 6), from −100 to 100. Its 95% "
         "interval is a normal approximation: each answer scores +1 (promoter), 0 or −1 "
         "(detractor), the NPS is 100 × their mean, and the interval is that mean ± 1.96 "
-        "standard errors (the scores' standard deviation over √n)." + _FILTERS_NOTE,
+        "standard errors (the scores' standard deviation over √n). With fewer than 30 answers "
+        "it is too narrow to trust (one answer gives it no width at all)." + _FILTERS_NOTE,
         "ces": "Of the customers' CES answers (1–7: “the company made it easy to handle my "
         "issue”) given in the period, the share that agreed: 5, 6 or 7, with its Wilson 95% "
         "interval; the trend shows the mean score beside it." + _FILTERS_NOTE,
