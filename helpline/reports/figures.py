@@ -1098,6 +1098,7 @@ DEFINITIONS.update(
         "picks the case's owner; team, channel and tag pick its conversation's.",
     }
 )
+DEFINITIONS["theme"] = DEFINITIONS["themes"]  # a theme's drill-down
 DEFINITIONS["recovery"] += (
     " The agent filter picks the case's owner; team, channel and tag pick its conversation's."
 )
