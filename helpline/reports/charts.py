@@ -53,10 +53,13 @@ def data_url(chart) -> str:
 
 
 def _count_axis(peak: float) -> dict:
-    """Whole numbers on a count's axis (or a percentage's), about six of them."""
-    peak = math.ceil(peak)
-    step = max(1, -(-peak // 6))
-    return {"range": (0, max(step, peak)), "y_labels": list(range(0, peak + step, step))}
+    """Whole numbers on a count's axis (or a percentage's), about six of them, in steps of
+    1, 2 or 5 times a power of ten (0, 20, 40 … 100 rather than 0, 17, 34 …)."""
+    rough = max(1, math.ceil(peak / 6))
+    power = 10 ** (len(str(rough)) - 1)
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= rough)
+    top = max(step, step * math.ceil(peak / step))
+    return {"range": (0, top), "y_labels": list(range(0, top + 1, step))}
 
 
 def stacked_bars(title: str, x_labels: list[str], series: dict[str, list], y_title: str) -> str:
