@@ -4,6 +4,7 @@ scope, errors by field."""
 import csv
 import io
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
@@ -249,6 +250,17 @@ def test_what_customers_say_page_api_csv_and_drill_downs(history, voice):
     )
     nps_table = next(t for t in tables if t.name == "nps_trend")
     assert promoters.content.decode().count('class="row ') == nps_table.rows[-1][2]
+    # A theme's count in the previous period links to that period's conversations: the
+    # link repeats the dates after the page's own, and the last of each wins.
+    month = Filters(today - timedelta(days=27), today, f.scope)  # one before it in the data
+    themes = next(t for t in figures.say_tables(month) if t.name == "themes")
+    earlier = themes.drills[0][2]
+    assert earlier["start"] == month.previous().start.isoformat()
+    shown = {"start": month.start.isoformat(), "end": month.end.isoformat()}
+    url = f"/reports/conversations/?{urlencode(shown)}&{urlencode(earlier)}"
+    drilled = figures.drill(month.previous(), earlier)
+    expected = set(drilled.values_list("conversation_id", flat=True))
+    assert client.get(url).content.decode().count('class="row ') == len(expected) > 0
     # A theme that is not a number is no figure.
     response = client.get("/reports/conversations/", {**wide, "figure": "theme", "value": "x"})
     assert response.status_code == 404
