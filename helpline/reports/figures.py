@@ -1085,8 +1085,8 @@ DEFINITIONS.update(
         + _CONVERSATION_NOTE.format(what="survey", those="surveys"),
         "sentiment": "Customers' own messages (not automatic replies) written in the period, "
         "by their sentiment as the model read it (the VADER compound score, −1 to 1): "
-        "negative at −0.05 or less, positive at 0.05 or more, neutral between; each share "
-        "with its Wilson 95% interval. Messages in a language no model reads have no score "
+        "negative at −0.05 or less, positive at 0.05 or more, neutral between; the headline's "
+        "share with its Wilson 95% interval. Messages in a language no model reads have no score "
         "and are not counted." + _CONVERSATION_NOTE.format(what="message", those="messages"),
         "themes": "Customers' messages and survey comments written in the period, by the "
         "theme they were given (see Themes; a merged theme counts under the one it joined), "
@@ -1099,6 +1099,10 @@ DEFINITIONS.update(
     }
 )
 DEFINITIONS["theme"] = DEFINITIONS["themes"]  # a theme's drill-down
+_TREND_NOTE = (
+    " The trend goes by day for a range of two weeks or less, by week (from Monday) beyond, "
+    "each day in the desk's time zone; its last row is the whole period."
+)
 DEFINITIONS["recovery"] += (
     " The agent filter picks the case's owner; team, channel and tag pick its conversation's."
 )
@@ -1413,7 +1417,7 @@ def survey_trend(f: Filters, kind: str, counts: dict | None = None) -> Table:
         f"{name} per {period}",
         [period.capitalize(), *columns, "Note"],
         rows,
-        DEFINITIONS[figure],
+        DEFINITIONS[figure] + _TREND_NOTE,
         unit="columns",
         drills=drills,
         units=["text", *units, "text"],
@@ -1441,7 +1445,7 @@ def response_trend(f: Filters, counts: dict | None = None) -> Table:
         [period.capitalize(), "Sent (n)", "Answered", "Response rate", "95% from", "95% to"]
         + ["Note"],
         rows,
-        DEFINITIONS["response_rate"],
+        DEFINITIONS["response_rate"] + _TREND_NOTE,
         unit="columns",
         drills=drills,
         units=["text", "count", "count", "share", "share", "share", "text"],
@@ -1471,7 +1475,7 @@ def sentiment_trend(f: Filters, counts: dict | None = None) -> Table:
         f"Sentiment of customers' messages per {period}",
         [period.capitalize(), "Messages (n)", "Negative", "Neutral", "Positive", "Note"],
         rows,
-        DEFINITIONS["sentiment"],
+        DEFINITIONS["sentiment"] + _TREND_NOTE,
         unit="columns",
         drills=drills,
         units=["text", "count", "share", "share", "share", "text"],
@@ -1544,7 +1548,7 @@ def theme_tables(f: Filters) -> list[Table]:
         f"The top {len(shown)} themes per {period}",
         [period.capitalize(), *(names.get(t, f"#{t}") for t in shown), "Other themes", "All"],
         trend_rows,
-        DEFINITIONS["themes"],
+        DEFINITIONS["themes"] + _TREND_NOTE,
         drills=trend_drills,
     )
     return [top_table, trend]
