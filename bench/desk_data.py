@@ -363,6 +363,8 @@ class Generator:
     """
 
     def __init__(self, seed, anchor, conversations, customers, messages_per, org, stamp, text):
+        self.seed = seed
+        self.theme_ids: list[int] = []  # by product, for Voice
         self.rng = random.Random(seed)
         self.anchor = anchor
         self.start = anchor - SPAN_DAYS * DAY
@@ -378,6 +380,11 @@ class Generator:
         self.customer_ids: dict[int, list[int]] = {i: [] for i in org.location_ids}
         self.first_names: list[str] = [""]
         self.counts = {"status": {}, "rare_word_messages": 0, "waiting": 0, "tags": 0}
+        self.voice: Voice | None = None  # what customers said, when wanted
+
+    def listen(self, emit: dict) -> None:
+        """Write what customers said too (Voice), through these emit functions by table."""
+        self.voice = Voice(self.seed, self.anchor, self.stamp, self.text, self.theme_ids, emit)
 
     # Customers and identities --------------------------------------------------
 
@@ -543,6 +550,8 @@ class Generator:
             *NO_SLA_CLOCKS,
         )
         self.counts["status"][status] = self.counts["status"].get(status, 0) + 1
+        if self.voice is not None:
+            self.voice.conversation(row, product, solved_at)
         return row, messages
 
     def _rare_conversation_share(self) -> float:
@@ -605,6 +614,10 @@ class Generator:
             text = pool[int(rng.random() * len(pool))]
         if product == vocabulary.rare:
             self.counts["rare_word_messages"] += 1
+        if self.voice is not None and direction == "inbound":
+            self.voice.message(message_id, conversation_id, at, last)
+        elif self.voice is not None and last:
+            self.voice.of.pop(conversation_id, None)
         external_id = thread_key = delivery = ""
         if channel == "email" and direction != "note":
             if direction == "inbound":
@@ -641,6 +654,164 @@ class Generator:
                 self.stamp(at),
             )
         )
+
+
+class Voice:
+    """What the customers said, beside the history (issue #13's "What customers say"):
+
+    * a contact survey for SURVEYED_SHARE of the conversations solved (NPS after a visit,
+      CES after a call, CSAT otherwise, as the demo's policies), sent an hour after the
+      solving; ANSWERED_SHARE of them answered within hours to days, mostly well (SCORES),
+      COMMENT_SHARE of the answers with a comment;
+    * a text per customer message (and per comment): its sentiment (UNKNOWN_SHARE in a
+      language no model reads, the rest by BANDS) and, for THEMED_SHARE, the theme of the
+      conversation's product (a theme per product);
+    * a recovery case for RECOVERY_SHARE of the bad answers (one open case per customer at
+      most), closed days later with an outcome (OUTCOMES), or still open near the end.
+
+    Its own random stream: the rest of the data is the same with or without it.
+    """
+
+    SURVEYED_SHARE = 0.6
+    ANSWERED_SHARE = 0.25
+    WITHDRAWN_SHARE = 0.03
+    COMMENT_SHARE = 0.3
+    UNKNOWN_SHARE = 0.05
+    BANDS = [("negative", 30), ("neutral", 25), ("positive", 45)]
+    THEMED_SHARE = 0.9
+    RECOVERY_SHARE = 0.8
+    OUTCOMES = [("recovered", 50), ("not_recovered", 25), ("unknown", 25)]
+    SCORES = {
+        "csat": [(1, 5), (2, 5), (3, 10), (4, 30), (5, 50)],
+        "nps": [(s, 4) for s in range(7)] + [(7, 14), (8, 14), (9, 22), (10, 22)],
+        "ces": [(1, 4), (2, 5), (3, 8), (4, 13), (5, 20), (6, 25), (7, 25)],
+    }
+    BAD_UP_TO = {"csat": 2, "nps": 6, "ces": 3}
+    COMMENTS = {
+        True: ["The repair took far too long.", "Nobody called me back.", "Still no refund."],
+        False: ["Quick and friendly, thank you!", "Sorted in one call.", "Very helpful."],
+    }
+    TABLES = ("feedback_survey", "feedback_answer", "insights_text", "recovery_recoverycase")
+
+    def __init__(self, seed, anchor, stamp, text, theme_of_product: list[int], emit: dict):
+        self.rng = random.Random(seed * 7919 + 13)
+        self.anchor, self.stamp, self.text = anchor, stamp, text
+        self.theme_of_product = theme_of_product
+        self.emit = emit  # table → emit function
+        self.ids = dict.fromkeys(self.TABLES, 0)
+        self.of: dict[int, tuple] = {}  # conversation → (customer, location, product)
+        self.open_customers: set[int] = set()
+        self.model = "vaderSentiment 3.3.2"
+
+    def _next(self, table: str) -> int:
+        self.ids[table] += 1
+        return self.ids[table]
+
+    def conversation(self, row: tuple, product: int, solved_at: int | None) -> None:
+        cid, channel, customer, location, team, assignee = (
+            row[0], row[4], row[5], row[6], row[7], row[8],
+        )  # fmt: skip
+        self.of[cid] = (customer, location, product)
+        rng, stamp = self.rng, self.stamp
+        sent = solved_at + 3600 if solved_at is not None else None
+        if sent is None or sent >= self.anchor or rng.random() >= self.SURVEYED_SHARE:
+            return
+        kind = {"walk_in": "nps", "phone": "ces"}.get(channel, "csat")
+        answered = rng.random() < self.ANSWERED_SHARE
+        answered_at = min(self.anchor - 1, sent + int(rng.expovariate(1 / (8 * 3600))))
+        withdrawn = not answered and rng.random() < self.WITHDRAWN_SHARE
+        status = "answered" if answered else "withdrawn" if withdrawn else "sent"
+        survey = self._next("feedback_survey")
+        self.emit["feedback_survey"](
+            (
+                survey, kind, "contact", status, f"solved:{cid}:{solved_at}", None, customer,
+                cid, location, None, "", "", None, stamp(sent), stamp(sent), None, None,
+                stamp(sent + 86400) if withdrawn else None, "", None, stamp(solved_at),
+            )
+        )  # fmt: skip
+        if not answered:
+            return
+        score = weighted(rng, self.SCORES[kind])
+        bad = score <= self.BAD_UP_TO[kind]
+        comment = rng.choice(self.COMMENTS[bad]) if rng.random() < self.COMMENT_SHARE else ""
+        answer = self._next("feedback_answer")
+        self.emit["feedback_answer"](
+            (
+                answer, survey, kind, score, self.text(comment), customer, cid, location,
+                assignee, team, stamp(answered_at), None, 0,
+            )
+        )  # fmt: skip
+        if comment:
+            self._text("survey_answer", answer, None, cid, customer, location, answered_at,
+                       product, comment)  # fmt: skip
+        if bad and rng.random() < self.RECOVERY_SHARE and customer not in self.open_customers:
+            self._case(cid, customer, location, assignee, kind, answered_at)
+
+    def _case(self, cid, customer, location, owner, kind, opened) -> None:
+        rng, stamp = self.rng, self.stamp
+        closed = opened + int(rng.uniform(1, 12) * 86400)
+        case = self._next("recovery_recoverycase")
+        if closed >= self.anchor:
+            self.open_customers.add(customer)
+            status, outcome, outcome_at, score, closed_at = "open", "", None, None, None
+        else:
+            status, closed_at = "closed", stamp(closed)
+            outcome = weighted(self.rng, self.OUTCOMES)
+            if outcome != "unknown" and closed + 14 * 86400 > self.anchor and rng.random() < 0.5:
+                outcome = "waiting"
+            outcome_at = stamp(closed + 2 * 86400) if outcome != "waiting" else None
+            good = weighted(rng, self.SCORES[kind][-2:])
+            bad = weighted(rng, self.SCORES[kind][:2])
+            score = {"recovered": good, "not_recovered": bad}.get(outcome)
+            if closed + 2 * 86400 >= self.anchor:
+                outcome_at = None
+        self.emit["recovery_recoverycase"](
+            (
+                case, customer, cid, location, owner, status, stamp(opened),
+                stamp(opened + 4 * 3600), stamp(opened + 2 * 3600), closed_at,
+                owner if closed_at else None, None, "", kind, outcome, outcome_at, score,
+            )
+        )  # fmt: skip
+
+    def message(self, message_id: int, cid: int, at: int, last: bool) -> None:
+        customer, location, product = self.of[cid]
+        if last:
+            del self.of[cid]
+        self._text("message", message_id, message_id, cid, customer, location, at, product, "")
+
+    def _text(self, source, source_id, message, cid, customer, location, at, product, comment):
+        rng = self.rng
+        compound = None
+        if rng.random() >= self.UNKNOWN_SHARE:
+            band = weighted(rng, self.BANDS)
+            low, high = {"negative": (-0.95, -0.05), "neutral": (-0.04, 0.04)}.get(
+                band, (0.05, 0.95)
+            )
+            compound = round(rng.uniform(low, high), 4)
+        theme = self.theme_of_product[product] if rng.random() < self.THEMED_SHARE else None
+        stamp = self.stamp(at)
+        self.emit["insights_text"](
+            (
+                self._next("insights_text"), source, source_id, message, self.text(comment),
+                cid, customer, location, stamp, "en" if compound is not None else "unknown",
+                compound, self.model, stamp, theme,
+                round(rng.uniform(0.2, 0.9), 3) if theme else None, None,
+            )
+        )  # fmt: skip
+
+    @staticmethod
+    def create_themes(products: list[str], anchor: int) -> list[int]:
+        """A theme per product, as a training would find them; their ids by product."""
+        from helpline.insights.models import Theme
+
+        at = datetime.fromtimestamp(anchor - 30 * DAY, UTC)
+        themes = Theme.objects.bulk_create(
+            [
+                Theme(name=f"{p} · repair · broken", terms=[p, "repair", "broken"], created_at=at)
+                for p in products
+            ]
+        )
+        return [theme.pk for theme in themes]
 
 
 def preview_of(text: str) -> str:
@@ -683,6 +854,28 @@ COLUMNS = {
         "id", "conversation_id", "channel", "direction", "kind", "author_id", "identity_id",
         "text", "full_text", "html", "external_id", "thread_key", "meta", "delivery",
         "delivery_error", "created_at",
+    ),
+    # What customers said (Voice).
+    "feedback_survey": (
+        "id", "kind", "purpose", "status", "cause", "policy_id", "customer_id",
+        "conversation_id", "location_id", "recovery_case_id", "language", "recipient",
+        "requested_by_id", "due_at", "sent_at", "remind_at", "reminded_at", "withdrawn_at",
+        "not_sent_because", "message_id", "created_at",
+    ),
+    "feedback_answer": (
+        "id", "survey_id", "kind", "score", "comment", "customer_id", "conversation_id",
+        "location_id", "agent_id", "team_id", "answered_at", "changed_at", "changes",
+    ),
+    "insights_text": (
+        "id", "source", "source_id", "message_id", "comment", "conversation_id", "customer_id",
+        "location_id", "written_at", "language", "compound", "model", "scored_at", "theme_id",
+        "theme_similarity", "theme_set_by_id",
+    ),
+    "recovery_recoverycase": (
+        "id", "customer_id", "conversation_id", "location_id", "owner_id", "status",
+        "opened_at", "due_at", "first_touched_at", "closed_at", "closed_by_id",
+        "root_cause_id", "what_changed", "follow_up_kind", "outcome", "outcome_at",
+        "outcome_score",
     ),
 }  # fmt: skip
 
@@ -827,10 +1020,13 @@ class PostgresLoader:
         counts = {"customers": customers.close(), "identities": identities.close()}
         conversations = CopyStream(self.url, "conversations_conversation")
         messages = CopyStream(self.url, "conversations_message")
+        voice = {table: CopyStream(self.url, table) for table in Voice.TABLES}
+        generator.listen({table: stream.emit for table, stream in voice.items()})
         tags: list[tuple] = []
         generator.conversation_rows(conversations.emit, messages.emit, tags.append)
         counts["conversations"] = conversations.close()
         counts["messages"] = messages.close()
+        counts.update({table: stream.close() for table, stream in voice.items()})
         tagged = CopyStream(self.url, "conversations_conversation_tags")
         for row in tags:
             tagged.emit(row)
@@ -974,10 +1170,13 @@ class SqliteLoader:
             conversations = Batches(cursor, "conversations_conversation")
             messages = Batches(cursor, "conversations_message")
             tags = Batches(cursor, "conversations_conversation_tags")
+            voice = {table: Batches(cursor, table) for table in Voice.TABLES}
+            generator.listen({table: batch.emit for table, batch in voice.items()})
             generator.conversation_rows(conversations.emit, messages.emit, tags.emit)
             counts["conversations"] = conversations.flush()
             counts["messages"] = messages.flush()
             counts["conversation_tags"] = tags.flush()
+            counts.update({table: batch.flush() for table, batch in voice.items()})
         return counts
 
     def _transaction(self):
@@ -1119,6 +1318,7 @@ def main() -> None:
         loader.stamp,
         loader.text,
     )
+    generator.theme_ids = Voice.create_themes(generator.vocabulary.products, anchor)
     counts = loader.load(generator)
     timings["load_s"] = round(time.perf_counter() - phase, 1)
     loader.finish(timings)

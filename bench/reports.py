@@ -150,6 +150,12 @@ def pages(requests: int, warmup: int) -> dict:
                 client, f"/reports/volume/csv/?{query}&table=by_channel_week"
             ),
             "api_responsiveness": get(api, f"/api/reports/responsiveness?{query}"),
+            "say": get(client, f"/reports/say/?{query}"),
+            "drill_down_negative_messages": get(
+                client, f"/reports/conversations/?{query}&figure=sentiment&value=negative"
+            ),
+            "csv_say_themes": get(client, f"/reports/say/csv/?{query}&table=themes"),
+            "api_say": get(api, f"/api/reports/say?{query}"),
         }
         out[username] = {
             name: Case(name, [call], "quarter").run(requests, warmup)

@@ -618,6 +618,7 @@ ROUTES = {
     "desk:reports-volume": Route("GET", "/reports/volume/", "any"),
     "desk:reports-responsiveness": Route("GET", "/reports/responsiveness/", "any"),
     "desk:reports-promises": Route("GET", "/reports/promises/", "any"),
+    "desk:reports-say": Route("GET", "/reports/say/", "any"),
     "desk:reports-conversations": Route("GET", "/reports/conversations/?figure=new", "any"),
     "desk:reports-csv": Route("GET", "/reports/volume/csv/?table=by_channel_day", "any"),
     "desk:reports-pdf": Route("GET", "/reports/volume/pdf/", "any"),
@@ -649,6 +650,7 @@ ROUTES = {
     "api:report_volume": Route("GET", "/api/reports/volume", "any", api=True),
     "api:report_responsiveness": Route("GET", "/api/reports/responsiveness", "any", api=True),
     "api:report_promises": Route("GET", "/api/reports/promises", "any", api=True),
+    "api:report_say": Route("GET", "/api/reports/say", "any", api=True),
     "desk:conversation-send-survey": Route(
         "POST", "/conversations/{conversation}/send-survey/", "object", {}
     ),

@@ -23,11 +23,15 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: Error
 class FigureOut(Schema):
     key: str
     label: str
-    value: float | None = Field(description="seconds, a count, or a share from 0 to 1")
-    unit: str = Field(description='"seconds", "count" or "share"')
+    value: float | None = Field(
+        description="seconds, a count, a share from 0 to 1, or an NPS from -100 to 100"
+    )
+    unit: str = Field(description='"seconds", "count", "share", "ratio" or "nps"')
     n: int = Field(description="How many cases stand behind it")
     few: bool = Field(description="Fewer than 30 cases")
-    low: float | None = Field(None, description="Wilson 95% interval of a share: from")
+    low: float | None = Field(
+        None, description="95% interval (Wilson of a share; normal approximation of an NPS): from"
+    )
     high: float | None = Field(None, description="… to")
     definition: str
     previous: "FigureOut | None" = Field(None, description="The period of the same length before")
@@ -40,6 +44,9 @@ class TableOut(Schema):
     columns: list[str]
     rows: list[list[str | float | int | None]]
     definition: str
+    units: list[str] = Field(
+        default_factory=list, description='Each column\'s unit when the unit is "columns"'
+    )
 
 
 class ReportOut(Schema):
@@ -93,6 +100,7 @@ def _report(request, report: str) -> dict:
                 "columns": t.columns,
                 "rows": t.rows,
                 "definition": t.definition,
+                "units": t.units,
             }
             for t in figures.tables_of(report, f)
         ],
@@ -119,3 +127,11 @@ def report_promises(request):
     """Callbacks (time to the first try, reach rate, tries per reach, never connected) and
     appointments (booked, attended, missed by the customer, missed by us)."""
     return _report(request, "promises")
+
+
+@router.get("/reports/say", response={200: ReportOut, **ERRORS})
+def report_say(request):
+    """What customers say: CSAT, NPS and CES (with their 95% intervals) and the survey
+    response rate, the sentiment of the customers' messages, the top themes against the
+    previous period, and the recovery rate, each with its trend per day or week."""
+    return _report(request, "say")

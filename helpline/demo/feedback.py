@@ -1,5 +1,6 @@
-"""The demo's surveys: two policies, and a few hundred answers over the last 90 days (dates
-anchored to today), with comments, credited to whoever had each conversation.
+"""The demo's surveys: three policies (NPS after a visit, CES after a call, CSAT otherwise),
+and a few hundred answers over the last 90 days (dates anchored to today), with comments,
+credited to whoever had each conversation.
 
 Loaded after the history, through helpline.feedback.actions: the surveys are recorded as
 sent in the past (no mail goes to the demo's fictional customers), then answered.
@@ -32,7 +33,8 @@ COMMENTS = {
 def play(rng: random.Random, now: datetime, limit: int = 400) -> int:
     """Policies, then answers for solved conversations of the last 90 days; how many."""
     actions.create_policy(None, name="Walk-ins: NPS", channel="walk_in", kind="nps", position=0)
-    actions.create_policy(None, name="Everyone else: CSAT", kind="csat", position=1)
+    actions.create_policy(None, name="Calls: CES", channel="phone", kind="ces", position=1)
+    actions.create_policy(None, name="Everyone else: CSAT", kind="csat", position=2)
     since = now - timedelta(days=90)
     solved = list(
         Conversation.objects.filter(solved_at__gte=since, solved_at__lt=now - timedelta(hours=2))

@@ -28,6 +28,7 @@ EXPORTABLE = {
     "volume": "helpline.desk.views.reports.volume",
     "responsiveness": "helpline.desk.views.reports.responsiveness",
     "promises": "helpline.desk.views.reports.promises",
+    "say": "helpline.desk.views.reports_say.say",
     "candor": "helpline.desk.views.perception.candor",
 }
 

@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("helpline.desk.views.insights")),
     path("", include("helpline.desk.views.surveys")),
     path("", include("helpline.desk.views.reports")),
+    path("", include("helpline.desk.views.reports_say")),
     path("", include("helpline.desk.views.perception")),
     path("", include("helpline.desk.views.report_pdf")),
     path("", include("helpline.desk.views.digest")),

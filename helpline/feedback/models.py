@@ -178,6 +178,11 @@ class Survey(models.Model):
             ),
             models.Index(fields=["customer", "-sent_at"], name="survey_customer_sent"),
             models.Index(fields=["location", "sent_at"], name="survey_location_sent"),
+            # The response rate of a period, every location (helpline.reports.figures).
+            models.Index(
+                fields=["sent_at", "status", "purpose", "location", "conversation"],
+                name="survey_sent",
+            ),
         ]
 
     def __str__(self):

@@ -122,7 +122,15 @@ class Text(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["source", "source_id"], name="insights_text_source")
         ]
-        indexes = [models.Index(fields=["theme", "written_at"], name="insights_text_theme")]
+        indexes = [
+            models.Index(fields=["theme", "written_at"], name="insights_text_theme"),
+            # "What customers say" (helpline.reports.figures.text_counts) groups a period's
+            # texts from this index alone: every column it reads is in it.
+            models.Index(
+                fields=["written_at", "location", "source", "compound", "theme", "conversation"],
+                name="insights_text_written",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.source} {self.source_id}"

@@ -9,6 +9,7 @@ table under it, for screen readers and for print.
 """
 
 import base64
+import math
 import re
 
 import pygal
@@ -51,10 +52,14 @@ def data_url(chart) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
-def _count_axis(peak: int) -> dict:
-    """Whole numbers on a count's axis, about six of them."""
-    step = max(1, -(-peak // 6))
-    return {"range": (0, max(step, peak)), "y_labels": list(range(0, peak + step, step))}
+def _count_axis(peak: float) -> dict:
+    """Whole numbers on a count's axis (or a percentage's), about six of them, in steps of
+    1, 2 or 5 times a power of ten (0, 20, 40 … 100 rather than 0, 17, 34 …)."""
+    rough = max(1, math.ceil(peak / 6))
+    power = 10 ** (len(str(rough)) - 1)
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= rough)
+    top = max(step, step * math.ceil(peak / step))
+    return {"range": (0, top), "y_labels": list(range(0, top + 1, step))}
 
 
 def stacked_bars(title: str, x_labels: list[str], series: dict[str, list], y_title: str) -> str:
@@ -107,11 +112,22 @@ def calibration(title: str, points: list[tuple[int, float | None]]) -> str:
     return data_url(chart)
 
 
-def lines(title: str, x_labels: list[str], series: dict[str, list], y_title: str) -> str:
-    """A line per series (None leaves a gap); empty when there is no value at all."""
+def lines(
+    title: str,
+    x_labels: list[str],
+    series: dict[str, list],
+    y_title: str,
+    value_range: tuple[float, float] | None = None,
+    legend_columns: int | None = None,
+) -> str:
+    """A line per series (None leaves a gap); empty when there is no value at all. A
+    `value_range` (0–100 for a percentage) keeps small changes from looking big."""
     if not any(v is not None for values in series.values() for v in values):
         return ""
-    chart = pygal.Line(allow_interruptions=True, **_config(title=title, y_title=y_title))
+    fixed: dict = {"range": value_range} if value_range else {}
+    if legend_columns:  # long names: fewer, wider columns
+        fixed["legend_at_bottom_columns"] = legend_columns
+    chart = pygal.Line(allow_interruptions=True, **fixed, **_config(title=title, y_title=y_title))
     chart.x_labels = x_labels
     for name, values in series.items():
         chart.add(name, values)

@@ -98,10 +98,26 @@ class Filters:
         return (self.end - self.start).days + 1
 
     def previous(self) -> "Filters":
-        """The period of the same length just before."""
-        return replace(
-            self, start=self.start - timedelta(days=self.days), end=self.start - timedelta(days=1)
-        )
+        """The period of the same length just before (the same object each time asked),
+        marked as a comparison: its figures need no day-by-day reads."""
+
+        def earlier():
+            before = replace(
+                self,
+                start=self.start - timedelta(days=self.days),
+                end=self.start - timedelta(days=1),
+            )
+            before.memo("comparison", lambda: True)
+            return before
+
+        return self.memo("previous", earlier)
+
+    def memo(self, key, compute):
+        """`compute()` once per Filters (a request's): what several figures read."""
+        memo = self.__dict__.setdefault("_memo", {})
+        if key not in memo:
+            memo[key] = compute()
+        return memo[key]
 
     def facts(self) -> QuerySet:
         """The viewer's facts under every filter but the dates."""
@@ -164,7 +180,7 @@ class Figure:
     n: int
     unit: str  # "count", "seconds" or "share"
     definition: str
-    low: float | None = None  # Wilson 95% interval of a share
+    low: float | None = None  # 95% interval: Wilson of a share, normal of an NPS
     high: float | None = None
     drill: dict = field(default_factory=dict)
     previous: "Figure | None" = None
@@ -183,6 +199,7 @@ class Table:
     definition: str
     unit: str = "count"  # of the value cells
     drills: list[list[dict | None]] = field(default_factory=list)  # per cell, or empty
+    units: list[str] = field(default_factory=list)  # per column, when they differ
 
 
 def nearest_rank(values: list, percent: int):
@@ -496,13 +513,15 @@ def responsiveness_headlines(f: Filters) -> list[Figure]:
 
 # Drill-down: the conversations behind a number
 
+SAY_FIGURES = ("nps", "ces", "response_rate", "sentiment", "theme")
+
 
 def drill(f: Filters, what: dict, now: datetime | None = None) -> QuerySet:
     """Ids of the conversations behind a figure or a cell (`what` as the figures give it)."""
     figure = what.get("figure", "new")
     if figure in ("callbacks", "appointments"):
         return drill_promises(f, what)
-    if figure in ("csat_good", "first_contact", "recovery"):
+    if figure in ("csat_good", "first_contact", "recovery") + SAY_FIGURES:
         return drill_customers(f, what)
     if figure == "guardrail":
         from helpline.reports import guardrails
@@ -559,7 +578,12 @@ def drill(f: Filters, what: dict, now: datetime | None = None) -> QuerySet:
 # What each report shows: its headline figures (with the previous period) and its tables,
 # the same for the desk's pages, their CSV and the API.
 
-REPORTS = {"volume": "Volume", "responsiveness": "Responsiveness", "promises": "Promises"}
+REPORTS = {
+    "volume": "Volume",
+    "responsiveness": "Responsiveness",
+    "promises": "Promises",
+    "say": "What customers say",
+}
 
 
 def headlines_of(report: str, f: Filters) -> list[Figure]:
@@ -567,6 +591,7 @@ def headlines_of(report: str, f: Filters) -> list[Figure]:
         "volume": volume_headlines,
         "responsiveness": responsiveness_headlines,
         "promises": promises_headlines,
+        "say": say_headlines,
     }[report]
     return with_previous(f, compute)
 
@@ -579,6 +604,8 @@ def tables_of(report: str, f: Filters) -> list[Table]:
         return tables + heat_map(f)
     if report == "promises":
         return [callback_table(f), appointment_table(f)]
+    if report == "say":
+        return say_tables(f)
     return [
         distribution(f, "first_response"),
         distribution(f, "resolution"),
@@ -878,11 +905,14 @@ DEFINITIONS.update(
 )
 
 
-def _answers(f: Filters) -> QuerySet:
-    from helpline.feedback.models import Answer, Kind
+def _answers(f: Filters, kind: str | None = "csat") -> QuerySet:
+    """Survey answers given in the period (of one kind, or of every kind with None)."""
+    from helpline.feedback.models import Answer
 
     since, until = _period(f)
-    rows = Answer.objects.filter(kind=Kind.CSAT, answered_at__gte=since, answered_at__lt=until)
+    rows = Answer.objects.filter(answered_at__gte=since, answered_at__lt=until)
+    if kind is not None:
+        rows = rows.filter(kind=kind)
     if f.scope.location_ids is not None:
         rows = rows.filter(location_id__in=f.scope.location_ids)
     if f.scope.agent_id is not None:
@@ -900,17 +930,18 @@ def _answers(f: Filters) -> QuerySet:
     return rows
 
 
-def csat_good(f: Filters) -> Figure:
+def csat_good(f: Filters, counts: dict | None = None) -> Figure:
+    """CSAT: answers of 4 or 5 of all CSAT answers (from `answer_counts` when given)."""
     from helpline.feedback.models import GOOD_FROM, Kind
 
-    counts = _answers(f).aggregate(
-        n=Count("pk"), good=Count("pk", filter=Q(score__gte=GOOD_FROM[Kind.CSAT]))
-    )
+    scores = _scores(answer_counts(f, Kind.CSAT) if counts is None else counts, Kind.CSAT)
+    n = sum(scores.values())
+    good = sum(v for score, v in scores.items() if score >= GOOD_FROM[Kind.CSAT])
     return _share(
         "csat_good",
         "Customers rating us 4 or 5",
-        counts["good"],
-        counts["n"],
+        good,
+        n,
         DEFINITIONS["csat_good"],
         {"figure": "csat_good"},
     )
@@ -940,28 +971,614 @@ def recovery_cases(f: Filters) -> QuerySet:
     return _promise_filter(f, rows, "owner_id")
 
 
+def recovery_counts(f: Filters) -> dict[str, int]:
+    """outcome → recovery cases closed in the period."""
+    return f.memo(
+        "recovery",
+        lambda: dict(recovery_cases(f).values_list("outcome").annotate(n=Count("pk")).order_by()),
+    )
+
+
 def recovery(f: Filters) -> Figure:
     from helpline.recovery.models import Outcome
 
-    counts = recovery_cases(f).aggregate(
-        n=Count("pk", filter=Q(outcome__in=[Outcome.RECOVERED, Outcome.NOT_RECOVERED])),
-        won=Count("pk", filter=Q(outcome=Outcome.RECOVERED)),
-    )
+    counts = recovery_counts(f)
+    won = counts.get(Outcome.RECOVERED, 0)
     return _share(
         "recovery",
         "Bad experiences won back",
-        counts["won"],
-        counts["n"],
+        won,
+        won + counts.get(Outcome.NOT_RECOVERED, 0),
         DEFINITIONS["recovery"],
         {"figure": "recovery"},
     )
 
 
 def drill_customers(f: Filters, what: dict) -> QuerySet:
-    """The conversations behind the customer-side figures of the perception gap."""
+    """The conversations behind the customer-side figures (the perception gap, and what
+    customers say)."""
     figure = what.get("figure")
-    if figure == "csat_good":
-        return _answers(f).filter(conversation__isnull=False).values("conversation_id")
+    value = what.get("value", "")
+    f = _drill_window(f, what)
+    if figure in ("csat_good", "nps", "ces"):
+        from helpline.feedback.models import BAD_UP_TO, GOOD_FROM, Kind
+
+        kind = {"csat_good": Kind.CSAT, "nps": Kind.NPS, "ces": Kind.CES}[figure]
+        rows = _answers(f, kind)
+        if value in ("good", "promoter", "easy"):
+            rows = rows.filter(score__gte=GOOD_FROM[kind])
+        elif value == "detractor":
+            rows = rows.filter(score__lte=BAD_UP_TO[kind])
+        return rows.filter(conversation__isnull=False).values("conversation_id")
+    if figure == "response_rate":
+        from helpline.feedback.models import SurveyStatus
+
+        rows = surveys_sent(f)
+        if value == "answered":
+            rows = rows.filter(status=SurveyStatus.ANSWERED)
+        return rows.filter(conversation__isnull=False).values("conversation_id")
+    if figure == "sentiment":
+        rows = _scored_messages(f)
+        if value in SENTIMENT_BANDS:
+            rows = rows.filter(_band_condition(value))
+        return rows.filter(conversation__isnull=False).values("conversation_id")
+    if figure == "theme":
+        rows = texts(f).filter(theme_id=int(value))
+        return rows.filter(conversation__isnull=False).values("conversation_id")
     if figure == "recovery":
-        return recovery_cases(f).filter(conversation__isnull=False).values("conversation_id")
+        from helpline.recovery.models import Outcome
+
+        cases = recovery_cases(f)
+        if value in Outcome.values:
+            cases = cases.filter(outcome=value)
+        else:  # the cases the rate is made of
+            cases = cases.filter(outcome__in=[Outcome.RECOVERED, Outcome.NOT_RECOVERED])
+        return cases.filter(conversation__isnull=False).values("conversation_id")
     return f.solved().filter(responses__gte=1).values("conversation_id")
+
+
+def _drill_window(f: Filters, what: dict) -> Filters:
+    """The filters narrowed to one day or one week (from its Monday) of a trend."""
+    if what.get("day"):
+        day = date.fromisoformat(what["day"])
+        return replace(f, start=max(f.start, day), end=min(f.end, day))
+    if what.get("week"):
+        monday = date.fromisoformat(what["week"])
+        return replace(f, start=max(f.start, monday), end=min(f.end, monday + timedelta(days=6)))
+    return f
+
+
+# What customers say (issue #13): their survey answers, the sentiment and themes of their
+# own words, and the bad experiences won back, under the reports' filters. Survey answers,
+# surveys and texts are counted by the local day (the desk's time zone) they were given,
+# sent or written; a trend goes by day for two weeks or less, by week (from Monday) beyond.
+
+SAY_DAILY_UP_TO = 14  # days
+TOP_THEMES = 10
+CHART_THEMES = 5
+SENTIMENT_BANDS = ("negative", "neutral", "positive")
+NEUTRAL_BAND = 0.05  # helpline.insights.sentiment: |compound| < 0.05 is neutral
+_FILTERS_NOTE = (
+    " The location, team and agent filters pick the survey answer's own location, team "
+    "and agent (credited when it was first answered); the channel and tag filters pick its "
+    "conversation's, and leave out answers given at a walk-in kiosk (they have none)."
+)
+_CONVERSATION_NOTE = (
+    " The location filter picks the {what}'s location; team, agent, channel and tag pick "
+    "its conversation's (its assignee for the agent), and leave out {those} without one."
+)
+DEFINITIONS["csat_good"] += _FILTERS_NOTE
+DEFINITIONS.update(
+    {
+        "nps": "Of the customers' NPS answers (0–10) given in the period, the share of "
+        "promoters (9 or 10) minus the share of detractors (0 to 6), from −100 to 100. Its 95% "
+        "interval is a normal approximation: each answer scores +1 (promoter), 0 or −1 "
+        "(detractor), the NPS is 100 × their mean, and the interval is that mean ± 1.96 "
+        "standard errors (the scores' standard deviation over √n). With fewer than 30 answers "
+        "it is too narrow to trust (one answer gives it no width at all)." + _FILTERS_NOTE,
+        "ces": "Of the customers' CES answers (1–7: “the company made it easy to handle my "
+        "issue”) given in the period, the share that agreed: 5, 6 or 7, with its Wilson 95% "
+        "interval; the trend shows the mean score beside it." + _FILTERS_NOTE,
+        "response_rate": "Of the surveys sent in the period (after a contact, or a recovery "
+        "follow-up; the walk-in kiosk sends none), the share the customer has answered so "
+        "far: a survey sent near the end of the period may still be answered."
+        + _CONVERSATION_NOTE.format(what="survey", those="surveys"),
+        "sentiment": "Customers' own messages (not automatic replies) written in the period, "
+        "by their sentiment as the model read it (the VADER compound score, −1 to 1): "
+        "negative at −0.05 or less, positive at 0.05 or more, neutral between; the headline's "
+        "share with its Wilson 95% interval. Messages in a language no model reads have no score "
+        "and are not counted." + _CONVERSATION_NOTE.format(what="message", those="messages"),
+        "themes": "Customers' messages and survey comments written in the period, by the "
+        "theme they were given (see Themes; a merged theme counts under the one it joined), "
+        "against the previous period of the same length. Texts without a theme yet are not "
+        "counted." + _CONVERSATION_NOTE.format(what="text", those="kiosk comments"),
+        "recovery_outcomes": "The recovery cases closed in the period, by their outcome: the "
+        "rate is recovered / (recovered + not recovered); a case whose follow-up went "
+        "unanswered for 14 days (unknown) or is still awaited is not in it. The agent filter "
+        "picks the case's owner; team, channel and tag pick its conversation's.",
+    }
+)
+DEFINITIONS["theme"] = DEFINITIONS["themes"]  # a theme's drill-down
+_TREND_NOTE = (
+    " The trend goes by day for a range of two weeks or less, by week (from Monday) beyond, "
+    "each day in the desk's time zone; its last row is the whole period."
+)
+DEFINITIONS["recovery"] += (
+    " The agent filter picks the case's owner; team, channel and tag pick its conversation's."
+)
+
+
+def say_period(f: Filters) -> str:
+    return "day" if f.days <= SAY_DAILY_UP_TO else "week"
+
+
+def _bucket(day: date, period: str) -> date:
+    return day - timedelta(days=day.weekday()) if period == "week" else day
+
+
+def _local_day(column: str):
+    from django.db.models.functions import TruncDate
+
+    return TruncDate(column, tzinfo=timezone.get_current_timezone())
+
+
+def answer_counts(f: Filters, kind: str | None = None) -> dict[tuple[str, date, int], int]:
+    """(kind, local day, score) → how many answers: one grouped read for every survey figure
+    and trend of the period."""
+
+    def read():
+        rows = (
+            _answers(f, kind)
+            .annotate(day=_local_day("answered_at"))
+            .values_list("kind", "day", "score")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        return {(k, day, score): n for k, day, score, n in rows}
+
+    return f.memo(("answers", kind), read)
+
+
+def _scores(counts: dict, kind: str, days=None) -> dict[int, int]:
+    """score → answers of one kind (on the given days only, when given)."""
+    scores: dict[int, int] = defaultdict(int)
+    for (k, day, score), n in counts.items():
+        if k == kind and (days is None or day in days):
+            scores[score] += n
+    return scores
+
+
+def nps_value(scores: dict[int, int]) -> tuple[float | None, float | None, float | None, int]:
+    """(NPS, 95% low, high, n) of score → answers: promoters +1, passives 0, detractors −1;
+    the normal approximation with those scores' variance, within −100 and 100."""
+    from helpline.feedback.models import BAD_UP_TO, GOOD_FROM, Kind
+
+    n = sum(scores.values())
+    if not n:
+        return None, None, None, 0
+    promoters = sum(v for s, v in scores.items() if s >= GOOD_FROM[Kind.NPS])
+    detractors = sum(v for s, v in scores.items() if s <= BAD_UP_TO[Kind.NPS])
+    mean = (promoters - detractors) / n
+    variance = max(0.0, (promoters + detractors) / n - mean * mean)
+    half = Z95 * math.sqrt(variance / n)
+    return 100 * mean, max(-100.0, 100 * (mean - half)), min(100.0, 100 * (mean + half)), n
+
+
+def nps(f: Filters, counts: dict | None = None) -> Figure:
+    from helpline.feedback.models import Kind
+
+    scores = _scores(answer_counts(f, Kind.NPS) if counts is None else counts, Kind.NPS)
+    value, low, high, n = nps_value(scores)
+    return Figure(
+        "nps", "Net promoter score", value, n, "nps", DEFINITIONS["nps"], low, high,
+        drill={"figure": "nps"},
+    )  # fmt: skip
+
+
+def ces_easy(f: Filters, counts: dict | None = None) -> Figure:
+    from helpline.feedback.models import GOOD_FROM, Kind
+
+    scores = _scores(answer_counts(f, Kind.CES) if counts is None else counts, Kind.CES)
+    easy = sum(v for s, v in scores.items() if s >= GOOD_FROM[Kind.CES])
+    return _share(
+        "ces",
+        "Customers who found it easy (CES 5–7)",
+        easy,
+        sum(scores.values()),
+        DEFINITIONS["ces"],
+        {"figure": "ces", "value": "easy"},
+    )
+
+
+SENT_STATUSES = ("sent", "answered", "withdrawn")  # as helpline.feedback.figures counts them
+
+
+def surveys_sent(f: Filters) -> QuerySet:
+    from helpline.feedback.models import Purpose, Survey
+
+    since, until = _period(f)
+    rows = Survey.objects.filter(
+        sent_at__gte=since, sent_at__lt=until, status__in=SENT_STATUSES
+    ).exclude(purpose=Purpose.KIOSK)
+    return _promise_filter(f, rows, "conversation__assignee_id")
+
+
+def sent_counts(f: Filters) -> dict[tuple[date, bool], int]:
+    """(local day sent, answered) → surveys."""
+    from helpline.feedback.models import SurveyStatus
+
+    def read():
+        counts: dict[tuple[date, bool], int] = defaultdict(int)
+        for day, status, n in (
+            surveys_sent(f)
+            .annotate(day=_local_day("sent_at"))
+            .values_list("day", "status")
+            .annotate(n=Count("sent_at"))  # from the index alone
+            .order_by()
+        ):
+            counts[(day, status == SurveyStatus.ANSWERED)] += n
+        return counts
+
+    return f.memo("sent", read)
+
+
+def response_rate(f: Filters, counts: dict | None = None) -> Figure:
+    counts = sent_counts(f) if counts is None else counts
+    return _share(
+        "response_rate",
+        "Surveys answered",
+        sum(n for (_, answered), n in counts.items() if answered),
+        sum(counts.values()),
+        DEFINITIONS["response_rate"],
+        {"figure": "response_rate", "value": "answered"},
+    )
+
+
+def texts(f: Filters) -> QuerySet:
+    """The customers' texts (messages and survey comments) written in the period."""
+    from helpline.insights.models import Text
+
+    since, until = _period(f)
+    rows = Text.objects.filter(written_at__gte=since, written_at__lt=until)
+    return _promise_filter(f, rows, "conversation__assignee_id")
+
+
+def _scored_messages(f: Filters) -> QuerySet:
+    from helpline.insights.models import Source
+
+    return texts(f).filter(source=Source.MESSAGE, compound__isnull=False)
+
+
+def _band_condition(band: str) -> Q:
+    if band == "negative":
+        return Q(compound__lte=-NEUTRAL_BAND)
+    if band == "positive":
+        return Q(compound__gte=NEUTRAL_BAND)
+    return Q(compound__gt=-NEUTRAL_BAND, compound__lt=NEUTRAL_BAND)
+
+
+def _text_aggregates() -> dict:
+    """Per group of texts: the customers' scored messages by band, and every text."""
+    from helpline.insights.models import Source
+
+    # written_at: never empty, and in the index the period is read from (no row is fetched)
+    message = Q(source=Source.MESSAGE)
+    return {
+        band: Count("written_at", filter=message & _band_condition(band))
+        for band in SENTIMENT_BANDS
+    } | {"texts": Count("written_at")}
+
+
+def text_counts(f: Filters) -> dict[tuple[date, int | None], list[int]]:
+    """(local day written, theme or None) → [negative, neutral, positive messages, texts]:
+    one grouped read of the period's texts (every column from one index) for the sentiment
+    and the themes."""
+
+    def read():
+        rows = (
+            texts(f)
+            .annotate(day=_local_day("written_at"))
+            .values_list("day", "theme_id")
+            .annotate(**_text_aggregates())
+            .values_list("day", "theme_id", *SENTIMENT_BANDS, "texts")
+            .order_by()
+        )
+        return {(day, theme): counts for day, theme, *counts in rows}
+
+    return f.memo("texts", read)
+
+
+def text_totals(f: Filters) -> dict[int | None, list[int]]:
+    """theme or None → [negative, neutral, positive messages, texts] of the whole period:
+    from the day-by-day read when there is one; for the period a figure is compared with,
+    a lighter read without the days."""
+
+    def read():
+        if not f.memo("comparison", lambda: False):
+            totals: dict = defaultdict(lambda: [0, 0, 0, 0])
+            for (_, theme), counts in text_counts(f).items():
+                totals[theme] = [a + b for a, b in zip(totals[theme], counts, strict=True)]
+            return dict(totals)
+        rows = (
+            texts(f)
+            .values_list("theme_id")
+            .annotate(**_text_aggregates())
+            .values_list("theme_id", *SENTIMENT_BANDS, "texts")
+            .order_by()
+        )
+        return {theme: counts for theme, *counts in rows}
+
+    return f.memo("text_totals", read)
+
+
+def sentiment_counts(f: Filters) -> dict[tuple[date, str], int]:
+    """(local day written, band) → the customers' scored messages."""
+    counts: dict[tuple[date, str], int] = defaultdict(int)
+    for (day, _), values in text_counts(f).items():
+        for band, n in zip(SENTIMENT_BANDS, values, strict=False):
+            counts[(day, band)] += n
+    return counts
+
+
+def negative_messages(f: Filters) -> Figure:
+    totals = text_totals(f).values()
+    return _share(
+        "negative_messages",
+        "Customers' messages that are negative",
+        sum(counts[0] for counts in totals),
+        sum(sum(counts[:3]) for counts in totals),
+        DEFINITIONS["sentiment"],
+        {"figure": "sentiment", "value": "negative"},
+    )
+
+
+def say_headlines(f: Filters) -> list[Figure]:
+    answers = answer_counts(f)
+    return [
+        csat_good(f, answers),
+        nps(f, answers),
+        ces_easy(f, answers),
+        response_rate(f),
+        negative_messages(f),
+        recovery(f),
+    ]
+
+
+def _trend_rows(f: Filters, period: str, values) -> tuple[list, list]:
+    """Rows and drills of a trend table: one per day or week, then the period's total.
+    `values(days)` gives (row values, drills) for a set of days."""
+    rows, drills = [], []
+    for start in _periods(f, period):
+        days = {start + timedelta(days=i) for i in range(7 if period == "week" else 1)}
+        row, drill = values(days, {period: start.isoformat()})
+        rows.append([start.isoformat(), *row])
+        drills.append([None, *drill])
+    row, drill = values(None, {})
+    rows.append(["Total", *row])
+    drills.append([None, *drill])
+    return rows, drills
+
+
+def _few(n: int) -> str:
+    return "fewer than 30" if n < FEW else ""
+
+
+def survey_trend(f: Filters, kind: str, counts: dict | None = None) -> Table:
+    """A survey's score per day or week of the period, with n and its 95% interval."""
+    from helpline.feedback.models import BAD_UP_TO, GOOD_FROM, Kind
+
+    counts = answer_counts(f, kind) if counts is None else counts
+    period = say_period(f)
+    figure = {Kind.CSAT: "csat_good", Kind.NPS: "nps", Kind.CES: "ces"}[Kind(kind)]
+
+    def values(days, when):
+        scores = _scores(counts, kind, days)
+        n = sum(scores.values())
+        every = {"figure": figure, **when}
+        if kind == Kind.NPS:
+            value, low, high, _ = nps_value(scores)
+            promoters = sum(v for s, v in scores.items() if s >= GOOD_FROM[Kind.NPS])
+            detractors = sum(v for s, v in scores.items() if s <= BAD_UP_TO[Kind.NPS])
+            row = [n, promoters, detractors, value, low, high, _few(n)]
+            drill = [
+                every,
+                {**every, "value": "promoter"},
+                {**every, "value": "detractor"},
+                every,
+                None,
+                None,
+                None,
+            ]
+            return row, drill
+        good = sum(v for s, v in scores.items() if s >= GOOD_FROM[Kind(kind)])
+        low, high = wilson(good, n)
+        row = [n, good, good / n if n else None, low, high]
+        if kind == Kind.CES:
+            total = sum(s * v for s, v in scores.items())
+            row.append(round(total / n, 2) if n else None)
+        word = "good" if kind == Kind.CSAT else "easy"
+        drill = [every, {**every, "value": word}, every, None, None]
+        return row + [_few(n)], drill + [None] * (len(row) - 4)
+
+    rows, drills = _trend_rows(f, period, values)
+    name = {Kind.CSAT: "CSAT", Kind.NPS: "NPS", Kind.CES: "CES"}[Kind(kind)]
+    if kind == Kind.NPS:
+        columns = ["Answers (n)", "Promoters", "Detractors", "NPS", "95% from", "95% to"]
+        units = ["count", "count", "count", "nps", "nps", "nps"]
+    else:
+        good = "Rated 4 or 5" if kind == Kind.CSAT else "Easy (5–7)"
+        columns = ["Answers (n)", good, name if kind == Kind.CSAT else "Easy", "95% from", "95% to"]
+        units = ["count", "count", "share", "share", "share"]
+        if kind == Kind.CES:
+            columns.append("Mean score (1–7)")
+            units.append("ratio")
+    return Table(
+        f"{kind}_trend",
+        f"{name} per {period}",
+        [period.capitalize(), *columns, "Note"],
+        rows,
+        DEFINITIONS[figure] + _TREND_NOTE,
+        unit="columns",
+        drills=drills,
+        units=["text", *units, "text"],
+    )
+
+
+def response_trend(f: Filters, counts: dict | None = None) -> Table:
+    counts = sent_counts(f) if counts is None else counts
+    period = say_period(f)
+
+    def values(days, when):
+        sent = sum(n for (day, _), n in counts.items() if days is None or day in days)
+        answered = sum(
+            n for (day, yes), n in counts.items() if yes and (days is None or day in days)
+        )
+        low, high = wilson(answered, sent)
+        every = {"figure": "response_rate", **when}
+        row = [sent, answered, answered / sent if sent else None, low, high, _few(sent)]
+        return row, [every, {**every, "value": "answered"}, None, None, None, None]
+
+    rows, drills = _trend_rows(f, period, values)
+    return Table(
+        "response_rate_trend",
+        f"Survey response rate per {period}",
+        [period.capitalize(), "Sent (n)", "Answered", "Response rate", "95% from", "95% to"]
+        + ["Note"],
+        rows,
+        DEFINITIONS["response_rate"] + _TREND_NOTE,
+        unit="columns",
+        drills=drills,
+        units=["text", "count", "count", "share", "share", "share", "text"],
+    )
+
+
+def sentiment_trend(f: Filters, counts: dict | None = None) -> Table:
+    counts = sentiment_counts(f) if counts is None else counts
+    period = say_period(f)
+
+    def values(days, when):
+        by_band = {
+            band: sum(
+                n for (day, b), n in counts.items() if b == band and (days is None or day in days)
+            )
+            for band in SENTIMENT_BANDS
+        }
+        n = sum(by_band.values())
+        every = {"figure": "sentiment", **when}
+        shares = [by_band[band] / n if n else None for band in SENTIMENT_BANDS]
+        drills = [every, *({**every, "value": band} for band in SENTIMENT_BANDS), None]
+        return [n, *shares, _few(n)], drills
+
+    rows, drills = _trend_rows(f, period, values)
+    return Table(
+        "sentiment_trend",
+        f"Sentiment of customers' messages per {period}",
+        [period.capitalize(), "Messages (n)", "Negative", "Neutral", "Positive", "Note"],
+        rows,
+        DEFINITIONS["sentiment"] + _TREND_NOTE,
+        unit="columns",
+        drills=drills,
+        units=["text", "count", "share", "share", "share", "text"],
+    )
+
+
+def theme_counts(f: Filters) -> dict[tuple[int, date], int]:
+    """(theme, local day written) → the customers' texts of the period with a theme."""
+    return {
+        (theme, day): counts[3]
+        for (day, theme), counts in text_counts(f).items()
+        if theme is not None and counts[3]
+    }
+
+
+def theme_tables(f: Filters) -> list[Table]:
+    """The top themes of the period with their change, and their trend."""
+    from helpline.insights.models import Theme
+
+    counts = theme_counts(f)
+    totals: dict[int, int] = defaultdict(int)
+    for (theme, _), n in counts.items():
+        totals[theme] += n
+    before = {
+        theme: counts[3] for theme, counts in text_totals(f.previous()).items() if theme is not None
+    }
+    names = dict(Theme.objects.filter(pk__in=set(totals)).values_list("pk", "name"))
+    top = sorted(totals, key=lambda t: (-totals[t], names.get(t, ""), t))[:TOP_THEMES]
+    previous = f.previous()
+    rows, drills = [], []
+    for theme in top:
+        earlier = before.get(theme, 0)
+        rows.append(
+            [names.get(theme, f"#{theme}"), totals[theme], earlier, totals[theme] - earlier]
+        )
+        drill = {"figure": "theme", "value": str(theme)}
+        drills.append(
+            [
+                None,
+                drill,
+                {**drill, "start": previous.start.isoformat(), "end": previous.end.isoformat()},
+                None,
+            ]
+        )
+    top_table = Table(
+        "themes",
+        f"Top themes ({min(len(totals), TOP_THEMES)} of {len(totals)})",
+        ["Theme", "Texts", "Previous period", "Change"],
+        rows,
+        DEFINITIONS["themes"],
+        unit="columns",
+        drills=drills,
+        units=["text", "count", "count", "change"],
+    )
+    period = say_period(f)
+    shown = top[:CHART_THEMES]
+
+    def values(days, when):
+        row = [
+            sum(n for (t, day), n in counts.items() if t == theme and (days is None or day in days))
+            for theme in shown
+        ]
+        every = sum(n for (_, day), n in counts.items() if days is None or day in days)
+        drills = [{"figure": "theme", "value": str(t), **when} for t in shown]
+        return [*row, every - sum(row), every], [*drills, None, None]
+
+    trend_rows, trend_drills = _trend_rows(f, period, values)
+    trend = Table(
+        "themes_trend",
+        f"The top {len(shown)} themes per {period}",
+        [period.capitalize(), *(names.get(t, f"#{t}") for t in shown), "Other themes", "All"],
+        trend_rows,
+        DEFINITIONS["themes"] + _TREND_NOTE,
+        drills=trend_drills,
+    )
+    return [top_table, trend]
+
+
+def recovery_outcomes(f: Filters) -> Table:
+    from helpline.recovery.models import Outcome
+
+    counts = recovery_counts(f)
+    order = [Outcome.RECOVERED, Outcome.NOT_RECOVERED, Outcome.UNKNOWN, Outcome.WAITING]
+    return Table(
+        "recovery_outcomes",
+        "Recovery cases closed in the period, by outcome",
+        ["Outcome", "Cases"],
+        [[str(o.label), counts.get(o.value, 0)] for o in order],
+        DEFINITIONS["recovery_outcomes"],
+        drills=[[None, {"figure": "recovery", "value": o.value}] for o in order],
+    )
+
+
+def say_tables(f: Filters) -> list[Table]:
+    from helpline.feedback.models import Kind
+
+    answers = answer_counts(f)
+    return [
+        survey_trend(f, Kind.CSAT, answers),
+        survey_trend(f, Kind.NPS, answers),
+        survey_trend(f, Kind.CES, answers),
+        response_trend(f),
+        sentiment_trend(f),
+        *theme_tables(f),
+        recovery_outcomes(f),
+    ]

@@ -266,3 +266,17 @@ def test_its_staff_answered_the_self_assessment_so_the_candor_page_has_a_gap(dem
     from helpline.reports.models import ConversationFact
 
     assert ConversationFact.objects.count() == Conversation.objects.count()
+
+
+def test_what_customers_say_has_every_figure(demo):
+    """The report's every headline stands on something: CSAT, NPS and CES answers (after a
+    contact, a visit, a call), surveys sent, scored messages, themes, recovery outcomes."""
+    from helpline.reports import figures
+    from helpline.reports.figures import Filters, Scope
+
+    today = timezone.localdate()
+    f = Filters(today - timedelta(days=89), today, Scope(None))
+    shown = {figure.key: figure.n for figure in figures.say_headlines(f)}
+    assert all(shown.values()), shown
+    themes = next(t for t in figures.say_tables(f) if t.name == "themes")
+    assert len(themes.rows) >= 2

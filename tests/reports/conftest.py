@@ -218,3 +218,145 @@ def _promises(rng, conversations, now) -> None:
             for c in placed
         ]
     )
+
+
+@dataclass
+class Voice:
+    themes: list
+    merged: object  # a theme merged into themes[0]: its texts count there
+
+
+def make_voice(history: History, seed: int = 11) -> Voice:
+    """What the customers said about the generated history, written straight into the
+    source tables: surveys sent and answered (CSAT, NPS, CES; a few at the walk-in kiosk,
+    without a conversation), their messages' and comments' sentiment and themes, and
+    recovery cases with their outcomes, over the last two months."""
+    from helpline.feedback.models import Answer, Survey
+    from helpline.insights.models import Source, Text, Theme
+    from helpline.recovery.models import RecoveryCase
+
+    rng = random.Random(seed)
+    now = timezone.now()
+    themes = [
+        Theme.objects.create(name=name, created_at=now)
+        for name in ("repair · delay", "refund · money", "staff · friendly", "delivery · late")
+    ]
+    merged = Theme.objects.create(name="late · courier", created_at=now, merged_into=themes[3])
+    scales = {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)}
+    surveys = []
+    for i, c in enumerate(history.conversations):
+        if rng.random() < 0.3:
+            continue
+        status = rng.choice(["sent", "answered", "answered", "withdrawn", "scheduled", "skipped"])
+        sent = None
+        if status in ("sent", "answered", "withdrawn"):
+            sent = now - timedelta(seconds=rng.randint(0, 60 * 86400))
+        surveys.append(
+            Survey(
+                kind=rng.choice(["csat", "csat", "nps", "ces"]),
+                purpose=rng.choice(["contact"] * 5 + ["recovery_followup"]),
+                status=status,
+                cause=f"generated:{i}",
+                customer_id=c.customer_id,
+                conversation=c,
+                location_id=c.location_id,
+                sent_at=sent,
+            )
+        )
+    for i in range(12):  # the walk-in kiosk: answered on the spot, never sent
+        surveys.append(
+            Survey(
+                kind="csat",
+                purpose="kiosk",
+                status="answered",
+                cause=f"kiosk:{i}",
+                location=history.north,
+            )
+        )
+    surveys = Survey.objects.bulk_create(surveys)
+    answers = []
+    for survey in surveys:
+        if survey.status != "answered":
+            continue
+        c = survey.conversation
+        at = (survey.sent_at or now) - timedelta(seconds=rng.randint(0, 20 * 86400))
+        if survey.sent_at:
+            at = min(now, survey.sent_at + timedelta(seconds=rng.randint(60, 5 * 86400)))
+        answers.append(
+            Answer(
+                survey=survey,
+                kind=survey.kind,
+                score=rng.randint(*scales[survey.kind]),
+                comment="It took a while" if rng.random() < 0.4 else "",
+                customer_id=survey.customer_id,
+                conversation=c,
+                location_id=survey.location_id,
+                team_id=c.team_id if c else None,
+                agent_id=c.assignee_id if c else None,
+                answered_at=at,
+            )
+        )
+    answers = Answer.objects.bulk_create(answers)
+    compounds = [-0.9, -0.3, -0.05, -0.0499, 0.0, 0.02, 0.05, 0.4, 0.8, None]
+    texts = []
+    for message in Message.objects.filter(
+        direction=Direction.INBOUND, kind=MessageKind.NORMAL, conversation__in=history.conversations
+    ).select_related("conversation"):
+        compound = rng.choice(compounds)
+        texts.append(
+            Text(
+                source=Source.MESSAGE,
+                source_id=message.pk,
+                message=message,
+                conversation=message.conversation,
+                customer_id=message.conversation.customer_id,
+                location_id=message.conversation.location_id,
+                written_at=message.created_at,
+                language="unknown" if compound is None else "en",
+                compound=compound,
+                theme=rng.choice([*themes, None]),
+            )
+        )
+    for answer in answers:
+        if answer.comment:
+            texts.append(
+                Text(
+                    source=Source.SURVEY_ANSWER,
+                    source_id=answer.pk,
+                    comment=answer.comment,
+                    conversation_id=answer.conversation_id,
+                    customer_id=answer.customer_id,
+                    location_id=answer.location_id,
+                    written_at=answer.answered_at,
+                    language="en",
+                    compound=rng.choice(compounds),
+                    theme=rng.choice([*themes, None]),
+                )
+            )
+    Text.objects.bulk_create(texts)
+    cases = []
+    for c in history.conversations[1::3]:
+        closed = now - timedelta(seconds=rng.randint(0, 60 * 86400))
+        still_open = rng.random() < 0.15
+        cases.append(
+            RecoveryCase(
+                customer_id=c.customer_id,
+                conversation=c,
+                location_id=c.location_id,
+                owner=c.assignee,
+                status="open" if still_open else "closed",
+                opened_at=closed - timedelta(days=2),
+                due_at=closed,
+                closed_at=None if still_open else closed,
+                outcome=""
+                if still_open
+                else rng.choice(["recovered", "recovered", "not_recovered", "unknown", "waiting"]),
+            )
+        )
+    RecoveryCase.objects.bulk_create(cases)
+    return Voice(themes, merged)
+
+
+@pytest.fixture
+def voice(history):
+    return make_voice(history)

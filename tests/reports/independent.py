@@ -234,3 +234,161 @@ def promises(f: Filters) -> dict:
             decided,
         ),
     }
+
+
+# What customers say: survey answers, surveys sent, texts and recovery cases, read with
+# plain SQL and filtered and bucketed here.
+
+
+def _kept_conversations(f: Filters) -> dict:
+    """The conversations under the team, agent, channel and tag filters (and the agent's own
+    scope), by id, with their team and assignee: dates and locations aside."""
+    tagged = {
+        cid
+        for (cid,) in _rows(
+            "SELECT ct.conversation_id FROM conversations_conversation_tags ct "
+            f"JOIN conversations_tag t ON t.id = ct.tag_id WHERE t.name = '{f.tag}'"
+        )
+    }
+    kept = {}
+    for cid, team_id, assignee_id, channel in _rows(
+        "SELECT id, team_id, assignee_id, channel FROM conversations_conversation"
+    ):
+        if f.team is not None and team_id != f.team.pk:
+            continue
+        if f.channel and channel != f.channel:
+            continue
+        if f.tag and cid not in tagged:
+            continue
+        kept[cid] = (team_id, assignee_id)
+    return kept
+
+
+def _window(f: Filters):
+    zone = timezone.get_current_timezone()
+    since = datetime.combine(f.start, time.min, zone)
+    until = datetime.combine(f.end + timedelta(days=1), time.min, zone)
+    return zone, since, until
+
+
+def _bucket_of(f: Filters, day):
+    if f.days <= 14:
+        return day
+    return day - timedelta(days=day.weekday())
+
+
+def _located(f: Filters, location_id) -> bool:
+    if f.scope.location_ids is not None and location_id not in f.scope.location_ids:
+        return False
+    return f.location is None or location_id == f.location.pk
+
+
+def _through_conversation(f: Filters, kept: dict, conversation_id, owner=None) -> bool:
+    """Team, agent, channel and tag through the row's conversation (the agent: its assignee,
+    or `owner` when given); with none of them, a row without a conversation stays."""
+    needs = f.team is not None or f.channel or f.tag
+    agent = f.agent.pk if f.agent is not None else None
+    own = f.scope.agent_id
+    if conversation_id is None:
+        return not needs and agent is None and own is None and owner is None
+    if conversation_id not in kept:
+        return False
+    assignee = kept[conversation_id][1] if owner is None else owner
+    if agent is not None and assignee != agent:
+        return False
+    return own is None or assignee == own
+
+
+def say(f: Filters) -> dict:
+    kept = _kept_conversations(f)
+    zone, since, until = _window(f)
+    tagged_or_channel = f.channel or f.tag
+    answers = defaultdict(list)  # (kind, bucket or "total") → scores
+    for kind, score, location_id, team_id, agent_id, cid, at in _rows(
+        "SELECT kind, score, location_id, team_id, agent_id, conversation_id, answered_at "
+        "FROM feedback_answer"
+    ):
+        at = _dt(at)
+        if not since <= at < until or not _located(f, location_id):
+            continue
+        if f.scope.agent_id is not None and agent_id != f.scope.agent_id:
+            continue
+        if f.team is not None and team_id != f.team.pk:
+            continue
+        if f.agent is not None and agent_id != f.agent.pk:
+            continue
+        if tagged_or_channel and cid not in kept:
+            continue
+        answers[(kind, _bucket_of(f, at.astimezone(zone).date()))].append(score)
+        answers[(kind, "total")].append(score)
+    out: dict = {"answers": answers}
+    sent = defaultdict(lambda: [0, 0])
+    for status, purpose, location_id, cid, at in _rows(
+        "SELECT status, purpose, location_id, conversation_id, sent_at FROM feedback_survey "
+        "WHERE sent_at IS NOT NULL"
+    ):
+        at = _dt(at)
+        if status not in ("sent", "answered", "withdrawn") or purpose == "kiosk":
+            continue
+        if not since <= at < until or not _located(f, location_id):
+            continue
+        if not _through_conversation(f, kept, cid):
+            continue
+        for key in (_bucket_of(f, at.astimezone(zone).date()), "total"):
+            sent[key][0] += 1
+            sent[key][1] += status == "answered"
+    out["sent"] = sent
+    sentiment = defaultdict(Counter)
+    themes_now, themes_trend = Counter(), Counter()
+    for source, compound, theme_id, location_id, cid, at in _rows(
+        "SELECT source, compound, theme_id, location_id, conversation_id, written_at "
+        "FROM insights_text"
+    ):
+        at = _dt(at)
+        if not since <= at < until or not _located(f, location_id):
+            continue
+        if not _through_conversation(f, kept, cid):
+            continue
+        bucket = _bucket_of(f, at.astimezone(zone).date())
+        if source == "message" and compound is not None:
+            band = (
+                "negative" if compound <= -0.05 else "positive" if compound >= 0.05 else "neutral"
+            )
+            sentiment[bucket][band] += 1
+            sentiment["total"][band] += 1
+        if theme_id is not None:
+            themes_now[theme_id] += 1
+            themes_trend[(bucket, theme_id)] += 1
+    out["sentiment"] = sentiment
+    out["themes"] = themes_now
+    out["themes_trend"] = themes_trend
+    outcomes = Counter()
+    for outcome, location_id, owner_id, cid, at in _rows(
+        "SELECT outcome, location_id, owner_id, conversation_id, closed_at "
+        "FROM recovery_recoverycase WHERE closed_at IS NOT NULL"
+    ):
+        at = _dt(at)
+        if not since <= at < until or not _located(f, location_id):
+            continue
+        if f.scope.agent_id is not None and owner_id != f.scope.agent_id:
+            continue
+        if f.agent is not None and owner_id != f.agent.pk:
+            continue
+        if (f.team is not None or f.channel or f.tag) and cid not in kept:
+            continue
+        outcomes[outcome] += 1
+    out["recovery"] = outcomes
+    return out
+
+
+def nps(scores: list) -> tuple:
+    """(NPS, 95% low, high): each answer +1, 0 or −1; mean ± 1.96 standard errors."""
+    import math
+    import statistics
+
+    if not scores:
+        return None, None, None
+    points = [1 if s >= 9 else -1 if s <= 6 else 0 for s in scores]
+    mean = statistics.fmean(points)
+    half = 1.959963984540054 * math.sqrt(statistics.pvariance(points) / len(points))
+    return 100 * mean, max(-100, 100 * (mean - half)), min(100, 100 * (mean + half))

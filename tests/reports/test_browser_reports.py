@@ -1,6 +1,7 @@
 """A manager opens the reports in a real Chromium, filters by location, drills down from a
-number to its conversations and downloads a table as CSV and the page as a PDF; the charts
-render under the desk's Content-Security-Policy (no violation), at desktop and phone widths."""
+number to its conversations, downloads a table as CSV and the page as a PDF, reads what
+customers say and opens the candor page; the charts render under the desk's
+Content-Security-Policy (no violation), at desktop and phone widths."""
 
 import csv
 import io
@@ -11,13 +12,14 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from tests.browser import screenshot, sign_in
-from tests.reports.conftest import make_history
+from tests.reports.conftest import make_history, make_voice
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_manager_reads_filters_drills_down_and_downloads(browser_page, north, south, admin):
     history = make_history(north, south, admin, size=80)
+    make_voice(history)
     page = browser_page
     violations: list[str] = []
     page.on(
@@ -67,4 +69,30 @@ def test_a_manager_reads_filters_drills_down_and_downloads(browser_page, north, 
     page.get_by_role("link", name="Promises").click()
     expect(page.locator("#headline-reach_rate .value")).to_be_visible()
     screenshot(page, "reports-promises")
+
+    # What customers say: the survey scores, the sentiment and the themes, charted.
+    page.get_by_role("link", name="What customers say").click()
+    expect(page.get_by_role("heading", name="What customers say", exact=True)).to_be_visible()
+    expect(page.locator("#headline-nps .interval")).to_contain_text(" to ")
+    expect(page.locator("#sentiment_trend img.chart")).to_be_visible()
+    shown = page.locator("#headline-csat_good .n").inner_text()
+    screenshot(page, "reports-say")
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(page, "reports-say-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.locator("#themes tbody a").first.click()
+    expect(page.get_by_role("heading", name="The conversations behind the figure")).to_be_visible()
+    assert page.locator("#drill-rows li.row").count() > 0
+    page.go_back()
+    expect(page.locator("#headline-csat_good .n")).to_have_text(shown)
+
+    # Candor: the manager's location, what the team said beside what customers measured.
+    page.get_by_role("link", name="Candor", exact=True).click()
+    expect(page.locator("#candor-title")).to_be_visible()
+    expect(page.locator("#group-name")).to_have_text("North Street")
+    screenshot(page, "reports-candor")
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.set_viewport_size({"width": 1280, "height": 900})
     assert not violations, violations

@@ -1,7 +1,7 @@
 """Every figure equals an independent recomputation from the base tables (plain SQL, not
 the facts), for the whole desk and under each filter and viewer's scope."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
@@ -114,3 +114,103 @@ def test_promise_figures_equal_the_plain_sql_recomputation(history):
         assert got == want, name
         checked += want["appointments_booked"][1]
     assert checked > 20
+
+
+def _share(k, n):
+    return k / n if n else None
+
+
+def test_what_customers_say_equals_the_plain_sql_recomputation(history, voice):
+    """Every figure and table of "What customers say", under every filter and viewer."""
+    from collections import Counter
+
+    from pytest import approx
+
+    checked = Counter()
+    today = timezone.localdate()
+    variants = _variants(history)  # by week; and by day:
+    variants["all, 10 days"] = Filters(today - timedelta(days=9), today, Scope(None))
+    for name, f in variants.items():
+        want = independent.say(f)
+        got = {h.key: h for h in figures.say_headlines(f)}
+        answers = want["answers"]
+        csat = answers[("csat", "total")]
+        assert got["csat_good"].n == len(csat), name
+        assert got["csat_good"].value == _share(sum(s >= 4 for s in csat), len(csat)), name
+        scores = answers[("nps", "total")]
+        assert got["nps"].n == len(scores), name
+        assert (got["nps"].value, got["nps"].low, got["nps"].high) == approx(
+            independent.nps(scores)
+        ), name
+        ces = answers[("ces", "total")]
+        assert got["ces"].n == len(ces), name
+        assert got["ces"].value == _share(sum(s >= 5 for s in ces), len(ces)), name
+        sent, answered = want["sent"]["total"]
+        assert (got["response_rate"].n, got["response_rate"].value) == (
+            sent,
+            _share(answered, sent),
+        ), name
+        bands = want["sentiment"]["total"]
+        scored = sum(bands.values())
+        assert got["negative_messages"].n == scored, name
+        assert got["negative_messages"].value == _share(bands["negative"], scored), name
+        outcomes = want["recovery"]
+        decided = outcomes["recovered"] + outcomes["not_recovered"]
+        assert got["recovery"].n == decided, name
+        assert got["recovery"].value == _share(outcomes["recovered"], decided), name
+        for figure in got.values():
+            if figure.n:
+                assert figure.low <= figure.value <= figure.high, (name, figure.key)
+
+        tables = {t.name: t for t in figures.say_tables(f)}
+        for kind in ("csat", "nps", "ces"):
+            for row in tables[f"{kind}_trend"].rows:
+                key = "total" if row[0] == "Total" else date.fromisoformat(row[0])
+                scores = answers.get((kind, key), [])
+                n = len(scores)
+                assert row[1] == n, (name, kind, row)
+                assert row[-1] == ("fewer than 30" if n < 30 else "")
+                if kind == "nps":
+                    promoters = sum(s >= 9 for s in scores)
+                    detractors = sum(s <= 6 for s in scores)
+                    assert row[2:4] == [promoters, detractors]
+                    value, low, high = independent.nps(scores)
+                    assert row[4:7] == approx([value, low, high]) if n else row[4:7] == [None] * 3
+                else:
+                    good = sum(s >= (4 if kind == "csat" else 5) for s in scores)
+                    assert row[2:4] == [good, _share(good, n)], (name, kind, row)
+                    if kind == "ces":
+                        assert row[6] == (round(sum(scores) / n, 2) if n else None)
+                checked[kind] += n
+        for row in tables["response_rate_trend"].rows:
+            key = "total" if row[0] == "Total" else date.fromisoformat(row[0])
+            sent, answered = want["sent"].get(key, (0, 0))
+            assert row[1:4] == [sent, answered, _share(answered, sent)], (name, row)
+            checked["sent"] += sent
+        for row in tables["sentiment_trend"].rows:
+            key = "total" if row[0] == "Total" else date.fromisoformat(row[0])
+            bands = want["sentiment"].get(key, Counter())
+            n = sum(bands.values())
+            assert row[1] == n, (name, row)
+            assert row[2:5] == [_share(bands[b], n) for b in ("negative", "neutral", "positive")]
+            checked["messages"] += n
+        names = {t.pk: t.name for t in voice.themes}
+        top = tables["themes"]
+        before = independent.say(f.previous())["themes"]
+        assert {row[0]: row[1:] for row in top.rows} == {
+            names[t]: [n, before[t], n - before[t]] for t, n in want["themes"].items()
+        }, name
+        assert voice.merged.name not in {row[0] for row in top.rows}
+        trend = tables["themes_trend"]
+        by_name = {v: k for k, v in names.items()}
+        for row in trend.rows[:-1]:
+            day = date.fromisoformat(row[0])
+            for column, n in zip(trend.columns[1:-2], row[1:-2], strict=True):
+                assert n == want["themes_trend"][(day, by_name[column])], (name, row)
+            assert row[-1] == sum(n for (d, _), n in want["themes_trend"].items() if d == day)
+        assert trend.rows[-1][-1] == sum(want["themes"].values())
+        assert [row[1] for row in tables["recovery_outcomes"].rows] == [
+            outcomes[o] for o in ("recovered", "not_recovered", "unknown", "waiting")
+        ], name
+        checked["themes"] += sum(want["themes"].values())
+    assert min(checked.values()) > 30, checked  # the filters leave something to compare

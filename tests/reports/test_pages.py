@@ -4,6 +4,7 @@ scope, errors by field."""
 import csv
 import io
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
@@ -14,6 +15,8 @@ from helpline.reports import figures
 from helpline.reports.figures import Filters, Scope
 
 pytestmark = pytest.mark.django_db
+
+SAY = "/reports/say/"
 
 
 def _client(user) -> Client:
@@ -174,7 +177,7 @@ def test_promises_drill_down_and_csv(history):
 
 def test_pages_without_any_conversation(admin):
     client = _client(admin)
-    for url in ("/reports/volume/", "/reports/responsiveness/", "/reports/promises/"):
+    for url in ("/reports/volume/", "/reports/responsiveness/", "/reports/promises/", SAY):
         response = client.get(url)
         assert response.status_code == 200, url
         assert "n = 0" in response.content.decode()
@@ -184,7 +187,92 @@ def test_someone_who_serves_no_location_sees_nothing(history):
     from helpline.core.models import Role, User
 
     nowhere = User.objects.create_user("nick", "nick@shop.test", "pw", role=Role.MANAGER)
-    for url in ("/reports/volume/", "/reports/responsiveness/", "/reports/promises/"):
+    for url in ("/reports/volume/", "/reports/responsiveness/", "/reports/promises/", SAY):
         response = _client(nowhere).get(url, _wide())
         assert response.status_code == 200, url
         assert "n = 0" in response.content.decode()
+
+
+def test_what_customers_say_page_api_csv_and_drill_downs(history, voice):
+    client = _client(history.manager)
+    wide = _wide()
+    today = timezone.localdate()
+    f = Filters(today - timedelta(days=70), today, Scope.of(history.manager))
+    response = client.get(SAY, wide)
+    assert response.status_code == 200
+    body = response.content.decode()
+    headlines = figures.say_headlines(f)
+    for figure in headlines:
+        assert f'id="headline-{figure.key}"' in body, figure.key
+    assert body.count("How is this computed?") >= len(headlines)
+    assert body.count("data:image/svg+xml;base64,") >= 6  # the trends' charts
+    assert 'aria-current="page">What customers say</a>' in body
+    assert "South Mall" not in body  # the manager's location only
+    nps = next(h for h in headlines if h.key == "nps")
+    assert f"{nps.value:+.1f}" in body and f"{nps.low:+.1f} to {nps.high:+.1f}" in body
+
+    # The API: the same numbers, the manager's scope too.
+    data = _api(history.manager).get("/api/reports/say", wide).json()
+    assert [(h["key"], h["value"], h["n"], h["low"]) for h in data["headlines"]] == [
+        (h.key, h.value, h.n, h.low) for h in headlines
+    ]
+    assert all(h["previous"] is not None for h in data["headlines"])
+    tables = figures.say_tables(f)
+    assert [t["name"] for t in data["tables"]] == [t.name for t in tables]
+    assert data["tables"][0]["units"][3] == "share"
+
+    # Every table as CSV: its own numbers.
+    for table in tables:
+        response = client.get(f"{SAY}csv/", {"table": table.name, **wide})
+        assert response.status_code == 200, table.name
+        rows = list(csv.reader(io.StringIO(response.content.decode())))
+        assert rows[0] == table.columns
+        assert rows[1:] == [["" if v is None else str(v) for v in row] for row in table.rows]
+
+    # Drill-downs: the conversations behind the promoters, a theme and the recovery rate.
+    for what in (
+        {"figure": "nps", "value": "promoter"},
+        {"figure": "theme", "value": str(voice.themes[0].pk)},
+        {"figure": "recovery"},
+        {"figure": "sentiment", "value": "negative"},
+        {"figure": "response_rate", "value": "answered"},
+    ):
+        response = client.get("/reports/conversations/", {**wide, **what})
+        assert response.status_code == 200, what
+        expected = set(figures.drill(f, what).values_list("conversation_id", flat=True))
+        shown = response.content.decode().count('class="row ')
+        assert shown == len(expected) > 0, what
+    recovery = next(h for h in headlines if h.key == "recovery")
+    response = client.get("/reports/conversations/", {**wide, "figure": "recovery"})
+    assert response.content.decode().count('class="row ') == recovery.n
+    promoters = client.get(
+        "/reports/conversations/", {**wide, "figure": "nps", "value": "promoter"}
+    )
+    nps_table = next(t for t in tables if t.name == "nps_trend")
+    assert promoters.content.decode().count('class="row ') == nps_table.rows[-1][2]
+    # A theme's count in the previous period links to that period's conversations: the
+    # link repeats the dates after the page's own, and the last of each wins.
+    month = Filters(today - timedelta(days=27), today, f.scope)  # one before it in the data
+    themes = next(t for t in figures.say_tables(month) if t.name == "themes")
+    earlier = themes.drills[0][2]
+    assert earlier["start"] == month.previous().start.isoformat()
+    shown = {"start": month.start.isoformat(), "end": month.end.isoformat()}
+    url = f"/reports/conversations/?{urlencode(shown)}&{urlencode(earlier)}"
+    drilled = figures.drill(month.previous(), earlier)
+    expected = set(drilled.values_list("conversation_id", flat=True))
+    assert client.get(url).content.decode().count('class="row ') == len(expected) > 0
+    # A theme that is not a number is no figure.
+    response = client.get("/reports/conversations/", {**wide, "figure": "theme", "value": "x"})
+    assert response.status_code == 404
+
+
+def test_what_customers_say_for_an_agent_and_a_bad_filter(history, voice):
+    today = timezone.localdate()
+    own = Filters(today - timedelta(days=70), today, Scope.of(history.nora))
+    data = _api(history.nora).get("/api/reports/say", _wide()).json()
+    assert [h["n"] for h in data["headlines"]] == [h.n for h in figures.say_headlines(own)]
+    everyone = figures.say_headlines(Filters(own.start, own.end, Scope(None)))
+    assert sum(h["n"] for h in data["headlines"]) < sum(h.n for h in everyone)
+    response = _api(history.admin).get("/api/reports/say", {"channel": "pigeon"})
+    assert response.status_code == 400
+    assert response.json()["detail"][0]["field"] == "channel"

@@ -65,6 +65,10 @@ def show(value, unit: str) -> str:
         return f"{value:.2f}"
     if unit == "share":
         return f"{value * 100:.1f} %"
+    if unit == "nps":
+        return f"{value:+.1f}"
+    if unit == "change":
+        return f"{value:+,}"
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
@@ -89,7 +93,7 @@ def _cells(form, table: figures.Table) -> list[list[Cell]]:
             if c == 0:
                 cells.append(Cell(_row_name(value), header=True))
                 continue
-            unit = table.unit
+            unit = table.units[c] if table.units else table.unit
             if unit == "mixed":  # the waits table: a count, then times
                 unit = "count" if c == 1 else "seconds"
             cells.append(
@@ -112,7 +116,9 @@ def _shown(form, table: figures.Table, page: str, chart: str = "") -> dict:
 
 def _headline(form, figure: figures.Figure) -> dict:
     interval = ""
-    if figure.low is not None:
+    if figure.low is not None and figure.unit == "nps":
+        interval = f"{figure.low:+.1f} to {figure.high:+.1f}"
+    elif figure.low is not None:
         interval = f"{figure.low * 100:.1f}–{figure.high * 100:.1f} %"
     previous = figure.previous
     return {
