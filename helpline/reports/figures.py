@@ -380,11 +380,13 @@ def _measured(f: Filters, measure: str) -> QuerySet:
     return f.opened() if MEASURES[measure][1] == "opened" else f.solved()
 
 
-def time_figures(f: Filters, measure: str) -> list[Figure]:
-    """Median and 90th percentile of a time, in business and in wall time."""
+def time_figures(f: Filters, measure: str, clocks=("business", "wall")) -> list[Figure]:
+    """Median and 90th percentile of a time, in business and in wall time (or `clocks`)."""
     label, _, business, wall = MEASURES[measure]
     figures = []
     for clock, column in (("business", business), ("wall", wall)):
+        if clock not in clocks:
+            continue
         n, (median, p90) = percentiles(_measured(f, measure), column)
         for percent, value in (("median", median), ("p90", p90)):
             name = "median" if percent == "median" else "90th percentile"
@@ -684,7 +686,7 @@ def promises_headlines(f: Filters) -> list[Figure]:
     from django.db.models import Exists, Min, OuterRef
 
     from helpline.appointments.models import AppointmentStatus
-    from helpline.callbacks.models import CallbackAttempt, CallbackStatus, Outcome
+    from helpline.callbacks.models import CallbackAttempt, Outcome
 
     rows = callbacks(f)
     tried = sorted(
@@ -693,13 +695,8 @@ def promises_headlines(f: Filters) -> list[Figure]:
         .filter(first__isnull=False)
         .values_list("created_at", "first")
     )
+    counts = _callbacks_done(f)
     reached = CallbackAttempt.objects.filter(callback=OuterRef("pk"), outcome=Outcome.REACHED)
-    done = rows.exclude(status=CallbackStatus.OPEN)
-    counts = done.aggregate(
-        n=Count("pk"),
-        reached=Count("pk", filter=Q(Exists(reached))),
-        never=Count("pk", filter=~Q(Exists(reached)) & Q(status=CallbackStatus.FAILED)),
-    )
     all_reached = rows.filter(Exists(reached)).count()
     tries = CallbackAttempt.objects.filter(callback__in=rows.values("pk")).count()
     outcomes = (
@@ -733,14 +730,7 @@ def promises_headlines(f: Filters) -> list[Figure]:
             first_try,
             drill={"figure": "callbacks"},
         ),
-        _share(
-            "reach_rate",
-            "Callbacks that reached the customer",
-            counts["reached"],
-            counts["n"],
-            DEFINITIONS["reach_rate"],
-            {"figure": "callbacks", "reached": "1"},
-        ),
+        reach_rate(f, counts),
         Figure(
             "tries_per_reach",
             "Tries per callback that reached",
@@ -792,6 +782,37 @@ def promises_headlines(f: Filters) -> list[Figure]:
             {"figure": "appointments", "status": "missed_by_us"},
         ),
     ]
+
+
+def _callbacks_done(f: Filters) -> dict:
+    """Of the period's callbacks no longer open: how many, how many reached the customer, and
+    how many failed without ever reaching them."""
+    from django.db.models import Exists, OuterRef
+
+    from helpline.callbacks.models import CallbackAttempt, CallbackStatus, Outcome
+
+    reached = CallbackAttempt.objects.filter(callback=OuterRef("pk"), outcome=Outcome.REACHED)
+    return (
+        callbacks(f)
+        .exclude(status=CallbackStatus.OPEN)
+        .aggregate(
+            n=Count("pk"),
+            reached=Count("pk", filter=Q(Exists(reached))),
+            never=Count("pk", filter=~Q(Exists(reached)) & Q(status=CallbackStatus.FAILED)),
+        )
+    )
+
+
+def reach_rate(f: Filters, counts: dict | None = None) -> Figure:
+    counts = counts or _callbacks_done(f)
+    return _share(
+        "reach_rate",
+        "Callbacks that reached the customer",
+        counts["reached"],
+        counts["n"],
+        DEFINITIONS["reach_rate"],
+        {"figure": "callbacks", "reached": "1"},
+    )
 
 
 def appointment_table(f: Filters) -> Table:

@@ -109,13 +109,14 @@ def previous_periods(day: date, count: int, months: int | None = None) -> list[t
 def measured(f: Filters) -> dict[str, Figure]:
     """Each dimension's report figure under these filters."""
     business = next(
-        x for x in figures.time_figures(f, "first_response") if x.key.endswith("business_median")
+        x
+        for x in figures.time_figures(f, "first_response", clocks=("business",))
+        if x.key.endswith("business_median")
     )
-    reach = next(x for x in figures.promises_headlines(f) if x.key == "reach_rate")
     return {
         "csat": figures.csat_good(f),
         "first_reply": business,
-        "callbacks": reach,
+        "callbacks": figures.reach_rate(f),
         "first_contact": figures.first_contact(f),
         "recovery": figures.recovery(f),
     }

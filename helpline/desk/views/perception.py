@@ -97,10 +97,12 @@ def candor(request):
     calibration, chart, flags = {}, "", []
     this_period = trend_chart = ""
     if team is not None or location is not None:
-        group = perception.gap(start, end, scope, team, location)
+        # The trend ends with the period shown: its gap is computed once, there.
+        periods = perception.trend(day, scope, team, location)
+        group = periods[-1][2]
         for g in group.ordered():
             rows.append({"gap": g, "href": _drill(group, start, end, g.figure.drill)})
-        for p_start, p_end, past in perception.trend(day, scope, team, location):
+        for p_start, p_end, past in periods:
             href = "?" + urlencode({"period": p_start.isoformat(), **_group_query(group)})
             trend.append({"start": p_start, "end": p_end, "group": past, "href": href})
         largest = group.largest or group.ordered()[0]
