@@ -273,7 +273,9 @@ class StaffEmailStatus(models.TextChoices):
 
 
 class StaffEmail(models.Model):
-    """Mail to one of our own people (an invitation), written with its cause, sent by a worker.
+    """Mail to one of our own people (an invitation, a manager's weekly digest), written with
+    its cause, sent by a worker: plain text, or text with an HTML alternative when `html` is
+    set.
 
     The customers' outbox (channels.email.OutboundEmail) carries conversation messages; this
     is the core's small sibling, claimed and retried through the same work queue.
@@ -285,6 +287,7 @@ class StaffEmail(models.Model):
     to = models.EmailField()
     subject = models.CharField(max_length=998)
     body = models.TextField()
+    html = models.TextField(blank=True)  # the HTML alternative of `body`; "": plain text only
     status = models.CharField(
         max_length=10, choices=StaffEmailStatus.choices, default=StaffEmailStatus.PENDING
     )

@@ -1,12 +1,14 @@
 """Mail to our own people, queued in the transaction of its cause and sent by the worker.
 
-Claimed, retried and given up like the customers' outbox (core.work_queue).
+Claimed, retried and given up like the customers' outbox (core.work_queue). Plain text, or
+multipart/alternative (the text and its HTML) when the row has `html`: the managers' weekly
+digest (helpline.reports.digest) is queued here too.
 """
 
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,10 +26,16 @@ STAFF_MAIL = WorkQueue(
 )
 
 
-def queue(user: User, subject: str, body: str) -> StaffEmail:
-    """The mail row to `user`; call inside the transaction of its cause."""
+def queue(user: User, subject: str, body: str, html: str = "") -> StaffEmail:
+    """The mail row to `user` (with `html`: sent as text and HTML alternatives); call inside
+    the transaction of its cause."""
     mail = StaffEmail.objects.create(
-        user=user, to=user.email, subject=subject[:998], body=body, next_attempt_at=timezone.now()
+        user=user,
+        to=user.email,
+        subject=subject[:998],
+        body=body,
+        html=html,
+        next_attempt_at=timezone.now(),
     )
     transaction.on_commit(lambda: enqueue(mail.pk))
     return mail
@@ -49,17 +57,29 @@ def enqueue_many(mail_ids: list[int]) -> None:
 
 def deliver(mail_id: int) -> str:
     """Send one mail if it is due and nobody else took it; its status after."""
-    return send_plain(STAFF_MAIL, mail_id, "staff email")
+    return send(STAFF_MAIL, mail_id, "staff email")
 
 
-def send_plain(mail_queue: WorkQueue, mail_id: int, what: str) -> str:
-    """Claim a row of `mail_queue` (with `to`, `subject` and `body`), send it as a plain
-    mail, and finish or fail it; shared by every queue of mail to our own people."""
+def send(mail_queue: WorkQueue, mail_id: int, what: str) -> str:
+    """Claim a row of `mail_queue` (with `to`, `subject` and `body`, and maybe `html`), send
+    it, and finish or fail it; shared by every queue of mail to our own people. Plain text,
+    or multipart/alternative when the row has a non-empty `html` (the text stays the first
+    part, for readers that show no HTML)."""
     mail = mail_queue.claim(mail_id)
     if mail is None:
         return "skipped"
+    message = EmailMultiAlternatives(
+        mail.subject,
+        mail.body,
+        settings.DEFAULT_FROM_EMAIL,
+        [mail.to],
+        headers={"Auto-Submitted": "auto-generated"},  # RFC 3834: no vacation replies to us
+    )
+    html = getattr(mail, "html", "")
+    if html:
+        message.attach_alternative(html, "text/html")
     try:
-        EmailMessage(mail.subject, mail.body, settings.DEFAULT_FROM_EMAIL, [mail.to]).send()
+        message.send()
     except Exception as exc:
         log.warning("sending %s %s failed: %s", what, mail_id, exc)
         return mail_queue.fail(mail, f"{type(exc).__name__}: {exc}")

@@ -4,7 +4,6 @@ self-assessment answers; the managers' weekly digest."""
 from collections.abc import Callable, Iterable
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from helpline.core.activity import record
 from helpline.reports import facts
@@ -49,25 +48,21 @@ def set_self_assessment_period(months: int) -> None:
 
 
 def queue_digest(content) -> tuple:
-    """The digest row of `content` (a digest.Content), queued for the worker; once per person
-    and week: a second call (the beat task twice, two workers, the command) returns the first
-    row unchanged. Returns (the row, whether this call made it)."""
-    from helpline.reports import digest
+    """Queue the digest of `content` (a digest.Content) as staff mail (core.staff_mail, text
+    and HTML) with its Digest row, in one transaction; once per person and week: a second
+    call (the beat task twice, two workers, the command) queues nothing and returns the first
+    row. Returns (the row, whether this call made it)."""
+    from helpline.core import staff_mail
     from helpline.reports.models import Digest
     from helpline.reports.verbs import Verb
 
     user = content.user
     try:
         with transaction.atomic():
-            row = Digest.objects.create(
-                user=user,
-                week_start=content.week_start,
-                to=user.email,
-                subject=content.subject,
-                body=content.text,
-                html=content.html,
-                next_attempt_at=timezone.now(),
-            )
+            # A second digest of the week fails on the Digest row and rolls back its mail
+            # (and the mail's after-commit enqueue) with it.
+            mail = staff_mail.queue(user, content.subject, content.text, html=content.html)
+            row = Digest.objects.create(user=user, week_start=content.week_start, email=mail)
             record(
                 None,
                 Verb.DIGEST_QUEUED,
@@ -77,7 +72,6 @@ def queue_digest(content) -> tuple:
                 start=content.start.isoformat(),
                 end=content.end.isoformat(),
             )
-            transaction.on_commit(lambda: digest.enqueue(row.pk))
     except IntegrityError:  # this week's digest exists already
         return Digest.objects.get(user=user, week_start=content.week_start), False
     return row, True
@@ -85,8 +79,8 @@ def queue_digest(content) -> tuple:
 
 def send_digests(now=None) -> dict:
     """The beat task (hourly) and `helpline send-digests`: queue the digest of everyone whose
-    Monday morning has come and who has none this week; then send what is due (retries, and
-    rows whose task was lost). Safe to run any number of times."""
+    Monday morning has come and who has none this week. The staff mail sends them (its task
+    after commit; its sweep retries). Safe to run any number of times."""
     from helpline.reports import digest
     from helpline.reports.models import Digest
 
@@ -101,7 +95,7 @@ def send_digests(now=None) -> dict:
             continue
         _, made = queue_digest(content)
         queued += made
-    return {"queued": queued, "sent": digest.deliver_due()}
+    return {"queued": queued}
 
 
 def set_digest(user, wanted: bool):

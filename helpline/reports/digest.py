@@ -8,41 +8,30 @@ recipient's own time zone (`User.zone()`: their first location's unless they cho
 a manager in Berlin and one in New York each get it with their Monday coffee; the beat task
 looks every hour, and a digest missed on Monday (the worker was down) goes later that week.
 
-Composing is a pure read (helpline.reports.figures and perception); the row and its mail
-are written by `actions.queue_digest`, delivered by `deliver` through the work queue.
+Composing is a pure read (helpline.reports.figures and perception); `actions.queue_digest`
+writes the Digest row (once per person and week) and queues its mail, text and HTML, as staff
+mail (core.staff_mail), whose worker sends, retries and gives up on it like any mail to our
+own people.
 """
 
-import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from helpline.core.durations import compact_duration
 from helpline.core.models import Location, Role, User
-from helpline.core.work_queue import WorkQueue
 from helpline.reports import figures, perception
 from helpline.reports.figures import CHANNEL_LABELS, Figure, Filters, Scope
-from helpline.reports.models import Digest, DigestChoice, DigestStatus
-
-log = logging.getLogger(__name__)
+from helpline.reports.formats import show
+from helpline.reports.models import DigestChoice
 
 BIGGEST = 3  # changes listed
 NOTICEABLE = 5  # a count changes noticeably only with at least this many in one of the weeks
-
-MAIL = WorkQueue(
-    Digest,
-    pending=DigestStatus.PENDING,
-    claimed=DigestStatus.SENDING,
-    done=DigestStatus.SENT,
-    failed=DigestStatus.FAILED,
-)
 
 
 # Who and when
@@ -115,16 +104,6 @@ class Content:
     subject: str = ""
     text: str = ""
     html: str = ""
-
-
-def show(value, unit: str) -> str:
-    if value is None:
-        return "—"
-    if unit == "seconds":
-        return compact_duration(value)
-    if unit == "share":
-        return f"{value * 100:.1f} %"
-    return f"{value:,}" if isinstance(value, int) else f"{value:.2f}"
 
 
 def change_of(now, before, unit: str) -> tuple[str, float | None]:
@@ -282,44 +261,3 @@ def compose(user: User, week_start: date, cache: dict | None = None) -> Content 
         content.text = render_to_string("reports/digest.txt", context)
         content.html = render_to_string("reports/digest.html", context)
     return content
-
-
-# Delivery
-
-
-def enqueue(digest_id: int) -> None:
-    from helpline.reports.tasks import deliver_digest
-
-    try:
-        deliver_digest.delay(digest_id)
-    except Exception:  # the broker is down: the hourly sweep sends it later
-        log.exception("could not enqueue digest %s", digest_id)
-
-
-def deliver(digest_id: int) -> str:
-    """Send one digest if it is due and nobody else took it; its status after."""
-    row = MAIL.claim(digest_id)
-    if row is None:
-        return "skipped"
-    message = EmailMultiAlternatives(
-        row.subject,
-        row.body,
-        settings.DEFAULT_FROM_EMAIL,
-        [row.to],
-        headers={"Auto-Submitted": "auto-generated"},
-    )
-    message.attach_alternative(row.html, "text/html")
-    try:
-        message.send()
-    except Exception as exc:
-        log.warning("sending digest %s failed: %s", digest_id, exc)
-        return MAIL.fail(row, f"{type(exc).__name__}: {exc}")
-    MAIL.finish(row, sent_at=timezone.now())
-    return MAIL.done
-
-
-def deliver_due() -> int:
-    ids = MAIL.due_ids()
-    for digest_id in ids:
-        deliver(digest_id)
-    return len(ids)

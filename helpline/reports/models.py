@@ -9,7 +9,7 @@ them all. Report pages read these rows and never scan messages.
 from django.db import models
 
 from helpline.conversations.models import Channel, Conversation, Status
-from helpline.core.models import Location, Team, User
+from helpline.core.models import Location, StaffEmail, Team, User
 
 
 class ConversationFact(models.Model):
@@ -134,42 +134,32 @@ class SelfAssessment(models.Model):
 # The weekly digest (helpline.reports.digest): each manager's last week beside the week before.
 
 
-class DigestStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
-
-
 class Digest(models.Model):
-    """One manager's digest of one week, written whole (text and HTML) and delivered by the
-    worker through the work queue (claim, retry, give up). One per person and week: the row
-    is what makes sending twice in a week send once."""
+    """That one manager's digest of one week was queued: the row is what makes sending twice
+    in a week send once (one per person and week). The mail itself, its text and HTML, its
+    status and retries, is a core.StaffEmail, sent by the staff mail's worker and sweep."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="digests")
     week_start = models.DateField()  # the Monday of the week it was sent in (theirs)
-    to = models.EmailField()
-    subject = models.CharField(max_length=998)
-    body = models.TextField()
-    html = models.TextField()
-    status = models.CharField(
-        max_length=10, choices=DigestStatus.choices, default=DigestStatus.PENDING
+    # None only once the mail row was deleted (by hand): the week still had its digest.
+    email = models.OneToOneField(
+        StaffEmail, null=True, on_delete=models.SET_NULL, related_name="digest"
     )
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField()
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "week_start"], name="digest_one_per_week")
         ]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="digest_due")]
 
     def __str__(self):
-        return f"digest of {self.user} for the week of {self.week_start} ({self.status})"
+        status = self.status or "mail deleted"
+        return f"digest of {self.user} for the week of {self.week_start} ({status})"
+
+    @property
+    def status(self) -> str:
+        """Its mail's status (core.StaffEmailStatus), or "" when the mail is gone."""
+        return self.email.status if self.email else ""
 
 
 class DigestChoice(models.Model):

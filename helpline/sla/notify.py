@@ -119,7 +119,7 @@ def due_mail_ids(limit: int = 500) -> list[int]:
 
 def deliver(mail_id: int) -> str:
     """Send one notification email if it is due and nobody else took it; its status after."""
-    return staff_mail.send_plain(MAIL, mail_id, "notification email")
+    return staff_mail.send(MAIL, mail_id, "notification email")
 
 
 def deliver_due() -> int:

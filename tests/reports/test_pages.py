@@ -13,6 +13,7 @@ from django.utils import timezone
 from helpline.core.tokens import issue_token
 from helpline.reports import figures
 from helpline.reports.figures import Filters, Scope
+from helpline.reports.formats import show
 
 pytestmark = pytest.mark.django_db
 
@@ -95,6 +96,23 @@ def test_the_api_names_a_bad_filter(history):
         response = _api(history.admin).get("/api/reports/responsiveness", params)
         assert response.status_code == 400, params
         assert response.json()["detail"][0]["field"] == field
+
+
+def test_one_formatter_writes_the_pages_and_the_digests_figures(history):
+    assert show(None, "share") == "—"
+    assert show(1234, "count") == "1,234"
+    assert show(0.8764, "share") == "87.6 %"
+    assert show(5400, "seconds") == "1h 30m"
+    assert show(1.5, "ratio") == "1.50"
+    assert show(12.34, "nps") == "+12.3"
+    assert show(-3, "change") == "-3"
+    # The page writes each headline the API gives through it (the digest does too).
+    data = _api(history.admin).get("/api/reports/responsiveness", _wide()).json()
+    body = _client(history.admin).get("/reports/responsiveness/", _wide()).content.decode()
+    shown = [h for h in data["headlines"] if h["value"] is not None]
+    assert {h["unit"] for h in shown} >= {"seconds", "share"}
+    for headline in shown:
+        assert show(headline["value"], headline["unit"]) in body, headline["key"]
 
 
 def test_the_api_gives_the_pages_numbers(history):

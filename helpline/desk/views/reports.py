@@ -19,10 +19,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from helpline.conversations.models import Conversation
-from helpline.core.durations import compact_duration
 from helpline.desk.inbox import ROW_VALUES, _rows
 from helpline.desk.times import format_day
 from helpline.reports import charts, figures
+from helpline.reports.formats import show
 from helpline.reports.forms import ReportFilterForm
 
 DRILL_ROWS = 200
@@ -54,24 +54,6 @@ def _drill_href(form: ReportFilterForm, what: dict | None) -> str:
         prefix = f"{reverse('desk:reports-conversations')}?{query + '&' if query else ''}"
         form._drill_prefix = prefix  # type: ignore[attr-defined]
     return prefix + urlencode([(k, v) for k, v in what.items() if v is not None])
-
-
-def show(value, unit: str) -> str:
-    if value is None:
-        return "—"
-    if unit == "seconds":
-        return compact_duration(value)
-    if unit == "ratio":
-        return f"{value:.2f}"
-    if unit == "share":
-        return f"{value * 100:.1f} %"
-    if unit == "nps":
-        return f"{value:+.1f}"
-    if unit == "change":
-        return f"{value:+,}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)
 
 
 def _row_name(value) -> str:

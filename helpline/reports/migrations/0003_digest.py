@@ -8,6 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
+        ('core', '0009_staff_email_html'),
         ('reports', '0002_self_assessment'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -27,21 +28,11 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('week_start', models.DateField()),
-                ('to', models.EmailField(max_length=254)),
-                ('subject', models.CharField(max_length=998)),
-                ('body', models.TextField()),
-                ('html', models.TextField()),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('sending', 'Sending'), ('sent', 'Sent'), ('failed', 'Failed')], default='pending', max_length=10)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField()),
-                ('claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('email', models.OneToOneField(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='digest', to='core.staffemail')),
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='digests', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                'indexes': [models.Index(fields=['status', 'next_attempt_at'], name='digest_due')],
                 'constraints': [models.UniqueConstraint(fields=('user', 'week_start'), name='digest_one_per_week')],
             },
         ),

@@ -40,6 +40,7 @@ def test_an_invitation_arrives_over_smtp_and_its_link_sets_the_password(admin, n
     assert envelope.rcpt_tos == ["ines@shop.test"]
     received = message_from_bytes(envelope.content, policy=policy.default)
     assert received["Subject"] == "You are invited to the Helpline desk"
+    assert received.get_content_type() == "text/plain"  # no HTML given: plain, as ever
     body = received.get_content()
     assert "Ada invited you" in body
     link = re.search(r"http://\S+/password-reset/(\S+)/(\S+)/", body)
