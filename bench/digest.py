@@ -13,10 +13,12 @@ locations, made again on every run), then measures:
                         their locations for last week and the week before, the perception
                         gap, the text and HTML), and the total
   send_digests_s        `actions.send_digests` for all of them, as the hourly beat task runs
-                        it (compose, queue a row each, deliver each through Django's
-                        in-memory mail backend: the SMTP round trip is not measured)
+                        it (compose, and queue each as staff mail with its Digest row)
+  deliver_s             the staff mail's sweep (`core.staff_mail.deliver_due`) sending them,
+                        text and HTML, through Django's in-memory mail backend (the SMTP
+                        round trip is not measured)
   again_s               the same task run again in the same week (it finds every row and
-                        sends nothing)
+                        queues nothing)
 
 Prints one JSON object. The data's "now" is the day it was made (desk_data's --anchor),
 so last week has conversations; digests are composed for the Monday after the newest one.
@@ -63,6 +65,7 @@ def main() -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     call_command("migrate", verbosity=0)
     from helpline.conversations.models import Conversation
+    from helpline.core import staff_mail
     from helpline.reports import actions
     from helpline.reports.models import ConversationFact
 
@@ -79,7 +82,10 @@ def main() -> None:
     started = time.perf_counter()
     done = actions.send_digests(now)
     result["send_digests_s"] = round(time.perf_counter() - started, 2)
-    result["queued"], result["sent"] = done["queued"], done["sent"]
+    result["queued"] = done["queued"]
+    started = time.perf_counter()
+    result["sent"] = staff_mail.deliver_due()
+    result["deliver_s"] = round(time.perf_counter() - started, 2)
     started = time.perf_counter()
     actions.send_digests(now)
     result["again_s"] = round(time.perf_counter() - started, 2)
@@ -87,10 +93,11 @@ def main() -> None:
 
 
 def make_managers(count: int) -> list:
-    from helpline.core.models import Location, Role, User
+    from helpline.core.models import Location, Role, StaffEmail, User
     from helpline.reports.models import Digest
 
     Digest.objects.filter(user__username__startswith="bench-manager-").delete()
+    StaffEmail.objects.filter(user__username__startswith="bench-manager-").delete()
     User.objects.filter(username__startswith="bench-manager-").delete()
     # Only they get digests in this run: everyone else's would be measured too.
     User.objects.filter(role__in=[Role.MANAGER, Role.ADMIN]).update(email="")

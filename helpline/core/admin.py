@@ -151,7 +151,8 @@ class EventDeliveryAdmin(admin.ModelAdmin):
 
 @admin.register(StaffEmail)
 class StaffEmailAdmin(admin.ModelAdmin):
-    """Mail to our own people (invitations); failed ones wait here to be sent again."""
+    """Mail to our own people (invitations, weekly digests); failed ones wait here to be sent
+    again."""
 
     list_display = ["created_at", "to", "subject", "status", "attempts", "sent_at"]
     list_filter = ["status"]
