@@ -44,7 +44,7 @@ def _images(reader: PdfReader) -> int:
     return count
 
 
-def test_every_report_page_has_a_pdf_with_its_title_figures_and_charts(history):
+def test_every_report_page_has_a_pdf_with_its_title_figures_and_charts(history, voice):
     client = _client(history.manager)
     wide = _wide()
     volume = client.get("/reports/volume/", wide).content.decode()
@@ -63,6 +63,7 @@ def test_every_report_page_has_a_pdf_with_its_title_figures_and_charts(history):
     for url, title in (
         ("/reports/responsiveness/pdf/", "Responsiveness"),
         ("/reports/promises/pdf/", "Promises"),
+        ("/reports/say/pdf/", "What customers say"),
     ):
         text, reader = _read(client.get(url, wide))
         assert title in text and "previous period" in text, url
