@@ -78,7 +78,8 @@
     let title = null;
     if (event.event === "message.received" && event.new_conversation && event.channel === "chat") {
       title = "New chat #" + event.conversation_id;
-    } else if (event.event === "conversation.assigned" && event.after === me) {
+    } else if (event.event === "conversation.assigned" && event.assignee_id === me &&
+      event.assignee_before !== me) {
       title = "Conversation #" + event.conversation_id + " was assigned to you";
     }
     if (!title) return;
