@@ -244,12 +244,16 @@ CACHES = {
 # channel layer. Embedded, one process's memory (one web server process); with several
 # server processes, Redis (CHANNEL_LAYERS_URL=redis://host:6379/3), so that an event
 # published in one reaches the sockets held by the others.
+# Several Helplines on one Redis database keep apart by their prefixes.
 CHANNEL_LAYERS_URL = env("CHANNEL_LAYERS_URL")
 CHANNEL_LAYERS = {
     "default": (
         {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [CHANNEL_LAYERS_URL], "prefix": "helpline"},
+            "CONFIG": {
+                "hosts": [CHANNEL_LAYERS_URL],
+                "prefix": env("HELPLINE_CHANNEL_PREFIX", "helpline"),
+            },
         }
         if CHANNEL_LAYERS_URL
         else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
