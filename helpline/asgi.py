@@ -28,10 +28,8 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from helpline.realtime import push  # noqa: E402
 from helpline.realtime.routing import websocket_urlpatterns  # noqa: E402
 
-DEFAULT_THREADS = 8
 
-
-def build(threads: int = DEFAULT_THREADS):
+def build(threads: int):
     """The application, its HTTP served by `threads` threads."""
     if os.environ.get("HELPLINE_HTTP") == "asgi":
         http = django_asgi
@@ -64,4 +62,5 @@ def build(threads: int = DEFAULT_THREADS):
     return application
 
 
-application = build()
+# `helpline serve --threads` sets it (8 for any other ASGI server).
+application = build(int(os.environ.get("HELPLINE_WEB_THREADS") or 8))

@@ -259,6 +259,9 @@ CHANNEL_LAYERS = {
         else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
     )
 }
+# Embedded, where a process other than the web server (the worker) sends its pushes: the
+# web server's own address (`helpline start` sets it for its children; realtime/relay.py).
+HELPLINE_REALTIME_RELAY_URL = env("HELPLINE_REALTIME_RELAY_URL")
 # An open socket checks again this often that its session is still signed in and which
 # locations its agent serves (a sign-out or a changed location takes effect within it).
 HELPLINE_REALTIME_RECHECK_SECONDS = envint("HELPLINE_REALTIME_RECHECK_SECONDS", 60)

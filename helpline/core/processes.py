@@ -31,6 +31,8 @@ def child_environment() -> dict:
     env.setdefault("DJANGO_SETTINGS_MODULE", "helpline.settings")
     env["HELPLINE_DATA_DIR"] = str(settings.DATA_DIR)
     env["SITE_URL"] = settings.SITE_URL  # the port `helpline start` listens on, when not set
+    if settings.HELPLINE_REALTIME_RELAY_URL:  # where the worker's real-time pushes go
+        env["HELPLINE_REALTIME_RELAY_URL"] = settings.HELPLINE_REALTIME_RELAY_URL
     env.setdefault("PYTHONUNBUFFERED", "1")
     return env
 

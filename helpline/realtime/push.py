@@ -1,8 +1,9 @@
 """Sending to the channel layer from synchronous code: an on-commit hook of the bus.
 
 In the web server's process the push is handed to the server's event loop and not waited
-for (the request goes on); anywhere else (the worker, a command) it is sent at once. A push
-is best effort: a page that missed one catches up over HTTP.
+for (the request goes on); anywhere else (the worker, a command) it is sent at once, or
+relayed to the web server when the layer is its memory (relay.py). A push is best effort: a
+page that missed one catches up over HTTP.
 """
 
 import asyncio
@@ -10,6 +11,8 @@ import logging
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+
+from helpline.realtime import relay
 
 log = logging.getLogger(__name__)
 
@@ -22,31 +25,32 @@ def serving_on(loop: asyncio.AbstractEventLoop) -> None:
     _server_loop = loop
 
 
-def send(groups: list[str], message: dict) -> None:
+def send(groups: list[str], message: dict, *, relayed: bool = False) -> None:
     """`message` (a dict with a "type") to every consumer in `groups`."""
     layer = get_channel_layer()
     if layer is None:
+        return
+    loop = _server_loop
+    serving = loop is not None and loop.is_running()
+    if not serving and not relayed and relay.wanted():
+        relay.relay(groups, message)  # the sockets are in the web server's memory
         return
 
     async def fan_out() -> None:
         for group in groups:
             await layer.group_send(group, message)
 
-    loop = _server_loop
-    if loop is not None and loop.is_running() and not loop.is_closed():
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            task = loop.create_task(fan_out())
-        else:
-            future = asyncio.run_coroutine_threadsafe(fan_out(), loop)
-            future.add_done_callback(_log_failure)
-            return
-        task.add_done_callback(_log_failure)
+    if loop is None or not serving:
+        async_to_sync(fan_out)()
         return
-    async_to_sync(fan_out)()
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is loop:  # in the server's loop itself
+        loop.create_task(fan_out()).add_done_callback(_log_failure)
+    else:  # in a request's thread: handed over, not waited for
+        asyncio.run_coroutine_threadsafe(fan_out(), loop).add_done_callback(_log_failure)
 
 
 def _log_failure(future) -> None:

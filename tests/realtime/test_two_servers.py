@@ -10,13 +10,9 @@ import http.cookiejar
 import json
 import os
 import re
-import subprocess
-import sys
-import time
 import urllib.parse
 import urllib.request
 import uuid
-from pathlib import Path
 
 import pytest
 import websockets
@@ -24,43 +20,12 @@ from django.test import Client
 
 from helpline.conversations.models import Message
 from helpline.conversations.receive import receive
-from tests.conftest import email_from, free_port, subprocess_env
+from tests.conftest import email_from, subprocess_env
+from tests.realtime.servers import Server
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis]
 
-HELPLINE = str(Path(sys.executable).with_name("helpline"))
 LAYER = os.environ.get("TEST_CHANNEL_LAYERS_URL", "redis://127.0.0.1:6379/13")
-
-
-class Server:
-    def __init__(self, env: dict, log: Path):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log
-        self.output = open(log, "w")  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen(
-            [HELPLINE, "serve", "--port", str(self.port), "--threads", "2"],
-            env=env,
-            stdout=self.output,
-            stderr=subprocess.STDOUT,
-        )
-
-    def wait_until_serving(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"the server exited:\n{self.log.read_text()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/sign-in/", timeout=2):
-                    return
-            except OSError:
-                time.sleep(0.2)
-        pytest.fail(f"the server did not answer:\n{self.log.read_text()}")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(30)
-        self.output.close()
 
 
 @pytest.fixture

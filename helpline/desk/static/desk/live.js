@@ -31,6 +31,7 @@
 
   function announce(state) {
     up = state;
+    bar.dataset.liveState = state ? "up" : "down";
     document.dispatchEvent(new CustomEvent("helpline:live", { detail: { up: state } }));
   }
 
