@@ -16,7 +16,6 @@ import os
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpline.settings")
 
 from django.core.asgi import get_asgi_application  # noqa: E402
-from django.core.wsgi import get_wsgi_application  # noqa: E402
 
 django_asgi = get_asgi_application()  # sets Django up before the imports below
 
@@ -27,14 +26,15 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from helpline.realtime import push  # noqa: E402
 from helpline.realtime.routing import websocket_urlpatterns  # noqa: E402
+from helpline.wsgi import application as wsgi_application  # noqa: E402
 
 
 def build(threads: int):
     """The application, its HTTP served by `threads` threads."""
-    if os.environ.get("HELPLINE_HTTP") == "asgi":
+    if os.environ.get("HELPLINE_HTTP") == "asgi":  # for bench/servers.py's comparison only
         http = django_asgi
     else:
-        http = WSGIMiddleware(get_wsgi_application(), workers=threads)
+        http = WSGIMiddleware(wsgi_application, workers=threads)  # HEAD bodies dropped too
     router = ProtocolTypeRouter(
         {
             "http": http,

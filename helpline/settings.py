@@ -58,7 +58,7 @@ _site = urlsplit(SITE_URL)
 _hosts = env("ALLOWED_HOSTS", f"127.0.0.1,localhost,testserver,{_site.hostname or ''}")
 ALLOWED_HOSTS = [h.strip() for h in _hosts.split(",") if h.strip()]
 
-# Behind an HTTPS reverse proxy. waitress speaks plain HTTP, so an https SITE_URL means a
+# Behind an HTTPS reverse proxy. uvicorn speaks plain HTTP, so an https SITE_URL means a
 # proxy terminates TLS in front of Helpline: then its X-Forwarded-Proto says whether the
 # browser's request was secure (HELPLINE_BEHIND_PROXY overrides; the proxy must set that
 # header itself, never pass on the client's), the browser's https origin is trusted for

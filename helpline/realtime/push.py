@@ -1,15 +1,16 @@
 """Sending to the channel layer from synchronous code: an on-commit hook of the bus.
 
 In the web server's process the push is handed to the server's event loop and not waited
-for (the request goes on); anywhere else (the worker, a command) it is sent at once, or
-relayed to the web server when the layer is its memory (relay.py). A push is best effort: a
+for (the request goes on); anywhere else (the worker, a command) it goes through a loop of
+the process's own, in a thread, or is relayed to the web server when the layer is its
+memory (relay.py). A push is best effort: a
 page that missed one catches up over HTTP.
 """
 
 import asyncio
 import logging
+import threading
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from helpline.realtime import relay
@@ -41,16 +42,33 @@ def send(groups: list[str], message: dict, *, relayed: bool = False) -> None:
             await layer.group_send(group, message)
 
     if loop is None or not serving:
-        async_to_sync(fan_out)()
-        return
+        loop = _pusher()  # not the web server (the worker, a command)
     try:
         running = asyncio.get_running_loop()
     except RuntimeError:
         running = None
     if running is loop:  # in the server's loop itself
         loop.create_task(fan_out()).add_done_callback(_log_failure)
-    else:  # in a request's thread: handed over, not waited for
+    else:  # from another thread (a request's): handed over, not waited for
         asyncio.run_coroutine_threadsafe(fan_out(), loop).add_done_callback(_log_failure)
+
+
+_pusher_loop: asyncio.AbstractEventLoop | None = None
+_pusher_lock = threading.Lock()
+
+
+def _pusher() -> asyncio.AbstractEventLoop:
+    """A loop of this process's own, in a thread, for pushes from outside a web server: one
+    connection to the layer for them all, and no loop needed in the caller's thread."""
+    global _pusher_loop
+    with _pusher_lock:
+        if _pusher_loop is None:
+            _pusher_loop = asyncio.new_event_loop()
+            thread = threading.Thread(
+                target=_pusher_loop.run_forever, name="helpline-realtime-push", daemon=True
+            )
+            thread.start()
+        return _pusher_loop
 
 
 def _log_failure(future) -> None:

@@ -2,7 +2,7 @@
 who may open one, and what reaches it. The channel layer is the in-memory one."""
 
 import pytest
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
@@ -11,6 +11,7 @@ from helpline.conversations import actions
 from helpline.conversations.receive import receive
 from helpline.realtime.consumers import SIGNED_OUT
 from tests.conftest import email_from
+from tests.realtime.loop import run
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,7 +48,7 @@ def test_a_socket_without_a_signed_in_session_or_from_another_site_is_refused(ag
         assert connected
         await accepted.disconnect()
 
-    async_to_sync(scenario)()
+    run(scenario)
 
 
 async def drain(communicator: WebsocketCommunicator) -> list[dict]:
@@ -92,7 +93,7 @@ def test_events_reach_the_sockets_of_those_who_serve_the_location_only(
         for communicator in sockets.values():
             await communicator.disconnect()
 
-    async_to_sync(scenario)()
+    run(scenario)
 
 
 def test_presence_is_pushed_to_who_sees_the_conversation_and_signing_out_closes_the_socket(
@@ -139,4 +140,4 @@ def test_presence_is_pushed_to_who_sees_the_conversation_and_signing_out_closes_
         await lea.disconnect()
         await sam.disconnect()
 
-    async_to_sync(scenario)()
+    run(scenario)

@@ -21,6 +21,7 @@ from django.test import Client
 from helpline.conversations.models import Message
 from helpline.conversations.receive import receive
 from tests.conftest import email_from, subprocess_env
+from tests.realtime.loop import run
 from tests.realtime.servers import Server
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis]
@@ -95,4 +96,4 @@ def test_two_server_processes_on_one_redis_deliver_each_others_events(
             for socket in sockets:
                 await socket.close()
 
-    asyncio.run(scenario())
+    run(scenario)
