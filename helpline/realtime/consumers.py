@@ -112,12 +112,17 @@ class DeskConsumer(SignedInConsumer):
     agent leaves it when the socket closes.
     """
 
+    served: frozenset[int] = frozenset()
+
     def groups_for(self, user: User) -> set[str]:
+        # Read here, in a thread: the event handler below runs in the loop, where no query may.
+        self.served = frozenset(user.location_ids())
         return groups.for_user(user)
 
     async def desk_event(self, message: dict) -> None:
         event = message["event"]
-        if groups.may_see(self.user, event.get("location_id")):
+        location_id = event.get("location_id")
+        if self.user.sees_everything or location_id in self.served:  # User.serves
             await self.send_json(event)
 
     async def receive_json(self, content, **kwargs) -> None:

@@ -31,7 +31,3 @@ def for_user(user: User) -> set[str]:
     served = {location(location_id) for location_id in user.location_ids()}
     return served | {person(user.pk)}
 
-
-def may_see(user: User, location_id: int | None) -> bool:
-    """The serving rule of `Conversation.objects.visible_to`, for one pushed event."""
-    return user.serves(location_id)
