@@ -30,4 +30,3 @@ def for_user(user: User) -> set[str]:
         return {EVERYTHING, person(user.pk)}
     served = {location(location_id) for location_id in user.location_ids()}
     return served | {person(user.pk)}
-
