@@ -1,7 +1,8 @@
 """The desk in real time, in a real Chromium against the real server (`helpline serve`,
 uvicorn, its in-memory channel layer): a message received for the agent's conversation
-appears without a reload; the server goes away and comes back, and the page catches up
-with what came meanwhile, no row lost or shown twice.
+appears without a reload, and a new conversation in the inbox of another tab; the server
+goes away and comes back, and the page catches up with what came meanwhile, no row lost or
+shown twice.
 
 The messages are received in this test's process, as the worker receives mail: their pushes
 reach the server through the relay (helpline.realtime.relay).
@@ -29,7 +30,11 @@ WAIT = 30_000
 @pytest.fixture
 def server(tmp_path):
     """Its own data folder (static files collected there); this test's database and key."""
-    env = subprocess_env(HELPLINE_DATA_DIR=tmp_path, SECRET_KEY=django_settings.SECRET_KEY)
+    env = subprocess_env(
+        HELPLINE_DATA_DIR=tmp_path,
+        SECRET_KEY=django_settings.SECRET_KEY,
+        HELPLINE_INBOX_POLL_SECONDS=3600,  # the inbox's poll would never come in time
+    )
     env.pop("CHANNEL_LAYERS_URL", None)
     subprocess.run([HELPLINE, "collectstatic", "--noinput", "-v0"], env=env, check=True)
     server = Server(env, tmp_path / "server.log")
@@ -79,6 +84,18 @@ def test_a_received_message_appears_live_and_the_page_catches_up_after_a_restart
         expect(page.locator(f"#message-{third.pk}")).to_contain_text("Anyone?", timeout=WAIT)
         fourth = arrives("Ah, thanks.")
         expect(page.locator(f"#message-{fourth.pk}")).to_be_visible(timeout=WAIT)
+
+        # Another tab on the inbox: a new conversation's row comes by itself.
+        inbox = context.new_page()
+        inbox.goto("/?view=unassigned")
+        expect(inbox.locator(".topbar")).to_have_attribute("data-live-state", "up", timeout=WAIT)
+        rows = inbox.locator("#inbox-rows [data-row]")
+        expect(rows).to_have_count(1)
+        other = receive(email_from("zoe@example.com", location=north, subject="Toaster")).message
+        expect(inbox.locator(f'[data-row][data-id="{other.conversation_id}"]')).to_be_visible(
+            timeout=WAIT
+        )
+        expect(rows).to_have_count(2)
 
         shown = page.eval_on_selector_all(
             "#thread article[id^='message-']", "rows => rows.map(row => row.id)"
