@@ -11,6 +11,7 @@ handle their messages.
 
 import asyncio
 import contextlib
+import json
 from importlib import import_module
 
 from channels.auth import get_user
@@ -54,6 +55,14 @@ class SignedInConsumer(AsyncJsonWebsocketConsumer):
     def groups_for(self, user: User) -> set[str]:
         """The groups this socket is in (runs in a thread: it may query)."""
         return {groups.person(user.pk)}
+
+    @classmethod
+    async def decode_json(cls, text_data):
+        """What the page sent; None for what is not JSON (ignored, the socket stays open)."""
+        try:
+            return json.loads(text_data)
+        except ValueError:
+            return None
 
     async def session_ended(self, message: dict) -> None:
         """The person signed out somewhere: this socket closes if it was its session."""

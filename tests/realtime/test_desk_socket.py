@@ -126,6 +126,10 @@ def test_presence_is_pushed_to_who_sees_the_conversation_and_signing_out_closes_
             {"type": "presence", "conversation_id": conversation.pk, "typing": True}
         )
         assert await lea.receive_nothing(timeout=0.5)
+        # What is not JSON, or not a beat, is ignored; the socket stays open.
+        await sam.send_to(text_data="{not json")
+        await sam.send_json_to({"type": "presence", "conversation_id": "1; DROP"})
+        await sam.send_json_to(["presence"])
         # Sam may not see the conversation: his beat names nothing, and he heard nothing.
         await sam.send_json_to({"type": "presence", "conversation_id": conversation.pk})
         assert await sam.receive_nothing(timeout=0.5)

@@ -47,6 +47,7 @@ def web_server(host: str, port: int, threads: int = 8):
         access_log=False,
         log_level="warning",
         ws="websockets-sansio",
+        ws_max_size=1024 * 1024,  # a page sends small JSON; files go over HTTP
         # Behind a proxy, X-Forwarded-* come from it; Django reads them (settings), not uvicorn.
         proxy_headers=False,
         server_header=False,
