@@ -178,7 +178,8 @@
     // and on a busy desk at most once a second.
     let lastAsked = 0;
     document.addEventListener("helpline:event", (event) => {
-      if (!event.detail.conversation_id || event.detail.event === "presence") return;
+      const changed = event.detail.event === "scope.changed"; // the agent's locations changed
+      if (!changed && (!event.detail.conversation_id || event.detail.event === "presence")) return;
       if (soon) return; // already asked for
       const wait = Math.max(150, 1000 - (Date.now() - lastAsked));
       soon = setTimeout(() => {
