@@ -10,6 +10,7 @@ import threading
 import time
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from helpline.conversations.receive import IncomingAttachment, receive
@@ -22,7 +23,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def server():
-    """`helpline serve`'s own server (the same ASGI application), in a thread."""
+    """`helpline serve`'s own server (the same ASGI application), in a thread. Its request
+    threads outlive the test: each closes its connection after each request, so none holds
+    the test database open when it is torn down (PostgreSQL refuses to drop one in use)."""
+    kept = connection.settings_dict["CONN_MAX_AGE"]
+    connection.settings_dict["CONN_MAX_AGE"] = 0
     server = web_server("127.0.0.1", 0, threads=2)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -33,6 +38,7 @@ def server():
     yield server
     server.stop()
     thread.join(timeout=10)
+    connection.settings_dict["CONN_MAX_AGE"] = kept
 
 
 class Connection:

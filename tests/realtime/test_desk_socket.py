@@ -2,7 +2,7 @@
 who may open one, and what reaches it. The channel layer is the in-memory one."""
 
 import pytest
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async as sync_to_async  # closes its connection
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
@@ -167,5 +167,6 @@ def test_a_location_taken_away_stops_its_events_at_once(north, south, agent_nort
             "type": "websocket.close",
             "code": SIGNED_OUT,
         }
+        await nora.disconnect()
 
     run(scenario)
