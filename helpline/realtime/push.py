@@ -3,12 +3,12 @@
 In the web server's process the push is handed to the server's event loop and not waited
 for (the request goes on); anywhere else (the worker, a command) it goes through a loop of
 the process's own, in a thread, or is relayed to the web server when the layer is its
-memory (relay.py). A push is best effort: a
-page that missed one catches up over HTTP.
+memory (relay.py). A push is best effort: a page that missed one catches up over HTTP.
 """
 
 import asyncio
 import logging
+import os
 import threading
 
 from channels.layers import get_channel_layer
@@ -54,16 +54,17 @@ def send(groups: list[str], message: dict, *, relayed: bool = False) -> None:
 
 
 _pusher_loop: asyncio.AbstractEventLoop | None = None
+_pusher_pid = 0  # a forked child (Celery's prefork pool) starts a loop of its own
 _pusher_lock = threading.Lock()
 
 
 def _pusher() -> asyncio.AbstractEventLoop:
     """A loop of this process's own, in a thread, for pushes from outside a web server: one
     connection to the layer for them all, and no loop needed in the caller's thread."""
-    global _pusher_loop
+    global _pusher_loop, _pusher_pid
     with _pusher_lock:
-        if _pusher_loop is None:
-            _pusher_loop = asyncio.new_event_loop()
+        if _pusher_loop is None or _pusher_pid != os.getpid():
+            _pusher_loop, _pusher_pid = asyncio.new_event_loop(), os.getpid()
             thread = threading.Thread(
                 target=_pusher_loop.run_forever, name="helpline-realtime-push", daemon=True
             )
