@@ -62,6 +62,7 @@ NOT_PAGES = {
     "api:api-root": "a 404 that names the docs",
     "api:record_call_event": "a phone system's webhook",
     "api:twilio_call_status": "Twilio's webhook",
+    "realtime-relay": "the worker's real-time pushes to the web server (signed)",
 }
 # The API answers programs with JSON; its page is /api/docs.
 API_ROUTES = {name for name, route in ROUTES.items() if route.api}

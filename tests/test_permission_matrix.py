@@ -167,6 +167,7 @@ ROUTES = {
     "desk:conversation-retry-delivery": Route(
         "POST", "/conversations/{conversation}/messages/{failed_message}/retry/", "object", {}
     ),
+    "desk:conversation-messages": Route("GET", "/conversations/{conversation}/messages/", "object"),
     "desk:conversation-presence": Route(
         "POST", "/conversations/{conversation}/presence/", "object", {"typing": "1"}
     ),
@@ -779,6 +780,9 @@ UNGUARDED = {
     # of the phone line its body names (tests/channels/phone/test_webhooks.py tests both).
     "api:record_call_event",
     "api:twilio_call_status",
+    # Another process's real-time push to the web server: signed with the secret key, not a
+    # user's (tests/realtime/test_relay.py).
+    "realtime-relay",
     # The public survey pages: no sign-in, the signed link (or the kiosk's signed URL) is the
     # credential; tests/feedback/test_public_pages.py shows they reveal nothing else.
     "survey:answer",
