@@ -1,0 +1,204 @@
+"""The chat channel without sockets: routing, the visitor's frames, the offline path, the
+checks of the handshake, limits and blocking (the socket itself: test_socket.py)."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from helpline.channels.chat import actions, tokens, visitor
+from helpline.channels.chat.models import ChatAgent, ChatSession, SessionStatus
+from helpline.channels.email import outbox
+from helpline.channels.email.models import OutboundEmail
+from helpline.conversations import actions as conversation_actions
+from helpline.conversations.models import Channel, Conversation, Direction, Wait
+from helpline.core.errors import ActionError
+from helpline.core.models import Role, User
+from helpline.customers.models import Identity, IdentityKind
+from tests.channels.chat.conftest import SITE, say
+from tests.desk.conftest import write_in
+
+pytestmark = pytest.mark.django_db
+
+
+def agent(name, location, *, limit=None, seen=True, idle_minutes=None):
+    user = User.objects.create_user(
+        name, f"{name}@shop.test", "pw", role=Role.AGENT, first_name=name
+    )
+    user.locations.add(location)
+    if seen:
+        actions.seen(user)
+    if limit is not None:
+        actions.set_chat_limit(None, user, limit)
+    if idle_minutes is not None:
+        ChatAgent.objects.filter(user=user).update(
+            idle_since=timezone.now() - timedelta(minutes=idle_minutes)
+        )
+    return user
+
+
+def test_a_chat_goes_to_the_longest_idle_agent_online_of_its_location_under_their_limit(
+    widget, north, south
+):
+    busy = agent("busy", north, limit=1, idle_minutes=60)
+    agent("away", north, seen=False)
+    recent = agent("recent", north, idle_minutes=1)
+    longest = agent("longest", north, idle_minutes=30)
+    agent("elsewhere", south, idle_minutes=90)
+    first = visitor.open_visit(widget.key, SITE, "")
+    say(first, "Hello", "a1")
+    assert ChatSession.objects.get(visitor=first.visitor).agent == busy  # idle the longest
+    # busy is at their limit (1); of the others online here, the longest idle
+    second = visitor.open_visit(widget.key, SITE, "")
+    say(second, "Hi there", "b1")
+    assert ChatSession.objects.get(visitor=second.visitor).agent == longest
+    third = visitor.open_visit(widget.key, SITE, "")
+    say(third, "Hey", "c1")
+    assert ChatSession.objects.get(visitor=third.visitor).agent == recent
+    conversation = ChatSession.objects.get(visitor=third.visitor).conversation
+    assert conversation.assignee == recent and conversation.location == north
+
+
+def test_nobody_under_their_limit_leaves_the_chat_waiting_for_whoever_answers(widget, north):
+    only = agent("only", north, limit=0)
+    visit = visitor.open_visit(widget.key, SITE, "")
+    assert visitor.welcome(visit)["online"] is False
+    actions.set_chat_limit(None, only, 1)
+    assert visitor.welcome(visit)["online"] is True
+    replies = say(visit, "Where is my parcel?", "m1")
+    session = ChatSession.objects.get(visitor=visit.visitor)
+    assert session.status == SessionStatus.ACTIVE and replies[0]["chat"]["agent"] == "only"
+    # the next visitor finds nobody free: they are told to leave a message
+    other = visitor.open_visit(widget.key, SITE, "")
+    assert say(other, "Me too", "o1") == [{"type": "offline", "id": "o1"}]
+    assert not ChatSession.objects.filter(visitor=other.visitor).exists()
+
+
+def test_a_chat_is_a_conversation_on_the_customers_timeline_each_message_stored_once(
+    widget, online
+):
+    customer = write_in(widget.location, "maria@example.com", "Earlier", name="Maria").customer
+    visit = visitor.open_visit(widget.key, SITE, "")
+    replies = say(visit, "Hello, my kettle", "k1", name="Maria", email="Maria@Example.com")
+    assert [r["type"] for r in replies] == ["state", "ack"]
+    ack = replies[1]
+    assert ack["id"] == "k1" and ack["message"]["text"] == "Hello, my kettle"
+    session = ChatSession.objects.get(visitor=visit.visitor)
+    conversation = session.conversation
+    assert conversation.channel == Channel.CHAT and conversation.customer == customer
+    # the same message again (the answer was lost): nothing new
+    again = say(visit, "Hello, my kettle", "k1")
+    assert again[-1]["message"]["id"] == ack["message"]["id"]
+    say(visit, "It leaks", "k2")
+    say(visit, "It leaks", "k2")
+    assert conversation.messages.count() == 2
+    # the agent answers: the visitor's waits are answered, the response recorded
+    answer = actions.agent_says(online, session, "Sorry to hear it!", client_id="n1")
+    assert actions.agent_says(online, session, "Sorry to hear it!", client_id="n1") == answer
+    assert answer.direction == Direction.OUTBOUND and answer.channel == Channel.CHAT
+    conversation.refresh_from_db()
+    assert conversation.first_response_at == answer.created_at
+    assert not Wait.objects.filter(conversation=conversation, answered_at=None).exists()
+    assert not OutboundEmail.objects.exists()  # a chat answer is no mail
+    # a reconnecting widget gets what came after its last message, once
+    history = visitor.welcome(visit, since=ack["message"]["id"])["messages"]
+    assert [m["text"] for m in history] == ["It leaks", "Sorry to hear it!"]
+    assert history[1]["from"] == "agent" and history[1]["name"] == "Nora"
+    # the visitor ends it; a later message opens nothing in it
+    assert visitor.handle(visit, {"type": "end"})[0]["chat"]["status"] == "ended"
+    session.refresh_from_db()
+    assert session.status == SessionStatus.ENDED and session.ended_by == "visitor"
+    with pytest.raises(ActionError):
+        actions.agent_says(online, session, "Still there?")
+
+
+def test_an_anonymous_visitor_is_known_by_their_visitor_id(visit, online):
+    say(visit, "Hi", "x1")
+    session = ChatSession.objects.get(visitor=visit.visitor)
+    assert Identity.objects.get(customer=session.conversation.customer).value == visit.visitor
+    assert session.identity_kind == IdentityKind.CHAT
+
+
+def test_nobody_online_the_message_becomes_an_email_conversation_answered_by_mail(
+    widget, agent_north, smtp_server, settings
+):
+    visit = visitor.open_visit(widget.key, SITE, "")
+    assert visitor.welcome(visit)["online"] is False
+    refused = visitor.handle(visit, {"type": "offline", "id": "q1", "text": "Open Sunday?"})
+    assert refused[0]["field"] == "email"
+    left = visitor.handle(
+        visit,
+        {
+            "type": "offline",
+            "id": "q1",
+            "text": "Open Sunday?",
+            "name": "Otto",
+            "email": "otto@example.com",
+        },
+    )
+    assert left == [{"type": "left", "id": "q1"}]
+    conversation = Conversation.objects.get(customer__name="Otto")
+    assert conversation.channel == Channel.EMAIL and conversation.mailbox == widget.mailbox
+    answer = conversation_actions.reply(agent_north, conversation, "Yes, 10 to 4.")
+    outbound = OutboundEmail.objects.get(message=answer)
+    assert outbox.deliver(outbound.pk) == "sent"
+    mails = smtp_server.wait_for(1)
+    sent = [m for m in mails if b"Yes, 10 to 4." in m.content]
+    assert sent and sent[0].rcpt_tos == ["otto@example.com"]
+
+
+def test_the_handshake_refuses_a_foreign_origin_a_forged_token_and_another_widgets(widget, north):
+    with pytest.raises(visitor.Refused):
+        visitor.open_visit(widget.key, "https://evil.test", "")
+    with pytest.raises(visitor.Refused):
+        visitor.open_visit("w_nope", SITE, "")
+    visit = visitor.open_visit(widget.key, SITE, "")
+    assert visitor.open_visit(widget.key, SITE, visit.token).visitor == visit.visitor
+    forged = tokens.visitor_token("v" + "0" * 32, widget.pk)[:-2] + "xx"
+    with pytest.raises(visitor.Refused):
+        visitor.open_visit(widget.key, SITE, forged)
+    other = actions.create_widget(None, name="Other", location=north, origins=SITE)
+    with pytest.raises(visitor.Refused):
+        visitor.open_visit(other.key, SITE, visit.token)
+    old_key = widget.key
+    actions.rotate_key(None, widget)
+    with pytest.raises(visitor.Refused):
+        visitor.open_visit(old_key, SITE, visit.token)
+
+
+def test_messages_a_minute_are_limited_and_a_blocked_visitor_is_refused_quietly(
+    visit, online, settings, agent_north
+):
+    settings.HELPLINE_CHAT_MESSAGES_PER_MINUTE = 3
+    for n in range(3):
+        assert say(visit, f"spam {n}", f"s{n}")[-1]["type"] == "ack"
+    assert say(visit, "spam 3", "s3")[0]["field"] == "text"
+    session = ChatSession.objects.get(visitor=visit.visitor)
+    assert session.conversation.messages.count() == 3
+    actions.block_visitor(agent_north, session, "spam")
+    again = visitor.open_visit(visit_key(session), SITE, visit.token)
+    assert again.blocked
+    assert say(again, "let me in", "s9") == [{"type": "ack", "id": "s9", "message": None}]
+    assert ChatSession.objects.filter(visitor=visit.visitor).count() == 1
+    assert visitor.welcome(again)["online"] is False
+
+
+def visit_key(session):
+    return session.widget.key
+
+
+def test_a_message_too_long_is_refused_naming_the_field(visit, online):
+    refused = say(visit, "x" * 4001, "long")
+    assert refused[0]["type"] == "error" and refused[0]["field"] == "text"
+    assert not ChatSession.objects.exists()
+
+
+def test_allowed_origins_are_checked_as_an_admin_types_them(admin, north):
+    with pytest.raises(ActionError) as refused:
+        actions.create_widget(admin, name="W", location=north, origins="shop.test/path")
+    assert refused.value.field == "origins"
+    widget = actions.create_widget(
+        admin, name="W", location=north, origins="https://Shop.test/\n\nhttp://127.0.0.1:8031"
+    )
+    assert widget.origins() == ["https://shop.test", "http://127.0.0.1:8031"]
+    assert widget.allows("https://shop.test") and not widget.allows("https://shop.test.evil")
