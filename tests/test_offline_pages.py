@@ -37,6 +37,7 @@ SIGNED_IN_PAGES.pop("attachment-download")  # a file, not a page: see NOT_PAGES
 SIGNED_IN_PAGES.pop("desk:two-factor-qr")  # an image: see NOT_PAGES
 SIGNED_IN_PAGES.pop("desk:customer-export")  # a ZIP file: see NOT_PAGES
 SIGNED_IN_PAGES.pop("desk:reports-csv")  # a CSV file: see NOT_PAGES
+SIGNED_IN_PAGES.pop("desk:chat-messages")  # JSON for the chat panel: see NOT_PAGES
 SIGNED_OUT_PAGES = {
     "desk:sign-in": "/sign-in/",
     "desk:password-reset": "/password-reset/",
@@ -60,6 +61,8 @@ NOT_PAGES = {
     "api:api-root": "a 404 that names the docs",
     "api:record_call_event": "a phone system's webhook",
     "api:twilio_call_status": "Twilio's webhook",
+    "desk:chat-messages": "JSON for a chat's panel after a reconnect: tests/channels/chat",
+    "chat:widget-js": "the widget's script, for other sites' pages: tests/channels/chat",
 }
 # The API answers programs with JSON; its page is /api/docs.
 API_ROUTES = {name for name, route in ROUTES.items() if route.api}

@@ -249,6 +249,15 @@ class SlaPolicyForm(AsciiNumbers, forms.Form):
     resolution_minutes = _minutes(
         "Solved within (minutes)", "Time waiting for the customer is not counted. Empty: no target."
     )
+    chat_first_response_seconds = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=24 * 3600,
+        label="A chat's first answer within (seconds)",
+        help_text="Chats only, counted while the location is open. Empty: the first response "
+        "target above applies.",
+        error_messages={"invalid": "Write a whole number of seconds, like 60."},
+    )
     warn_at_percent = forms.IntegerField(
         min_value=0,
         max_value=99,

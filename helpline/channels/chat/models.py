@@ -115,3 +115,6 @@ class BlockedVisitor(models.Model):
     blocked_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL)
     reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.visitor

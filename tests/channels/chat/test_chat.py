@@ -202,3 +202,23 @@ def test_allowed_origins_are_checked_as_an_admin_types_them(admin, north):
     )
     assert widget.origins() == ["https://shop.test", "http://127.0.0.1:8031"]
     assert widget.allows("https://shop.test") and not widget.allows("https://shop.test.evil")
+
+
+def test_a_chat_has_its_own_first_response_target_in_seconds(visit, online):
+    from helpline.sla.models import SlaPolicy
+
+    SlaPolicy.objects.create(name="All", first_response_minutes=240, chat_first_response_seconds=90)
+    email = write_in(visit_location(visit), "ed@example.com", "Mail")
+    say(visit, "Quick question", "t1")
+    chat = ChatSession.objects.get(visitor=visit.visitor).conversation
+    email.refresh_from_db()
+    # Both wait from their message; the chat's target is 90 business seconds, the mail's 4 hours
+    # (the location keeps no opening hours here: every second counts).
+    assert (chat.response_due_at - chat.waiting_since).total_seconds() == 90
+    assert (email.response_due_at - email.waiting_since).total_seconds() == 240 * 60
+
+
+def visit_location(visit):
+    from helpline.core.models import Location
+
+    return Location.objects.get(pk=visit.location_id)
