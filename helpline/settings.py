@@ -87,7 +87,9 @@ CONTENT_SECURITY_POLICY = {
         # Swagger UI draws its icons from data: URLs.
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
-        "connect-src": [SELF],
+        # The desk's WebSocket (helpline.realtime) on this site: CSP 3 browsers count the
+        # same host's ws:/wss: as 'self'; older ones need it named (SITE_URL's).
+        "connect-src": [SELF, f"{'wss' if _https else 'ws'}://{_site.netloc}"],
         "object-src": [NONE],
         "base-uri": [NONE],
         "form-action": [SELF],
@@ -130,6 +132,7 @@ INSTALLED_APPS = [
     "helpline.reports",
     "helpline.timeaudit",
     "helpline.quality",
+    "helpline.realtime",
     "helpline.demo",
     # Plugins: more Django apps, each of which may subscribe to the event bus (core.events).
     *[name.strip() for name in env("HELPLINE_EXTRA_APPS", "").split(",") if name.strip()],
@@ -242,6 +245,25 @@ CACHES = {
         }
     )
 }
+
+# The desk in real time (helpline.realtime): events reach the agents' sockets through a
+# channel layer. Embedded, one process's memory (one web server process); with several
+# server processes, Redis (CHANNEL_LAYERS_URL=redis://host:6379/3), so that an event
+# published in one reaches the sockets held by the others.
+CHANNEL_LAYERS_URL = env("CHANNEL_LAYERS_URL")
+CHANNEL_LAYERS = {
+    "default": (
+        {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [CHANNEL_LAYERS_URL], "prefix": "helpline"},
+        }
+        if CHANNEL_LAYERS_URL
+        else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    )
+}
+# An open socket checks again this often that its session is still signed in and which
+# locations its agent serves (a sign-out or a changed location takes effect within it).
+HELPLINE_REALTIME_RECHECK_SECONDS = envint("HELPLINE_REALTIME_RECHECK_SECONDS", 60)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

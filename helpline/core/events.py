@@ -1,7 +1,7 @@
 """The event bus: the one way an app reacts to what happened in another.
 
 Actions and `receive` publish an event inside the transaction that caused it. A handler
-subscribes in its app's `AppConfig.ready`, in one of two phases:
+subscribes in its app's `AppConfig.ready`, in one of three phases:
 
 * **in the transaction** — a consequence that must commit with its cause (SLA clocks, a
   reply's outbox row, a missed call's callback). It runs at once; if it raises, the cause
@@ -12,6 +12,10 @@ subscribes in its app's `AppConfig.ready`, in one of two phases:
   UPDATE, retried with back-off, taken again by the beat sweep when a worker died. Such a
   handler runs at least once per event, so it must be idempotent; a failure never touches
   the cause, and after the last try the row waits under "failed" for a person to run again.
+* **on commit, best effort** — what is worth doing at once but not worth storing: the
+  real-time desk's pushes to open sockets (a page that missed one catches up over HTTP). It
+  runs in the publishing process right after the commit, nothing is stored or retried; a
+  failure is logged and lost, and never touches the cause. A rolled-back cause runs nothing.
 
 Payloads are JSON-serialisable dicts of ids and plain values (durable ones are stored), and
 event names are the members of `EventName`, never loose strings.
@@ -23,6 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -124,7 +129,8 @@ class EventName(StrEnum):
 
 class Phase(StrEnum):
     IN_TRANSACTION = "in_transaction"
-    AFTER_COMMIT = "after_commit"
+    AFTER_COMMIT = "after_commit"  # durably, through the worker
+    ON_COMMIT = "on_commit"  # best effort, in the publishing process
 
 
 @dataclass(frozen=True)
@@ -148,7 +154,7 @@ class Subscription:
     name: EventName
     handler: Handler
     phase: Phase
-    many: bool  # in the transaction: called once with every event of one publish
+    many: bool  # in the transaction or on commit: called once with every event of one publish
     # Which events it wants, decided at publish: an after-commit handler stores no row for
     # the others.
     when: Callable[[dict], bool] | None = None
@@ -196,8 +202,8 @@ def subscribe(
     Subscribing the same handler twice changes nothing, so `ready()` may run again.
     """
     name, phase = EventName(name), Phase(phase)
-    if many and phase != Phase.IN_TRANSACTION:
-        raise ValueError("only an in-transaction handler takes a publish's events at once")
+    if many and phase == Phase.AFTER_COMMIT:
+        raise ValueError("a durable handler takes one event at a time")
     subscription = Subscription(name, handler, phase, many, when)
     if any(s.key == subscription.key for s in _subscriptions[name]):
         return
@@ -229,7 +235,8 @@ def publish_many(name: EventName, payloads: Iterable[dict]) -> dict[str, object]
     """Publish one event per payload, inside the transaction of their cause.
 
     In-transaction handlers run now (a `many` one once for all); each after-commit handler
-    gets one stored delivery per event, sent to the worker when the transaction commits.
+    gets one stored delivery per event, sent to the worker when the transaction commits;
+    on-commit handlers run in this process when (and if) the transaction commits.
     """
     name = EventName(name)
     events = [Event(name, payload) for payload in payloads]
@@ -245,6 +252,8 @@ def publish_many(name: EventName, payloads: Iterable[dict]) -> dict[str, object]
             continue
         if subscription.phase == Phase.AFTER_COMMIT:
             durable += [(subscription, event) for event in wanted]
+        elif subscription.phase == Phase.ON_COMMIT:
+            transaction.on_commit(partial(_run_on_commit, subscription, wanted))
         elif subscription.many:
             result = subscription.handler(wanted)
             if result is not None:
@@ -257,6 +266,18 @@ def publish_many(name: EventName, payloads: Iterable[dict]) -> dict[str, object]
     if durable:
         _store(durable)
     return results
+
+
+def _run_on_commit(subscription: Subscription, events: list[Event]) -> None:
+    """A best-effort handler, after the commit: a failure is logged, never raised."""
+    try:
+        if subscription.many:
+            subscription.handler(events)
+        else:
+            for event in events:
+                subscription.handler(event)
+    except Exception:
+        log.exception("on-commit handler %s of %s failed", subscription.key, events[0].name)
 
 
 def _store(durable: list[tuple[Subscription, Event]]) -> None:

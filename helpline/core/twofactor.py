@@ -98,6 +98,11 @@ def _required_roles_recently() -> frozenset[str]:
     return _required_memo[1]
 
 
+# Set in a session that passed a second factor (or enrolled): the desk's TwoFactorEnrolment
+# guard and the real-time socket then ask nothing more of it.
+SESSION_VERIFIED = "helpline_two_factor_verified"
+
+
 def must_enrol(user: User) -> bool:
     """Their role requires a second factor and they have none yet. No query for a role
     that does not require it (the common case), but for the first in REQUIRED_ROLES_SECONDS."""

@@ -48,7 +48,7 @@ class ViewerTimeZone:
 PENDING = "helpline_sign_in_pending"
 # Set when this session passed a second factor (or enrolled): TwoFactorEnrolment then asks
 # nothing more of it.
-VERIFIED = "helpline_two_factor_verified"
+VERIFIED = twofactor.SESSION_VERIFIED
 # What a person who must enrol may still open: the enrolment pages, and the way out.
 ENROLMENT_ROUTES = {
     "desk:two-factor",

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from helpline.conversations import actions
 from helpline.conversations.receive import receive
-from helpline.desk import presence
+from helpline.realtime import presence
 from tests.conftest import email_from
 
 pytestmark = pytest.mark.django_db

@@ -48,8 +48,9 @@ from helpline.core.errors import ActionError
 from helpline.core.models import Location, Mailbox, Team, User
 from helpline.core.params import is_id, parse_int, parse_moment
 from helpline.customers.models import Customer, IdentityKind
-from helpline.desk import presence, times
+from helpline.desk import times
 from helpline.desk.blank import Blank
+from helpline.realtime import presence
 from helpline.sla.display import sla_view
 from helpline.timeaudit import actions as timeaudit_actions
 

@@ -1,50 +1,80 @@
-"""`helpline serve`: the web server alone (waitress, a production WSGI server in pure Python)."""
+"""`helpline serve`: the web server alone, HTTP and WebSockets (uvicorn, helpline.asgi).
 
-import signal
+Why uvicorn: README, "Design notes" (measured against daphne and granian).
+"""
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from django.core.management.base import BaseCommand
 
 from helpline.core.processes import listen_url
 
-CONNECTION_LIMIT = 1000
-
 
 class Command(BaseCommand):
-    help = "Run the web server (waitress). Static files are served by WhiteNoise."
+    help = "Run the web server (uvicorn: HTTP and WebSockets); WhiteNoise serves static files."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--threads", type=int, default=8)
+        parser.add_argument(
+            "--threads", type=int, default=8, help="threads for the desk's synchronous work"
+        )
 
     def handle(self, *args, host, port, threads, **options):
         url = listen_url(host, port)
         server = web_server(host, port, threads)
-        # waitress closes its sockets on SystemExit; SIGTERM should do what Ctrl-C does.
-        signal.signal(signal.SIGTERM, _exit)
         self.stdout.write(f"Serving Helpline on {url}/")
         self.stdout.flush()
+        # uvicorn stops on SIGTERM and Ctrl-C by itself, closing open sockets.
         server.run()
 
 
 def web_server(host: str, port: int, threads: int = 8):
-    """The waitress server `helpline serve` runs (port 0: any free port, see `effective_port`)."""
-    from waitress.server import create_server
+    """The uvicorn server `helpline serve` runs (port 0: any free port, see `effective_port`)."""
+    import uvicorn
 
-    from helpline.wsgi import application
-
-    # waitress stops accepting at 100 open connections, and 100 customers on a survey page
-    # keep theirs open between taps: the next one waited until another closed. poll(), not
-    # select(), so that connections past file descriptor 1024 work.
-    return create_server(
-        application,
+    config = uvicorn.Config(
+        "helpline.asgi:application",
         host=host,
         port=port,
-        threads=threads,
-        connection_limit=CONNECTION_LIMIT,
-        asyncore_use_poll=True,
+        lifespan="on",
+        # Access lines would bury the worker's output in `helpline start`; errors still show.
+        access_log=False,
+        log_level="warning",
+        ws="websockets-sansio",
+        # Behind a proxy, X-Forwarded-* come from it; Django reads them (settings), not uvicorn.
+        proxy_headers=False,
+        server_header=False,
     )
+    return Server(config, threads)
 
 
-def _exit(signum, frame):
-    raise SystemExit(0)
+class Server:
+    """uvicorn's server, whose loop lends `threads` threads to synchronous code."""
+
+    def __init__(self, config, threads: int):
+        import uvicorn
+
+        self.server = uvicorn.Server(config)
+        self.threads = threads
+
+    def run(self) -> None:
+        from uvicorn._compat import asyncio_run
+
+        asyncio_run(self._serve(), loop_factory=self.server.config.get_loop_factory())
+
+    async def _serve(self) -> None:
+        asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(self.threads))
+        await self.server.serve()
+
+    @property
+    def started(self) -> bool:
+        return self.server.started
+
+    @property
+    def effective_port(self) -> int:
+        return self.server.servers[0].sockets[0].getsockname()[1]
+
+    def stop(self) -> None:
+        self.server.should_exit = True

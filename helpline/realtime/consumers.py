@@ -1,0 +1,120 @@
+"""The sockets: a base for a signed-in person's socket, and the desk's socket.
+
+`SignedInConsumer` takes the person from the Django session (channels'
+`AuthMiddlewareStack`, routing.py) and refuses anyone not fully signed in: no session, an
+inactive account, or someone who must still set up two-factor sign-in. While the socket is
+open it checks again every `HELPLINE_REALTIME_RECHECK_SECONDS` (and at once when the person
+signs out somewhere) that the session is still signed in, and joins the groups the person
+should be in now; a sign-out closes it. Subclasses say which groups (`groups_for`) and
+handle their messages.
+"""
+
+import asyncio
+import contextlib
+from importlib import import_module
+
+from channels.auth import get_user
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+
+from helpline.core import twofactor
+from helpline.core.models import User
+from helpline.realtime import groups
+
+# Close codes (4000-4999 are the application's): the page stops retrying after these.
+SIGNED_OUT = 4401
+
+
+class SignedInConsumer(AsyncJsonWebsocketConsumer):
+    user: User
+    joined: set[str]
+
+    async def connect(self) -> None:
+        user = await self._signed_in(self.scope.get("session"))
+        if user is None:
+            await self.close()  # before accept: the handshake is refused (HTTP 403)
+            return
+        self.user = user
+        self.joined = set()
+        await self._join(await database_sync_to_async(self.groups_for)(user))
+        await self.accept()
+        self._rechecking = asyncio.create_task(self._recheck_every())
+
+    async def disconnect(self, code: int) -> None:
+        task = getattr(self, "_rechecking", None)
+        if task is not None:
+            task.cancel()
+        for group in getattr(self, "joined", set()):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    def groups_for(self, user: User) -> set[str]:
+        """The groups this socket is in (runs in a thread: it may query)."""
+        return {groups.person(user.pk)}
+
+    async def session_ended(self, message: dict) -> None:
+        """The person signed out somewhere: this socket closes if it was its session."""
+        session = self.scope.get("session")
+        if session is not None and session.session_key == message.get("session_key"):
+            await self.close(code=SIGNED_OUT)
+
+    async def recheck(self) -> bool:
+        """Still signed in? Then join the groups of now; otherwise close. True if still open."""
+        session = self.scope.get("session")
+        fresh = None
+        if session is not None and session.session_key:
+            engine = import_module(settings.SESSION_ENGINE)
+            fresh = engine.SessionStore(session.session_key)
+        user = await self._signed_in(fresh)
+        if user is None or user.pk != self.user.pk:
+            await self.close(code=SIGNED_OUT)
+            return False
+        self.user = user
+        await self._join(await database_sync_to_async(self.groups_for)(user))
+        return True
+
+    async def _recheck_every(self) -> None:
+        while True:
+            await asyncio.sleep(settings.HELPLINE_REALTIME_RECHECK_SECONDS)
+            with contextlib.suppress(Exception):
+                if not await self.recheck():
+                    return
+
+    async def _join(self, wanted: set[str]) -> None:
+        for group in self.joined - wanted:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        for group in wanted:  # again too: a membership of the layer expires after a day
+            await self.channel_layer.group_add(group, self.channel_name)
+        self.joined = wanted
+
+    async def _signed_in(self, session) -> User | None:
+        if session is None:
+            return None
+        user = await get_user({"session": session})
+        if not user.is_authenticated or not user.is_active:
+            return None
+        verified = await database_sync_to_async(session.get)(twofactor.SESSION_VERIFIED)
+        if not verified and await database_sync_to_async(twofactor.must_enrol)(user):
+            return None
+        return user
+
+
+class DeskConsumer(SignedInConsumer):
+    """One per desk tab: the events of every conversation the agent may see.
+
+    Each event is checked against the agent's locations once more before it is sent (a
+    location taken away reaches the groups at the next recheck; the socket is closed
+    sooner).
+    """
+
+    def groups_for(self, user: User) -> set[str]:
+        return groups.for_user(user)
+
+    async def desk_event(self, message: dict) -> None:
+        event = message["event"]
+        if groups.may_see(self.user, event.get("location_id")):
+            await self.send_json(event)
+
+    async def receive_json(self, content, **kwargs) -> None:
+        if isinstance(content, dict) and content.get("type") == "ping":
+            await self.send_json({"event": "pong"})

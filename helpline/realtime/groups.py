@@ -1,0 +1,36 @@
+"""The channel layer's groups: who receives a push.
+
+A conversation's events go to its location's group (`location.none` for one without a
+location, which everyone serving any location sees: `Conversation.objects.visible_to`) and
+to `everything`, which admins join. Each person also has a group of their own.
+"""
+
+from helpline.core.models import User
+
+EVERYTHING = "helpline.everything"
+
+
+def location(location_id: int | None) -> str:
+    return f"helpline.location.{'none' if location_id is None else location_id}"
+
+
+def person(user_id: int) -> str:
+    return f"helpline.user.{user_id}"
+
+
+def of_conversation(location_id: int | None) -> list[str]:
+    """Where an event of a conversation at this location goes."""
+    return [location(location_id), EVERYTHING]
+
+
+def for_user(user: User) -> set[str]:
+    """The groups a signed-in person's desk socket joins: what they may see, and their own."""
+    if user.sees_everything:
+        return {EVERYTHING, person(user.pk)}
+    served = {location(location_id) for location_id in user.location_ids()}
+    return served | {location(None), person(user.pk)}
+
+
+def may_see(user: User, location_id: int | None) -> bool:
+    """The serving rule of `Conversation.objects.visible_to`, for one pushed event."""
+    return user.sees_everything or location_id is None or location_id in user.location_ids()
