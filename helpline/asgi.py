@@ -18,17 +18,22 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from helpline.channels.chat.routing import websocket_urlpatterns as chat_urlpatterns  # noqa: E402
 from helpline.realtime import push  # noqa: E402
 from helpline.realtime.routing import websocket_urlpatterns  # noqa: E402
 
-router = ProtocolTypeRouter(
-    {
-        "http": django_application,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
-    }
-)
+desk_sockets = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+# The chat widget's socket is opened by pages of other sites: no session, and the origin is
+# checked against the widget's own allowed sites (helpline.channels.chat.consumers).
+chat_sockets = URLRouter(chat_urlpatterns)
+
+
+async def websockets(scope, receive, send):
+    sockets = chat_sockets if scope["path"].startswith("/chat/ws/") else desk_sockets
+    return await sockets(scope, receive, send)
+
+
+router = ProtocolTypeRouter({"http": django_application, "websocket": websockets})
 
 
 async def application(scope, receive, send):

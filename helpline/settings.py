@@ -418,6 +418,3 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(HELPLINE_ORPHAN_FILE_SWEEP_SECONDS),
     },
 }
-
-# Until the real-time engine's settings: the channel layer in memory (one process).
-CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

@@ -79,6 +79,9 @@ class EventName(StrEnum):
     # while waiting), status ("waiting"|"active"|"ended"), ended_by ("visitor"|"agent"|"").
     CHAT_STARTED = "chat.started"
     CHAT_ENDED = "chat.ended"
+    # A chat's visitor started or stopped typing: conversation_id, location_id, typing (bool).
+    # Published outside any transaction; never stored (on-commit handlers only).
+    CHAT_TYPING = "chat.typing"
     # survey_id, answer_id, kind, score (int), comment, purpose, recovery_case_id (or None),
     # customer_id (None for kiosk), conversation_id (None for kiosk), location_id, agent_id,
     # team_id (credited at answer time), changed (bool: an earlier answer was changed within its

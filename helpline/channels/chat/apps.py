@@ -6,8 +6,3 @@ class ChatChannelConfig(AppConfig):
     label = "chat"
     verbose_name = "Chat channel"
     default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self):
-        from helpline.channels.chat import handlers
-
-        handlers.connect()

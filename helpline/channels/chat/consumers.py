@@ -88,3 +88,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
 
     async def chat_typing(self, event):
         await self.send_json({"type": "typing", "name": event["name"], "typing": event["typing"]})
+
+    async def chat_close(self, event):
+        """The server drops the visitor's sockets (their widgets reconnect by themselves)."""
+        await self.close()

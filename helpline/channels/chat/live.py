@@ -1,30 +1,18 @@
-"""What goes out live over the sockets, once the change that caused it has committed.
+"""What goes out live over the sockets: the frames, and to which group.
 
 The visitor's widgets (every tab of one visitor) listen on the visitor's group. Pushes are
-best effort: a socket that missed one (it was reconnecting) asks for what came after the
-last message it saw, so nothing is lost, and every message carries its id, so nothing is
-shown twice.
+best effort (the desk sends them on commit through helpline.realtime, desk/chat_live.py): a
+socket that missed one asks for what came after the last message it saw, so nothing is lost,
+and every message carries its id, so nothing is shown twice.
 """
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-from django.db import transaction
-
+from helpline.channels.chat.models import ChatSession, SessionStatus
 from helpline.conversations.models import Direction, Message
+from helpline.core.events import Event, EventName, publish
 
 
 def visitor_group(visitor: str) -> str:
     return f"chat.visitor.{visitor}"
-
-
-def send_after_commit(group: str, event: dict) -> None:
-    transaction.on_commit(lambda: send_now(group, event))
-
-
-def send_now(group: str, event: dict) -> None:
-    layer = get_channel_layer()
-    if layer is not None:
-        async_to_sync(layer.group_send)(group, event)
 
 
 def message_json(message: Message) -> dict:
@@ -42,23 +30,48 @@ def message_json(message: Message) -> dict:
     }
 
 
-def conversation_group(conversation_id: int) -> str:
-    """The desk's pages of one chat conversation."""
-    return f"chat.conversation.{conversation_id}"
+def state_json(session: ChatSession | None) -> dict | None:
+    if session is None:
+        return None
+    agent = session.agent
+    return {
+        "id": session.pk,
+        "status": session.status,
+        "agent": (agent.first_name or agent.username) if agent else "",
+        "ended_by": session.ended_by,
+    }
+
+
+def for_visitor(event: Event) -> tuple[str, dict] | None:
+    """(group, frame) telling a chat's visitor of a message or of the chat's state; None for
+    an event of no chat (or the first message, told with the chat's start)."""
+    if event.name in (EventName.CHAT_STARTED, EventName.CHAT_ENDED):
+        session = ChatSession.objects.select_related("agent").get(pk=event["session_id"])
+        return visitor_group(session.visitor), {"type": "chat.state", "state": state_json(session)}
+    visitor = (
+        ChatSession.objects.filter(conversation_id=event["conversation_id"])
+        .values_list("visitor", flat=True)
+        .first()
+    )
+    if visitor is None:
+        return None
+    message = Message.objects.select_related("author").get(pk=event["message_id"])
+    return visitor_group(visitor), {"type": "chat.message", "message": message_json(message)}
 
 
 def visitor_typing(visitor: str, typing: bool) -> None:
-    from helpline.channels.chat.models import ChatSession, SessionStatus
-
-    conversation_id = (
+    """Tell the desk (the bus's CHAT_TYPING, pushed to the agents' sockets by the desk)."""
+    session = (
         ChatSession.objects.filter(visitor=visitor)
         .exclude(status=SessionStatus.ENDED)
+        .select_related("widget")
         .order_by("-pk")
-        .values_list("conversation_id", flat=True)
         .first()
     )
-    if conversation_id is not None:
-        send_now(
-            conversation_group(conversation_id),
-            {"type": "chat.typing", "name": "", "typing": typing, "who": "visitor"},
+    if session is not None:
+        publish(
+            EventName.CHAT_TYPING,
+            conversation_id=session.conversation_id,
+            location_id=session.widget.location_id,
+            typing=typing,
         )

@@ -17,7 +17,6 @@ A refused frame is answered with ``error`` {id?, field, error} naming the field.
 from dataclasses import dataclass
 
 from helpline.channels.chat import actions, limits, live, tokens
-from helpline.channels.chat.handlers import state_json
 from helpline.channels.chat.models import ChatSession, ChatWidget, SessionStatus
 from helpline.conversations.models import Channel, Message, MessageKind
 from helpline.core.errors import ActionError
@@ -73,7 +72,7 @@ def welcome(visit: Visit, since: int = 0) -> dict:
         "type": "welcome",
         "token": visit.token,
         "online": (not visit.blocked) and actions.anyone_online(widget),
-        "chat": state_json(session),
+        "chat": live.state_json(session),
         "messages": history(session, since),
     }
 
@@ -167,7 +166,7 @@ def _message(visit: Visit, frame: dict, client_id: str) -> list[dict]:
         first = session.conversation.messages.order_by("pk").first()
         session = current_session(visit) or session
         return [
-            {"type": "state", "chat": state_json(session)},
+            {"type": "state", "chat": live.state_json(session)},
             {
                 "type": "ack",
                 "id": client_id,

@@ -12,9 +12,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from helpline.access import get_chat_for
 from helpline.channels.chat import actions, live, visitor
-from helpline.channels.chat.handlers import state_json
 from helpline.core.errors import ActionError
 from helpline.core.params import parse_int
+from helpline.desk import chat_live
 
 
 def _wants_json(request) -> bool:
@@ -52,7 +52,7 @@ def end(request, pk: int):
     session = get_chat_for(request.user, pk)
     actions.end_chat(session, actions.AGENT, request.user)
     if _wants_json(request):
-        return JsonResponse({"chat": state_json(session)})
+        return JsonResponse({"chat": live.state_json(session)})
     messages.success(request, "The chat has ended.")
     return _back(session)
 
@@ -71,10 +71,7 @@ def block(request, pk: int):
 def typing(request, pk: int):
     session = get_chat_for(request.user, pk)
     name = request.user.first_name or request.user.username
-    live.send_now(
-        live.visitor_group(session.visitor),
-        {"type": "chat.typing", "name": name, "typing": request.POST.get("typing") == "1"},
-    )
+    chat_live.agent_typing(session, name, request.POST.get("typing") == "1")
     return JsonResponse({})
 
 
@@ -83,7 +80,9 @@ def typing(request, pk: int):
 def since(request, pk: int):
     session = get_chat_for(request.user, pk)
     after = parse_int(request.GET.get("after", "0") or "0", "after", low=0, high=2**63 - 1)
-    return JsonResponse({"chat": state_json(session), "messages": visitor.history(session, after)})
+    return JsonResponse(
+        {"chat": live.state_json(session), "messages": visitor.history(session, after)}
+    )
 
 
 @login_required

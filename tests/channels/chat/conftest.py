@@ -30,3 +30,24 @@ def say(visit, text, client_id, **more):
 
 
 __all__ = ["tokens"]
+
+
+@pytest.fixture
+def asgi_server(transactional_db):
+    """The real web server (`helpline serve`'s uvicorn, HTTP and WebSockets) on a free port,
+    in a thread of this process: "host:port"."""
+    import threading
+    import time
+
+    from helpline.core.management.commands.serve import web_server
+
+    server = web_server("127.0.0.1", 0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    yield f"127.0.0.1:{server.effective_port}"
+    server.stop()
+    thread.join(10)
