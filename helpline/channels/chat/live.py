@@ -6,6 +6,8 @@ socket that missed one asks for what came after the last message it saw, so noth
 and every message carries its id, so nothing is shown twice.
 """
 
+from django.db import transaction
+
 from helpline.channels.chat.models import ChatSession, SessionStatus
 from helpline.conversations.models import Direction, Message
 from helpline.core.events import Event, EventName, publish
@@ -68,7 +70,9 @@ def visitor_typing(visitor: str, typing: bool) -> None:
         .order_by("-pk")
         .first()
     )
-    if session is not None:
+    if session is None:
+        return
+    with transaction.atomic():  # nothing is written: the bus wants a transaction all the same
         publish(
             EventName.CHAT_TYPING,
             conversation_id=session.conversation_id,

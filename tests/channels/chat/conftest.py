@@ -39,9 +39,23 @@ def asgi_server(transactional_db):
     import threading
     import time
 
-    from helpline.core.management.commands.serve import web_server
+    import uvicorn
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
-    server = web_server("127.0.0.1", 0, threads=4)
+    from helpline.asgi import application
+    from helpline.core.management.commands.serve import Server
+
+    # As `helpline serve` runs it, with the static files from their apps (not collected).
+    config = uvicorn.Config(
+        ASGIStaticFilesHandler(application),
+        host="127.0.0.1",
+        port=0,
+        lifespan="off",
+        access_log=False,
+        log_level="warning",
+        ws="websockets-sansio",
+    )
+    server = Server(config, 4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

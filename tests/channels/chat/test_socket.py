@@ -69,6 +69,8 @@ def test_a_chat_both_ways_and_a_cut_connection_loses_and_doubles_nothing(
         assert pushed["text"] == "Hi, Nora here" and pushed["from"] == "agent"
         # the visitor types: the desk hears it (helpline.realtime's desk socket: tests there);
         socket.send(json.dumps({"type": "typing", "typing": True}))
+        socket.send(json.dumps({"type": "sync", "since": pushed["id"]}))
+        assert frames(socket, "sync")[-1]["messages"] == []  # still open
     # Cut: the visitor's next message and the agent's answer happen while it is down.
     actions.agent_says(agent_north, session, "Are you still there?", client_id="n2")
     with open_widget(asgi_server, widget, token=token, since=pushed["id"]) as socket:

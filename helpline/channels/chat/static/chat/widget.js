@@ -190,10 +190,11 @@
     send(frame);
     sendTyping(false);
   });
-  var typingSent = false, typingTimer = null;
+  var typingSent = false, typingAt = 0, typingTimer = null;
   function sendTyping(on) {
-    if (on === typingSent) return;
-    typingSent = on; send({ type: "typing", typing: on });
+    // Said again every 2 s while typing: a desk page opened meanwhile hears it too.
+    if (on === typingSent && (!on || Date.now() - typingAt < 2000)) return;
+    typingSent = on; typingAt = Date.now(); send({ type: "typing", typing: on });
   }
   form.elements.text.addEventListener("input", function () {
     if (!state.chat) return;
