@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from helpline.channels.chat.live import visitor_group
 from helpline.channels.chat.models import ChatAgent, ChatSession, ChatWidget
 from helpline.realtime import push
-from tests.browser import CHROMIUM_ARGS, chromium, screenshot, sign_in  # noqa: F401
+from tests.browser import screenshot, sign_in
 from tests.desk.conftest import write_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
