@@ -538,6 +538,28 @@ def check_score(kind: str, score) -> int:
 
 
 @transaction.atomic
+def answer_in_chat(conversation: Conversation, score, now: datetime | None = None) -> Answer:
+    """The chat widget asks its question inline when a chat ends: one CSAT survey per chat
+    (its cause "chat:<conversation>"), asked and answered at once, credited like any other."""
+    now = now or timezone.now()
+    check_score(Kind.CSAT, score)
+    survey = Survey.objects.filter(cause=f"chat:{conversation.pk}").first()
+    if survey is None:
+        survey = Survey.objects.create(
+            cause=f"chat:{conversation.pk}",
+            kind=Kind.CSAT,
+            purpose=Purpose.CONTACT,
+            status=SurveyStatus.SENT,
+            customer_id=conversation.customer_id,
+            conversation=conversation,
+            location_id=conversation.location_id,
+            sent_at=now,
+        )
+        record(None, Verb.SURVEY_SENT, survey, conversation_id=conversation.pk, via="chat")
+    return answer(survey, score, now)
+
+
+@transaction.atomic
 def answer(survey: Survey, score, now: datetime | None = None) -> Answer:
     """Record the customer's score, or change it within the change window (one answer per
     survey, first credit kept); SurveyClosed when it takes none."""

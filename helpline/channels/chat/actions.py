@@ -32,6 +32,7 @@ from helpline.core.addresses import InvalidAddress, one_address, one_line
 from helpline.core.errors import ActionError
 from helpline.core.events import EventName, publish
 from helpline.core.models import Location, Mailbox, User
+from helpline.feedback import actions as feedback_actions
 from helpline.customers.models import IdentityKind
 
 MAX_NAME = 200
@@ -353,6 +354,45 @@ def leave_message(
         )
     )
     return received.message
+
+
+@transaction.atomic
+def send_transcript(session: ChatSession, email: str = "") -> Message:
+    """Mail the chat's messages to the visitor (the address given now, or the one they chatted
+    with), from the widget's mailbox; it is on the conversation's timeline like any mail."""
+    if email.strip():
+        address = _email(email)
+    elif session.identity_kind == IdentityKind.EMAIL:
+        address = session.identity_value
+    else:
+        raise ActionError("give your email address for the transcript", "email")
+    lines = []
+    chat = session.conversation.messages.filter(channel=Channel.CHAT).select_related("author")
+    for message in chat.order_by("created_at", "pk"):
+        author = message.author
+        who = (author.first_name or author.username) if author else "You"
+        lines.append(f"{who} ({message.created_at:%Y-%m-%d %H:%M} UTC): {message.text}")
+    text = "Your chat with us:\n\n" + "\n\n".join(lines)
+    message = conversation_actions.send_mail(
+        None,
+        session.conversation,
+        text,
+        address,
+        meta={"chat_transcript": session.pk},
+        subject="Your chat transcript",
+        mailbox=session.widget.mailbox,
+    )
+    record(None, Verb.TRANSCRIPT_SENT, session, message_id=message.pk)
+    return message
+
+
+def rate(session: ChatSession, score) -> None:
+    """The visitor's answer to the survey asked inline when the chat ends (CSAT, 1 to 5)."""
+    if session.open:
+        raise ActionError("the chat is still going on", "score")
+    if not isinstance(score, int) or isinstance(score, bool):
+        raise ActionError("choose a score from 1 to 5", "score")
+    feedback_actions.answer_in_chat(session.conversation, score)
 
 
 def _payload(session: ChatSession) -> dict:

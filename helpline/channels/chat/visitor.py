@@ -20,6 +20,7 @@ from helpline.channels.chat import actions, limits, live, tokens
 from helpline.channels.chat.models import ChatSession, ChatWidget, SessionStatus
 from helpline.conversations.models import Channel, Message, MessageKind
 from helpline.core.errors import ActionError
+from helpline.feedback.actions import SurveyClosed
 
 HISTORY = 200  # messages a widget is given at most on (re)connecting
 
@@ -109,6 +110,10 @@ def handle(visit: Visit, frame: dict) -> list[dict]:
             return [
                 {"type": "state", "chat": {"status": SessionStatus.ENDED, "ended_by": "visitor"}}
             ]
+        if kind == "transcript":
+            return _transcript(visit, frame)
+        if kind == "survey":
+            return _survey(visit, frame)
         if kind == "sync":
             since = frame.get("since")
             since = since if isinstance(since, int) and since >= 0 else 0
@@ -187,3 +192,34 @@ def _offline(visit: Visit, frame: dict, client_id: str) -> list[dict]:
         widget, visit.visitor, _text(frame), client_id=client_id, about=_about(frame)
     )
     return [{"type": "left", "id": client_id}]
+
+
+def _last_session(visit: Visit) -> ChatSession | None:
+    return (
+        ChatSession.objects.filter(widget_id=visit.widget_id, visitor=visit.visitor)
+        .select_related("widget", "conversation")
+        .order_by("-pk")
+        .first()
+    )
+
+
+def _transcript(visit: Visit, frame: dict) -> list[dict]:
+    session = None if visit.blocked else _last_session(visit)
+    if session is None:
+        return [{"type": "error", "field": "transcript", "error": "no chat to send"}]
+    if (refused := _limited(visit, "")) is not None:
+        return refused
+    email = frame.get("email")
+    actions.send_transcript(session, email if isinstance(email, str) else "")
+    return [{"type": "transcript_sent"}]
+
+
+def _survey(visit: Visit, frame: dict) -> list[dict]:
+    session = None if visit.blocked else _last_session(visit)
+    if session is None:
+        return [{"type": "error", "field": "score", "error": "no chat to rate"}]
+    try:
+        actions.rate(session, frame.get("score"))
+    except SurveyClosed:
+        return [{"type": "error", "field": "score", "error": "this chat can no longer be rated"}]
+    return [{"type": "rated", "score": frame.get("score")}]

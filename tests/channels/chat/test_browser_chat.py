@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from helpline.channels.chat.live import visitor_group
 from helpline.channels.chat.models import ChatAgent, ChatSession, ChatWidget
+from helpline.feedback.models import Answer
 from helpline.realtime import push
 from tests.browser import screenshot, sign_in
 from tests.desk.conftest import write_in
@@ -144,6 +145,10 @@ def test_a_customer_and_an_agent_chat_live(
     # The customer ends it; the agent's panel says so.
     customer.get_by_role("button", name="End chat").click()
     expect(agent.locator("#chat-state")).to_have_text("Ended by the visitor")
+    # The survey, asked inline.
+    customer.get_by_role("button", name="5 of 5").click()
+    expect(customer.locator(".survey")).to_have_text("Thank you for your answer.")
+    assert Answer.objects.get(conversation=session.conversation).score == 5
     assert not errors, errors
 
 

@@ -222,3 +222,30 @@ def visit_location(visit):
     from helpline.core.models import Location
 
     return Location.objects.get(pk=visit.location_id)
+
+
+def test_after_the_chat_the_visitor_rates_it_inline_and_gets_the_transcript_by_mail(
+    visit, online, smtp_server
+):
+    from helpline.feedback.models import Answer
+
+    say(visit, "Hello", "h1")
+    session = ChatSession.objects.get(visitor=visit.visitor)
+    actions.agent_says(online, session, "Hi! How can I help?")
+    assert visitor.handle(visit, {"type": "survey", "score": 5})[0]["field"] == "score"  # not yet
+    actions.end_chat(session, actions.AGENT, online)
+    assert visitor.handle(visit, {"type": "survey", "score": "5"})[0]["field"] == "score"
+    assert visitor.handle(visit, {"type": "survey", "score": 4}) == [{"type": "rated", "score": 4}]
+    visitor.handle(visit, {"type": "survey", "score": 5})  # changed its mind: one answer
+    answer = Answer.objects.get(conversation=session.conversation)
+    assert answer.score == 5 and answer.agent == online and answer.kind == "csat"
+    # An anonymous visitor gives an address for the transcript.
+    refused = visitor.handle(visit, {"type": "transcript"})
+    assert refused[0]["field"] == "email"
+    sent = visitor.handle(visit, {"type": "transcript", "email": "vic@example.com"})
+    assert sent == [{"type": "transcript_sent"}]
+    outbound = OutboundEmail.objects.get()
+    assert outbox.deliver(outbound.pk) == "sent"
+    mail = smtp_server.wait_for(1)[0]
+    assert mail.rcpt_tos == ["vic@example.com"]
+    assert b"Hello" in mail.content and b"Hi! How can I help?" in mail.content

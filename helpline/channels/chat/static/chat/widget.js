@@ -41,7 +41,9 @@
     "textarea{resize:none;height:60px}.row{display:flex;gap:6px}" +
     "form button,.survey button{padding:6px 12px;border:0;border-radius:6px;background:#1d4ed8;color:#fff;cursor:pointer}" +
     ".err{color:#b91c1c;font-size:13px}.typing{font-size:12px;color:#555;padding:0 12px;min-height:16px}" +
-    ".survey{display:flex;gap:4px;justify-content:center;flex-wrap:wrap}";
+    ".survey{display:flex;gap:4px;justify-content:center;flex-wrap:wrap}" +
+    ".after{display:flex;flex-direction:column;gap:8px;padding:10px;border-top:1px solid #ddd}" +
+    ".transcript{display:flex;flex-direction:row;gap:6px;padding:0;border:0}.again{align-self:center;background:none;border:0;color:#1d4ed8;cursor:pointer;text-decoration:underline}";
 
   var host = document.createElement("div");
   host.setAttribute("data-helpline-chat", "");
@@ -56,6 +58,10 @@
     "<p class='offline-note note' hidden>Nobody is online right now. Leave a message and we will answer by email.</p>" +
     "<textarea name='text' placeholder='Write a message…' maxlength='4000' aria-label='Message'></textarea>" +
     "<p class='err' hidden></p><div class='row'><button type='submit'>Send</button></div></form>" +
+    "<div class='after' hidden><p class='note'>How was this chat?</p><div class='survey'>" +
+    [1, 2, 3, 4, 5].map(function (n) { return "<button type='button' data-score='" + n + "' aria-label='" + n + " of 5'>" + n + "</button>"; }).join("") +
+    "</div><form class='transcript'><input name='email' type='email' placeholder='Your email' aria-label='Email for the transcript' autocomplete='email'>" +
+    "<button type='submit'>Email me the transcript</button></form><button type='button' class='again'>New chat</button></div>" +
     "</section>";
   function $(sel) { return root.querySelector(sel); }
   var launch = $(".launch"), panel = $(".panel"), log = $(".log"), form = $("form.send");
@@ -96,6 +102,10 @@
   function showError(text) { errBox.textContent = text; errBox.hidden = !text; }
 
   function setChat(chat) {
+    var ended = chat && chat.status === "ended";
+    $(".after").hidden = !ended;
+    form.hidden = !!ended;
+    if (ended && form.elements.email.value) $(".transcript").elements.email.value = form.elements.email.value;
     state.chat = chat && chat.status !== "ended" ? chat : null;
     endButton.hidden = !state.chat;
     $(".about").hidden = !!state.chat;
@@ -148,6 +158,10 @@
         forget(f.id);
         setOffline(true);
         if (p) form.elements.text.value = p.text;
+      } else if (f.type === "rated") {
+        $(".survey").textContent = "Thank you for your answer.";
+      } else if (f.type === "transcript_sent") {
+        $(".transcript").textContent = "The transcript is on its way.";
       } else if (f.type === "left") {
         forget(f.id);
         note("Thank you: we will answer by email.");
@@ -206,6 +220,17 @@
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); }
   });
   endButton.addEventListener("click", function () { send({ type: "end" }); });
+  $(".survey").addEventListener("click", function (e) {
+    var score = e.target.getAttribute && e.target.getAttribute("data-score");
+    if (score) send({ type: "survey", score: Number(score) });
+  });
+  $(".transcript").addEventListener("submit", function (e) {
+    e.preventDefault();
+    send({ type: "transcript", email: this.elements.email.value });
+  });
+  $(".again").addEventListener("click", function () {
+    $(".after").hidden = true; form.hidden = false; log.textContent = ""; state.shown = {};
+  });
   launch.addEventListener("click", function () { panel.hidden = false; launch.hidden = true; form.elements.text.focus(); });
   $(".close").addEventListener("click", function () { panel.hidden = true; launch.hidden = false; });
 
