@@ -32,8 +32,8 @@ from helpline.core.addresses import InvalidAddress, one_address, one_line
 from helpline.core.errors import ActionError
 from helpline.core.events import EventName, publish
 from helpline.core.models import Location, Mailbox, User
-from helpline.feedback import actions as feedback_actions
 from helpline.customers.models import IdentityKind
+from helpline.feedback import actions as feedback_actions
 
 MAX_NAME = 200
 MAX_CLIENT_ID = 64
