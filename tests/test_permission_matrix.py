@@ -167,6 +167,7 @@ ROUTES = {
     "desk:conversation-retry-delivery": Route(
         "POST", "/conversations/{conversation}/messages/{failed_message}/retry/", "object", {}
     ),
+    "desk:conversation-messages": Route("GET", "/conversations/{conversation}/messages/", "object"),
     "desk:conversation-presence": Route(
         "POST", "/conversations/{conversation}/presence/", "object", {"typing": "1"}
     ),

@@ -17,10 +17,13 @@ from channels.auth import get_user
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.http import Http404
 
+from helpline.access import get_conversation_for
 from helpline.core import twofactor
 from helpline.core.models import User
-from helpline.realtime import groups
+from helpline.core.params import MAX_ID
+from helpline.realtime import groups, presence
 
 # Close codes (4000-4999 are the application's): the page stops retrying after these.
 SIGNED_OUT = 4401
@@ -100,11 +103,13 @@ class SignedInConsumer(AsyncJsonWebsocketConsumer):
 
 
 class DeskConsumer(SignedInConsumer):
-    """One per desk tab: the events of every conversation the agent may see.
+    """One per desk tab: the events of every conversation the agent may see, and presence.
 
     Each event is checked against the agent's locations once more before it is sent (a
-    location taken away reaches the groups at the next recheck; the socket is closed
-    sooner).
+    location taken away reaches the groups at the next recheck). The page says which
+    conversation it shows ({"type": "presence", "conversation_id", "typing"}, every few
+    seconds); the roster is pushed to the conversation's groups when it changes, and the
+    agent leaves it when the socket closes.
     """
 
     def groups_for(self, user: User) -> set[str]:
@@ -116,5 +121,69 @@ class DeskConsumer(SignedInConsumer):
             await self.send_json(event)
 
     async def receive_json(self, content, **kwargs) -> None:
-        if isinstance(content, dict) and content.get("type") == "ping":
+        if not isinstance(content, dict):
+            return
+        if content.get("type") == "ping":
             await self.send_json({"event": "pong"})
+        elif content.get("type") == "presence":
+            conversation_id = content.get("conversation_id")
+            if type(conversation_id) is int and 0 < conversation_id <= MAX_ID:
+                await self.beat(conversation_id, typing=content.get("typing") is True)
+
+    async def beat(self, conversation_id: int, *, typing: bool) -> None:
+        located = getattr(self, "located", {})
+        self.located = located
+        first = conversation_id not in located
+        if first:
+            location = await database_sync_to_async(_location_seen)(self.user, conversation_id)
+            if location is NOT_SEEN:
+                return
+            located[conversation_id] = location
+        roster, changed = await database_sync_to_async(_beat)(conversation_id, self.user, typing)
+        if changed:
+            await self._tell(conversation_id, roster)
+        elif first:  # nothing new for the others, but this page has not heard it yet
+            await self.send_json(self._event(conversation_id, roster))
+
+    async def disconnect(self, code: int) -> None:
+        for conversation_id in getattr(self, "located", {}):
+            roster = await database_sync_to_async(_leave)(conversation_id, self.user)
+            await self._tell(conversation_id, roster)
+        await super().disconnect(code)
+
+    def _event(self, conversation_id: int, roster: list[dict]) -> dict:
+        return {
+            "event": "presence",
+            "conversation_id": conversation_id,
+            "location_id": self.located[conversation_id],
+            "present": roster,
+        }
+
+    async def _tell(self, conversation_id: int, roster: list[dict]) -> None:
+        event = self._event(conversation_id, roster)
+        for group in groups.of_conversation(event["location_id"]):
+            await self.channel_layer.group_send(group, {"type": "desk.event", "event": event})
+
+
+NOT_SEEN = object()
+
+
+def _location_seen(user: User, conversation_id: int):
+    """The conversation's location if the user may see it; NOT_SEEN otherwise."""
+    try:
+        return get_conversation_for(user, conversation_id).location_id
+    except Http404:
+        return NOT_SEEN
+
+
+def _beat(conversation_id: int, user: User, typing: bool) -> tuple[list[dict], bool]:
+    """Record the beat: the roster, and whether it changed (someone came, left or typed)."""
+    before = [p.as_pushed() for p in presence.everyone(conversation_id)]
+    presence.beat(conversation_id, user, typing=typing)
+    after = [p.as_pushed() for p in presence.everyone(conversation_id)]
+    return after, after != before
+
+
+def _leave(conversation_id: int, user: User) -> list[dict]:
+    presence.leave(conversation_id, user)
+    return [p.as_pushed() for p in presence.everyone(conversation_id)]

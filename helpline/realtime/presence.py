@@ -1,6 +1,7 @@
 """Who else has a conversation open, and whether they are typing a reply.
 
-Each open conversation page sends a heartbeat every few seconds. A heartbeat
+Each open conversation page sends a heartbeat every few seconds (over the desk's socket,
+helpline.realtime.consumers, or over HTTP while it is down). A heartbeat
 is kept in the shared cache (the database, or Redis) for a short while, so an
 agent who closes the tab or loses the connection drops out by themselves. Per
 conversation a roster lists who beat lately; each agent's own entry, with its
@@ -23,6 +24,9 @@ class Presence:
 
     def as_json(self) -> dict:
         return {"name": self.name, "typing": self.typing}
+
+    def as_pushed(self) -> dict:
+        return {"user_id": self.user_id, "name": self.name, "typing": self.typing}
 
 
 def expiry_seconds() -> int:
@@ -52,6 +56,11 @@ def beat(conversation_id: int, user: User, *, typing: bool) -> None:
 
 def leave(conversation_id: int, user: User) -> None:
     cache.delete(_entry_key(conversation_id, user.pk))
+
+
+def everyone(conversation_id: int) -> list[Presence]:
+    """Everyone whose heartbeat has not expired, by name (then id)."""
+    return sorted(_read(conversation_id), key=lambda p: (p.name, p.user_id))
 
 
 def others(conversation_id: int, user: User) -> list[Presence]:

@@ -1,8 +1,8 @@
 """`helpline serve` for real, on a raw socket: a HEAD response never carries a body.
 
-A server may send whatever the application returns, even for HEAD (waitress did). A body after a HEAD
-response is read by the client (or a reverse proxy reusing the upstream connection) as
-the start of the next response: the connection is desynchronised.
+A server may send whatever the application returns, even for HEAD (waitress did). A body
+after a HEAD response is read by the client (or a reverse proxy reusing the upstream
+connection) as the start of the next response: the connection is desynchronised.
 """
 
 import socket

@@ -16,6 +16,7 @@ from django.db.models import Max
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -46,7 +47,7 @@ from helpline.conversations.receive import IncomingAttachment
 from helpline.core import windows
 from helpline.core.errors import ActionError
 from helpline.core.models import Location, Mailbox, Team, User
-from helpline.core.params import is_id, parse_int, parse_moment
+from helpline.core.params import is_id, optional_id, parse_int, parse_moment
 from helpline.customers.models import Customer, IdentityKind
 from helpline.desk import times
 from helpline.desk.blank import Blank
@@ -76,11 +77,11 @@ def _conversations():
     ).prefetch_related("tags")
 
 
-def _thread(conversation: Conversation) -> list[Message]:
-    """Every message, oldest first, each with its wait and attachments: two queries for any
-    length."""
+def _thread(conversation: Conversation, after: int = 0) -> list[Message]:
+    """Every message (or those after the id `after`), oldest first, each with its wait and
+    attachments: two queries for any length."""
     thread = list(
-        Message.objects.filter(conversation=conversation)
+        Message.objects.filter(conversation=conversation, pk__gt=after)
         .select_related("author", "identity", "wait", "insight__theme")
         .order_by("created_at", "id")
     )
@@ -93,7 +94,8 @@ def _thread(conversation: Conversation) -> list[Message]:
         if message.identity:
             message.identity.customer = customers[message.identity.customer_id]
     attachments = defaultdict(list)
-    for attachment in Attachment.objects.filter(message__conversation=conversation).order_by("id"):
+    files = Attachment.objects.filter(message__conversation=conversation, message__pk__gt=after)
+    for attachment in files.order_by("id"):
         attachments[attachment.message_id].append(attachment)
     for message in thread:
         message.attachment_list = attachments[message.pk]
@@ -584,8 +586,35 @@ def heartbeat(request, pk: int):
     )
 
 
+@login_required
+@require_GET
+def new_messages(request, pk: int):
+    """The messages after `?after=<id>`, rendered as the thread's rows: what a live page
+    appends when the desk's socket says there is something new, or when it comes back."""
+    conversation = get_conversation_for(request.user, pk, _conversations())
+    after = optional_id(request.GET.get("after"), "after") or 0
+    thread = _thread(conversation, after)
+    customer = conversation.customer
+    rows = "".join(
+        render_to_string(
+            "desk/_message.html",
+            {"message": message, "conversation": conversation, "customer": customer},
+            request=request,
+        )
+        for message in thread
+    )
+    return JsonResponse(
+        {
+            "rows": rows,
+            "ids": [m.pk for m in thread],
+            "latest": max([after, *(m.pk for m in thread)]),
+        }
+    )
+
+
 urlpatterns = [
     path("conversations/<int:pk>/", conversation_page, name="conversation"),
+    path("conversations/<int:pk>/messages/", new_messages, name="conversation-messages"),
     path("conversations/<int:pk>/reply/", reply, name="conversation-reply"),
     path("conversations/<int:pk>/forward/", forward, name="conversation-forward"),
     path("conversations/<int:pk>/note/", add_note, name="conversation-note"),

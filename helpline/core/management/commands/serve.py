@@ -18,7 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument(
-            "--threads", type=int, default=8, help="threads for the desk's synchronous work"
+            "--threads", type=int, default=8, help="threads that serve HTTP requests"
         )
 
     def handle(self, *args, host, port, threads, **options):
@@ -34,8 +34,10 @@ def web_server(host: str, port: int, threads: int = 8):
     """The uvicorn server `helpline serve` runs (port 0: any free port, see `effective_port`)."""
     import uvicorn
 
+    from helpline.asgi import build
+
     config = uvicorn.Config(
-        "helpline.asgi:application",
+        build(threads),
         host=host,
         port=port,
         lifespan="on",
@@ -51,7 +53,8 @@ def web_server(host: str, port: int, threads: int = 8):
 
 
 class Server:
-    """uvicorn's server, whose loop lends `threads` threads to synchronous code."""
+    """uvicorn's server; HTTP requests run in `threads` threads (helpline.asgi), and its loop
+    lends as many to the sockets' synchronous work (sessions, presence)."""
 
     def __init__(self, config, threads: int):
         import uvicorn

@@ -90,15 +90,71 @@
     });
   }
 
-  // Presence: a heartbeat every few seconds, and at once when the agent starts typing.
+  // New messages appear without a reload: asked for when the live socket (live.js) says
+  // there is one, when it comes back after a drop, or when a heartbeat sees a newer one
+  // (the polling while the socket is down). Rows already shown are never added twice.
+  function liveThread(page) {
+    const thread = document.getElementById("thread");
+    const url = page.dataset.messagesUrl;
+    if (!thread || !url) return null;
+    let latest = Number(page.dataset.latestMessage || 0);
+    let asking = false;
+    let again = false;
+
+    async function fetchNew() {
+      if (asking) {
+        again = true;
+        return;
+      }
+      asking = true;
+      try {
+        const response = await fetch(url + (latest ? "?after=" + latest : ""), {
+          headers: { Accept: "application/json" },
+          credentials: "same-origin",
+        });
+        if (!response.ok) return;
+        const data = await response.json();
+        const rows = document.createElement("template");
+        rows.innerHTML = data.rows;
+        for (const row of Array.from(rows.content.children)) {
+          const article = row.querySelector("article[id^='message-']");
+          if (!article || document.getElementById(article.id)) continue;
+          const empty = thread.querySelector("li.empty");
+          if (empty) empty.remove();
+          thread.append(row);
+        }
+        latest = Math.max(latest, data.latest);
+      } catch (error) {
+        // Offline for a moment: the next event, heartbeat or reconnection asks again.
+      } finally {
+        asking = false;
+        if (again) {
+          again = false;
+          fetchNew();
+        }
+      }
+    }
+
+    return {
+      fetchNew,
+      get latest() { return latest; },
+    };
+  }
+
+  // Presence: who else has the conversation open or is typing. Over the live socket when it
+  // is up (a beat every few seconds, at once when the agent starts typing, and the others'
+  // changes pushed); over HTTP heartbeats otherwise.
   function watchPresence(page, reply) {
     const url = page.dataset.presenceUrl;
+    const conversationId = Number(page.dataset.conversation);
     const every = Number(page.dataset.every || 10000);
-    const shownLatest = Number(page.dataset.latestMessage || 0);
     const tokenField = document.querySelector("input[name=csrfmiddlewaretoken]");
     const token = tokenField ? tokenField.value : "";
     const region = document.getElementById("presence");
     const notice = document.getElementById("new-message-notice");
+    const changed = document.getElementById("changed-notice");
+    const thread = liveThread(page);
+    const live = window.HelplineLive;
     let lastTyped = 0;
 
     function typing() {
@@ -118,7 +174,14 @@
         .join(" · ");
     }
 
+    function show(others) {
+      const text = describe(others);
+      // Rewriting the same words would make screen readers say them again.
+      if (region && region.textContent !== text) region.textContent = text;
+    }
+
     async function beat() {
+      if (live && live.send({ type: "presence", conversation_id: conversationId, typing: typing() })) return;
       try {
         const response = await fetch(url, {
           method: "POST",
@@ -128,14 +191,32 @@
         });
         if (!response.ok) return;
         const data = await response.json();
-        const text = describe(data.others);
-        // Rewriting the same words would make screen readers say them again.
-        if (region && region.textContent !== text) region.textContent = text;
-        if (notice && data.latest_message_id > shownLatest) notice.hidden = false;
+        show(data.others);
+        if (data.latest_message_id > (thread ? thread.latest : Number(page.dataset.latestMessage || 0))) {
+          if (thread) thread.fetchNew();
+          else if (notice) notice.hidden = false;
+        }
       } catch (error) {
         // Offline for a moment, or signed out: the next beat tries again.
       }
     }
+
+    document.addEventListener("helpline:event", (message) => {
+      const event = message.detail;
+      if (event.conversation_id !== conversationId) return;
+      if (event.event === "presence") {
+        show(event.present.filter((other) => live && other.user_id !== live.me));
+      } else if (event.message_id && thread) {
+        thread.fetchNew();
+      } else if (changed && (!live || event.actor_id !== live.me) && !event.message_id) {
+        changed.hidden = false; // a property changed by someone else: its form may be stale
+      }
+    });
+    document.addEventListener("helpline:live", (message) => {
+      if (!message.detail.up) return;
+      beat(); // say we are here again (and hear who is)
+      if (thread) thread.fetchNew(); // and what came while the socket was down
+    });
 
     if (reply) {
       reply.addEventListener("input", () => {

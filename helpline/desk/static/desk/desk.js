@@ -104,16 +104,32 @@
     bell.classList.toggle("has-unread", count > 0);
   }
 
-  // Inbox polling: counts and the bell always; on the first page the rows are redrawn in place.
+  // Inbox updates: counts and the bell always; on the first page the rows are redrawn in
+  // place. With the live socket (live.js) an event of a conversation asks at once; without
+  // it, or while it is down, the page polls.
   function pollInbox() {
     const box = document.getElementById("inbox-rows");
     if (!box) return;
     let since = box.dataset.since;
     const every = Number(box.dataset.every || 10000);
-    async function tick() {
+    let asking = false;
+    let again = false;
+    let soon = null;
+    function live() {
+      return window.HelplineLive && window.HelplineLive.up;
+    }
+    // `whole`: the rows whatever changed. An event's change may carry a time from before the
+    // previous answer's `now` (it committed after it), so asking "since" could miss it.
+    async function tick(whole) {
       if (document.hidden) return;
+      if (asking) {
+        again = true; // one more question once this one is answered
+        return;
+      }
+      asking = true;
       try {
-        const response = await fetch(box.dataset.poll + "&since=" + encodeURIComponent(since), {
+        const url = box.dataset.poll + (whole === true ? "" : "&since=" + encodeURIComponent(since));
+        const response = await fetch(url, {
           headers: { Accept: "application/json" },
           credentials: "same-origin",
         });
@@ -148,10 +164,24 @@
         }
       } catch (error) {
         // Offline for a moment: the next tick tries again.
+      } finally {
+        asking = false;
+        if (again) {
+          again = false;
+          tick(true);
+        }
       }
     }
-    setInterval(tick, every);
+    setInterval(() => { if (!live()) tick(); }, every);
     document.addEventListener("visibilitychange", () => { if (!document.hidden) tick(); });
+    // Events come in bursts (a reply is a message, a status and an assignment): ask once.
+    document.addEventListener("helpline:event", (event) => {
+      if (!event.detail.conversation_id) return;
+      clearTimeout(soon);
+      soon = setTimeout(() => tick(true), 150);
+    });
+    // Back after a drop: whatever was missed meanwhile.
+    document.addEventListener("helpline:live", (event) => { if (event.detail.up) tick(true); });
   }
 
   // Bulk actions: the controls show once a conversation is picked; a redraw keeps the picks.
