@@ -832,6 +832,7 @@ UNGUARDED = {
     # The chat widget's script: the same file for every site; its socket checks the widget's
     # key, the page's origin and the visitor's token (tests/channels/chat).
     "chat:widget-js",
+    "chat:upload",
 }
 
 

@@ -24,9 +24,10 @@ from helpline.channels.chat.models import (
 )
 from helpline.channels.chat.verbs import Verb
 from helpline.conversations import actions as conversation_actions
+from helpline.conversations import outgoing
 from helpline.conversations.actions import MAX_CHAT_TEXT
 from helpline.conversations.models import Channel, Message
-from helpline.conversations.receive import Inbound, receive
+from helpline.conversations.receive import Inbound, IncomingAttachment, receive
 from helpline.core.activity import record
 from helpline.core.addresses import InvalidAddress, one_address, one_line
 from helpline.core.errors import ActionError
@@ -283,6 +284,34 @@ def visitor_says(session: ChatSession, text: str, *, client_id: str) -> Message:
             text=text,
             external_id=f"chat:{session.visitor}:{client_id}",
             conversation=session.conversation,
+            meta={"chat_widget": session.widget_id},
+        )
+    )
+    return received.message
+
+
+def visitor_sends_file(
+    session: ChatSession, filename: str, content: bytes, *, client_id: str
+) -> Message:
+    """A file from the visitor in their chat: the desk's attachment rules (no programs, the
+    size limit of the widget's mailbox or the desk's), stored privately like any attachment."""
+    client_id = _client_id(client_id)
+    if not session.open:
+        raise ActionError("this chat has ended", "session")
+    files = outgoing.checked_files(
+        [IncomingAttachment(filename, "", content)],
+        outgoing.attachment_limit(session.widget.mailbox),
+        "file",
+    )
+    received = receive(
+        Inbound(
+            channel=Channel.CHAT,
+            identity_kind=session.identity_kind,
+            identity_value=session.identity_value,
+            text=f"Sent a file: {files[0].filename}",
+            external_id=f"chat:{session.visitor}:{client_id}",
+            conversation=session.conversation,
+            attachments=files,
             meta={"chat_widget": session.widget_id},
         )
     )

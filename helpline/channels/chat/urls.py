@@ -8,4 +8,5 @@ app_name = "chat"
 
 urlpatterns = [
     path("chat/widget.js", views.widget_js, name="widget-js"),
+    path("chat/upload/", views.upload, name="upload"),
 ]

@@ -91,3 +91,53 @@ def welcome_visitor(token, widget):
     from helpline.channels.chat.tokens import read_visitor_token
 
     return read_visitor_token(token, widget.pk)
+
+
+def test_the_visitor_sends_a_file_under_the_desks_attachment_rules(
+    asgi_server, widget, agent_north
+):
+    import urllib.error
+    import urllib.request
+    import uuid
+
+    from helpline.conversations.models import Attachment
+
+    actions.seen(agent_north)
+    with open_widget(asgi_server, widget) as socket:
+        token = frames(socket, "welcome")[-1]["token"]
+        socket.send(json.dumps({"type": "message", "id": "f0", "text": "A photo of it"}))
+        frames(socket, "ack")
+
+    def post(name, content, origin=SITE, token=token):
+        boundary = uuid.uuid4().hex
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="id"\r\n\r\nf-{name}\r\n'
+                f"--{boundary}\r\nContent-Disposition: form-data; "
+                f'name="file"; filename="{name}"\r\n'
+                "Content-Type: application/octet-stream\r\n\r\n"
+            ).encode()
+            + content
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        request = urllib.request.Request(
+            f"http://{asgi_server}/chat/upload/?key={widget.key}&token={token}",
+            data=body,
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}", "Origin": origin},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, response.headers, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers, json.loads(error.read())
+
+    status, headers, data = post("kettle.png", b"\x89PNG\r\n\x1a\n")
+    assert status == 200 and headers["Access-Control-Allow-Origin"] == SITE
+    assert data["message"]["text"] == "Sent a file: kettle.png"
+    attachment = Attachment.objects.get()
+    assert attachment.filename == "kettle.png" and attachment.message.channel == "chat"
+    status, _, data = post("setup.exe", b"MZ")
+    assert status == 400 and data["field"] == "file"
+    assert post("kettle.png", b"x", origin="https://evil.test")[0] == 403
+    assert post("kettle.png", b"x", token="forged")[0] == 403
+    assert Attachment.objects.count() == 1

@@ -11,6 +11,7 @@
   if (!key || window["helplineChat:" + key]) return;
   window["helplineChat:" + key] = true;
   var wsUrl = (src.protocol === "https:" ? "wss://" : "ws://") + src.host + "/chat/ws/";
+  var uploadUrl = src.protocol + "//" + src.host + "/chat/upload/";
   var store = "helpline-chat:" + key;
 
   function load() {
@@ -39,6 +40,7 @@
     "form{display:flex;flex-direction:column;gap:6px;padding:10px;border-top:1px solid #ddd}" +
     "input,textarea{width:100%;padding:6px 8px;border:1px solid #bbb;border-radius:6px;background:#fff;color:#111}" +
     "textarea{resize:none;height:60px}.row{display:flex;gap:6px}" +
+    ".file{padding:6px 12px;border:1px solid #1d4ed8;border-radius:6px;color:#1d4ed8;cursor:pointer}" +
     "form button,.survey button{padding:6px 12px;border:0;border-radius:6px;background:#1d4ed8;color:#fff;cursor:pointer}" +
     ".err{color:#b91c1c;font-size:13px}.typing{font-size:12px;color:#555;padding:0 12px;min-height:16px}" +
     ".survey{display:flex;gap:4px;justify-content:center;flex-wrap:wrap}" +
@@ -57,7 +59,7 @@
     "<input name='email' type='email' placeholder='Email (optional)' autocomplete='email'></div>" +
     "<p class='offline-note note' hidden>Nobody is online right now. Leave a message and we will answer by email.</p>" +
     "<textarea name='text' placeholder='Write a message…' maxlength='4000' aria-label='Message'></textarea>" +
-    "<p class='err' hidden></p><div class='row'><button type='submit'>Send</button></div></form>" +
+    "<p class='err' hidden></p><div class='row'><button type='submit'>Send</button><label class='file' hidden>Send a file<input type='file' name='file' hidden></label></div></form>" +
     "<div class='after' hidden><p class='note'>How was this chat?</p><div class='survey'>" +
     [1, 2, 3, 4, 5].map(function (n) { return "<button type='button' data-score='" + n + "' aria-label='" + n + " of 5'>" + n + "</button>"; }).join("") +
     "</div><form class='transcript'><input name='email' type='email' placeholder='Your email' aria-label='Email for the transcript' autocomplete='email'>" +
@@ -108,6 +110,7 @@
     if (ended && form.elements.email.value) $(".transcript").elements.email.value = form.elements.email.value;
     state.chat = chat && chat.status !== "ended" ? chat : null;
     endButton.hidden = !state.chat;
+    $(".file").hidden = !state.chat;
     $(".about").hidden = !!state.chat;
     $(".title").textContent = state.chat && state.chat.agent ? "You are chatting with " + state.chat.agent : "Chat with us";
     if (chat && chat.status === "ended") {
@@ -220,6 +223,18 @@
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); }
   });
   endButton.addEventListener("click", function () { send({ type: "end" }); });
+  form.elements.file.addEventListener("change", function () {
+    var file = this.files[0];
+    if (!file) return;
+    var body = new FormData();
+    body.append("file", file); body.append("id", newId());
+    showError("");
+    fetch(uploadUrl + "?key=" + encodeURIComponent(key) + "&token=" + encodeURIComponent(saved.token || ""), { method: "POST", body: body })
+      .then(function (r) { return r.json(); })
+      .then(function (data) { if (data.message) add(data.message); else showError(data.error || "The file was not sent."); })
+      .catch(function () { showError("The file was not sent: no connection."); });
+    this.value = "";
+  });
   $(".survey").addEventListener("click", function (e) {
     var score = e.target.getAttribute && e.target.getAttribute("data-score");
     if (score) send({ type: "survey", score: Number(score) });
