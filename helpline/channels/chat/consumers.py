@@ -25,8 +25,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
         token = query.get("token", [""])[0]
         headers = dict(self.scope.get("headers", []))
         origin = headers.get(b"origin", b"").decode("latin-1")
-        client = self.scope.get("client") or ("", 0)
-        address = client[0] or "unknown"
+        address = limits.socket_address(self.scope)
         if not await database_sync_to_async(limits.connection_opened)(address):
             await self.close()
             return

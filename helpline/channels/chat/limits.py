@@ -4,8 +4,25 @@ Messages per minute per visitor and connections at once per address. A visitor o
 is refused quietly: the widget is told to slow down, nothing is stored.
 """
 
+import ipaddress
+
 from django.conf import settings
 from django.core.cache import cache
+
+
+def socket_address(scope: dict) -> str:
+    """The visitor's address: the socket's peer, or behind a proxy that appends to
+    X-Forwarded-For (HELPLINE_TRUST_X_FORWARDED_FOR, as the desk's sign-in throttle reads it)
+    that header's last entry."""
+    remote = (scope.get("client") or ("",))[0] or "unknown"
+    if not settings.HELPLINE_TRUST_X_FORWARDED_FOR:
+        return remote
+    headers = dict(scope.get("headers", []))
+    last = headers.get(b"x-forwarded-for", b"").decode("latin-1").rsplit(",", 1)[-1].strip()
+    try:
+        return str(ipaddress.ip_address(last))
+    except ValueError:
+        return remote
 
 
 def _count(key: str, timeout: int) -> int:

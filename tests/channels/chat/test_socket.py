@@ -141,3 +141,25 @@ def test_the_visitor_sends_a_file_under_the_desks_attachment_rules(
     assert post("kettle.png", b"x", origin="https://evil.test")[0] == 403
     assert post("kettle.png", b"x", token="forged")[0] == 403
     assert Attachment.objects.count() == 1
+
+
+def test_connections_at_once_from_one_address_are_limited(asgi_server, widget, settings):
+    import time
+
+    from django.core.cache import cache
+
+    cache.delete("helpline:chat:conns:127.0.0.1")
+    settings.HELPLINE_CHAT_CONNECTIONS_PER_IP = 2
+    with open_widget(asgi_server, widget) as first, open_widget(asgi_server, widget) as second:
+        with pytest.raises(InvalidStatus):
+            open_widget(asgi_server, widget)
+        first.close()
+        frames(second, "welcome")
+        deadline = time.monotonic() + 10
+        while True:  # the server counts the closed one down as it notices
+            try:
+                with open_widget(asgi_server, widget) as third:
+                    assert frames(third, "welcome")[-1]["type"] == "welcome"
+                break
+            except InvalidStatus:
+                assert time.monotonic() < deadline
