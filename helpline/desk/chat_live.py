@@ -19,11 +19,16 @@ def is_chat(payload: dict) -> bool:
 
 
 def connect() -> None:
-    for name in (EventName.CHAT_TYPING, EventName.CHAT_STARTED, EventName.CHAT_ENDED):
+    for name in (
+        EventName.CHAT_TYPING,
+        EventName.CHAT_STARTED,
+        EventName.CHAT_ASSIGNED,
+        EventName.CHAT_ENDED,
+    ):
         subscribe(name, to_desk, phase=Phase.ON_COMMIT)
     for name in (EventName.MESSAGE_RECEIVED, EventName.MESSAGE_SENT):
         subscribe(name, to_visitor, phase=Phase.ON_COMMIT, when=is_chat)
-    for name in (EventName.CHAT_STARTED, EventName.CHAT_ENDED):
+    for name in (EventName.CHAT_STARTED, EventName.CHAT_ASSIGNED, EventName.CHAT_ENDED):
         subscribe(name, to_visitor, phase=Phase.ON_COMMIT)
 
 

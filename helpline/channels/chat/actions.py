@@ -123,6 +123,7 @@ def set_chat_limit(actor: User, agent: User, limit: int) -> ChatAgent:
     row.chat_limit = limit
     row.save(update_fields=["chat_limit"])
     record(actor, Verb.LIMIT_SET, agent, chat_limit=limit)
+    transaction.on_commit(lambda: offer_waiting(agent.location_ids()))
     return row
 
 
@@ -151,6 +152,10 @@ def seen(user: User) -> None:
     updated = ChatAgent.objects.filter(user=user).update(seen_at=timezone.now())
     if not updated:
         ChatAgent.objects.get_or_create(user=user, defaults={"seen_at": timezone.now()})
+    if ChatSession.objects.filter(
+        status=SessionStatus.WAITING, widget__location__in=user.location_ids()
+    ).exists():
+        offer_waiting(user.location_ids())
 
 
 def gone(user: User) -> None:
@@ -178,8 +183,42 @@ def available_agents(location_id: int):
     )
 
 
+def online_agents(location_id: int):
+    since = timezone.now() - timedelta(seconds=settings.HELPLINE_CHAT_ONLINE_SECONDS)
+    return ChatAgent.objects.filter(
+        user__locations=location_id, user__is_active=True, seen_at__gte=since
+    )
+
+
 def anyone_online(widget: ChatWidget) -> bool:
-    return available_agents(widget.location_id).exists()
+    """Someone of the widget's location is online: a new chat is taken, or waits for them."""
+    return online_agents(widget.location_id).exists()
+
+
+def offer_waiting(location_ids) -> int:
+    """Give the chats waiting at these locations, the longest waiting first, to the agents
+    who are free now (after a chat ended, a limit was raised, an agent came online); how many
+    were given."""
+    given = 0
+    for location_id in sorted(set(location_ids)):
+        while True:
+            with transaction.atomic():
+                session = (
+                    ChatSession.objects.select_for_update(skip_locked=True)
+                    .filter(status=SessionStatus.WAITING, widget__location_id=location_id)
+                    .order_by("started_at", "pk")
+                    .first()
+                )
+                if session is None:
+                    break
+                chosen = available_agents(location_id).select_for_update(of=("self",)).first()
+                if chosen is None:
+                    break
+                _give(session, chosen.user, timezone.now())
+                record(None, Verb.ASSIGNED, session, agent_id=chosen.user_id)
+                publish(EventName.CHAT_ASSIGNED, **_payload(session))
+                given += 1
+    return given
 
 
 # The visitor's side -------------------------------------------------------------------------
@@ -329,6 +368,8 @@ def agent_says(agent: User, session: ChatSession, text: str, *, client_id: str =
     now = timezone.now()
     if session.agent_id is None:
         _give(session, agent, now)
+        record(agent, Verb.ASSIGNED, session, agent_id=agent.pk)
+        publish(EventName.CHAT_ASSIGNED, **_payload(session))
     message = conversation_actions.chat_reply(
         agent, session.conversation, text, client_id=client_id[:MAX_CLIENT_ID]
     )
@@ -356,6 +397,9 @@ def _end(session: ChatSession, by: str, actor: User | None) -> ChatSession:
         ChatAgent.objects.filter(user_id=session.agent_id).update(idle_since=now)
     record(actor, Verb.ENDED, session, by=by, conversation_id=session.conversation_id)
     publish(EventName.CHAT_ENDED, **_payload(session))
+    # Its agent is free for the next waiting chat, once this has committed.
+    location_id = session.widget.location_id
+    transaction.on_commit(lambda: offer_waiting([location_id]))
     return session
 
 

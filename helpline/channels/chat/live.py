@@ -47,7 +47,7 @@ def state_json(session: ChatSession | None) -> dict | None:
 def for_visitor(event: Event) -> tuple[str, dict] | None:
     """(group, frame) telling a chat's visitor of a message or of the chat's state; None for
     an event of no chat (or the first message, told with the chat's start)."""
-    if event.name in (EventName.CHAT_STARTED, EventName.CHAT_ENDED):
+    if event.name in (EventName.CHAT_STARTED, EventName.CHAT_ASSIGNED, EventName.CHAT_ENDED):
         session = ChatSession.objects.select_related("agent").get(pk=event["session_id"])
         return visitor_group(session.visitor), {"type": "chat.state", "state": state_json(session)}
     visitor = (

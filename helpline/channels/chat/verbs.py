@@ -9,6 +9,7 @@ class Verb(models.TextChoices):
     KEY_ROTATED = "chat.key_rotated", "gave a chat widget a new key"
     LIMIT_SET = "chat.limit_set", "set an agent's chat limit"
     STARTED = "chat.started", "started a chat"
+    ASSIGNED = "chat.assigned", "gave a waiting chat to an agent"
     ENDED = "chat.ended", "ended a chat"
     VISITOR_BLOCKED = "chat.visitor_blocked", "blocked a chat visitor"
     TRANSCRIPT_SENT = "chat.transcript_sent", "sent a chat's transcript"

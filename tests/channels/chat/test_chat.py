@@ -59,19 +59,34 @@ def test_a_chat_goes_to_the_longest_idle_agent_online_of_its_location_under_thei
     assert conversation.assignee == recent and conversation.location == north
 
 
-def test_nobody_under_their_limit_leaves_the_chat_waiting_for_whoever_answers(widget, north):
+def test_with_everyone_at_their_limit_a_chat_waits_for_the_first_agent_free(
+    widget, north, django_capture_on_commit_callbacks
+):
     only = agent("only", north, limit=0)
     visit = visitor.open_visit(widget.key, SITE, "")
-    assert visitor.welcome(visit)["online"] is False
-    actions.set_chat_limit(None, only, 1)
-    assert visitor.welcome(visit)["online"] is True
+    assert visitor.welcome(visit)["online"] is True  # someone is there, if busy
     replies = say(visit, "Where is my parcel?", "m1")
     session = ChatSession.objects.get(visitor=visit.visitor)
-    assert session.status == SessionStatus.ACTIVE and replies[0]["chat"]["agent"] == "only"
-    # the next visitor finds nobody free: they are told to leave a message
+    assert session.status == SessionStatus.WAITING and replies[0]["chat"]["agent"] == ""
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.set_chat_limit(None, only, 1)  # free now: the waiting chat is theirs
+    session.refresh_from_db()
+    assert session.status == SessionStatus.ACTIVE and session.agent == only
+    assert session.conversation.assignee == only
+    # The next visitor waits until that chat ends.
     other = visitor.open_visit(widget.key, SITE, "")
-    assert say(other, "Me too", "o1") == [{"type": "offline", "id": "o1"}]
-    assert not ChatSession.objects.filter(visitor=other.visitor).exists()
+    say(other, "Me too", "o1")
+    waiting = ChatSession.objects.get(visitor=other.visitor)
+    assert waiting.status == SessionStatus.WAITING
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.end_chat(session, actions.AGENT, only)
+    waiting.refresh_from_db()
+    assert waiting.agent == only
+    # Nobody of the location online at all: the widget takes a message instead.
+    ChatAgent.objects.update(seen_at=None)
+    third = visitor.open_visit(widget.key, SITE, "")
+    assert visitor.welcome(third)["online"] is False
+    assert say(third, "Hello?", "t1") == [{"type": "offline", "id": "t1"}]
 
 
 def test_a_chat_is_a_conversation_on_the_customers_timeline_each_message_stored_once(
