@@ -183,6 +183,17 @@ def available_agents(location_id: int):
     )
 
 
+def _choose(location_id: int) -> ChatAgent | None:
+    """The longest idle agent free now, their row locked and their open chats counted again
+    under the lock: two chats starting at once never take an agent over their limit."""
+    for pk in list(available_agents(location_id).values_list("pk", flat=True)[:20]):
+        row = ChatAgent.objects.select_for_update().select_related("user").get(pk=pk)
+        busy = ChatSession.objects.filter(agent_id=row.user_id, status=SessionStatus.ACTIVE)
+        if busy.count() < row.chat_limit:
+            return row
+    return None
+
+
 def online_agents(location_id: int):
     since = timezone.now() - timedelta(seconds=settings.HELPLINE_CHAT_ONLINE_SECONDS)
     return ChatAgent.objects.filter(
@@ -211,7 +222,7 @@ def offer_waiting(location_ids) -> int:
                 )
                 if session is None:
                     break
-                chosen = available_agents(location_id).select_for_update(of=("self",)).first()
+                chosen = _choose(location_id)
                 if chosen is None:
                     break
                 _give(session, chosen.user, timezone.now())
@@ -285,7 +296,7 @@ def start_chat(
         return ChatSession.objects.get(conversation=received.message.conversation_id)
     now = timezone.now()
     conversation = received.message.conversation
-    chosen = available_agents(widget.location_id).select_for_update(of=("self",)).first()
+    chosen = _choose(widget.location_id)
     session = ChatSession.objects.create(
         widget=widget,
         visitor=visitor,
