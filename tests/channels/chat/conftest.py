@@ -33,7 +33,7 @@ __all__ = ["tokens"]
 
 
 @pytest.fixture
-def asgi_server(transactional_db):
+def asgi_server(transactional_db, monkeypatch):
     """The real web server (`helpline serve`'s uvicorn, HTTP and WebSockets) on a free port,
     in a thread of this process: "host:port"."""
     import threading
@@ -56,6 +56,11 @@ def asgi_server(transactional_db):
         ws="websockets-sansio",
     )
     server = Server(config, 4)
+    # No persistent connections in the server's threads: each closes its own when done, so
+    # PostgreSQL can drop the test database afterwards.
+    from django.db import connection
+
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
