@@ -73,6 +73,14 @@ def test_a_customer_and_an_agent_chat_live(
     other = context(chromium, helpline, errors)
     customer = context(chromium, shop_page.origin, errors)
 
+    # The agent's desk socket goes through a route this test can cut.
+    desk_sockets = []
+
+    def through(ws):
+        desk_sockets.append(ws)
+        ws.connect_to_server()
+
+    agent.context.route_web_socket("**/ws/desk/", through)
     sign_in(agent, "nora", "pw-nora-123")  # her desk's heartbeat makes her online
     sign_in(other, "sam", "pw-sam-123")
     expect(agent.locator("[data-chat-online]")).to_have_count(1)
@@ -129,6 +137,17 @@ def test_a_customer_and_an_agent_chat_live(
     )
     expect(agent.locator("#chat-log .chat-visitor")).to_have_count(3)
     expect(agent.locator("#chat-log .chat-agent")).to_have_count(2)
+    # Now the agent's desk socket is cut while the customer writes: caught up once.
+    expect(agent.locator("#chat[data-live=up]")).to_have_count(1)
+    desk_sockets[-1].close()
+    expect(agent.locator("#chat[data-live=down]")).to_have_count(1)
+    customer.get_by_label("Message").fill("Written while the desk was cut")
+    customer.get_by_label("Message").press("Enter")
+    expect(agent.locator("#chat[data-live=up]")).to_have_count(1)
+    expect(agent.locator("#chat-log .chat-visitor")).to_have_count(4)
+    expect(agent.locator("#chat-log .chat-visitor").last).to_have_text(
+        "Visitor Written while the desk was cut"
+    )
     texts = list(session.conversation.messages.values_list("text", flat=True))
     assert sorted(texts) == sorted(
         [
@@ -137,6 +156,7 @@ def test_a_customer_and_an_agent_chat_live(
             "Yes, it is",
             "Written while cut",
             "Answered while cut",
+            "Written while the desk was cut",
         ]
     )
     screenshot(customer, "chat-widget-customer")
