@@ -49,6 +49,11 @@ def to_visitor(event: Event) -> None:
         push.send([group], frame)
 
 
+def drop_visitor(session) -> None:
+    """Close the visitor's widget sockets (blocked: they reconnect to a quiet refusal)."""
+    push.send([live.visitor_group(session.visitor)], {"type": "chat.close"})
+
+
 def agent_typing(session, name: str, typing: bool) -> None:
     """The agent is typing in the chat: their visitor's widget says so."""
     push.send(

@@ -12,7 +12,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from helpline.channels.chat import limits, live, visitor
 
-MAX_FRAME = 16 * 1024  # bytes of one frame: a message of 4,000 characters and its envelope
+MAX_FRAME = 64 * 1024  # one frame: 4,000 characters, even each escaped as \uXXXX, and more
 
 
 class VisitorConsumer(AsyncJsonWebsocketConsumer):

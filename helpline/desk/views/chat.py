@@ -62,6 +62,7 @@ def end(request, pk: int):
 def block(request, pk: int):
     session = get_chat_for(request.user, pk)
     actions.block_visitor(request.user, session, request.POST.get("reason", ""))
+    chat_live.drop_visitor(session)
     messages.success(request, "The visitor is blocked: their widget will not open chats.")
     return _back(session)
 
