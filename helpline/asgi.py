@@ -16,7 +16,6 @@ import os
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpline.settings")
 
 from django.core.asgi import get_asgi_application  # noqa: E402
-from django.core.wsgi import get_wsgi_application  # noqa: E402
 
 django_asgi = get_asgi_application()  # sets Django up before the imports below
 
@@ -28,19 +27,19 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from helpline.channels.chat.routing import websocket_urlpatterns as chat_urlpatterns  # noqa: E402
 from helpline.realtime import push  # noqa: E402
 from helpline.realtime.routing import websocket_urlpatterns  # noqa: E402
+from helpline.wsgi import application as wsgi_application  # noqa: E402
 
-DEFAULT_THREADS = 8
 # The chat widget's socket is opened by pages of other sites: no session, and the origin is
 # checked against the widget's own allowed sites (helpline.channels.chat.consumers).
 CHAT_SOCKETS = "/chat/ws/"
 
 
-def build(threads: int = DEFAULT_THREADS):
+def build(threads: int):
     """The application, its HTTP served by `threads` threads."""
-    if os.environ.get("HELPLINE_HTTP") == "asgi":
+    if os.environ.get("HELPLINE_HTTP") == "asgi":  # for bench/servers.py's comparison only
         http = django_asgi
     else:
-        http = WSGIMiddleware(get_wsgi_application(), workers=threads)
+        http = WSGIMiddleware(wsgi_application, workers=threads)  # HEAD bodies dropped too
     desk_sockets = AllowedHostsOriginValidator(
         AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
     )
@@ -70,4 +69,5 @@ def build(threads: int = DEFAULT_THREADS):
     return application
 
 
-application = build()
+# `helpline serve --threads` sets it (8 for any other ASGI server).
+application = build(int(os.environ.get("HELPLINE_WEB_THREADS") or 8))

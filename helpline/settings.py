@@ -58,7 +58,7 @@ _site = urlsplit(SITE_URL)
 _hosts = env("ALLOWED_HOSTS", f"127.0.0.1,localhost,testserver,{_site.hostname or ''}")
 ALLOWED_HOSTS = [h.strip() for h in _hosts.split(",") if h.strip()]
 
-# Behind an HTTPS reverse proxy. waitress speaks plain HTTP, so an https SITE_URL means a
+# Behind an HTTPS reverse proxy. uvicorn speaks plain HTTP, so an https SITE_URL means a
 # proxy terminates TLS in front of Helpline: then its X-Forwarded-Proto says whether the
 # browser's request was secure (HELPLINE_BEHIND_PROXY overrides; the proxy must set that
 # header itself, never pass on the client's), the browser's https origin is trusted for
@@ -250,17 +250,24 @@ CACHES = {
 # channel layer. Embedded, one process's memory (one web server process); with several
 # server processes, Redis (CHANNEL_LAYERS_URL=redis://host:6379/3), so that an event
 # published in one reaches the sockets held by the others.
+# Several Helplines on one Redis database keep apart by their prefixes.
 CHANNEL_LAYERS_URL = env("CHANNEL_LAYERS_URL")
 CHANNEL_LAYERS = {
     "default": (
         {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [CHANNEL_LAYERS_URL], "prefix": "helpline"},
+            "CONFIG": {
+                "hosts": [CHANNEL_LAYERS_URL],
+                "prefix": env("HELPLINE_CHANNEL_PREFIX", "helpline"),
+            },
         }
         if CHANNEL_LAYERS_URL
         else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
     )
 }
+# Embedded, where a process other than the web server (the worker) sends its pushes: the
+# web server's own address (`helpline start` sets it for its children; realtime/relay.py).
+HELPLINE_REALTIME_RELAY_URL = env("HELPLINE_REALTIME_RELAY_URL")
 # An open socket checks again this often that its session is still signed in and which
 # locations its agent serves (a sign-out or a changed location takes effect within it).
 HELPLINE_REALTIME_RECHECK_SECONDS = envint("HELPLINE_REALTIME_RECHECK_SECONDS", 60)

@@ -5,6 +5,7 @@ from django.urls import include, path, reverse
 from helpline.api.api import api
 from helpline.desk.views.account import SignOutView
 from helpline.desk.views.attachments import download_attachment
+from helpline.realtime.relay import receive_relayed
 
 
 def _admin_sign_in(request, extra_context=None):
@@ -35,6 +36,8 @@ urlpatterns = [
         download_attachment,
         name="attachment-download",
     ),
+    # Another process's real-time push, signed (embedded, without Redis: realtime/relay.py).
+    path("realtime/relay/", receive_relayed, name="realtime-relay"),
 ]
 
 # A request parameter refused by helpline.core.params (and any other BadRequest): a desk page.

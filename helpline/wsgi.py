@@ -1,12 +1,14 @@
-"""The WSGI application every server runs (`helpline serve`'s waitress, gunicorn, …).
+"""The WSGI application that serves HTTP (in `helpline serve`'s uvicorn through
+helpline.asgi, or in any WSGI server).
 
 Its HEAD responses carry no body, whatever the server. Django answers HEAD with the GET
-response, body included, and leaves dropping the body to the server; waitress does not
-drop it. On a keep-alive connection that body is then read as the start of the next
-response, so a client, or a reverse proxy that reuses its upstream connections, is
-desynchronised. `without_head_bodies` wraps the application so that no route can answer
-HEAD with a body: it keeps GET's headers, Content-Length included (counted when the
-application gave none, so that the server neither chunks nor closes), and sends no body.
+response, body included, and leaves dropping the body to the server; waitress (which
+Helpline ran before) did not drop it. On a keep-alive connection that body is then read as
+the start of the next response, so a client, or a reverse proxy that reuses its upstream
+connections, is desynchronised. `without_head_bodies` wraps the application so that no
+route can answer HEAD with a body: it keeps GET's headers, Content-Length included
+(counted when the application gave none, so that the server neither chunks nor closes),
+and sends no body.
 """
 
 import os

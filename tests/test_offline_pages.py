@@ -64,6 +64,7 @@ NOT_PAGES = {
     "desk:chat-messages": "JSON for a chat's panel after a reconnect: tests/channels/chat",
     "chat:widget-js": "the widget's script, for other sites' pages: tests/channels/chat",
     "chat:upload": "the widget's file upload (a POST from other sites): tests/channels/chat",
+    "realtime-relay": "the worker's real-time pushes to the web server (signed)",
 }
 # The API answers programs with JSON; its page is /api/docs.
 API_ROUTES = {name for name, route in ROUTES.items() if route.api}

@@ -823,6 +823,9 @@ UNGUARDED = {
     # of the phone line its body names (tests/channels/phone/test_webhooks.py tests both).
     "api:record_call_event",
     "api:twilio_call_status",
+    # Another process's real-time push to the web server: signed with the secret key, not a
+    # user's (tests/realtime/test_relay.py).
+    "realtime-relay",
     # The public survey pages: no sign-in, the signed link (or the kiosk's signed URL) is the
     # credential; tests/feedback/test_public_pages.py shows they reveal nothing else.
     "survey:answer",

@@ -31,6 +31,8 @@ def child_environment() -> dict:
     env.setdefault("DJANGO_SETTINGS_MODULE", "helpline.settings")
     env["HELPLINE_DATA_DIR"] = str(settings.DATA_DIR)
     env["SITE_URL"] = settings.SITE_URL  # the port `helpline start` listens on, when not set
+    if settings.HELPLINE_REALTIME_RELAY_URL:  # where the worker's real-time pushes go
+        env["HELPLINE_REALTIME_RELAY_URL"] = settings.HELPLINE_REALTIME_RELAY_URL
     env.setdefault("PYTHONUNBUFFERED", "1")
     return env
 
@@ -60,7 +62,7 @@ class PortInUse(OSError):
 def ensure_port_free(host: str, port: int) -> None:
     """Fail early, before migrating, when a server could not listen on host:port.
 
-    The probe binds as the web server will (waitress sets SO_REUSEADDR): connections of
+    The probe binds as the web server will (uvicorn sets SO_REUSEADDR): connections of
     a server stopped a moment ago sit in TIME_WAIT for a minute, and a plain bind would
     take them for a server still running. On Linux SO_REUSEADDR still refuses an address
     that a socket listens on. Elsewhere it may not (Windows lets two sockets share a port),
@@ -236,7 +238,7 @@ class Supervisor:
 
 def _terminate(process: subprocess.Popen) -> None:
     with contextlib.suppress(ProcessLookupError):
-        process.terminate()  # SIGTERM on POSIX: celery's warm shutdown, waitress closes
+        process.terminate()  # SIGTERM on POSIX: celery's warm shutdown, uvicorn closes
 
 
 def _kill(process: subprocess.Popen) -> None:

@@ -11,6 +11,7 @@ handle their messages.
 
 import asyncio
 import contextlib
+import json
 from importlib import import_module
 
 from channels.auth import get_user
@@ -54,6 +55,14 @@ class SignedInConsumer(AsyncJsonWebsocketConsumer):
     def groups_for(self, user: User) -> set[str]:
         """The groups this socket is in (runs in a thread: it may query)."""
         return {groups.person(user.pk)}
+
+    @classmethod
+    async def decode_json(cls, text_data):
+        """What the page sent; None for what is not JSON (ignored, the socket stays open)."""
+        try:
+            return json.loads(text_data)
+        except ValueError:
+            return None
 
     async def session_ended(self, message: dict) -> None:
         """The person signed out somewhere: this socket closes if it was its session."""
@@ -112,12 +121,17 @@ class DeskConsumer(SignedInConsumer):
     agent leaves it when the socket closes.
     """
 
+    served: frozenset[int] = frozenset()
+
     def groups_for(self, user: User) -> set[str]:
+        # Read here, in a thread: the event handler below runs in the loop, where no query may.
+        self.served = frozenset(user.location_ids())
         return groups.for_user(user)
 
     async def desk_event(self, message: dict) -> None:
         event = message["event"]
-        if groups.may_see(self.user, event.get("location_id")):
+        location_id = event.get("location_id")
+        if self.user.sees_everything or location_id in self.served:  # User.serves
             await self.send_json(event)
 
     async def receive_json(self, content, **kwargs) -> None:

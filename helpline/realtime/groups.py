@@ -1,8 +1,9 @@
 """The channel layer's groups: who receives a push.
 
-A conversation's events go to its location's group (`location.none` for one without a
-location, which everyone serving any location sees: `Conversation.objects.visible_to`) and
-to `everything`, which admins join. Each person also has a group of their own.
+A conversation's events go to its location's group and to `everything`, which admins
+join; one without a location is for admins only (`User.serves`, the rule of
+`Conversation.objects.visible_to`), so its `location.none` group has nobody in it. Each
+person also has a group of their own.
 """
 
 from helpline.core.models import User
@@ -28,9 +29,4 @@ def for_user(user: User) -> set[str]:
     if user.sees_everything:
         return {EVERYTHING, person(user.pk)}
     served = {location(location_id) for location_id in user.location_ids()}
-    return served | {location(None), person(user.pk)}
-
-
-def may_see(user: User, location_id: int | None) -> bool:
-    """The serving rule of `Conversation.objects.visible_to`, for one pushed event."""
-    return user.sees_everything or location_id is None or location_id in user.location_ids()
+    return served | {person(user.pk)}

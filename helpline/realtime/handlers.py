@@ -63,6 +63,8 @@ def desk_message(event: Event, conversation: dict) -> dict:
         value = event.get(field)
         if isinstance(value, int | str | bool) or value is None and field in event.payload:
             body[field] = value
+    if event.name == EventName.CONVERSATION_ASSIGNED:  # before and after name two ids each
+        body["assignee_before"] = (event.get("before") or {}).get("assignee")
     return {"type": "desk.event", "event": body}
 
 

@@ -44,6 +44,16 @@ def test_it_reports_a_broker_that_does_not_answer_and_masks_its_password(db, mai
     assert "s3cret-pw" not in result.stdout + result.stderr
 
 
+def test_it_reports_a_real_time_layer_that_does_not_answer(db, mail_env):
+    port = free_port()
+    result = check(**mail_env, CHANNEL_LAYERS_URL=f"redis://:s3cret-pw@127.0.0.1:{port}/3")
+    assert result.returncode == 1
+    assert f"Real-time layer  redis://:**@127.0.0.1:{port}/3  UNREACHABLE" in result.stdout
+    assert "s3cret-pw" not in result.stdout + result.stderr
+    answering = check(**mail_env, CHANNEL_LAYERS_URL="redis://127.0.0.1:6379/13")
+    assert "Real-time layer  redis://127.0.0.1:6379/13  ok" in answering.stdout
+
+
 def test_it_reports_an_smtp_server_that_does_not_answer(db):
     port = free_port()
     result = check(EMAIL_HOST="127.0.0.1", EMAIL_PORT=port)

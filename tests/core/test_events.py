@@ -179,3 +179,40 @@ def test_an_agent_without_the_location_cannot_be_given_a_conversation_without_on
     assert refused.value.field == "assignee"
     assert agent_north not in actions.agents_serving(conversation)
     assert actions.assign(admin, conversation, assignee=admin).assignee == admin
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_on_commit_handler_runs_after_the_commit_only_and_its_failure_touches_nothing(
+    subscribed, mailbox
+):
+    from django.db import transaction
+
+    seen = []
+
+    def push(batch):
+        # After the commit: the message is there for anyone to read.
+        seen.append([Message.objects.filter(pk=e["message_id"]).exists() for e in batch])
+
+    def broken(event):
+        raise RuntimeError("the channel layer is down")
+
+    subscribed(EventName.MESSAGE_RECEIVED, broken, Phase.ON_COMMIT)
+    subscribed(EventName.MESSAGE_RECEIVED, push, Phase.ON_COMMIT, many=True)
+    from helpline.conversations.receive import receive_many
+
+    with transaction.atomic():
+        receive_many([email_from("a@example.com"), email_from("b@example.com")])
+        assert seen == []  # nothing in the transaction
+    assert seen == [[True, True]]  # once for the batch, after the commit
+    assert Message.objects.count() == 2  # the broken handler changed nothing
+    assert not EventDelivery.objects.filter(handler__endswith="broken").exists()  # not stored
+
+    class RolledBack(Exception):
+        pass
+
+    with pytest.raises(RolledBack), transaction.atomic():
+        receive_many([email_from("c@example.com")])
+        raise RolledBack
+    assert seen == [[True, True]]  # a rolled-back cause runs nothing
+    with pytest.raises(ValueError):
+        events.subscribe(EventName.NOTE_ADDED, push, phase=Phase.AFTER_COMMIT, many=True)

@@ -1,8 +1,8 @@
 """`helpline check`: what is configured, and which services cannot be reached.
 
-Exits 1 when a required service (the database, the broker, the SMTP server,
-an IMAP mailbox) is unreachable or the database is not migrated. Django's own
-system check is `helpline django-check`.
+Exits 1 when a required service (the database, the broker, the real-time layer's
+Redis, the SMTP server, an IMAP mailbox) is unreachable or the database is not
+migrated. Django's own system check is `helpline django-check`.
 """
 
 import smtplib
@@ -26,6 +26,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Data folder      {settings.DATA_DIR}")
         database_ok = self._database()
         self._broker()
+        self._channel_layer()
         self._smtp()
         if database_ok:
             self._mailboxes()
@@ -78,6 +79,27 @@ class Command(BaseCommand):
             self._problem(f"broker unreachable at {shown}: {_reason(exc)}")
             return
         self._line("Broker", shown, True)
+
+    def _channel_layer(self) -> None:
+        """The desk's real-time layer: Redis when configured, else the web process's memory."""
+        url = settings.CHANNEL_LAYERS_URL
+        if not url:
+            self._line("Real-time layer", "the web process's memory (one web process)")
+            return
+        import redis
+
+        shown = maybe_sanitize_url(url)
+        try:
+            client = redis.Redis.from_url(
+                url, socket_timeout=TIMEOUT, socket_connect_timeout=TIMEOUT
+            )
+            client.ping()
+            client.close()
+        except Exception as exc:
+            self._line("Real-time layer", shown, False, _reason(exc))
+            self._problem(f"real-time layer unreachable at {shown}: {_reason(exc)}")
+            return
+        self._line("Real-time layer", shown, True)
 
     def _smtp(self) -> None:
         backend = settings.EMAIL_BACKEND

@@ -4,6 +4,7 @@ Why uvicorn: README, "Design notes" (measured against daphne and granian).
 """
 
 import asyncio
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 from django.core.management.base import BaseCommand
@@ -34,10 +35,11 @@ def web_server(host: str, port: int, threads: int = 8):
     """The uvicorn server `helpline serve` runs (port 0: any free port, see `effective_port`)."""
     import uvicorn
 
-    from helpline.asgi import build
-
+    # helpline.asgi reads the number of threads when uvicorn imports it (by name: the
+    # application sits above every app, this command below them).
+    os.environ["HELPLINE_WEB_THREADS"] = str(threads)
     config = uvicorn.Config(
-        build(threads),
+        "helpline.asgi:application",
         host=host,
         port=port,
         lifespan="on",
@@ -45,6 +47,7 @@ def web_server(host: str, port: int, threads: int = 8):
         access_log=False,
         log_level="warning",
         ws="websockets-sansio",
+        ws_max_size=1024 * 1024,  # a page sends small JSON; files go over HTTP
         # Behind a proxy, X-Forwarded-* come from it; Django reads them (settings), not uvicorn.
         proxy_headers=False,
         server_header=False,

@@ -7,6 +7,7 @@ Celery worker with embedded beat until Ctrl-C or SIGTERM.
 
 import os
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
@@ -53,6 +54,10 @@ class Command(BaseCommand):
         self.stdout.write("Collecting static files…")
         call_command("collectstatic", interactive=False, verbosity=0)
 
+        # Without Redis the sockets live in the web server's memory: the worker's pushes (mail
+        # that arrived) go to it over loopback (helpline.realtime.relay).
+        if not settings.HELPLINE_REALTIME_RELAY_URL:
+            settings.HELPLINE_REALTIME_RELAY_URL = listen_url(host, port)
         supervisor = Supervisor(out=self.stdout)
         if not no_worker:
             supervisor.add("worker", worker_argv(beat=True))

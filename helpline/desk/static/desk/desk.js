@@ -176,7 +176,7 @@
     document.addEventListener("visibilitychange", () => { if (!document.hidden) tick(); });
     // Events come in bursts (a reply is a message, a status and an assignment): ask once.
     document.addEventListener("helpline:event", (event) => {
-      if (!event.detail.conversation_id) return;
+      if (!event.detail.conversation_id || event.detail.event === "presence") return;
       clearTimeout(soon);
       soon = setTimeout(() => tick(true), 150);
     });

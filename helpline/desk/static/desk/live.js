@@ -31,6 +31,7 @@
 
   function announce(state) {
     up = state;
+    bar.dataset.liveState = state ? "up" : "down";
     document.dispatchEvent(new CustomEvent("helpline:live", { detail: { up: state } }));
   }
 
@@ -78,7 +79,8 @@
     let title = null;
     if (event.event === "message.received" && event.new_conversation && event.channel === "chat") {
       title = "New chat #" + event.conversation_id;
-    } else if (event.event === "conversation.assigned" && event.after === me) {
+    } else if (event.event === "conversation.assigned" && event.assignee_id === me &&
+      event.assignee_before !== me) {
       title = "Conversation #" + event.conversation_id + " was assigned to you";
     }
     if (!title) return;

@@ -1,0 +1,26 @@
+"""Running a test's async scenario in a thread of its own.
+
+Playwright's sync API (the session's Chromium, tests/browser.py) keeps an event loop
+running in the test's thread once it has started, and neither `asyncio.run` nor
+`async_to_sync` may run in a thread whose loop runs.
+"""
+
+import asyncio
+import threading
+
+
+def run(scenario) -> None:
+    """`asyncio.run(scenario())` in a new thread; its exception, if any, raised here."""
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            asyncio.run(scenario())
+        except BaseException as exc:  # handed to the test's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]

@@ -1,0 +1,25 @@
+"""The relay: another process's push reaches the web server's layer only when signed with
+this Helpline's secret key (the browser test, test_browser_live.py, relays for real)."""
+
+import pytest
+from django.core import signing
+from django.test import Client
+
+from helpline.realtime import relay
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_relay_takes_only_a_recent_push_signed_with_the_secret_key():
+    client = Client()
+    message = {"groups": ["helpline.location.1"], "message": {"type": "desk.event", "event": {}}}
+
+    signed = signing.dumps(message, salt=relay.SALT)
+    assert client.post(relay.PATH, signed, content_type="text/plain").status_code == 200
+
+    forged = signing.dumps(message, key="not-our-secret-key", salt=relay.SALT)
+    other_salt = signing.dumps(message)  # signed for something else
+    for body in (forged, other_salt, "", "{}", signed[:-2]):
+        response = client.post(relay.PATH, body, content_type="text/plain")
+        assert response.status_code == 400, body
+    assert client.get(relay.PATH).status_code == 405
