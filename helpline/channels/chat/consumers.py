@@ -33,6 +33,8 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
         try:
             self.visit = await database_sync_to_async(visitor.open_visit)(key, origin, token)
         except visitor.Refused:
+            self.address = ""  # counted down now: a refused handshake may see no disconnect
+            await database_sync_to_async(limits.connection_closed)(address)
             await self.close()
             return
         await self.channel_layer.group_add(

@@ -150,6 +150,9 @@ def test_connections_at_once_from_one_address_are_limited(asgi_server, widget, s
 
     cache.delete("helpline:chat:conns:127.0.0.1")
     settings.HELPLINE_CHAT_CONNECTIONS_PER_IP = 2
+    for _ in range(3):  # refused handshakes use up nothing
+        with pytest.raises(InvalidStatus):
+            open_widget(asgi_server, widget, origin="https://evil.test")
     with open_widget(asgi_server, widget) as first, open_widget(asgi_server, widget) as second:
         with pytest.raises(InvalidStatus):
             open_widget(asgi_server, widget)
