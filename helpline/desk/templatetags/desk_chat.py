@@ -7,6 +7,7 @@ from django.utils import timezone
 from helpline.access import chats_seen_by
 from helpline.channels.chat import visitor
 from helpline.channels.chat.models import ChatSession, SessionStatus
+from helpline.conversations.models import Channel
 
 register = template.Library()
 
@@ -19,6 +20,8 @@ def wait_seconds(session: ChatSession) -> int:
 
 @register.inclusion_tag("desk/_chat.html", takes_context=True)
 def chat_panel(context, conversation):
+    if conversation.channel != Channel.CHAT:  # no query for every other conversation
+        return {"session": None}
     session = (
         ChatSession.objects.select_related("agent", "widget")
         .filter(conversation=conversation)
