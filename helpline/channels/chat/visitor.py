@@ -10,6 +10,7 @@ A frame is a JSON object with a "type":
 * ``typing`` {typing}: passed to the agents' desk.
 * ``end``: the visitor ends the chat.
 * ``sync`` {since}: the messages after the message id `since` (after a reconnect).
+* ``status``: whether anyone is online now (a widget showing the offline form asks again).
 
 A refused frame is answered with ``error`` {id?, field, error} naming the field.
 """
@@ -114,6 +115,10 @@ def handle(visit: Visit, frame: dict) -> list[dict]:
             return _transcript(visit, frame)
         if kind == "survey":
             return _survey(visit, frame)
+        if kind == "status":  # asked again while nobody was online
+            widget = ChatWidget.objects.get(pk=visit.widget_id)
+            online = (not visit.blocked) and actions.anyone_online(widget)
+            return [{"type": "status", "online": online}]
         if kind == "sync":
             since = frame.get("since")
             since = since if isinstance(since, int) and since >= 0 else 0

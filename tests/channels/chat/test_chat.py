@@ -264,3 +264,9 @@ def test_after_the_chat_the_visitor_rates_it_inline_and_gets_the_transcript_by_m
     mail = smtp_server.wait_for(1)[0]
     assert mail.rcpt_tos == ["vic@example.com"]
     assert b"Hello" in mail.content and b"Hi! How can I help?" in mail.content
+
+
+def test_a_widget_showing_the_offline_form_learns_when_someone_comes_online(visit, agent_north):
+    assert visitor.handle(visit, {"type": "status"}) == [{"type": "status", "online": False}]
+    actions.seen(agent_north)
+    assert visitor.handle(visit, {"type": "status"}) == [{"type": "status", "online": True}]

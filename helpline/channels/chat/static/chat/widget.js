@@ -161,6 +161,8 @@
         forget(f.id);
         setOffline(true);
         if (p) form.elements.text.value = p.text;
+      } else if (f.type === "status") {
+        if (!state.chat && f.online === state.offline) setOffline(!f.online);
       } else if (f.type === "rated") {
         $(".survey").textContent = "Thank you for your answer.";
       } else if (f.type === "transcript_sent") {
@@ -248,6 +250,9 @@
   });
   launch.addEventListener("click", function () { panel.hidden = false; launch.hidden = true; form.elements.text.focus(); });
   $(".close").addEventListener("click", function () { panel.hidden = true; launch.hidden = false; });
+
+  // While the offline form shows, ask every 30 s whether someone came online.
+  setInterval(function () { if (state.offline && !state.chat) send({ type: "status" }); }, 30000);
 
   function start() { document.body.appendChild(host); connect(); }
   if (document.body) start(); else document.addEventListener("DOMContentLoaded", start);
