@@ -290,9 +290,9 @@ def main() -> None:
         }
         pids = [p.pid for p in processes]
         results["rss_mb_idle"] = rss_mb(pids)
-        results.update(asyncio.run(Load(ports, key, cookies, args, pids).run()))
-        if not args.no_browser:
+        if not args.no_browser:  # first, on a quiet server
             results.update(widget_figures(ports[0], key))
+        results.update(asyncio.run(Load(ports, key, cookies, args, pids).run()))
     finally:
         for process in processes:
             process.terminate()
