@@ -181,6 +181,9 @@
     };
     sock.onclose = function () {
       state.sock = null;
+      // Refused for about 90 s on end: a token no longer valid (the server's
+      // key changed) is dropped, and the widget starts as a new visitor.
+      if (state.retry >= 20 && saved.token) { delete saved.token; save(); }
       var wait = Math.min(5000, 300 * Math.pow(2, state.retry++));
       setTimeout(connect, wait);
     };
