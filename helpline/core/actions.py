@@ -301,6 +301,12 @@ def update_agent(actor: User | None, user: User, **changes) -> User:
             changed["locations"] = [before, after]
     if changed:
         record(actor, Verb.USER_UPDATED, user, changed=changed)
+        events.publish(
+            events.EventName.USER_UPDATED,
+            user_id=user.pk,
+            actor_id=getattr(actor, "pk", None),
+            changed=sorted(changed),
+        )
     return user
 
 

@@ -127,6 +127,9 @@ class EventName(StrEnum):
     # customer_id, conversation_id, location_id, kind, agent_id (who was to receive or call
     # them, else who recorded it; None when neither), starts_at, ends_at (ISO).
     APPOINTMENT_ATTENDED = "appointment.attended"
+    # An admin changed a person (core.actions.update_agent): user_id, actor_id, changed (the
+    # names of the fields: first_name, last_name, role, locations, is_active).
+    USER_UPDATED = "user.updated"
     # [feedback] survey_id, kind ("csat"|"nps"|"ces"), purpose ("contact"|"recovery_followup"),
     # customer_id, conversation_id, location_id, recovery_case_id (or None).
     SURVEY_SENT = "survey.sent"

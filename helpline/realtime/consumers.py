@@ -3,10 +3,10 @@
 `SignedInConsumer` takes the person from the Django session (channels'
 `AuthMiddlewareStack`, routing.py) and refuses anyone not fully signed in: no session, an
 inactive account, or someone who must still set up two-factor sign-in. While the socket is
-open it checks again every `HELPLINE_REALTIME_RECHECK_SECONDS` (and at once when the person
-signs out somewhere) that the session is still signed in, and joins the groups the person
-should be in now; a sign-out closes it. Subclasses say which groups (`groups_for`) and
-handle their messages.
+open it checks again every `HELPLINE_REALTIME_RECHECK_SECONDS`, and at once when an admin
+changes the person (`user.updated`), that the session is still signed in, and joins the
+groups the person should be in now; a sign-out of its session closes it. Subclasses say
+which groups (`groups_for`) and handle their messages.
 """
 
 import asyncio
@@ -63,6 +63,12 @@ class SignedInConsumer(AsyncJsonWebsocketConsumer):
             return json.loads(text_data)
         except ValueError:
             return None
+
+    async def person_changed(self, message: dict) -> None:
+        """An admin changed this person (role, locations, account): check again now, and tell
+        the page, which may now see more or less."""
+        if await self.recheck():
+            await self.send_json({"event": "scope.changed"})
 
     async def session_ended(self, message: dict) -> None:
         """The person signed out somewhere: this socket closes if it was its session."""
@@ -127,6 +133,18 @@ class DeskConsumer(SignedInConsumer):
         # Read here, in a thread: the event handler below runs in the loop, where no query may.
         self.served = frozenset(user.location_ids())
         return groups.for_user(user)
+
+    async def recheck(self) -> bool:
+        if not await super().recheck():
+            return False
+        # Presence only for the conversations the agent may still see.
+        located = getattr(self, "located", {})
+        self.located = {
+            conversation_id: location_id
+            for conversation_id, location_id in located.items()
+            if self.user.sees_everything or location_id in self.served
+        }
+        return True
 
     async def desk_event(self, message: dict) -> None:
         event = message["event"]

@@ -30,6 +30,7 @@ CARRIED = ("message_id", "actor_id", "new_conversation", "kind", "channel", "bef
 
 def connect() -> None:
     user_logged_out.connect(session_ended, dispatch_uid="helpline.realtime.session_ended")
+    subscribe(EventName.USER_UPDATED, person_changed, phase=Phase.ON_COMMIT)
     for name in PUSHED:
         subscribe(name, push_events, phase=Phase.ON_COMMIT, many=True)
 
@@ -66,6 +67,12 @@ def desk_message(event: Event, conversation: dict) -> dict:
     if event.name == EventName.CONVERSATION_ASSIGNED:  # before and after name two ids each
         body["assignee_before"] = (event.get("before") or {}).get("assignee")
     return {"type": "desk.event", "event": body}
+
+
+def person_changed(event: Event) -> None:
+    """A person's role, locations or account changed: their sockets check again at once
+    (join the groups of now, or close when they may no longer sign in)."""
+    push.send([groups.person(event["user_id"])], {"type": "person.changed"})
 
 
 def session_ended(sender, request, user, **kwargs) -> None:

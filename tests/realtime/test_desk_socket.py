@@ -9,6 +9,7 @@ from django.test import Client
 from helpline.asgi import application
 from helpline.conversations import actions
 from helpline.conversations.receive import receive
+from helpline.core import actions as core_actions
 from helpline.realtime.consumers import SIGNED_OUT
 from tests.conftest import email_from
 from tests.realtime.loop import run
@@ -143,5 +144,28 @@ def test_presence_is_pushed_to_who_sees_the_conversation_and_signing_out_closes_
         assert (await lea.receive_json_from(timeout=5))["present"] == []
         await lea.disconnect()
         await sam.disconnect()
+
+    run(scenario)
+
+
+def test_a_location_taken_away_stops_its_events_at_once(north, south, agent_north, admin):
+    nora = socket(signed_in(agent_north)[1])
+
+    async def scenario():
+        assert (await nora.connect())[0]
+        # Nora moves from North Street to South Mall.
+        await sync_to_async(core_actions.update_agent)(admin, agent_north, locations=[south])
+        assert (await nora.receive_json_from(timeout=5)) == {"event": "scope.changed"}
+        await sync_to_async(lambda: receive(email_from("a@x.example", location=north)))()
+        south_message = await sync_to_async(
+            lambda: receive(email_from("b@x.example", location=south)).message
+        )()
+        assert [e["message_id"] for e in await drain(nora)] == [south_message.pk]
+        # Switched off: the socket closes.
+        await sync_to_async(core_actions.update_agent)(admin, agent_north, is_active=False)
+        assert await nora.receive_output(timeout=5) == {
+            "type": "websocket.close",
+            "code": SIGNED_OUT,
+        }
 
     run(scenario)

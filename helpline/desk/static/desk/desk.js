@@ -174,11 +174,19 @@
     }
     setInterval(() => { if (!live()) tick(); }, every);
     document.addEventListener("visibilitychange", () => { if (!document.hidden) tick(); });
-    // Events come in bursts (a reply is a message, a status and an assignment): ask once.
+    // Events come in bursts (a reply is a message, a status and an assignment): ask once,
+    // and on a busy desk at most once a second.
+    let lastAsked = 0;
     document.addEventListener("helpline:event", (event) => {
-      if (!event.detail.conversation_id || event.detail.event === "presence") return;
-      clearTimeout(soon);
-      soon = setTimeout(() => tick(true), 150);
+      const changed = event.detail.event === "scope.changed"; // the agent's locations changed
+      if (!changed && (!event.detail.conversation_id || event.detail.event === "presence")) return;
+      if (soon) return; // already asked for
+      const wait = Math.max(150, 1000 - (Date.now() - lastAsked));
+      soon = setTimeout(() => {
+        soon = null;
+        lastAsked = Date.now();
+        tick(true);
+      }, wait);
     });
     // Back after a drop: whatever was missed meanwhile.
     document.addEventListener("helpline:live", (event) => { if (event.detail.up) tick(true); });

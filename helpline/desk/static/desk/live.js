@@ -85,7 +85,12 @@
     }
     if (!title) return;
     // One notification per conversation and kind, however many tabs are open.
-    const shown = new Notification(title, { tag: event.event + ":" + event.conversation_id });
+    let shown;
+    try {
+      shown = new Notification(title, { tag: event.event + ":" + event.conversation_id });
+    } catch (error) {
+      return; // a browser that shows them only from a service worker (phones)
+    }
     shown.addEventListener("click", () => {
       window.focus();
       location.href = "/conversations/" + event.conversation_id + "/";
