@@ -49,7 +49,10 @@ def open_chats(context):
         .select_related("agent", "conversation__customer")
         .order_by("started_at")[:50]
     )
-    # Waiting chats first, the longest waiting first; then the ones going on.
-    sessions.sort(key=lambda s: (s.status != SessionStatus.WAITING, s.started_at))
+    # Chats waiting for an agent first, then those waiting for a first answer, the longest
+    # waiting first in each; then the ones going on.
+    sessions.sort(
+        key=lambda s: (s.status != SessionStatus.WAITING, s.answered_at is not None, s.started_at)
+    )
     rows = [(session, wait_seconds(session)) for session in sessions]
     return {"rows": rows}

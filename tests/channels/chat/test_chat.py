@@ -270,3 +270,16 @@ def test_a_widget_showing_the_offline_form_learns_when_someone_comes_online(visi
     assert visitor.handle(visit, {"type": "status"}) == [{"type": "status", "online": False}]
     actions.seen(agent_north)
     assert visitor.handle(visit, {"type": "status"}) == [{"type": "status", "online": True}]
+
+
+def test_the_inbox_lists_open_chats_waiting_first_with_their_wait(widget, north, client):
+    only = agent("only", north, limit=1)
+    answered = visitor.open_visit(widget.key, SITE, "")
+    say(answered, "First", "a1")
+    actions.agent_says(only, ChatSession.objects.get(visitor=answered.visitor), "Hello!")
+    unanswered = visitor.open_visit(widget.key, SITE, "")
+    say(unanswered, "Second", "b1")  # `only` is at their limit: it waits for an agent
+    client.force_login(only)
+    page = client.get("/").content.decode()
+    rows = page[page.index('id="open-chats"') :]
+    assert rows.index("waiting for an agent") < rows.index("answered after")
