@@ -29,6 +29,8 @@ def message_json(message: Message) -> dict:
         "at": message.created_at.isoformat(),
         # The sender's own id of the message: its page replaces its pending copy with this one.
         "client": external.rsplit(":", 1)[-1] if external.startswith("chat") else "",
+        # Its files: the desk links them (/attachments/<id>/, signed in); the widget names them.
+        "files": [{"id": a.pk, "name": a.filename} for a in message.attachments.all()],
     }
 
 

@@ -90,6 +90,7 @@ def history(session: ChatSession | None, since: int = 0) -> list[dict]:
             pk__gt=since,
         )
         .select_related("author")
+        .prefetch_related("attachments")
         .order_by("pk")
     )
     return [live.message_json(m) for m in messages[:HISTORY]]

@@ -134,6 +134,7 @@ def test_the_visitor_sends_a_file_under_the_desks_attachment_rules(
     status, headers, data = post("kettle.png", b"\x89PNG\r\n\x1a\n")
     assert status == 200 and headers["Access-Control-Allow-Origin"] == SITE
     assert data["message"]["text"] == "Sent a file: kettle.png"
+    assert [f["name"] for f in data["message"]["files"]] == ["kettle.png"]
     attachment = Attachment.objects.get()
     assert attachment.filename == "kettle.png" and attachment.message.channel == "chat"
     status, _, data = post("setup.exe", b"MZ")

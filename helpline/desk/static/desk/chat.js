@@ -27,6 +27,12 @@
     who.className = "chat-who";
     who.textContent = message.from === "agent" ? message.name : "Visitor";
     item.append(who, " ", message.text);
+    (message.files || []).forEach((file) => {
+      const link = document.createElement("a");
+      link.href = `/attachments/${file.id}/`;
+      link.textContent = file.name;
+      item.append(" ", link);
+    });
     log.append(item);
     lastId = Math.max(lastId, message.id);
     if (message.from === "visitor") typingLine.textContent = "";
