@@ -188,6 +188,11 @@ def why_not(
         inbound = conversation.messages.filter(direction=Direction.INBOUND)
         if inbound.exists() and not inbound.filter(kind=MessageKind.NORMAL).exists():
             return "only robots wrote (auto-replies, bounces, bulk mail)"
+        if (
+            purpose == Purpose.CONTACT
+            and Survey.objects.filter(cause=f"chat:{conversation.pk}").exists()
+        ):
+            return "the customer was asked in the chat"
     if purpose == Purpose.CONTACT and every_days:
         since = (now or timezone.now()) - timedelta(days=every_days)
         recent = Survey.objects.filter(customer=customer, purpose=Purpose.CONTACT).filter(

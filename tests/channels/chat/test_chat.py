@@ -283,3 +283,20 @@ def test_the_inbox_lists_open_chats_waiting_first_with_their_wait(widget, north,
     page = client.get("/").content.decode()
     rows = page[page.index('id="open-chats"') :]
     assert rows.index("waiting for an agent") < rows.index("answered after")
+
+
+def test_a_chat_rated_inline_is_not_surveyed_again_by_mail_when_solved(visit, online):
+    from helpline.feedback import actions as feedback_actions
+    from helpline.feedback.models import SurveyPolicy
+
+    SurveyPolicy.objects.create(name="Everyone")
+    say(visit, "Hello", "h1", email="rita@example.com")
+    session = ChatSession.objects.get(visitor=visit.visitor)
+    actions.agent_says(online, session, "Hi Rita")
+    conversation = session.conversation
+    customer = conversation.customer
+    assert feedback_actions.why_not(customer, conversation, "contact") == ""
+    actions.end_chat(session, actions.VISITOR)
+    visitor.handle(visit, {"type": "survey", "score": 4})
+    reason = feedback_actions.why_not(customer, conversation, "contact")
+    assert reason == "the customer was asked in the chat"
