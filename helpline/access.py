@@ -18,6 +18,7 @@ from enum import StrEnum
 from django.db.models import QuerySet
 from django.http import Http404
 
+from helpline.channels.chat.models import ChatSession
 from helpline.conversations.models import Conversation, Message, identities_known_at
 from helpline.core.models import User
 from helpline.customers.models import Customer, CustomerNote, Identity
@@ -34,6 +35,24 @@ def get_conversation_for(user: User, pk: int, queryset=None) -> Conversation:
     if conversation is None:
         raise Http404("No such conversation")
     return conversation
+
+
+def get_chat_for(user: User, conversation_pk: int) -> ChatSession:
+    """The chat of a conversation the user may see (404 for a conversation that is no chat)."""
+    conversation = get_conversation_for(user, conversation_pk)
+    session = (
+        ChatSession.objects.select_related("widget", "agent", "conversation")
+        .filter(conversation=conversation)
+        .first()
+    )
+    if session is None:
+        raise Http404("No such chat")
+    return session
+
+
+def chats_seen_by(user: User) -> QuerySet:
+    """The chats of the conversations the user may see."""
+    return ChatSession.objects.filter(conversation__in=Conversation.objects.visible_to(user))
 
 
 def get_customer_for(user: User, pk: int, queryset=None) -> Customer:

@@ -24,9 +24,14 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from helpline.channels.chat.routing import websocket_urlpatterns as chat_urlpatterns  # noqa: E402
 from helpline.realtime import push  # noqa: E402
 from helpline.realtime.routing import websocket_urlpatterns  # noqa: E402
 from helpline.wsgi import application as wsgi_application  # noqa: E402
+
+# The chat widget's socket is opened by pages of other sites: no session, and the origin is
+# checked against the widget's own allowed sites (helpline.channels.chat.consumers).
+CHAT_SOCKETS = "/chat/ws/"
 
 
 def build(threads: int):
@@ -35,14 +40,16 @@ def build(threads: int):
         http = django_asgi
     else:
         http = WSGIMiddleware(wsgi_application, workers=threads)  # HEAD bodies dropped too
-    router = ProtocolTypeRouter(
-        {
-            "http": http,
-            "websocket": AllowedHostsOriginValidator(
-                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-            ),
-        }
+    desk_sockets = AllowedHostsOriginValidator(
+        AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
     )
+    chat_sockets = URLRouter(chat_urlpatterns)
+
+    async def sockets(scope, receive, send):
+        chosen = chat_sockets if scope["path"].startswith(CHAT_SOCKETS) else desk_sockets
+        return await chosen(scope, receive, send)
+
+    router = ProtocolTypeRouter({"http": http, "websocket": sockets})
 
     async def application(scope, receive, send):
         """The router, after noting the server's loop (pushes from request threads go to it)."""

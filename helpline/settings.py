@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "helpline.conversations",
     "helpline.channels.email",
     "helpline.channels.phone",
+    "helpline.channels.chat",
     "helpline.api",
     "helpline.search",
     "helpline.desk",
@@ -231,6 +232,11 @@ OTP_TOTP_THROTTLE_FACTOR = 0
 PASSWORD_RESET_TIMEOUT = 3600 * 2
 # Who is viewing or typing in a conversation is forgotten after this many seconds.
 HELPLINE_PRESENCE_SECONDS = envint("HELPLINE_PRESENCE_SECONDS", 30)
+# The chat widget (helpline.channels.chat): an agent whose desk has not been seen for this
+# long is offline; limits per visitor and per address against abuse.
+HELPLINE_CHAT_ONLINE_SECONDS = envint("HELPLINE_CHAT_ONLINE_SECONDS", 60)
+HELPLINE_CHAT_MESSAGES_PER_MINUTE = envint("HELPLINE_CHAT_MESSAGES_PER_MINUTE", 30)
+HELPLINE_CHAT_CONNECTIONS_PER_IP = envint("HELPLINE_CHAT_CONNECTIONS_PER_IP", 20)
 # How often an open inbox asks for new activity.
 HELPLINE_INBOX_POLL_SECONDS = envint("HELPLINE_INBOX_POLL_SECONDS", 10)
 

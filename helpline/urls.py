@@ -25,6 +25,8 @@ urlpatterns = [
     path("", include("helpline.desk.urls")),
     # The public survey pages: the signed link is the credential, nobody signs in.
     path("", include("helpline.feedback.urls")),
+    # The chat widget's script: any website loads it; its socket checks key and origin.
+    path("", include("helpline.channels.chat.urls")),
     path("settings/", include("helpline.desk.views.settings")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

@@ -38,6 +38,7 @@ SIGNED_IN_PAGES.pop("desk:two-factor-qr")  # an image: see NOT_PAGES
 SIGNED_IN_PAGES.pop("desk:customer-export")  # a ZIP file: see NOT_PAGES
 SIGNED_IN_PAGES.pop("desk:reports-csv")  # a CSV file: see NOT_PAGES
 SIGNED_IN_PAGES.pop("desk:reports-pdf")  # a PDF file: see NOT_PAGES
+SIGNED_IN_PAGES.pop("desk:chat-messages")  # JSON for the chat panel: see NOT_PAGES
 SIGNED_OUT_PAGES = {
     "desk:sign-in": "/sign-in/",
     "desk:password-reset": "/password-reset/",
@@ -62,6 +63,9 @@ NOT_PAGES = {
     "api:api-root": "a 404 that names the docs",
     "api:record_call_event": "a phone system's webhook",
     "api:twilio_call_status": "Twilio's webhook",
+    "desk:chat-messages": "JSON for a chat's panel after a reconnect: tests/channels/chat",
+    "chat:widget-js": "the widget's script, for other sites' pages: tests/channels/chat",
+    "chat:upload": "the widget's file upload (a POST from other sites): tests/channels/chat",
     "realtime-relay": "the worker's real-time pushes to the web server (signed)",
 }
 # The API answers programs with JSON; its page is /api/docs.

@@ -171,6 +171,17 @@ ROUTES = {
     "desk:conversation-presence": Route(
         "POST", "/conversations/{conversation}/presence/", "object", {"typing": "1"}
     ),
+    # A chat's agent side: its conversation's people only.
+    "desk:chat-online": Route("POST", "/chat/online/", "self", {}),
+    "desk:chat-say": Route(
+        "POST", "/conversations/{chat}/chat/say/", "object", {"text": "Hello", "id": "m9"}
+    ),
+    "desk:chat-end": Route("POST", "/conversations/{chat}/chat/end/", "object", {}),
+    "desk:chat-block": Route("POST", "/conversations/{chat}/chat/block/", "object", {}),
+    "desk:chat-typing": Route(
+        "POST", "/conversations/{chat}/chat/typing/", "object", {"typing": "1"}
+    ),
+    "desk:chat-messages": Route("GET", "/conversations/{chat}/chat/messages/?after=0", "object"),
     "desk:customer": Route("GET", "/customers/{customer}/", "object"),
     "desk:customer-note": Route(
         "POST", "/customers/{customer}/notes/", "object", {"body": "Prefers phone"}
@@ -540,6 +551,24 @@ ROUTES = {
     "settings:webhook-send-again": Route(
         "POST", "/settings/webhooks/deliveries/{webhook_delivery}/send-again/", "settings"
     ),
+    # The chat widgets and the agents' chat limits (helpline.channels.chat).
+    "settings:chat": Route("GET", "/settings/chat/", "settings"),
+    "settings:chat-widget-new": Route(
+        "POST",
+        "/settings/chat/new/",
+        "settings",
+        {"name": "Site", "location": "{north}", "origins": "https://shop.test"},
+    ),
+    "settings:chat-widget": Route(
+        "POST",
+        "/settings/chat/{widget}/",
+        "settings",
+        {"name": "Site", "location": "{north}", "origins": "https://shop.test", "active": "on"},
+    ),
+    "settings:chat-widget-key": Route("POST", "/settings/chat/{widget}/new-key/", "settings", {}),
+    "settings:chat-limit": Route(
+        "POST", "/settings/chat/limits/{nora}/", "settings", {"chat_limit": "2"}
+    ),
     "settings:survey-policies": Route("GET", "/settings/surveys/", "settings"),
     "settings:survey-policy-new": Route(
         "POST",
@@ -584,6 +613,24 @@ ROUTES = {
         "/settings/recovery/root-causes/{root_cause}/",
         "settings",
         {"name": "Courier late", "position": "0"},
+    ),
+    # Chats like their conversations; widgets for admins.
+    "api:list_chats": Route("GET", "/api/chats", "list", api=True),
+    "api:get_chat": Route("GET", "/api/chats/{chat_session}", "object", api=True),
+    "api:end_chat": Route("POST", "/api/chats/{chat_session}/end", "object", api=True),
+    "api:list_chat_widgets": Route("GET", "/api/chat-widgets", "admin", api=True),
+    "api:create_chat_widget": Route(
+        "POST",
+        "/api/chat-widgets",
+        "admin",
+        {"name": "Site", "location_id": "{north}", "allowed_origins": ["https://shop.test"]},
+        api=True,
+    ),
+    "api:update_chat_widget": Route(
+        "PATCH", "/api/chat-widgets/{widget}", "admin", {"active": False}, api=True
+    ),
+    "api:rotate_chat_widget_key": Route(
+        "POST", "/api/chat-widgets/{widget}/rotate-key", "admin", api=True
     ),
     "api:list_webhooks": Route("GET", "/api/webhooks", "admin", api=True),
     "api:list_webhook_deliveries": Route(
@@ -789,6 +836,10 @@ UNGUARDED = {
     "survey:comment",
     "survey:unsubscribe",
     "survey:kiosk",
+    # The chat widget's script: the same file for every site; its socket checks the widget's
+    # key, the page's origin and the visitor's token (tests/channels/chat).
+    "chat:widget-js",
+    "chat:upload",
 }
 
 
@@ -905,10 +956,26 @@ def world(north, south, admin, agent_north, agent_south, mailbox):
     ids.update(_survey_world(conversation))
     ids["time_entry"] = log_time(users[NOTIFIED], kind="admin", minutes=5).pk
     ids.update(_quality_world(admin, manager, agent_north, conversation))
+    ids.update(_chat_world(agent_north, north))
     ids["saved_view"] = save_view(users[NOTIFIED], "Urgent", "open", Filters(priority="urgent")).pk
     device = twofactor.start_enrolment(users[NOTIFIED])
     ids["totp"] = totp(bytes.fromhex(device.key))
     return SimpleNamespace(ids=ids, users=users)
+
+
+def _chat_world(agent, north) -> dict:
+    """A chat at North Street with the MARKER in its first message (and so its subject)."""
+    from helpline.channels.chat import actions as chat_actions
+    from helpline.channels.chat.models import ChatWidget
+
+    widget = ChatWidget.objects.create(
+        name="Site", location=north, allowed_origins="https://x.test"
+    )
+    chat_actions.seen(agent)
+    session = chat_actions.start_chat(
+        widget, "v-matrix", f"{MARKER} chat", client_id="c1", about=chat_actions.About()
+    )
+    return {"widget": widget.pk, "chat": session.conversation_id, "chat_session": session.pk}
 
 
 def _recovery_cases(admin, conversation, other, closed_customer) -> dict:

@@ -17,6 +17,7 @@ from helpline.api import (
     appointments,
     callbacks,
     calls,
+    chat,
     conversations,
     customers,
     errors,
@@ -97,3 +98,4 @@ api.add_router("/", reports.router)
 api.add_router("/", perception.router)
 api.add_router("/", time_audit.router)
 api.add_router("/", quality.router)
+api.add_router("/", chat.router)

@@ -10,7 +10,7 @@ from ninja import Field, Router, Schema, Status
 
 from helpline.api.schemas import ChannelName, ErrorOut, PriorityName
 from helpline.sla import actions
-from helpline.sla.models import MAX_TARGET_MINUTES, SlaPolicy
+from helpline.sla.models import MAX_CHAT_SECONDS, MAX_TARGET_MINUTES, SlaPolicy
 
 router = Router(tags=["service levels"])
 
@@ -27,6 +27,9 @@ class PolicyPatch(Schema):
     first_response_minutes: int | None = Minutes
     next_response_minutes: int | None = Minutes
     resolution_minutes: int | None = Minutes
+    chat_first_response_seconds: int | None = Field(
+        None, ge=1, le=MAX_CHAT_SECONDS, description="A chat's first answer, business seconds"
+    )
     warn_at_percent: int | None = Field(None, ge=0, le=99, description="0: no warning")
     raise_priority_to: PriorityName | None = None
     reassign_to_team_id: int | None = None
@@ -48,6 +51,7 @@ class PolicyOut(Schema):
     first_response_minutes: int | None
     next_response_minutes: int | None
     resolution_minutes: int | None
+    chat_first_response_seconds: int | None
     warn_at_percent: int
     raise_priority_to: str | None
     reassign_to_team_id: int | None

@@ -55,6 +55,7 @@ WAITED = "waited_minutes"
 MAX_WAITED_MINUTES = 24 * 60
 # How many conversations whose pending time is over one sweep reopens (the next takes the rest).
 REOPEN_BATCH = 500
+MAX_CHAT_TEXT = 4000  # characters of one chat message, either way
 
 
 @transaction.atomic
@@ -311,6 +312,48 @@ def log_past_reply(
     conversation.save(update_fields=_responded(conversation, message))
     record(actor, Verb.REPLIED, conversation, at=at, message_id=message.pk)
     _sent(actor, message)  # no recipient: the email channel queues nothing
+    _keep_true(callers, conversation)
+    return message
+
+
+@transaction.atomic
+def chat_reply(
+    actor: User, conversation: Conversation, text: str, *, client_id: str = ""
+) -> Message:
+    """Answer the customer live in a chat: the message goes to their widget, not by mail.
+
+    `client_id` is the agent's page's own id for the message: sent twice (a connection lost
+    before the answer came), it is stored once and the stored message is returned.
+    """
+    if conversation.channel != Channel.CHAT:
+        raise ActionError("only a chat is answered in the chat", "channel")
+    if not text.strip():
+        raise ActionError("a message needs text", "text")
+    if len(text) > MAX_CHAT_TEXT:
+        raise ActionError(f"a chat message has at most {MAX_CHAT_TEXT} characters", "text")
+    callers, conversation = conversation, _locked(conversation)
+    external_id = f"chat-agent:{actor.pk}:{client_id}" if client_id else ""
+    if external_id:
+        stored = (
+            Message.objects.filter(channel=Channel.CHAT, external_id=external_id)
+            .exclude(external_id="")
+            .first()
+        )
+        if stored is not None:
+            return stored
+    message = Message.objects.create(
+        conversation=conversation,
+        channel=Channel.CHAT,
+        direction=Direction.OUTBOUND,
+        author=actor,
+        text=text,
+        full_text=text,
+        external_id=external_id,
+        created_at=timezone.now(),
+    )
+    conversation.save(update_fields=_responded(conversation, message))
+    record(actor, Verb.REPLIED, conversation, message_id=message.pk, channel=Channel.CHAT)
+    _sent(actor, message)
     _keep_true(callers, conversation)
     return message
 

@@ -74,6 +74,16 @@ class EventName(StrEnum):
     # voicemail: message_id, conversation_id, customer_id, location_id, direction, outcome,
     # number (E.164, empty when withheld), at (ISO time of the call).
     CALL_UNTAKEN = "call.untaken"
+    # The chat channel: a visitor's chat began (waiting, or given to an agent), a waiting one
+    # was given to an agent, or one ended
+    # (by the visitor or an agent): session_id, conversation_id, location_id, agent_id (None
+    # while waiting), status ("waiting"|"active"|"ended"), ended_by ("visitor"|"agent"|"").
+    CHAT_STARTED = "chat.started"
+    CHAT_ASSIGNED = "chat.assigned"  # a waiting chat given to an agent (or taken by one)
+    CHAT_ENDED = "chat.ended"
+    # A chat's visitor started or stopped typing: conversation_id, location_id, typing (bool).
+    # Published outside any transaction; never stored (on-commit handlers only).
+    CHAT_TYPING = "chat.typing"
     # survey_id, answer_id, kind, score (int), comment, purpose, recovery_case_id (or None),
     # customer_id (None for kiosk), conversation_id (None for kiosk), location_id, agent_id,
     # team_id (credited at answer time), changed (bool: an earlier answer was changed within its

@@ -6,9 +6,13 @@ Django admin), so these are the demo's only direct writes; each is a handful of 
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 
+from helpline.channels.chat.actions import create_widget as create_chat_widget
+from helpline.channels.chat.models import ChatWidget
 from helpline.conversations.actions import create_canned_reply
 from helpline.core.models import Location, Mailbox, Role, Team, User
 
@@ -117,7 +121,22 @@ def organise(now: datetime) -> Organisation:
         )
         mailboxes[locations[index].pk] = mailbox
     _canned_replies(locations)
+    _chat_widget(locations[0], mailboxes.get(locations[0].pk))
     return Organisation(locations, agents, teams, mailboxes, serves)
+
+
+def _chat_widget(location: Location, mailbox: Mailbox | None) -> None:
+    """A chat widget for the first store, which pages of the desk's own site may embed."""
+    if ChatWidget.objects.filter(location=location).exists():
+        return
+    site = urlsplit(settings.SITE_URL)
+    create_chat_widget(
+        None,
+        name=f"{location.name} website",
+        location=location,
+        mailbox=mailbox,
+        origins=f"{site.scheme}://{site.netloc}",
+    )
 
 
 def _canned_replies(locations: list[Location]) -> None:

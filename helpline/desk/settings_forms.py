@@ -249,6 +249,15 @@ class SlaPolicyForm(AsciiNumbers, forms.Form):
     resolution_minutes = _minutes(
         "Solved within (minutes)", "Time waiting for the customer is not counted. Empty: no target."
     )
+    chat_first_response_seconds = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=24 * 3600,
+        label="A chat's first answer within (seconds)",
+        help_text="Chats only, counted while the location is open. Empty: the first response "
+        "target above applies.",
+        error_messages={"invalid": "Write a whole number of seconds, like 60."},
+    )
     warn_at_percent = forms.IntegerField(
         min_value=0,
         max_value=99,
@@ -571,4 +580,42 @@ class RootCauseForm(AsciiNumbers, forms.Form):
         initial=True,
         label="Offered when closing a case",
         help_text="Untick to retire it: cases closed with it keep it.",
+    )
+
+
+class ChatWidgetForm(AsciiNumbers, forms.Form):
+    """A chat widget: its location, the mailbox that answers offline messages, and the sites
+    allowed to embed it."""
+
+    name = forms.CharField(
+        max_length=200, label="Name", error_messages={"required": "A widget needs a name."}
+    )
+    location = forms.ModelChoiceField(
+        queryset=Location.objects.order_by("name"),
+        label="Location",
+        help_text="Its chats go to this location's agents.",
+        error_messages={"required": "Choose the location whose agents take its chats."},
+    )
+    mailbox = forms.ModelChoiceField(
+        queryset=Mailbox.objects.order_by("address"),
+        required=False,
+        label="Mailbox",
+        help_text="A message left while nobody is online is answered by email from it.",
+    )
+    origins = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Allowed sites",
+        help_text="One origin a line, e.g. https://shop.example.com. Only pages of these "
+        "sites may open a chat.",
+    )
+    active = forms.BooleanField(required=False, initial=True, label="Active")
+
+
+class ChatLimitForm(AsciiNumbers, forms.Form):
+    chat_limit = forms.IntegerField(
+        min_value=0,
+        max_value=20,
+        label="Chats at once",
+        error_messages={"required": "Give a number of chats, 0 to 20."},
     )

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include(account)),
     path("", include(new_conversation)),
     path("", include(conversations)),
+    path("", include("helpline.desk.views.chat")),
     path("", include(customers)),
     path("", include(search)),
     path("", include(callbacks)),

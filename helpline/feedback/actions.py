@@ -188,6 +188,11 @@ def why_not(
         inbound = conversation.messages.filter(direction=Direction.INBOUND)
         if inbound.exists() and not inbound.filter(kind=MessageKind.NORMAL).exists():
             return "only robots wrote (auto-replies, bounces, bulk mail)"
+        if (
+            purpose == Purpose.CONTACT
+            and Survey.objects.filter(cause=f"chat:{conversation.pk}").exists()
+        ):
+            return "the customer was asked in the chat"
     if purpose == Purpose.CONTACT and every_days:
         since = (now or timezone.now()) - timedelta(days=every_days)
         recent = Survey.objects.filter(customer=customer, purpose=Purpose.CONTACT).filter(
@@ -535,6 +540,28 @@ def check_score(kind: str, score) -> int:
     if value not in allowed:
         raise ActionError(f"a score from {allowed[0]} to {allowed[-1]}", "score")
     return value
+
+
+@transaction.atomic
+def answer_in_chat(conversation: Conversation, score, now: datetime | None = None) -> Answer:
+    """The chat widget asks its question inline when a chat ends: one CSAT survey per chat
+    (its cause "chat:<conversation>"), asked and answered at once, credited like any other."""
+    now = now or timezone.now()
+    check_score(Kind.CSAT, score)
+    survey = Survey.objects.filter(cause=f"chat:{conversation.pk}").first()
+    if survey is None:
+        survey = Survey.objects.create(
+            cause=f"chat:{conversation.pk}",
+            kind=Kind.CSAT,
+            purpose=Purpose.CONTACT,
+            status=SurveyStatus.SENT,
+            customer_id=conversation.customer_id,
+            conversation=conversation,
+            location_id=conversation.location_id,
+            sent_at=now,
+        )
+        record(None, Verb.SURVEY_SENT, survey, conversation_id=conversation.pk, via="chat")
+    return answer(survey, score, now)
 
 
 @transaction.atomic

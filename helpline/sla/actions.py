@@ -13,7 +13,7 @@ from helpline.core.activity import record
 from helpline.core.errors import ActionError, refuse_unknown
 from helpline.core.models import Location, Team, User
 from helpline.core.values import optional_choice, required_text, rows_by_id
-from helpline.sla.models import MAX_TARGET_MINUTES, Notification, SlaPolicy
+from helpline.sla.models import MAX_CHAT_SECONDS, MAX_TARGET_MINUTES, Notification, SlaPolicy
 from helpline.sla.verbs import Verb
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,7 @@ FIELDS = (
     "channel",
     "location",
     *TARGETS,
+    "chat_first_response_seconds",
     "warn_at_percent",
     "raise_priority_to",
     "reassign_to_team",
@@ -56,6 +57,11 @@ def clean(values: dict) -> dict:
         value = cleaned.get(name)
         if value is not None and not 1 <= value <= MAX_TARGET_MINUTES:
             raise ActionError(f"between 1 and {MAX_TARGET_MINUTES} minutes, or empty", name)
+    chat_seconds = cleaned.get("chat_first_response_seconds")
+    if chat_seconds is not None and not 1 <= chat_seconds <= MAX_CHAT_SECONDS:
+        raise ActionError(
+            f"between 1 and {MAX_CHAT_SECONDS} seconds, or empty", "chat_first_response_seconds"
+        )
     for name in ("position", "warn_at_percent"):
         if name in cleaned and cleaned[name] is None:
             raise ActionError("give a number", name)

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 from django.utils import timezone
 
-from helpline.conversations.models import OPEN_STATUSES, Conversation, Status
+from helpline.conversations.models import OPEN_STATUSES, Channel, Conversation, Status
 from helpline.core.sql import update_fields_from_values
 from helpline.hours.calendar import ALWAYS_OPEN, calendars_for
 from helpline.sla.models import Clock, EventKind, SlaEvent, SlaPolicy
@@ -168,8 +168,10 @@ def compute(conversation: Conversation, policy: SlaPolicy | None, calendar, now:
     conversation.sla_due_at = min(running, default=None)
 
 
-def response_minutes(conversation: Conversation, policy: SlaPolicy) -> int | None:
+def response_minutes(conversation: Conversation, policy: SlaPolicy) -> float | None:
     if conversation.first_response_at is None:
+        if conversation.channel == Channel.CHAT and policy.chat_first_response_seconds:
+            return policy.chat_first_response_seconds / 60
         return policy.first_response_minutes
     return policy.next_response_minutes
 

@@ -13,6 +13,7 @@ from helpline.core.models import Location, Team, User
 
 # A year of business minutes: more is surely a typing slip.
 MAX_TARGET_MINUTES = 366 * 24 * 60
+MAX_CHAT_SECONDS = 24 * 3600
 
 
 def _target(help_text: str):
@@ -38,6 +39,14 @@ class SlaPolicy(models.Model):
     first_response_minutes = _target("The first response to a new conversation")
     next_response_minutes = _target("Every later response to the customer")
     resolution_minutes = _target("Solving it, time spent pending not counted")
+    # A chat's visitor waits on the page: its first answer is counted in seconds.
+    chat_first_response_seconds = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_CHAT_SECONDS)],
+        help_text="The first answer in a chat, in business seconds; empty: the first response "
+        "target applies",
+    )
     warn_at_percent = models.PositiveSmallIntegerField(
         default=80,
         validators=[MaxValueValidator(99)],

@@ -10,6 +10,7 @@ from django.urls import include, path
 from helpline.desk.views.settings import (
     agents,
     canned,
+    chat,
     locations,
     mailboxes,
     recovery,
@@ -33,6 +34,7 @@ urlpatterns = [
     path("service-levels/", include(sla)),
     path("canned-replies/", include(canned)),
     path("webhooks/", include(webhooks)),
+    path("chat/", include(chat)),
     path("surveys/", include(surveys)),
     path("recovery/", include(recovery)),
     path("time/", include(time_audit)),

@@ -1,0 +1,1 @@
+"""The chat channel: a widget on the customer's website, visitors, routing to agents."""

@@ -1,0 +1,83 @@
+"""What goes out live over the sockets: the frames, and to which group.
+
+The visitor's widgets (every tab of one visitor) listen on the visitor's group. Pushes are
+best effort (the desk sends them on commit through helpline.realtime, desk/chat_live.py): a
+socket that missed one asks for what came after the last message it saw, so nothing is lost,
+and every message carries its id, so nothing is shown twice.
+"""
+
+from django.db import transaction
+
+from helpline.channels.chat.models import ChatSession, SessionStatus
+from helpline.conversations.models import Direction, Message
+from helpline.core.events import Event, EventName, publish
+
+
+def visitor_group(visitor: str) -> str:
+    return f"chat.visitor.{visitor}"
+
+
+def message_json(message: Message) -> dict:
+    """A chat message as the widget and the desk's chat show it."""
+    author = message.author
+    external = message.external_id
+    return {
+        "id": message.pk,
+        "from": "visitor" if message.direction == Direction.INBOUND else "agent",
+        "name": (author.first_name or author.username) if author else "",
+        "text": message.text,
+        "at": message.created_at.isoformat(),
+        # The sender's own id of the message: its page replaces its pending copy with this one.
+        "client": external.rsplit(":", 1)[-1] if external.startswith("chat") else "",
+        # Its files: the desk links them (/attachments/<id>/, signed in); the widget names them.
+        "files": [{"id": a.pk, "name": a.filename} for a in message.attachments.all()],
+    }
+
+
+def state_json(session: ChatSession | None) -> dict | None:
+    if session is None:
+        return None
+    agent = session.agent
+    return {
+        "id": session.pk,
+        "status": session.status,
+        "agent": (agent.first_name or agent.username) if agent else "",
+        "ended_by": session.ended_by,
+    }
+
+
+def for_visitor(event: Event) -> tuple[str, dict] | None:
+    """(group, frame) telling a chat's visitor of a message or of the chat's state; None for
+    an event of no chat (or the first message, told with the chat's start)."""
+    if event.name in (EventName.CHAT_STARTED, EventName.CHAT_ASSIGNED, EventName.CHAT_ENDED):
+        session = ChatSession.objects.select_related("agent").get(pk=event["session_id"])
+        return visitor_group(session.visitor), {"type": "chat.state", "state": state_json(session)}
+    visitor = (
+        ChatSession.objects.filter(conversation_id=event["conversation_id"])
+        .values_list("visitor", flat=True)
+        .first()
+    )
+    if visitor is None:
+        return None
+    message = Message.objects.select_related("author").get(pk=event["message_id"])
+    return visitor_group(visitor), {"type": "chat.message", "message": message_json(message)}
+
+
+def visitor_typing(visitor: str, typing: bool) -> None:
+    """Tell the desk (the bus's CHAT_TYPING, pushed to the agents' sockets by the desk)."""
+    session = (
+        ChatSession.objects.filter(visitor=visitor)
+        .exclude(status=SessionStatus.ENDED)
+        .select_related("widget")
+        .order_by("-pk")
+        .first()
+    )
+    if session is None:
+        return
+    with transaction.atomic():  # nothing is written: the bus wants a transaction all the same
+        publish(
+            EventName.CHAT_TYPING,
+            conversation_id=session.conversation_id,
+            location_id=session.widget.location_id,
+            typing=typing,
+        )

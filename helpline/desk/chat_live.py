@@ -1,0 +1,62 @@
+"""A chat's pushes, on commit through helpline.realtime: to the agents' desk sockets (the
+visitor typing, a chat waiting, taken or ended; its messages go there with every
+conversation event) and to the visitor's widgets (the agent's messages, the chat's state).
+
+helpline.channels.chat sits below realtime and cannot push itself; the desk, above both,
+subscribes for it. Best effort: a widget or page that missed a push catches up on its own.
+"""
+
+from helpline.channels.chat import live
+from helpline.conversations.models import Channel
+from helpline.core.events import Event, EventName, Phase, subscribe
+from helpline.realtime import groups, push
+
+CARRIED = ("session_id", "agent_id", "status", "ended_by", "typing")
+
+
+def is_chat(payload: dict) -> bool:
+    return payload.get("channel") == Channel.CHAT
+
+
+def connect() -> None:
+    for name in (
+        EventName.CHAT_TYPING,
+        EventName.CHAT_STARTED,
+        EventName.CHAT_ASSIGNED,
+        EventName.CHAT_ENDED,
+    ):
+        subscribe(name, to_desk, phase=Phase.ON_COMMIT)
+    for name in (EventName.MESSAGE_RECEIVED, EventName.MESSAGE_SENT):
+        subscribe(name, to_visitor, phase=Phase.ON_COMMIT, when=is_chat)
+    for name in (EventName.CHAT_STARTED, EventName.CHAT_ASSIGNED, EventName.CHAT_ENDED):
+        subscribe(name, to_visitor, phase=Phase.ON_COMMIT)
+
+
+def to_desk(event: Event) -> None:
+    body = {
+        "event": str(event.name),
+        "conversation_id": event["conversation_id"],
+        "location_id": event["location_id"],
+    }
+    body.update({field: event.payload[field] for field in CARRIED if field in event.payload})
+    push.send(groups.of_conversation(event["location_id"]), {"type": "desk.event", "event": body})
+
+
+def to_visitor(event: Event) -> None:
+    found = live.for_visitor(event)
+    if found is not None:
+        group, frame = found
+        push.send([group], frame)
+
+
+def drop_visitor(session) -> None:
+    """Close the visitor's widget sockets (blocked: they reconnect to a quiet refusal)."""
+    push.send([live.visitor_group(session.visitor)], {"type": "chat.close"})
+
+
+def agent_typing(session, name: str, typing: bool) -> None:
+    """The agent is typing in the chat: their visitor's widget says so."""
+    push.send(
+        [live.visitor_group(session.visitor)],
+        {"type": "chat.typing", "name": name, "typing": typing},
+    )
