@@ -76,6 +76,9 @@ def _customers_write_back(now: datetime) -> int:
             channel=Channel.EMAIL,
             customer__identities__kind=IdentityKind.EMAIL,
         )
+        # A customer who writes closes their calls still to return: not those whose call
+        # the worklist is to show open.
+        .exclude(customer__callbacks__status=CallbackStatus.OPEN)
         # Customers with a number first: the calls to return go with open work.
         .annotate(
             callable=Exists(
