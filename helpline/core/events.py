@@ -81,9 +81,12 @@ class EventName(StrEnum):
     CHAT_STARTED = "chat.started"
     CHAT_ASSIGNED = "chat.assigned"  # a waiting chat given to an agent (or taken by one)
     CHAT_ENDED = "chat.ended"
-    # A chat's visitor started or stopped typing: conversation_id, location_id, typing (bool).
-    # Published outside any transaction; never stored (on-commit handlers only).
+    # Someone in a chat started or stopped typing: conversation_id, location_id, typing
+    # (bool), by ("visitor"|"agent"), agent_name (for the visitor's widget; "" for a
+    # visitor). Published in a transaction of its own; never stored (on-commit handlers only).
     CHAT_TYPING = "chat.typing"
+    # A chat's visitor was blocked: session_id, conversation_id, location_id, visitor.
+    CHAT_VISITOR_BLOCKED = "chat.visitor_blocked"
     # survey_id, answer_id, kind, score (int), comment, purpose, recovery_case_id (or None),
     # customer_id (None for kiosk), conversation_id (None for kiosk), location_id, agent_id,
     # team_id (credited at answer time), changed (bool: an earlier answer was changed within its

@@ -18,13 +18,19 @@ def is_chat(payload: dict) -> bool:
     return payload.get("channel") == Channel.CHAT
 
 
+def by_visitor(payload: dict) -> bool:
+    return payload.get("by", "visitor") == "visitor"
+
+
+def by_agent(payload: dict) -> bool:
+    return payload.get("by") == "agent"
+
+
 def connect() -> None:
-    for name in (
-        EventName.CHAT_TYPING,
-        EventName.CHAT_STARTED,
-        EventName.CHAT_ASSIGNED,
-        EventName.CHAT_ENDED,
-    ):
+    subscribe(EventName.CHAT_TYPING, to_desk, phase=Phase.ON_COMMIT, when=by_visitor)
+    subscribe(EventName.CHAT_TYPING, typing_to_visitor, phase=Phase.ON_COMMIT, when=by_agent)
+    subscribe(EventName.CHAT_VISITOR_BLOCKED, drop_visitor, phase=Phase.ON_COMMIT)
+    for name in (EventName.CHAT_STARTED, EventName.CHAT_ASSIGNED, EventName.CHAT_ENDED):
         subscribe(name, to_desk, phase=Phase.ON_COMMIT)
     for name in (EventName.MESSAGE_RECEIVED, EventName.MESSAGE_SENT):
         subscribe(name, to_visitor, phase=Phase.ON_COMMIT, when=is_chat)
@@ -49,14 +55,14 @@ def to_visitor(event: Event) -> None:
         push.send([group], frame)
 
 
-def drop_visitor(session) -> None:
+def drop_visitor(event: Event) -> None:
     """Close the visitor's widget sockets (blocked: they reconnect to a quiet refusal)."""
-    push.send([live.visitor_group(session.visitor)], {"type": "chat.close"})
+    push.send([live.visitor_group(event["visitor"])], {"type": "chat.close"})
 
 
-def agent_typing(session, name: str, typing: bool) -> None:
+def typing_to_visitor(event: Event) -> None:
     """The agent is typing in the chat: their visitor's widget says so."""
-    push.send(
-        [live.visitor_group(session.visitor)],
-        {"type": "chat.typing", "name": name, "typing": typing},
-    )
+    found = live.typing_frame(event)
+    if found is not None:
+        group, frame = found
+        push.send([group], frame)

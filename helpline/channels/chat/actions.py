@@ -135,6 +135,13 @@ def block_visitor(actor: User, session: ChatSession, reason: str = "") -> Blocke
     record(actor, Verb.VISITOR_BLOCKED, session, visitor=session.visitor)
     if session.open:
         _end(session, AGENT, actor)
+    publish(
+        EventName.CHAT_VISITOR_BLOCKED,
+        session_id=session.pk,
+        conversation_id=session.conversation_id,
+        location_id=session.widget.location_id,
+        visitor=session.visitor,
+    )
     return blocked
 
 

@@ -72,12 +72,36 @@ def visitor_typing(visitor: str, typing: bool) -> None:
         .order_by("-pk")
         .first()
     )
-    if session is None:
-        return
+    if session is not None:
+        _typing(session, typing, "visitor", "")
+
+
+def agent_typing(session: ChatSession, name: str, typing: bool) -> None:
+    """Tell the chat's visitor (the bus's CHAT_TYPING, pushed to their widget by the desk)."""
+    _typing(session, typing, "agent", name)
+
+
+def _typing(session: ChatSession, typing: bool, by: str, name: str) -> None:
     with transaction.atomic():  # nothing is written: the bus wants a transaction all the same
         publish(
             EventName.CHAT_TYPING,
             conversation_id=session.conversation_id,
             location_id=session.widget.location_id,
             typing=typing,
+            by=by,
+            agent_name=name,
         )
+
+
+def typing_frame(event: Event) -> tuple[str, dict] | None:
+    """(group, frame) telling a chat's visitor that its agent is typing."""
+    visitor = (
+        ChatSession.objects.filter(conversation_id=event["conversation_id"])
+        .exclude(status=SessionStatus.ENDED)
+        .values_list("visitor", flat=True)
+        .first()
+    )
+    if visitor is None:
+        return None
+    frame = {"type": "chat.typing", "name": event["agent_name"], "typing": event["typing"]}
+    return visitor_group(visitor), frame

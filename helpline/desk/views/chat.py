@@ -14,7 +14,6 @@ from helpline.access import get_chat_for
 from helpline.channels.chat import actions, live, visitor
 from helpline.core.errors import ActionError
 from helpline.core.params import parse_int
-from helpline.desk import chat_live
 
 
 def _wants_json(request) -> bool:
@@ -62,7 +61,6 @@ def end(request, pk: int):
 def block(request, pk: int):
     session = get_chat_for(request.user, pk)
     actions.block_visitor(request.user, session, request.POST.get("reason", ""))
-    chat_live.drop_visitor(session)
     messages.success(request, "The visitor is blocked: their widget will not open chats.")
     return _back(session)
 
@@ -72,7 +70,7 @@ def block(request, pk: int):
 def typing(request, pk: int):
     session = get_chat_for(request.user, pk)
     name = request.user.first_name or request.user.username
-    chat_live.agent_typing(session, name, request.POST.get("typing") == "1")
+    live.agent_typing(session, name, request.POST.get("typing") == "1")
     return JsonResponse({})
 
 

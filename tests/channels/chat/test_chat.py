@@ -300,3 +300,28 @@ def test_a_chat_rated_inline_is_not_surveyed_again_by_mail_when_solved(visit, on
     visitor.handle(visit, {"type": "survey", "score": 4})
     reason = feedback_actions.why_not(customer, conversation, "contact")
     assert reason == "the customer was asked in the chat"
+
+
+def test_blocking_a_visitor_is_told_on_the_bus_and_the_desk_closes_their_widgets(
+    visit, online, agent_north, django_capture_on_commit_callbacks
+):
+    from helpline.core.events import EventName, Phase, subscribe, subscriptions, unsubscribe
+    from helpline.desk import chat_live
+
+    say(visit, "hello", "h1")
+    session = ChatSession.objects.get(visitor=visit.visitor)
+    told = []
+
+    def heard(event):
+        told.append(event.payload)
+
+    subscribe(EventName.CHAT_VISITOR_BLOCKED, heard, phase=Phase.ON_COMMIT)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            actions.block_visitor(agent_north, session, "spam")
+    finally:
+        unsubscribe(EventName.CHAT_VISITOR_BLOCKED, heard)
+    assert [t["visitor"] for t in told] == [visit.visitor]
+    assert told[0]["session_id"] == session.pk
+    listeners = [s.handler for s in subscriptions(EventName.CHAT_VISITOR_BLOCKED)]
+    assert chat_live.drop_visitor in listeners
