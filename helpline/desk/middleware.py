@@ -36,11 +36,10 @@ class ViewerTimeZone:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return self.get_response(request)
-        timezone.activate(user.zone())
-        try:
+        # override, not activate/deactivate: the zone that was active before comes back after
+        # (a test's client runs the request in the test's own thread).
+        with timezone.override(user.zone()):
             return self.get_response(request)
-        finally:
-            timezone.deactivate()
 
 
 # The session of someone whose password was right and whose code is still to come. It is

@@ -211,7 +211,15 @@ def test_someone_who_serves_no_location_sees_nothing(history):
         assert "n = 0" in response.content.decode()
 
 
-def test_what_customers_say_page_api_csv_and_drill_downs(history, voice):
+def _in_zone_of(user, request) -> None:
+    """Compute as the pages do: in the viewer's time zone (the desk's middleware activates it),
+    so that a week's bucket is the same here and there whatever the hour the test runs."""
+    timezone.activate(user.zone())
+    request.addfinalizer(timezone.deactivate)
+
+
+def test_what_customers_say_page_api_csv_and_drill_downs(history, voice, request):
+    _in_zone_of(history.manager, request)
     client = _client(history.manager)
     wide = _wide()
     today = timezone.localdate()
@@ -284,7 +292,8 @@ def test_what_customers_say_page_api_csv_and_drill_downs(history, voice):
     assert response.status_code == 404
 
 
-def test_what_customers_say_for_an_agent_and_a_bad_filter(history, voice):
+def test_what_customers_say_for_an_agent_and_a_bad_filter(history, voice, request):
+    _in_zone_of(history.nora, request)
     today = timezone.localdate()
     own = Filters(today - timedelta(days=70), today, Scope.of(history.nora))
     data = _api(history.nora).get("/api/reports/say", _wide()).json()
