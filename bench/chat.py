@@ -83,6 +83,8 @@ class Load:
         self.arrived: dict[int, float] = {}  # message id -> first agent socket's receipt
         self.errors: list[str] = []
         self.stop = 0.0
+        self.firsts: set[str] = set()  # the messages that started a chat
+        self.cpu_seconds = [0.0 for _ in pids]
 
     async def agent(self, cookie: str, ready: asyncio.Event) -> None:
         import websockets
@@ -130,6 +132,8 @@ class Load:
                     await ws.send(
                         json.dumps({"type": "message", "id": client, "text": f"m {client}"})
                     )
+                    if count == 0:
+                        self.firsts.add(client)
                     await asyncio.sleep(self.args.every)
                 await asyncio.sleep(2)
                 reader.cancel()
@@ -141,6 +145,7 @@ class Load:
             self.peak_rss = [
                 max(a, b) for a, b in zip(self.peak_rss, rss_mb(self.pids), strict=True)
             ]
+            self.cpu_seconds = cpu_seconds(self.pids)
             await asyncio.sleep(1)
 
     async def read(self, ws) -> None:
@@ -158,20 +163,27 @@ class Load:
             asyncio.create_task(self.agent(c, r)) for c, r in zip(self.cookies, ready, strict=True)
         ]
         await asyncio.gather(*(r.wait() for r in ready))
+        cpu_before = cpu_seconds(self.pids)
         sampler = asyncio.create_task(self.sample())
         await asyncio.gather(*(self.visitor(n) for n in range(self.args.sockets)))
         await asyncio.gather(*agents)
         sampler.cancel()
-        latencies = sorted(
-            self.arrived[mid] - self.sent[client]
+        cpu = sum(self.cpu_seconds) - sum(cpu_before)
+        seen = [
+            (client, self.arrived[mid] - self.sent[client])
             for mid, client in self.acked.items()
             if mid in self.arrived and client in self.sent
-        )
+        ]
+        latencies = sorted(latency for _, latency in seen)
+        # Once every chat has started: the later messages of the open chats alone.
+        chatting = sorted(latency for client, latency in seen if client not in self.firsts)
+        starts = sorted(latency for client, latency in seen if client in self.firsts)
 
-        def pct(p: float) -> float | None:
-            if not latencies:
+        def pct(p: float, values: list[float] | None = None) -> float | None:
+            values = latencies if values is None else values
+            if not values:
                 return None
-            return round(1000 * latencies[min(len(latencies) - 1, int(p * len(latencies)))], 1)
+            return round(1000 * values[min(len(values) - 1, int(p * len(values)))], 1)
 
         unanswered = len(self.sent) - len(self.acked)
         unseen = len([mid for mid in self.acked if mid not in self.arrived])
@@ -181,11 +193,22 @@ class Load:
             "latency_p50_ms": pct(0.5),
             "latency_p95_ms": pct(0.95),
             "latency_max_ms": pct(1.0),
+            "first_message_p50_ms": pct(0.5, starts),
+            "first_message_p95_ms": pct(0.95, starts),
+            "later_messages_p50_ms": pct(0.5, chatting),
+            "later_messages_p95_ms": pct(0.95, chatting),
+            "server_cpu_ms_per_message": round(1000 * cpu / max(1, len(self.sent)), 2),
             "not_acknowledged": unanswered,
             "not_seen_by_an_agent": unseen,
             "errors": len(self.errors),
             "error_samples": self.errors[:5],
         }
+
+
+def cpu_seconds(pids: list[int]) -> list[float]:
+    import psutil
+
+    return [sum(psutil.Process(pid).cpu_times()[:2]) for pid in pids]
 
 
 def rss_mb(pids: list[int]) -> list[float]:

@@ -188,7 +188,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "helpline.core.postgresql"
@@ -242,15 +241,32 @@ HELPLINE_INBOX_POLL_SECONDS = envint("HELPLINE_INBOX_POLL_SECONDS", 10)
 
 # Sign-in throttling and who-is-viewing presence need one cache all web
 # processes share: Redis when given, else the database (no extra service).
+_REDIS_CACHE = {
+    "BACKEND": "django.core.cache.backends.redis.RedisCache",
+    "LOCATION": env("CACHE_URL"),
+}
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("CACHE_URL")}
+        _REDIS_CACHE
         if env("CACHE_URL")
         else {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "helpline_cache",
         }
-    )
+    ),
+    # The chat's rate limits count every visitor's message and socket: in the database they
+    # cost two write transactions a message. Without Redis they are kept in the server
+    # process's memory: exact for the one process of the embedded default; with several
+    # processes and no CACHE_URL each counts its own.
+    "counters": (
+        dict(_REDIS_CACHE)
+        if env("CACHE_URL")
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "helpline-counters",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    ),
 }
 
 # The desk in real time (helpline.realtime): events reach the agents' sockets through a
@@ -269,7 +285,7 @@ CHANNEL_LAYERS = {
             },
         }
         if CHANNEL_LAYERS_URL
-        else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+        else {"BACKEND": "helpline.realtime.layers.InMemoryLayer"}
     )
 }
 # Embedded, where a process other than the web server (the worker) sends its pushes: the

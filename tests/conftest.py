@@ -87,6 +87,14 @@ def fresh_required_roles():
 
 
 @pytest.fixture(autouse=True)
+def fresh_counters():
+    """The chat's rate-limit counters live in the process's memory: none outlives its test."""
+    from django.core.cache import caches
+
+    caches["counters"].clear()
+
+
+@pytest.fixture(autouse=True)
 def fresh_mailbox_cache():
     """Each test has its own mailboxes; ingest's short-lived cache must not outlive it."""
     from helpline.channels.email.ingest import forget_mailboxes

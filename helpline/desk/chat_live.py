@@ -33,9 +33,9 @@ def connect() -> None:
     for name in (EventName.CHAT_STARTED, EventName.CHAT_ASSIGNED, EventName.CHAT_ENDED):
         subscribe(name, to_desk, phase=Phase.ON_COMMIT)
     for name in (EventName.MESSAGE_RECEIVED, EventName.MESSAGE_SENT):
-        subscribe(name, to_visitor, phase=Phase.ON_COMMIT, when=is_chat)
+        subscribe(name, to_visitors, phase=Phase.ON_COMMIT, when=is_chat, many=True)
     for name in (EventName.CHAT_STARTED, EventName.CHAT_ASSIGNED, EventName.CHAT_ENDED):
-        subscribe(name, to_visitor, phase=Phase.ON_COMMIT)
+        subscribe(name, to_visitors, phase=Phase.ON_COMMIT, many=True)
 
 
 def to_desk(event: Event) -> None:
@@ -48,10 +48,8 @@ def to_desk(event: Event) -> None:
     push.send(groups.of_conversation(event["location_id"]), {"type": "desk.event", "event": body})
 
 
-def to_visitor(event: Event) -> None:
-    found = live.for_visitor(event)
-    if found is not None:
-        group, frame = found
+def to_visitors(events: list[Event]) -> None:
+    for group, frame in live.for_visitors(events):
         push.send([group], frame)
 
 

@@ -16,7 +16,6 @@ from importlib import import_module
 
 from channels.auth import get_user
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.http import Http404
 
@@ -24,13 +23,14 @@ from helpline.access import get_conversation_for
 from helpline.core import twofactor
 from helpline.core.models import User
 from helpline.core.params import MAX_ID
+from helpline.core.sockets import JsonSocket
 from helpline.realtime import groups, presence
 
 # Close codes (4000-4999 are the application's): the page stops retrying after these.
 SIGNED_OUT = 4401
 
 
-class SignedInConsumer(AsyncJsonWebsocketConsumer):
+class SignedInConsumer(JsonSocket):
     user: User
     joined: set[str]
 

@@ -12,9 +12,11 @@ import logging
 import urllib.request
 from urllib.parse import urlsplit
 
+from channels.layers import InMemoryChannelLayer
 from django.conf import settings
 from django.core import signing
 from django.http import HttpResponse, HttpResponseBadRequest
+from django.utils.module_loading import import_string
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -28,9 +30,10 @@ PATH = "/realtime/relay/"
 
 def wanted() -> bool:
     """Whether a push from this process must go through the web server."""
-    return bool(settings.HELPLINE_REALTIME_RELAY_URL) and settings.CHANNEL_LAYERS["default"][
-        "BACKEND"
-    ].endswith("InMemoryChannelLayer")
+    if not settings.HELPLINE_REALTIME_RELAY_URL:
+        return False
+    layer = import_string(settings.CHANNEL_LAYERS["default"]["BACKEND"])
+    return issubclass(layer, InMemoryChannelLayer)
 
 
 def relay(groups: list[str], message: dict) -> None:

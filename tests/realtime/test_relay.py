@@ -23,3 +23,14 @@ def test_the_relay_takes_only_a_recent_push_signed_with_the_secret_key():
         response = client.post(relay.PATH, body, content_type="text/plain")
         assert response.status_code == 400, body
     assert client.get(relay.PATH).status_code == 405
+
+
+def test_a_push_is_relayed_only_when_the_layer_is_the_web_servers_memory(settings):
+    settings.HELPLINE_REALTIME_RELAY_URL = "http://127.0.0.1:8000"
+    assert relay.wanted()  # the embedded default's layer
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer"}}
+    assert not relay.wanted()
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    assert relay.wanted()
+    settings.HELPLINE_REALTIME_RELAY_URL = ""
+    assert not relay.wanted()

@@ -6,12 +6,13 @@ conversation on channel "chat"); an agent's go through `conversations.actions.ch
 A message left while nobody is online becomes an email conversation, answered by email.
 """
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, prefetch_related_objects
 from django.utils import timezone
 
 from helpline.channels.chat.models import (
@@ -27,11 +28,11 @@ from helpline.conversations import actions as conversation_actions
 from helpline.conversations import outgoing
 from helpline.conversations.actions import MAX_CHAT_TEXT
 from helpline.conversations.models import Channel, Message
-from helpline.conversations.receive import Inbound, IncomingAttachment, receive
+from helpline.conversations.receive import Inbound, IncomingAttachment, receive, receive_many
 from helpline.core.activity import record
 from helpline.core.addresses import InvalidAddress, one_address, one_line
 from helpline.core.errors import ActionError
-from helpline.core.events import EventName, publish
+from helpline.core.events import EventName, publish, publish_many
 from helpline.core.models import Location, Mailbox, User
 from helpline.customers.models import IdentityKind
 from helpline.feedback import actions as feedback_actions
@@ -277,47 +278,86 @@ def _client_id(client_id: str) -> str:
     return client_id
 
 
-@transaction.atomic
+@dataclass
+class Start:
+    """A visitor's first message, which starts their chat."""
+
+    widget: ChatWidget
+    visitor: str
+    text: str
+    client_id: str
+    about: About = field(default_factory=About)
+    page: str = ""
+
+
 def start_chat(
     widget: ChatWidget, visitor: str, text: str, *, client_id: str, about: About, page: str = ""
 ) -> ChatSession:
     """The visitor's first message: a new chat conversation at the widget's location, given to
     the longest-idle agent online under their limit, or waiting for one."""
-    text, client_id = _text(text), _client_id(client_id)
-    kind, value = _identity(visitor, about)
-    received = receive(
-        Inbound(
+    started = start_chats([Start(widget, visitor, text, client_id, about, page)])[0]
+    if isinstance(started, ActionError):
+        raise started
+    return started
+
+
+@transaction.atomic
+def start_chats(starts: Sequence[Start]) -> list[ChatSession | ActionError]:
+    """Several visitors' first messages received together in one transaction (writer.py),
+    each starting its chat as `start_chat` does; each gets its chat, or the error that
+    refused it alone."""
+    refusals: list[ActionError | None] = []
+    accepted: list[tuple[Start, Inbound]] = []
+    for start in starts:
+        try:
+            text, client_id = _text(start.text), _client_id(start.client_id)
+            kind, value = _identity(start.visitor, start.about)
+        except ActionError as refused:
+            refusals.append(refused)
+            continue
+        refusals.append(None)
+        inbound = Inbound(
             channel=Channel.CHAT,
             identity_kind=kind,
             identity_value=value,
-            name=one_line(about.name)[:MAX_NAME],
+            name=one_line(start.about.name)[:MAX_NAME],
             subject=f"Chat: {one_line(text)[:60]}",
             text=text,
-            external_id=f"chat:{visitor}:{client_id}",
-            location=widget.location,
-            mailbox=widget.mailbox,
-            meta={"chat_widget": widget.pk},
+            external_id=f"chat:{start.visitor}:{client_id}",
+            location=start.widget.location,
+            mailbox=start.widget.mailbox,
+            meta={"chat_widget": start.widget.pk},
         )
-    )
-    if not received.created:  # the same first message again (a lost answer): its chat
-        return ChatSession.objects.get(conversation=received.message.conversation_id)
+        accepted.append((start, inbound))
     now = timezone.now()
-    conversation = received.message.conversation
-    chosen = _choose(widget.location_id)
-    session = ChatSession.objects.create(
-        widget=widget,
-        visitor=visitor,
-        conversation=conversation,
-        identity_kind=kind,
-        identity_value=value,
-        started_at=now,
-        page=page[:2000],
-    )
-    if chosen is not None:
-        _give(session, chosen.user, now)
-    record(None, Verb.STARTED, session, conversation_id=conversation.pk, agent_id=session.agent_id)
-    publish(EventName.CHAT_STARTED, **_payload(session))
-    return session
+    sessions, started = [], []
+    received_all = receive_many([inbound for _, inbound in accepted])
+    for (start, inbound), received in zip(accepted, received_all, strict=True):
+        if not received.created:  # the same first message again (a lost answer): its chat
+            conversation_id = received.message.conversation_id
+            sessions.append(ChatSession.objects.get(conversation=conversation_id))
+            continue
+        conversation = received.message.conversation
+        chosen = _choose(start.widget.location_id)
+        session = ChatSession.objects.create(
+            widget=start.widget,
+            visitor=start.visitor,
+            conversation=conversation,
+            identity_kind=inbound.identity_kind,
+            identity_value=inbound.identity_value,
+            started_at=now,
+            page=start.page[:2000],
+        )
+        if chosen is not None:
+            _give(session, chosen.user, now)
+        record(
+            None, Verb.STARTED, session, conversation_id=conversation.pk, agent_id=session.agent_id
+        )
+        sessions.append(session)
+        started.append(session)
+    publish_many(EventName.CHAT_STARTED, [_payload(session) for session in started])
+    stored = iter(sessions)
+    return [refused or next(stored) for refused in refusals]
 
 
 def _give(session: ChatSession, agent: User, now) -> None:
@@ -330,21 +370,42 @@ def _give(session: ChatSession, agent: User, now) -> None:
 
 def visitor_says(session: ChatSession, text: str, *, client_id: str) -> Message:
     """A later message of the visitor in their chat (stored once, however often it is sent)."""
-    text, client_id = _text(text), _client_id(client_id)
-    if not session.open:
-        raise ActionError("this chat has ended", "session")
-    received = receive(
-        Inbound(
-            channel=Channel.CHAT,
-            identity_kind=session.identity_kind,
-            identity_value=session.identity_value,
-            text=text,
-            external_id=f"chat:{session.visitor}:{client_id}",
-            conversation=session.conversation,
-            meta={"chat_widget": session.widget_id},
+    said = visitors_say([(session, text, client_id)])[0]
+    if isinstance(said, ActionError):
+        raise said
+    return said
+
+
+def visitors_say(said: Sequence[tuple[ChatSession, str, str]]) -> list[Message | ActionError]:
+    """Later messages of visitors in their chats, each (session, text, client id), received
+    together in one transaction: a busy server stores what arrived meanwhile at once (see
+    writer.py). Each gets its stored message, or the error that refused it alone."""
+    refusals: list[ActionError | None] = []
+    inbounds = []
+    for session, text, client_id in said:
+        try:
+            text, client_id = _text(text), _client_id(client_id)
+            if not session.open:
+                raise ActionError("this chat has ended", "session")
+        except ActionError as refused:
+            refusals.append(refused)
+            continue
+        refusals.append(None)
+        inbounds.append(
+            Inbound(
+                channel=Channel.CHAT,
+                identity_kind=session.identity_kind,
+                identity_value=session.identity_value,
+                text=text,
+                external_id=f"chat:{session.visitor}:{client_id}",
+                conversation=session.conversation,
+                meta={"chat_widget": session.widget_id},
+            )
         )
-    )
-    return received.message
+    stored = iter([received.message for received in receive_many(inbounds)])
+    results: list[Message | ActionError] = [refused or next(stored) for refused in refusals]
+    prefetch_related_objects([r for r in results if isinstance(r, Message)], "attachments")
+    return results
 
 
 def visitor_sends_file(

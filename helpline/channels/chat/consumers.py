@@ -2,20 +2,21 @@
 
 The handshake is refused (HTTP 403) for an unknown key, an origin the widget does not allow
 (the browser's Origin header), a forged or altered visitor token, and an address with too
-many connections open. Each frame is handled by `visitor.handle` in a thread.
+many connections open. Each frame is handled by `visitor.handle` in a thread; its messages by
+the process's writer (writer.py), which stores those that arrive together at once.
 """
 
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from helpline.channels.chat import limits, live, visitor
+from helpline.channels.chat import limits, live, visitor, writer
+from helpline.core.sockets import JsonSocket
 
 MAX_FRAME = 64 * 1024  # one frame: 4,000 characters, even each escaped as \uXXXX, and more
 
 
-class VisitorConsumer(AsyncJsonWebsocketConsumer):
+class VisitorConsumer(JsonSocket):
     visit: visitor.Visit | None = None
     address = ""
 
@@ -70,6 +71,10 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
             return
         if content.get("type") == "typing":
             await self.typing(bool(content.get("typing")))
+            return
+        if content.get("type") == "message":
+            for frame in await writer.for_this_loop().write(self.visit, content):
+                await self.send_json(frame)
             return
         for frame in await database_sync_to_async(visitor.handle)(self.visit, content):
             await self.send_json(frame)

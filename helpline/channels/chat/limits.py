@@ -1,4 +1,5 @@
-"""Rate limits against abuse, counted in the shared cache (the database, or Redis).
+"""Rate limits against abuse, counted in the "counters" cache (the process's memory, or Redis
+with CACHE_URL: see the settings).
 
 Messages per minute per visitor and connections at once per address. A visitor over a limit
 is refused quietly: the widget is told to slow down, nothing is stored.
@@ -7,7 +8,7 @@ is refused quietly: the widget is told to slow down, nothing is stored.
 import ipaddress
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 
 
 def socket_address(scope: dict) -> str:
@@ -26,6 +27,7 @@ def socket_address(scope: dict) -> str:
 
 
 def _count(key: str, timeout: int) -> int:
+    cache = caches["counters"]
     cache.add(key, 0, timeout=timeout)
     try:
         return cache.incr(key)
@@ -50,6 +52,7 @@ def connection_opened(address: str) -> bool:
 
 def connection_closed(address: str) -> None:
     key = f"helpline:chat:conns:{address}"
+    cache = caches["counters"]
     try:
         if cache.decr(key) < 0:
             cache.set(key, 0, timeout=3600)

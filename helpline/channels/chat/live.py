@@ -46,21 +46,36 @@ def state_json(session: ChatSession | None) -> dict | None:
     }
 
 
-def for_visitor(event: Event) -> tuple[str, dict] | None:
-    """(group, frame) telling a chat's visitor of a message or of the chat's state; None for
-    an event of no chat (or the first message, told with the chat's start)."""
-    if event.name in (EventName.CHAT_STARTED, EventName.CHAT_ASSIGNED, EventName.CHAT_ENDED):
-        session = ChatSession.objects.select_related("agent").get(pk=event["session_id"])
-        return visitor_group(session.visitor), {"type": "chat.state", "state": state_json(session)}
-    visitor = (
-        ChatSession.objects.filter(conversation_id=event["conversation_id"])
-        .values_list("visitor", flat=True)
-        .first()
+def for_visitors(events: list[Event]) -> list[tuple[str, dict]]:
+    """(group, frame) telling chats' visitors of messages or of their chat's state, in a few
+    queries for all; nothing for an event of no chat."""
+    states = {EventName.CHAT_STARTED, EventName.CHAT_ASSIGNED, EventName.CHAT_ENDED}
+    sessions = ChatSession.objects.select_related("agent").in_bulk(
+        [event["session_id"] for event in events if event.name in states]
     )
-    if visitor is None:
-        return None
-    message = Message.objects.select_related("author").get(pk=event["message_id"])
-    return visitor_group(visitor), {"type": "chat.message", "message": message_json(message)}
+    said = [event for event in events if event.name not in states]
+    visitors: dict[int, str] = {}
+    for conversation_id, visitor in (
+        ChatSession.objects.filter(conversation_id__in={e["conversation_id"] for e in said})
+        .order_by("-pk")  # a conversation's first chat last: it wins, as it started it
+        .values_list("conversation_id", "visitor")
+    ):
+        visitors[conversation_id] = visitor
+    messages = (
+        Message.objects.select_related("author")
+        .prefetch_related("attachments")
+        .in_bulk([e["message_id"] for e in said if e["conversation_id"] in visitors])
+    )
+    frames = []
+    for event in events:
+        if event.name in states:
+            if (session := sessions.get(event["session_id"])) is not None:
+                state = {"type": "chat.state", "state": state_json(session)}
+                frames.append((visitor_group(session.visitor), state))
+        elif (message := messages.get(event["message_id"])) is not None:
+            frame = {"type": "chat.message", "message": message_json(message)}
+            frames.append((visitor_group(visitors[event["conversation_id"]]), frame))
+    return frames
 
 
 def visitor_typing(visitor: str, typing: bool) -> None:

@@ -58,13 +58,19 @@ def open_visit(key: str, origin: str, token: str) -> Visit:
 
 
 def current_session(visit: Visit) -> ChatSession | None:
-    return (
-        ChatSession.objects.filter(widget_id=visit.widget_id, visitor=visit.visitor)
+    return current_sessions([visit]).get((visit.widget_id, visit.visitor))
+
+
+def current_sessions(visits: list[Visit]) -> dict[tuple[int, str], ChatSession]:
+    """The visitors' chats not ended, by (widget, visitor), in one query."""
+    sessions = (
+        # By visitor alone: its index finds the few rows, where the widget's would find all.
+        ChatSession.objects.filter(visitor__in={visit.visitor for visit in visits})
         .exclude(status=SessionStatus.ENDED)
         .select_related("agent", "conversation")
-        .order_by("-pk")
-        .first()
+        .order_by("pk")  # the latest last: it wins
     )
+    return {(session.widget_id, session.visitor): session for session in sessions}
 
 
 def welcome(visit: Visit, since: int = 0) -> dict:
@@ -102,7 +108,7 @@ def handle(visit: Visit, frame: dict) -> list[dict]:
     client_id = str(frame.get("id", ""))[:64]
     try:
         if kind == "message":
-            return _message(visit, frame, client_id)
+            return handle_messages([(visit, frame)])[0]
         if kind == "offline":
             return _offline(visit, frame, client_id)
         if kind == "end":
@@ -126,8 +132,100 @@ def handle(visit: Visit, frame: dict) -> list[dict]:
             session = None if visit.blocked else current_session(visit)
             return [{"type": "sync", "messages": history(session, since)}]
     except ActionError as exc:
-        return [{"type": "error", "id": client_id, "field": exc.field, "error": str(exc)}]
+        return [_refused(client_id, exc)]
     return [{"type": "error", "field": "type", "error": "unknown frame"}]
+
+
+def _ack(client_id: str, message: Message) -> dict:
+    return {"type": "ack", "id": client_id, "message": live.message_json(message)}
+
+
+def _refused(client_id: str, error: ActionError) -> dict:
+    return {"type": "error", "id": client_id, "field": error.field, "error": str(error)}
+
+
+def handle_messages(frames: list[tuple[Visit, dict]]) -> list[list[dict]]:
+    """What `handle` answers to each of several ``message`` frames: the visitors' first
+    messages start their chats together, then the later messages of chats are stored
+    together (writer.py)."""
+    answers: list[list[dict]] = [[] for _ in frames]
+    sessions = current_sessions([visit for visit, _ in frames])
+    firsts: dict[str, tuple[int, Visit, dict, str]] = {}  # by visitor
+    later: list[tuple[int, ChatSession, str, str]] = []
+    again: list[int] = []  # a second tab's first message: after its chat has started
+    for index, (visit, frame) in enumerate(frames):
+        session = sessions.get((visit.widget_id, visit.visitor))
+        client_id = str(frame.get("id", ""))[:64]
+        if visit.blocked:  # quietly: as if it went through
+            answers[index] = [{"type": "ack", "id": client_id, "message": None}]
+        elif (refused := _limited(visit, client_id)) is not None:
+            answers[index] = refused
+        elif session is not None:
+            later.append((index, session, _text(frame), client_id))
+        elif visit.visitor in firsts:
+            again.append(index)
+        else:
+            firsts[visit.visitor] = (index, visit, frame, client_id)
+    _start(list(firsts.values()), answers)
+    said = actions.visitors_say(
+        [(session, text, client_id) for _, session, text, client_id in later]
+    )
+    for (index, _, _, client_id), result in zip(later, said, strict=True):
+        if isinstance(result, ActionError):
+            answers[index] = [_refused(client_id, result)]
+        else:
+            answers[index] = [_ack(client_id, result)]
+    for index in again:
+        visit, frame = frames[index]
+        session = current_session(visit)
+        client_id = str(frame.get("id", ""))[:64]
+        try:
+            if session is None:  # its first message was refused
+                raise ActionError("this chat has not started", "session")
+            answers[index] = [
+                _ack(client_id, actions.visitor_says(session, _text(frame), client_id=client_id))
+            ]
+        except ActionError as exc:
+            answers[index] = [_refused(client_id, exc)]
+    return answers
+
+
+def _start(firsts: list[tuple[int, Visit, dict, str]], answers: list[list[dict]]) -> None:
+    """Start the chats of these first messages together; where nobody of a widget's location
+    is online, tell the widget to take a message instead."""
+    widgets = ChatWidget.objects.select_related("location", "mailbox").in_bulk(
+        {visit.widget_id for _, visit, _, _ in firsts}
+    )
+    online = {pk: actions.anyone_online(widget) for pk, widget in widgets.items()}
+    starting = []
+    for index, visit, frame, client_id in firsts:
+        if not online[visit.widget_id]:
+            answers[index] = [{"type": "offline", "id": client_id}]
+            continue
+        page = frame.get("page")
+        start = actions.Start(
+            widgets[visit.widget_id],
+            visit.visitor,
+            _text(frame),
+            client_id,
+            _about(frame),
+            page if isinstance(page, str) else "",
+        )
+        starting.append((index, client_id, start))
+    started = actions.start_chats([start for _, _, start in starting])
+    for (index, client_id, _), session in zip(starting, started, strict=True):
+        if isinstance(session, ActionError):
+            answers[index] = [_refused(client_id, session)]
+            continue
+        first = session.conversation.messages.order_by("pk").first()
+        answers[index] = [
+            {"type": "state", "chat": live.state_json(session)},
+            {
+                "type": "ack",
+                "id": client_id,
+                "message": live.message_json(first) if first else None,
+            },
+        ]
 
 
 def _text(frame: dict) -> str:
@@ -153,39 +251,6 @@ def _limited(visit: Visit, client_id: str) -> list[dict] | None:
             "error": "slow down: too many messages a minute",
         }
     ]
-
-
-def _message(visit: Visit, frame: dict, client_id: str) -> list[dict]:
-    if visit.blocked:  # quietly: as if it went through
-        return [{"type": "ack", "id": client_id, "message": None}]
-    if (refused := _limited(visit, client_id)) is not None:
-        return refused
-    session = current_session(visit)
-    if session is None:
-        widget = ChatWidget.objects.select_related("location", "mailbox").get(pk=visit.widget_id)
-        if not actions.anyone_online(widget):
-            return [{"type": "offline", "id": client_id}]
-        page = frame.get("page")
-        session = actions.start_chat(
-            widget,
-            visit.visitor,
-            _text(frame),
-            client_id=client_id,
-            about=_about(frame),
-            page=page if isinstance(page, str) else "",
-        )
-        first = session.conversation.messages.order_by("pk").first()
-        session = current_session(visit) or session
-        return [
-            {"type": "state", "chat": live.state_json(session)},
-            {
-                "type": "ack",
-                "id": client_id,
-                "message": live.message_json(first) if first else None,
-            },
-        ]
-    message = actions.visitor_says(session, _text(frame), client_id=client_id)
-    return [{"type": "ack", "id": client_id, "message": live.message_json(message)}]
 
 
 def _offline(visit: Visit, frame: dict, client_id: str) -> list[dict]:

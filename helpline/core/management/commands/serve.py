@@ -48,6 +48,9 @@ def web_server(host: str, port: int, threads: int = 8):
         log_level="warning",
         ws="websockets-sansio",
         ws_max_size=1024 * 1024,  # a page sends small JSON; files go over HTTP
+        # Compressing each small frame cost more of the process than the JSON it carries
+        # (bench/chat.py): a socket's frames are ids and a line of text.
+        ws_per_message_deflate=False,
         # Behind a proxy, X-Forwarded-* come from it; Django reads them (settings), not uvicorn.
         proxy_headers=False,
         server_header=False,

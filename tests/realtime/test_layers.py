@@ -1,0 +1,50 @@
+"""The embedded default's channel layer (realtime/layers.py): Channels' in-memory layer with
+its sweep for expired messages run at most once a second, not on every send and receive."""
+
+import asyncio
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from helpline.realtime.layers import SWEEP_EVERY, InMemoryLayer
+
+
+def run_alone(coroutine):
+    """asyncio.run in a thread of its own: a browser test before this one may leave a loop
+    running in this thread (Playwright's synchronous API)."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
+
+
+def test_a_group_send_reaches_each_member_once_and_nobody_else():
+    async def run():
+        layer = InMemoryLayer()
+        a, b, outsider = [await layer.new_channel() for _ in range(3)]
+        await layer.group_add("location.1", a)
+        await layer.group_add("location.1", b)
+        await layer.group_add("location.2", outsider)
+        await layer.group_send("location.1", {"type": "desk.event", "n": 1})
+        got = [await layer.receive(a), await layer.receive(b)]
+        assert layer.channels.get(outsider) is None  # nothing waits for the outsider
+        return got
+
+    assert run_alone(run()) == [{"type": "desk.event", "n": 1}] * 2
+
+
+def test_an_unread_message_still_expires_and_its_channel_leaves_its_groups():
+    async def run():
+        layer = InMemoryLayer(expiry=0.05)
+        gone, reading = await layer.new_channel(), await layer.new_channel()
+        for channel in (gone, reading):
+            await layer.group_add("location.1", channel)
+        await layer.group_send("location.1", {"type": "desk.event", "n": 1})
+        await layer.receive(reading)
+        await asyncio.sleep(0.1)  # expired now, but swept less than a second ago: kept
+        await layer.group_send("location.2", {"type": "desk.event", "n": 2})
+        kept = gone in layer.groups["location.1"]
+        layer.swept_at = time.monotonic() - SWEEP_EVERY  # a second later
+        await layer.group_send("location.2", {"type": "desk.event", "n": 3})
+        return kept, set(layer.groups["location.1"]), reading
+
+    kept, members, reading = run_alone(run())
+    assert kept
+    assert members == {reading}
