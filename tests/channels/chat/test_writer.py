@@ -64,6 +64,35 @@ def test_later_messages_of_many_chats_are_stored_together_each_answered_alone(wi
 
 
 @pytest.mark.django_db
+def test_first_messages_start_their_chats_together_and_a_second_tab_joins_its_chat(
+    widget, online, agent_south
+):
+    newcomers = [visitor.open_visit(widget.key, SITE, "") for _ in range(3)]
+    tab = visitor.Visit(**{**newcomers[0].__dict__})  # the first visitor's other tab
+    frames = [
+        (newcomers[0], {"type": "message", "id": "t1", "text": "Hello"}),
+        (newcomers[1], {"type": "message", "id": "t1", "text": "Hi", "email": "not an address"}),
+        (tab, {"type": "message", "id": "t2", "text": "From my phone"}),
+        (newcomers[2], {"type": "message", "id": "t1", "text": "Good morning", "name": "Ada"}),
+    ]
+    answers = visitor.handle_messages(frames)
+
+    assert [[f["type"] for f in answer] for answer in answers] == [
+        ["state", "ack"],
+        ["error"],
+        ["ack"],
+        ["state", "ack"],
+    ]
+    assert answers[1][0]["field"] == "email"
+    assert texts(newcomers[0]) == ["Hello", "From my phone"]
+    assert ChatSession.objects.filter(visitor=newcomers[0].visitor).count() == 1
+    assert not ChatSession.objects.filter(visitor=newcomers[1].visitor).exists()
+    ada = ChatSession.objects.get(visitor=newcomers[2].visitor)
+    assert ada.conversation.customer.name == "Ada"
+    assert {ChatSession.objects.get(visitor=newcomers[0].visitor).agent, ada.agent} == {online}
+
+
+@pytest.mark.django_db
 def test_a_batch_costs_a_few_queries_more_than_one_message_not_one_transaction_each(widget, online):
     visits = visitors_in_chats(widget, 21)
 
