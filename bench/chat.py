@@ -102,9 +102,10 @@ class Load:
                     except TimeoutError:
                         continue
                     at = time.perf_counter()
-                    event = json.loads(raw)
-                    if event.get("event") == "message.received":
-                        self.arrived.setdefault(event["message_id"], at)
+                    frame = json.loads(raw)  # one event, or one commit's events
+                    for event in frame if isinstance(frame, list) else [frame]:
+                        if event.get("event") == "message.received":
+                            self.arrived.setdefault(event["message_id"], at)
         except Exception as exc:  # noqa: BLE001  (counted, the run goes on)
             self.errors.append(f"agent: {type(exc).__name__}: {exc}")
             ready.set()

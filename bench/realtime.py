@@ -125,9 +125,11 @@ def run(args, url, port, sessions, locations, receive, Inbound) -> dict:
                     raw = await asyncio.wait_for(socket.recv(), 0.5)
                 except TimeoutError:
                     continue
-                event = json.loads(raw)
-                if event.get("event") == "message.received":
-                    arrivals.setdefault(event["message_id"], []).append(time.perf_counter())
+                at = time.perf_counter()
+                frame = json.loads(raw)  # one event, or one commit's events
+                for event in frame if isinstance(frame, list) else [frame]:
+                    if event.get("event") == "message.received":
+                        arrivals.setdefault(event["message_id"], []).append(at)
 
     async def listen_all() -> None:
         opened: list = []

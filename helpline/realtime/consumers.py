@@ -147,10 +147,17 @@ class DeskConsumer(SignedInConsumer):
         return True
 
     async def desk_event(self, message: dict) -> None:
-        event = message["event"]
-        location_id = event.get("location_id")
-        if self.user.sees_everything or location_id in self.served:  # User.serves
-            await self.send_json(event)
+        if self._may_see(message["event"]):
+            await self.send_json(message["event"])
+
+    async def desk_events(self, message: dict) -> None:
+        """Several events of one commit: one frame, an array, of those this agent may see."""
+        events = [event for event in message["events"] if self._may_see(event)]
+        if events:
+            await self.send_json(events)
+
+    def _may_see(self, event: dict) -> bool:
+        return self.user.sees_everything or event.get("location_id") in self.served  # serves
 
     async def receive_json(self, content, **kwargs) -> None:
         if not isinstance(content, dict):

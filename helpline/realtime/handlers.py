@@ -2,7 +2,8 @@
 
 Best effort, in the publishing process (core.events, Phase.ON_COMMIT): a push is not worth
 storing, since a page that missed one catches up over HTTP. One query per publish reads
-where each conversation is now (its location, assignee and status).
+where each conversation is now (its location, assignee and status), and the events of one
+publish go to each location's sockets as one push (`desk.events`).
 """
 
 from django.contrib.auth.signals import user_logged_out
@@ -43,12 +44,21 @@ def push_events(events: list[Event]) -> None:
             "pk", "location_id", "assignee_id", "status"
         )
     }
+    # One push per location for all of them: a batch of chat messages is one frame per desk
+    # socket, not one per message (bench/chat.py).
+    by_location: dict[int | None, list[dict]] = {}
     for event in events:
         conversation = now.get(event["conversation_id"])
         if conversation is None:  # deleted since
             continue
-        where = groups.of_conversation(conversation["location_id"])
-        push.send(where, desk_message(event, conversation))
+        body = desk_message(event, conversation)["event"]
+        by_location.setdefault(conversation["location_id"], []).append(body)
+    for location_id, bodies in by_location.items():
+        where = groups.of_conversation(location_id)
+        if len(bodies) == 1:
+            push.send(where, {"type": "desk.event", "event": bodies[0]})
+        else:
+            push.send(where, {"type": "desk.events", "events": bodies})
 
 
 def desk_message(event: Event, conversation: dict) -> dict:

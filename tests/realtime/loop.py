@@ -9,13 +9,14 @@ import asyncio
 import threading
 
 
-def run(scenario) -> None:
-    """`asyncio.run(scenario())` in a new thread; its exception, if any, raised here."""
+def run(scenario):
+    """`asyncio.run(scenario())` in a new thread: its result, or its exception raised here."""
     failure: list[BaseException] = []
+    result: list = []
 
     def target() -> None:
         try:
-            asyncio.run(scenario())
+            result.append(asyncio.run(scenario()))
         except BaseException as exc:  # handed to the test's thread
             failure.append(exc)
 
@@ -24,3 +25,4 @@ def run(scenario) -> None:
     thread.join()
     if failure:
         raise failure[0]
+    return result[0]

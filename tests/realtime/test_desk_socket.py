@@ -8,7 +8,7 @@ from django.test import Client
 
 from helpline.asgi import application
 from helpline.conversations import actions
-from helpline.conversations.receive import receive
+from helpline.conversations.receive import receive, receive_many
 from helpline.core import actions as core_actions
 from helpline.realtime.consumers import SIGNED_OUT
 from tests.conftest import email_from
@@ -95,6 +95,35 @@ def test_events_reach_the_sockets_of_those_who_serve_the_location_only(
             await communicator.disconnect()
 
     run(scenario)
+
+
+def test_the_events_of_one_commit_reach_a_socket_as_one_frame_of_its_locations_only(
+    north, south, agent_north, agent_south
+):
+    nora, sam = socket(signed_in(agent_north)[1]), socket(signed_in(agent_south)[1])
+
+    async def scenario():
+        for communicator in (nora, sam):
+            assert (await communicator.connect())[0]
+        inbounds = [
+            email_from("a@x.example", location=north),
+            email_from("b@x.example", location=south),
+            email_from("c@x.example", location=north),
+        ]
+        stored = await sync_to_async(lambda: [r.message.pk for r in receive_many(inbounds)])()
+        heard = {"nora": await drain(nora), "sam": await drain(sam)}
+        for communicator in (nora, sam):
+            await communicator.disconnect()
+        return stored, heard
+
+    (first, second, third), heard = run(scenario)
+    [frame] = heard["nora"]  # one frame: both of North Street's messages, in order
+    assert [(e["event"], e["message_id"]) for e in frame] == [
+        ("message.received", first),
+        ("message.received", third),
+    ]
+    [single] = heard["sam"]  # South Mall's one message: an event, as alone
+    assert single["message_id"] == second
 
 
 def test_presence_is_pushed_to_who_sees_the_conversation_and_signing_out_closes_the_socket(

@@ -3,20 +3,13 @@ its sweep for expired messages run at most once a second, not on every send and 
 
 import asyncio
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 from helpline.realtime.layers import SWEEP_EVERY, InMemoryLayer
-
-
-def run_alone(coroutine):
-    """asyncio.run in a thread of its own: a browser test before this one may leave a loop
-    running in this thread (Playwright's synchronous API)."""
-    with ThreadPoolExecutor(1) as thread:
-        return thread.submit(asyncio.run, coroutine).result()
+from tests.realtime.loop import run
 
 
 def test_a_group_send_reaches_each_member_once_and_nobody_else():
-    async def run():
+    async def scenario():
         layer = InMemoryLayer()
         a, b, outsider = [await layer.new_channel() for _ in range(3)]
         await layer.group_add("location.1", a)
@@ -27,11 +20,11 @@ def test_a_group_send_reaches_each_member_once_and_nobody_else():
         assert layer.channels.get(outsider) is None  # nothing waits for the outsider
         return got
 
-    assert run_alone(run()) == [{"type": "desk.event", "n": 1}] * 2
+    assert run(scenario) == [{"type": "desk.event", "n": 1}] * 2
 
 
 def test_an_unread_message_still_expires_and_its_channel_leaves_its_groups():
-    async def run():
+    async def scenario():
         layer = InMemoryLayer(expiry=0.05)
         gone, reading = await layer.new_channel(), await layer.new_channel()
         for channel in (gone, reading):
@@ -45,6 +38,6 @@ def test_an_unread_message_still_expires_and_its_channel_leaves_its_groups():
         await layer.group_send("location.2", {"type": "desk.event", "n": 3})
         return kept, set(layer.groups["location.1"]), reading
 
-    kept, members, reading = run_alone(run())
+    kept, members, reading = run(scenario)
     assert kept
     assert members == {reading}

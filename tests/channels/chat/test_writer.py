@@ -3,7 +3,6 @@ later messages of many chats) and the process's writer, which hands it what arri
 was busy (writer.py)."""
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection
@@ -14,6 +13,7 @@ from helpline.channels.chat.models import ChatSession
 from helpline.conversations.models import Message
 from helpline.core.events import Event, EventName
 from tests.channels.chat.conftest import SITE, say
+from tests.realtime.loop import run
 
 
 def visitors_in_chats(widget, count):
@@ -130,13 +130,6 @@ def test_the_visitors_are_told_each_of_their_own_chats_messages_in_one_go(widget
     ]
 
 
-def run(coroutine):
-    """asyncio.run in a thread of its own: a browser test before this one leaves a loop
-    running in this thread (Playwright's synchronous API)."""
-    with ThreadPoolExecutor(1) as thread:
-        return thread.submit(asyncio.run, coroutine).result()
-
-
 def recording(calls):
     real = visitor.handle_messages
 
@@ -164,7 +157,7 @@ def test_the_writer_stores_what_arrives_while_it_is_busy_in_one_go(widget, onlin
         )
         return alone, together
 
-    alone, together = run(everyone_at_once())
+    alone, together = run(everyone_at_once)
 
     assert calls == [1, 10]  # idle: at once, alone; then the ten that came at once, together
     assert alone[-1]["message"]["text"] == "Hi"
@@ -190,7 +183,7 @@ def test_a_batch_that_fails_is_taken_one_by_one_so_one_bad_frame_fails_alone(wid
             return_exceptions=True,
         )
 
-    answers = run(together())
+    answers = run(together)
 
     assert isinstance(answers[1], Exception)
     assert [answers[n][-1]["type"] for n in (0, 2, 3)] == ["ack", "ack", "ack"]

@@ -94,9 +94,11 @@
       document.dispatchEvent(new CustomEvent("helpline:live", { detail: { up: true } }));
     });
     socket.addEventListener("message", (m) => {
-      let event;
-      try { event = JSON.parse(m.data); } catch (error) { return; }
-      document.dispatchEvent(new CustomEvent("helpline:event", { detail: event }));
+      let events;
+      try { events = JSON.parse(m.data); } catch (error) { return; }
+      for (const event of Array.isArray(events) ? events : [events]) { // as live.js
+        document.dispatchEvent(new CustomEvent("helpline:event", { detail: event }));
+      }
     });
     socket.addEventListener("close", (closed) => {
       ownUp = false;

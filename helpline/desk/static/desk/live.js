@@ -1,7 +1,7 @@
 // The desk's live socket: one per tab, opened on every page of a signed-in person.
 //
 // It tells the page what happened, nothing more: document receives "helpline:event" (detail:
-// the event, ids and small fields) and "helpline:live" (detail: {up}) when the socket opens
+// the event, ids and small fields; a frame carries one event or an array of them) and "helpline:live" (detail: {up}) when the socket opens
 // or drops. Pages fetch what they show over HTTP, so who sees what stays on the server.
 // Without this file (JavaScript off, a proxy without WebSockets) pages poll as before; while
 // the socket is down they poll too, and when it comes back they catch up.
@@ -44,10 +44,13 @@
       announce(true);
     });
     socket.addEventListener("message", (message) => {
-      let event;
-      try { event = JSON.parse(message.data); } catch (error) { return; }
-      document.dispatchEvent(new CustomEvent("helpline:event", { detail: event }));
-      notify(event);
+      let events;
+      try { events = JSON.parse(message.data); } catch (error) { return; }
+      // One event, or the events of one commit together (an array), in order.
+      for (const event of Array.isArray(events) ? events : [events]) {
+        document.dispatchEvent(new CustomEvent("helpline:event", { detail: event }));
+        notify(event);
+      }
     });
     socket.addEventListener("close", (closed) => {
       socket = null;
