@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 
+from helpline.core import broker
+
 BASE_DIR = Path(__file__).resolve().parent
 
 
@@ -393,6 +395,7 @@ HELPLINE_APPOINTMENT_REMINDER_HOURS = envint("HELPLINE_APPOINTMENT_REMINDER_HOUR
 # carries the queue (kombu's SQLAlchemy transport), so a bare machine runs a
 # real worker.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", f"sqla+sqlite:///{DATA_DIR / 'celery-broker.sqlite3'}")
+CELERY_BROKER_TRANSPORT_OPTIONS = broker.transport_options(CELERY_BROKER_URL)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

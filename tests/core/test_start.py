@@ -4,12 +4,14 @@ import http.cookiejar
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from contextlib import closing
 from pathlib import Path
 
 import psutil
@@ -142,6 +144,9 @@ def test_it_starts_a_demo_desk_serves_it_runs_a_worker_and_stops_cleanly(tmp_pat
             lambda: re.search(r"send_due_outbound\[[^\]]+\] succeeded", started.text()),
             "the worker to run a task",
         )
+        # Only wake-ups, so its commits need not wait for the disk (helpline/core/broker.py).
+        with closing(sqlite3.connect(tmp_path / "celery-broker.sqlite3")) as queue:
+            assert queue.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     finally:
         code = started.stop()
 
