@@ -193,6 +193,8 @@ def handle_messages(frames: list[tuple[Visit, dict]]) -> list[list[dict]]:
 def _start(firsts: list[tuple[int, Visit, dict, str]], answers: list[list[dict]]) -> None:
     """Start the chats of these first messages together; where nobody of a widget's location
     is online, tell the widget to take a message instead."""
+    if not firsts:  # most batches: no empty transaction for them
+        return
     widgets = ChatWidget.objects.select_related("location", "mailbox").in_bulk(
         {visit.widget_id for _, visit, _, _ in firsts}
     )

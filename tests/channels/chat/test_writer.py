@@ -188,3 +188,15 @@ def test_a_batch_that_fails_is_taken_one_by_one_so_one_bad_frame_fails_alone(wid
     assert isinstance(answers[1], Exception)
     assert [answers[n][-1]["type"] for n in (0, 2, 3)] == ["ack", "ack", "ack"]
     assert Message.objects.filter(text="Hello again").count() == 3
+
+
+@pytest.mark.django_db
+def test_a_batch_of_later_messages_opens_one_transaction_and_none_for_chat_starts(widget, online):
+    visits = visitors_in_chats(widget, 2)
+    frames = [(v, {"type": "message", "id": "t1", "text": "Still there?"}) for v in visits]
+    with CaptureQueriesContext(connection) as captured:
+        answers = visitor.handle_messages(frames)
+    assert [answer[-1]["type"] for answer in answers] == ["ack", "ack"]
+    # Inside the test's transaction, each transaction of the batch is a savepoint.
+    opened = [q["sql"] for q in captured if q["sql"].startswith("SAVEPOINT")]
+    assert len(opened) == 1, opened
