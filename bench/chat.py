@@ -85,6 +85,10 @@ class Load:
         self.stop = 0.0
         self.firsts: set[str] = set()  # the messages that started a chat
         self.cpu_seconds = [0.0 for _ in pids]
+        # Every socket open and every chat started from then on: the steady state.
+        self.steady_from = 0.0
+        self.cpu_at_steady: list[float] | None = None
+        self.sent_at_steady = 0
 
     async def agent(self, cookie: str, ready: asyncio.Event) -> None:
         import websockets
@@ -147,6 +151,8 @@ class Load:
                 max(a, b) for a, b in zip(self.peak_rss, rss_mb(self.pids), strict=True)
             ]
             self.cpu_seconds = cpu_seconds(self.pids)
+            if self.cpu_at_steady is None and time.perf_counter() >= self.steady_from:
+                self.cpu_at_steady, self.sent_at_steady = self.cpu_seconds, len(self.sent)
             await asyncio.sleep(1)
 
     async def read(self, ws) -> None:
@@ -165,6 +171,7 @@ class Load:
         ]
         await asyncio.gather(*(r.wait() for r in ready))
         cpu_before = cpu_seconds(self.pids)
+        self.steady_from = time.perf_counter() + self.args.ramp + self.args.every
         sampler = asyncio.create_task(self.sample())
         await asyncio.gather(*(self.visitor(n) for n in range(self.args.sockets)))
         await asyncio.gather(*agents)
@@ -179,6 +186,11 @@ class Load:
         # Once every chat has started: the later messages of the open chats alone.
         chatting = sorted(latency for client, latency in seen if client not in self.firsts)
         starts = sorted(latency for client, latency in seen if client in self.firsts)
+        steady = sorted(
+            latency for client, latency in seen if self.sent[client] >= self.steady_from
+        )
+        steady_cpu = sum(self.cpu_seconds) - sum(self.cpu_at_steady or self.cpu_seconds)
+        steady_sent = len(self.sent) - self.sent_at_steady
 
         def pct(p: float, values: list[float] | None = None) -> float | None:
             values = latencies if values is None else values
@@ -199,6 +211,11 @@ class Load:
             "later_messages_p50_ms": pct(0.5, chatting),
             "later_messages_p95_ms": pct(0.95, chatting),
             "server_cpu_ms_per_message": round(1000 * cpu / max(1, len(self.sent)), 2),
+            "steady_messages": len(steady),
+            "steady_p50_ms": pct(0.5, steady),
+            "steady_p95_ms": pct(0.95, steady),
+            "steady_max_ms": pct(1.0, steady),
+            "steady_server_cpu_ms_per_message": round(1000 * steady_cpu / max(1, steady_sent), 2),
             "not_acknowledged": unanswered,
             "not_seen_by_an_agent": unseen,
             "errors": len(self.errors),
