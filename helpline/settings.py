@@ -13,6 +13,7 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 
 from helpline.core import broker
+from helpline.realtime import redis_layer
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -279,13 +280,7 @@ CACHES = {
 CHANNEL_LAYERS_URL = env("CHANNEL_LAYERS_URL")
 CHANNEL_LAYERS = {
     "default": (
-        {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                "hosts": [CHANNEL_LAYERS_URL],
-                "prefix": env("HELPLINE_CHANNEL_PREFIX", "helpline"),
-            },
-        }
+        redis_layer.config(CHANNEL_LAYERS_URL, env("HELPLINE_CHANNEL_PREFIX", "helpline"))
         if CHANNEL_LAYERS_URL
         else {"BACKEND": "helpline.realtime.layers.InMemoryLayer"}
     )

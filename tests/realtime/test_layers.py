@@ -1,9 +1,15 @@
-"""The embedded default's channel layer (realtime/layers.py): Channels' in-memory layer with
-its sweep for expired messages run at most once a second, not on every send and receive."""
+"""The channel layers: the embedded default's (realtime/layers.py), Channels' in-memory layer
+with its sweep for expired messages run at most once a second, not on every send and
+receive; and Redis's as configured (realtime/redis_layer.py)."""
 
 import asyncio
+import os
 import time
+import uuid
 
+import pytest
+
+from helpline.realtime import redis_layer
 from helpline.realtime.layers import SWEEP_EVERY, InMemoryLayer
 from tests.realtime.loop import run
 
@@ -41,3 +47,23 @@ def test_an_unread_message_still_expires_and_its_channel_leaves_its_groups():
     kept, members, reading = run(scenario)
     assert kept
     assert members == {reading}
+
+
+@pytest.mark.redis
+def test_the_redis_layer_takes_hundreds_of_sockets_joining_at_once():
+    """Two hundred desk tabs opening together (after a deploy): none refused for want of a
+    connection to Redis (redis-py's pool holds 100 unless told otherwise)."""
+    from channels_redis.core import RedisChannelLayer
+
+    url = os.environ.get("TEST_CHANNEL_LAYERS_URL", "redis://127.0.0.1:6379/13")
+    layer = RedisChannelLayer(**redis_layer.config(url, f"test-{uuid.uuid4().hex[:12]}")["CONFIG"])
+
+    async def scenario():
+        tabs = [await layer.new_channel() for _ in range(200)]
+        await asyncio.gather(*(layer.group_add("location.1", tab) for tab in tabs))
+        await layer.group_send("location.1", {"type": "desk.event", "n": 1})
+        got = await asyncio.gather(*(layer.receive(tab) for tab in tabs))
+        await layer.flush()
+        return got
+
+    assert run(scenario) == [{"type": "desk.event", "n": 1}] * 200
