@@ -10,12 +10,9 @@ database's rows say what is due: a wake-up lost with its process (a kill before 
 ends) is taken by beat's sweep.
 """
 
-import logging
 import os
 import threading
 from collections.abc import Callable
-
-log = logging.getLogger(__name__)
 
 
 class Doorbell:
